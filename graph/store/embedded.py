@@ -1,0 +1,436 @@
+"""The embedded default store: one SQLite file, no server.
+
+Why SQLite: it ships with Python, a committed transaction survives a crash or a
+``kill -9`` (write-ahead log with ``synchronous=FULL``), and one file is easy to
+copy and back up. The graph is kept as two tables (nodes, edges) with the
+properties as canonical JSON; traversal is done with indexed look-ups per hop.
+Each :meth:`EmbeddedStore.write` is one transaction: all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from graph.domain import DOMAIN, Direction
+from graph.errors import DanglingEdge, StoreError, StoreUnavailable
+from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from graph.store.base import GraphStore, NodeFilter
+
+PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, kind TEXT, name TEXT, search TEXT,
+  country TEXT, load_id TEXT, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+  load_id TEXT, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
+CREATE INDEX IF NOT EXISTS nodes_country ON nodes(country);
+CREATE INDEX IF NOT EXISTS nodes_load ON nodes(load_id);
+CREATE INDEX IF NOT EXISTS edges_source ON edges(source, kind);
+CREATE INDEX IF NOT EXISTS edges_target ON edges(target, kind);
+CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
+CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
+"""
+_CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
+
+
+def _dumps(props: dict[str, Any]) -> str:
+    return json.dumps(props, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _search_text(nid: str, props: dict[str, Any]) -> str:
+    return " ".join(str(props.get(k) or "") for k in ("name", "name_en")).lower() + " " + nid.lower()
+
+
+def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Properties after an upsert: new values over old; provenance kept from the creator."""
+    if old is None:
+        return dict(new)
+    merged = {**old, **{k: v for k, v in new.items() if k not in PROVENANCE_KEYS}}
+    for k in PROVENANCE_KEYS:
+        if k not in merged and k in new:
+            merged[k] = new[k]
+    return merged
+
+
+def _chunks(seq: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class EmbeddedStore(GraphStore):
+    """A :class:`GraphStore` in one SQLite file (``":memory:"`` for a throw-away store).
+
+    Parameters
+    ----------
+    path : str or Path
+        Database file; its folder is created.
+    """
+
+    backend = "embedded"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=OFF")
+            self._db.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(
+                f"cannot open the embedded store at {self.path}: {e}; check the path and its permissions "
+                "(STAKEGRAPH_DATA_DIR)"
+            ) from e
+        self._lock = threading.RLock()
+        self.ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------
+    def ping(self) -> bool:
+        try:
+            with self._lock:
+                return self._db.execute("SELECT 1").fetchone() == (1,)
+        except sqlite3.Error:
+            return False
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def ensure_schema(self) -> None:
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def integrity_check(self) -> bool:
+        """SQLite's own integrity check plus "every edge has both endpoints"."""
+        with self._lock:
+            ok = self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            dangling = self._db.execute(
+                "SELECT COUNT(*) FROM edges e WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id=e.source)"
+                " OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id=e.target)"
+            ).fetchone()[0]
+        return ok and dangling == 0
+
+    # -- writes ----------------------------------------------------------------
+    def write(
+        self,
+        nodes: Sequence[NodeRecord] = (),
+        edges: Sequence[EdgeRecord] = (),
+        *,
+        batch_size: int = 5000,
+    ) -> WriteStats:
+        stats = WriteStats()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._check_endpoints(nodes, edges)
+                    self._write_nodes(nodes, stats)
+                    self._write_edges(edges, stats)
+                    if stats.changed:
+                        self._bump_version()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store write failed: {e}; nothing was written") from e
+        return stats
+
+    def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
+        if not edges:
+            return
+        batch = {n.id for n in nodes}
+        wanted = sorted({e.source for e in edges} | {e.target for e in edges} - batch)
+        present = set(batch)
+        for part in _chunks(wanted):
+            q = f"SELECT id FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - placeholders only
+            present.update(r[0] for r in self._db.execute(q, list(part)))
+        missing = [e for e in edges if e.source not in present or e.target not in present]
+        if missing:
+            ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
+            raise DanglingEdge(
+                f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
+                f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
+            )
+
+    def _existing(self, table: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for part in _chunks(ids):
+            q = f"SELECT id, props FROM {table} WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+            for nid, props in self._db.execute(q, list(part)):
+                out[nid] = json.loads(props)
+        return out
+
+    def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
+        old = self._existing("nodes", [n.id for n in nodes])
+        rows = []
+        for n in nodes:
+            DOMAIN.label(n.type)  # KeyError outside the domain
+            before = old.get(n.id)
+            after = _merge(before, {**n.props})
+            outcome = "created" if before is None else ("unchanged" if after == before else "updated")
+            stats.add(n.type, outcome)
+            if outcome != "unchanged":
+                old[n.id] = after
+                rows.append((n.id, n.type, after.get("kind"), after.get("name"), _search_text(n.id, after),
+                             after.get("country"), after.get("load_id"), _dumps(after)))
+        self._db.executemany(
+            "INSERT INTO nodes(id,type,kind,name,search,country,load_id,props) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET type=excluded.type, kind=excluded.kind, name=excluded.name,"
+            " search=excluded.search, country=excluded.country, load_id=excluded.load_id, props=excluded.props",
+            rows,
+        )
+
+    def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
+        old = self._existing("edges", [e.id for e in edges])
+        rows = []
+        for e in edges:
+            DOMAIN.rel_type(e.kind)
+            before = old.get(e.id)
+            after = _merge(before, {**e.props})
+            outcome = "created" if before is None else ("unchanged" if after == before else "updated")
+            stats.add(e.kind, outcome)
+            if outcome != "unchanged":
+                old[e.id] = after
+                rows.append((e.id, e.kind, e.source, e.target, after.get("load_id"), _dumps(after)))
+        self._db.executemany(
+            "INSERT INTO edges(id,kind,source,target,load_id,props) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, source=excluded.source,"
+            " target=excluded.target, load_id=excluded.load_id, props=excluded.props",
+            rows,
+        )
+
+    def _bump_version(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key,value) VALUES ('version','1') ON CONFLICT(key) DO UPDATE "
+            "SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)"
+        )
+
+    def _delete(self, where_nodes: str, where_edges: str, args: Sequence[Any]) -> WriteStats:
+        stats = WriteStats()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                node_rows = self._db.execute(f"SELECT id, type FROM nodes WHERE {where_nodes}", args).fetchall()  # noqa: S608
+                node_ids = [r[0] for r in node_rows]
+                edge_rows = self._db.execute(f"SELECT id, kind FROM edges WHERE {where_edges}", args).fetchall()  # noqa: S608
+                edge_ids = {r[0]: r[1] for r in edge_rows}
+                for part in _chunks(node_ids):
+                    marks = ",".join("?" * len(part))
+                    q = f"SELECT id, kind FROM edges WHERE source IN ({marks}) OR target IN ({marks})"  # noqa: S608
+                    edge_ids.update(dict(self._db.execute(q, list(part) * 2).fetchall()))
+                for part in _chunks(sorted(edge_ids)):
+                    self._db.execute(f"DELETE FROM edges WHERE id IN ({','.join('?' * len(part))})", list(part))  # noqa: S608
+                for part in _chunks(node_ids):
+                    self._db.execute(f"DELETE FROM nodes WHERE id IN ({','.join('?' * len(part))})", list(part))  # noqa: S608
+                for _, kind in edge_ids.items():
+                    stats.add(kind, "deleted")
+                for _, ntype in node_rows:
+                    stats.add(ntype, "deleted")
+                if stats.changed:
+                    self._bump_version()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return stats
+
+    def delete_load(self, load_id: str) -> WriteStats:
+        return self._delete("load_id = ?", "load_id = ?", [load_id])
+
+    def delete_nodes(self, ids: Sequence[str]) -> WriteStats:
+        stats = WriteStats()
+        for part in _chunks(list(ids)):
+            marks = ",".join("?" * len(part))
+            stats.merge(self._delete(f"id IN ({marks})", "0", list(part)))
+        return stats
+
+    def delete_edges(self, ids: Sequence[str]) -> WriteStats:
+        stats = WriteStats()
+        for part in _chunks(list(ids)):
+            marks = ",".join("?" * len(part))
+            stats.merge(self._delete("0", f"id IN ({marks})", list(part)))
+        return stats
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM edges")
+            self._db.execute("DELETE FROM nodes")
+            self._bump_version()
+            self._db.execute("COMMIT")
+
+    # -- reads -------------------------------------------------------------------
+    @staticmethod
+    def _node(row: tuple[str, str, str]) -> NodeRecord:
+        return NodeRecord(row[0], row[1], json.loads(row[2]))
+
+    @staticmethod
+    def _edge(row: tuple[str, str, str, str, str]) -> EdgeRecord:
+        return EdgeRecord(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
+        found: dict[str, NodeRecord] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                q = f"SELECT id, type, props FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+                for row in self._db.execute(q, list(part)):
+                    found[row[0]] = self._node(row)
+        return [found.get(i) for i in ids]
+
+    def get_edges(self, ids: Sequence[str]) -> list[EdgeRecord | None]:
+        found: dict[str, EdgeRecord] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                q = f"SELECT id, kind, source, target, props FROM edges WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+                for row in self._db.execute(q, list(part)):
+                    found[row[0]] = self._edge(row)
+        return [found.get(i) for i in ids]
+
+    @staticmethod
+    def _where(flt: NodeFilter) -> tuple[str, list[Any]]:
+        clauses, args = ["1=1"], []
+        for col, val in (("type", flt.type), ("kind", flt.kind), ("country", flt.country)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                args.append(val)
+        if flt.text:
+            esc = flt.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("search LIKE ? ESCAPE '\\'")
+            args.append(f"%{esc}%")
+        if flt.ids is not None:
+            clauses.append(f"id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
+            args.extend(flt.ids)
+        return " AND ".join(clauses), args
+
+    def find_nodes(self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
+        where, args = self._where(flt)
+        q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?"  # noqa: S608
+        with self._lock:
+            return [self._node(r) for r in self._db.execute(q, [*args, limit, offset])]
+
+    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
+        where, args = self._where(flt)
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM nodes WHERE {where}", args).fetchone()[0])  # noqa: S608
+
+    def edges_of(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[EdgeRecord]:
+        kinds = list(kinds) if kinds is not None else None
+        out: dict[str, EdgeRecord] = {}
+        cols = {Direction.OUT: ("source",), Direction.IN: ("target",), Direction.BOTH: ("source", "target")}[
+            Direction(direction)
+        ]
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                for col in cols:
+                    q = f"SELECT id, kind, source, target, props FROM edges WHERE {col} IN ({','.join('?' * len(part))})"  # noqa: S608
+                    args: list[Any] = list(part)
+                    if kinds is not None:
+                        q += f" AND kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
+                        args += kinds
+                    for row in self._db.execute(q, args):
+                        out[row[0]] = self._edge(row)
+        return [out[k] for k in sorted(out)]
+
+    def neighbours(
+        self,
+        id: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+        depth: int = 1,
+        limit: int | None = None,
+    ) -> Subgraph:
+        return bfs_neighbours(self, id, direction=Direction(direction), kinds=kinds, depth=depth, limit=limit)
+
+    def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
+        types = list(types) if types is not None else None
+        q, args = "SELECT id, type, props FROM nodes", []
+        if types is not None:
+            q += f" WHERE type IN ({','.join('?' * len(types)) or 'NULL'})"
+            args = types
+        with self._lock:
+            rows = self._db.execute(q + " ORDER BY id", args).fetchall()
+        return (self._node(r) for r in rows)
+
+    def iter_edges(self, kinds: Iterable[str] | None = None) -> Iterator[EdgeRecord]:
+        kinds = list(kinds) if kinds is not None else None
+        q, args = "SELECT id, kind, source, target, props FROM edges", []
+        if kinds is not None:
+            q += f" WHERE kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
+            args = kinds
+        with self._lock:
+            rows = self._db.execute(q + " ORDER BY id", args).fetchall()
+        return (self._edge(r) for r in rows)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = dict.fromkeys(self.domain.node_types, 0)
+        edges = dict.fromkeys(self.domain.rel_kinds, 0)
+        with self._lock:
+            nodes.update(dict(self._db.execute("SELECT type, COUNT(*) FROM nodes GROUP BY type").fetchall()))
+            edges.update(dict(self._db.execute("SELECT kind, COUNT(*) FROM edges GROUP BY kind").fetchall()))
+        return {"nodes": nodes, "edges": edges}
+
+    def graph_version(self) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return f"embedded:{row[0] if row else 0}"
+
+
+def bfs_neighbours(
+    store: GraphStore,
+    id: str,
+    *,
+    direction: Direction,
+    kinds: Iterable[str] | None,
+    depth: int,
+    limit: int | None,
+) -> Subgraph:
+    """Breadth-first neighbourhood built from :meth:`GraphStore.edges_of` (one query per hop)."""
+    kinds = list(kinds) if kinds is not None else None
+    start = store.get_node(id)
+    if start is None:
+        return Subgraph.of((), ())
+    dist: dict[str, int] = {id: 0}
+    frontier = [id]
+    for d in range(1, max(depth, 0) + 1):
+        nxt: set[str] = set()
+        for e in store.edges_of(frontier, direction=direction, kinds=kinds):
+            for a, b in ((e.source, e.target), (e.target, e.source)):
+                if a in frontier and b not in dist:
+                    if direction is Direction.OUT and a != e.source:
+                        continue
+                    if direction is Direction.IN and a != e.target:
+                        continue
+                    nxt.add(b)
+        for b in nxt:
+            dist[b] = d
+        frontier = sorted(nxt)
+        if not frontier:
+            break
+    ordered = sorted(dist, key=lambda n: (dist[n], n))
+    truncated = 0
+    if limit is not None and len(ordered) > limit:
+        truncated = len(ordered) - limit
+        ordered = ordered[:limit]
+    keep = set(ordered)
+    nodes = [n for n in store.get_nodes(ordered) if n is not None]
+    edges = [
+        e for e in store.edges_of(ordered, direction=Direction.OUT, kinds=kinds) if e.target in keep
+    ]
+    return Subgraph.of(nodes, edges, truncated)
