@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints figures and ratios; `make bench` runs them all."""
