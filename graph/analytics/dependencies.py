@@ -291,8 +291,8 @@ def articulation_points_and_bridges(
             sides.append(side)
         small = min(sides, key=lambda s: (len(s), sorted(map(str, s))))
         attrs = H[u][v]
-        a, b = sorted((str(u), str(v)))
-        bridges.append(Bridge(a, b, tuple(sorted(attrs["edges"])), tuple(sorted(attrs["kinds"])),
+        end_u, end_v = sorted((str(u), str(v)))
+        bridges.append(Bridge(end_u, end_v, tuple(sorted(attrs["edges"])), tuple(sorted(attrs["kinds"])),
                               tuple(sorted(map(str, small)))))
     bridges.sort(key=lambda br: (-len(br.separated), br.u, br.v))
     stamp = Stamp("articulation_points_and_bridges", "Hopcroft-Tarjan on the undirected structure graph",

@@ -194,9 +194,9 @@ def control_links(G: nx.MultiDiGraph, *, control_threshold: float = 50.0) -> lis
                 if x in ctl and any(z in passing for z in nx.descendants(ctl, x)):
                     continue
                 total = votes[x]
-                keys = tuple(sorted(k for o in via[x] for k in owners[o][1]))
+                agg_keys = tuple(sorted(k for o in via[x] for k in owners[o][1]))
                 parts = ", ".join(f"{o} {owners[o][0]:g}%" for o in sorted(via[x], key=str))
-                links[(x, v)] = GroupLink(str(x), str(v), "control", "aggregate_ownership", total, keys,
+                links[(x, v)] = GroupLink(str(x), str(v), "control", "aggregate_ownership", total, agg_keys,
                                           f"holds {total:g}% > {control_threshold:g}% together with "
                                           f"entities it controls ({parts})")
                 changed = True

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analytics.concentration import bands, concentration, hhi, merger_delta, portfolio_concentration
+from graph.analytics.concentration import (
+    bands,
+    concentration,
+    hhi,
+    merger_delta,
+    portfolio_concentration,
+)
 from graph.analytics.stamp import to_jsonable
 from graph.errors import DomainError, NotFound, ValidationError
 from graph.model import EdgeRecord, NodeRecord
@@ -111,7 +117,7 @@ def test_hhi_properties(values: list[float], k: int) -> None:
     assert 0 <= r.hhi_unit <= 1 + 1e-12
     assert sum(s.pct for s in r.shares) == pytest.approx(100)
     assert r.cr_k <= 100 + 1e-9 and r.cr_k >= min(k, n) * 100 / n - 1e-9
-    assert 1 - 1e-9 <= r.effective_number <= n + 1e-9
+    assert r.effective_number is not None and 1 - 1e-9 <= r.effective_number <= n + 1e-9
     # independent recomputation from the raw values
     total = sum(values)
     assert r.hhi == pytest.approx(sum((100 * v / total) ** 2 for v in values), rel=1e-9)
