@@ -28,7 +28,16 @@ from graph.model import EdgeRecord, NodeRecord, edge_id, stable_id
 from graph.validate import is_blank
 from loaders.errors import MappingError
 from loaders.formats import RawRow
-from loaders.records import Converted, Issue, Item, check_kind, check_props, edge_decl, node_decl, text_id
+from loaders.records import (
+    Converted,
+    Issue,
+    Item,
+    check_kind,
+    check_props,
+    edge_decl,
+    node_decl,
+    text_id,
+)
 
 _MAPPINGS = Path(__file__).parent / "mappings"
 
@@ -158,7 +167,7 @@ class EntitySpec(_Strict):
                                  f"use one of {', '.join(ntype.kinds)}")
             typed = {k: p for k, p in known.items() if p is not None}
         else:
-            if self.edge not in DOMAIN.rel_kinds:
+            if self.edge is None or self.edge not in DOMAIN.rel_kinds:
                 raise ValueError(f"edge {self.edge!r} is not a relationship kind; use one of {', '.join(DOMAIN.rel_kinds)}")
             if self.source is None or self.target is None:
                 raise ValueError("an edge entity needs source and target")

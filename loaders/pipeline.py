@@ -76,7 +76,7 @@ def collect_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
 def default_load_id(files: Sequence[tuple[str, Path]], mapping_text: str = "") -> str:
     """``load_`` + 16 hex of SHA-256 over the mapping text and every file's bytes (sorted by name)."""
     h = hashlib.sha256(mapping_text.encode("utf-8"))
-    for label, path in sorted(files):
+    for _label, path in sorted(files):
         h.update(b"\0file\0")
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
