@@ -59,11 +59,12 @@ _ROLE: dict[str, str] = {
     "lends_to": "lender", "invests_in": "investor", "sponsors": "sponsor", "buys_from": "customer",
     "offtakes": "offtaker", "supplies": "supplier", "builds": "EPC contractor", "operates": "O&M operator",
 }
-REFERENCES = (
+REF_CENTRALITY = (
     "Brandes (2001) J. Math. Sociol. 25:163; Brandes & Pich (2007) IJBC 17:2303; Page et al. (1999); "
-    "Batagelj & Zaversnik (2003) k-core; Hopcroft & Tarjan (1973) CACM 16:372; "
-    "Cooper, Harvey & Kennedy (2001) 'A simple, fast dominance algorithm'"
+    "Batagelj & Zaversnik (2003) k-core"
 )
+REF_CUTS = "Hopcroft & Tarjan (1973) CACM 16:372"
+REF_DOMINATORS = "Cooper, Harvey & Kennedy (2001) 'A simple, fast dominance algorithm'"
 
 
 # ----------------------------------------------------------------------------- centrality
@@ -148,7 +149,7 @@ def centrality(
         {"weighted": weighted, "directed": directed, "normalized": normalized, "k": k, "seed": seed,
          "kinds": list(kinds), "types": list(types), "backend": used, "igraph_threshold": IGRAPH_THRESHOLD},
         graph_version(G),
-        REFERENCES,
+        REF_CENTRALITY,
     )
     return CentralityResult(bc, pr, core, used, tuple(rows[:top]), stamp)
 
@@ -296,7 +297,7 @@ def articulation_points_and_bridges(
                               tuple(sorted(map(str, small)))))
     bridges.sort(key=lambda br: (-len(br.separated), br.u, br.v))
     stamp = Stamp("articulation_points_and_bridges", "Hopcroft-Tarjan on the undirected structure graph",
-                  {"kinds": list(kinds), "types": list(types)}, graph_version(G), REFERENCES)
+                  {"kinds": list(kinds), "types": list(types)}, graph_version(G), REF_CUTS)
     return CutResult(tuple(points), tuple(bridges), stamp)
 
 
@@ -388,7 +389,7 @@ def funding_dominators(
     stamp = Stamp("funding_dominators",
                   "Cooper-Harvey-Kennedy (networkx.immediate_dominators): virtual root over ultimate funders; "
                   "reversed graph rooted at the project for gateways",
-                  {"project": project, "kinds": list(kinds)}, graph_version(G), REFERENCES)
+                  {"project": project, "kinds": list(kinds)}, graph_version(G), REF_DOMINATORS)
     return FundingDominators(project, name_of(G, project), tuple(sorted(map(str, up))),
                              tuple(map(str, ultimate)), tuple(chain), gateway, stamp)
 

@@ -88,3 +88,15 @@ def test_graph_builder_for_views() -> None:
     assert H["dev_bank_1"]["policy_bank_1"]["amount"] == 280
     assert H.nodes["bank_a"]["name"] == "bank_a" and H.number_of_edges() == len(r.pairs)
     assert H.graph["version"] == "test:1"
+
+
+def test_cli_cofinancing(tmp_path, monkeypatch) -> None:
+    import json
+
+    from tests.analytics import run_cli, seed_cli_store
+
+    seed_cli_store(tmp_path)
+    data = json.loads(run_cli(monkeypatch, tmp_path, "cofinancing", "--json").output)
+    assert [(p["a"], p["b"], p["count"], p["amount"], p["amount_overlap"]) for p in data["pairs"]] == [
+        ("bank", "bank2", 1, 50.0, 20.0)]
+    assert "Bank 2" in run_cli(monkeypatch, tmp_path, "cofinancing").output

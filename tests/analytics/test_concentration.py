@@ -243,3 +243,24 @@ def test_same_numbers_from_a_real_store(make_store, backend: str) -> None:
     assert r.cr_k == pytest.approx(86.76) and r.name == "科技公司"
     assert r.hhi == pytest.approx(sum(x * x for x in (30.0, 20.0, 15.0, 12.0, 9.76, 6.62, 6.62)))
     assert r.stamp.graph_version == store.graph_version()
+
+
+def test_cli_concentration_table_and_json(tmp_path, monkeypatch) -> None:
+    import json
+
+    from tests.analytics import run_cli, seed_cli_store
+
+    seed_cli_store(tmp_path)
+    out = run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--kinds", "buys_from").output
+    assert "86.76%" in out and "科技公司" in out and "2023" in out
+    data = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--json").output)
+    assert data["cr_k"] == pytest.approx(86.76) and data["stamp"]["algorithm"] == "concentration"
+    owner = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--look-through", "owner",
+                               "--json").output)
+    assert owner["shares"][0]["counterparty"] == "tech_cust_1" and owner["shares"][0]["pct"] == pytest.approx(50)
+    port = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "--kinds", "lends_to", "--json").output)
+    assert [r["node"] for r in port["rows"]] == ["tech_co"]  # parties only by default
+    port = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "--kinds", "lends_to", "--node-type", "any",
+                              "--json").output)
+    assert [(r["node"], r["hhi"]) for r in port["rows"]] == [("tech_co", 10_000), ("p1", 60**2 + 40**2)]
+    assert "tech_co" in run_cli(monkeypatch, tmp_path, "concentration").output

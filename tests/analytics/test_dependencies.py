@@ -244,3 +244,24 @@ def test_central_dependencies_ranks_by_weighted_stranded_money() -> None:
         single = removal_impact(G, r.impact.node)
         assert r.impact.money_cut == single.money_cut and r.impact.stranded_projects == single.stranded_projects
     assert all(isinstance(r.articulation_point, bool) for r in rows)
+
+
+def test_cli_dependencies(tmp_path, monkeypatch) -> None:
+    import json
+
+    from tests.analytics import run_cli, seed_cli_store
+
+    seed_cli_store(tmp_path)
+    ranked = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--json").output)
+    assert ranked["rows"][0]["impact"]["node"] == "epc_main"
+    assert ranked["rows"][0]["impact"]["weighted_stranded"] == pytest.approx(0.8 * 120)
+    out = run_cli(monkeypatch, tmp_path, "dependencies", "--node", "epc_main").output
+    assert "p1, p2" in out and "96.00" in out
+    dom = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--project", "p1", "--json").output)
+    assert dom["gateway"] == {"bank": "p1", "bank2": "p1"} and dom["chokepoints"] == []
+    cen = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--centrality", "--json").output)
+    assert cen["centrality"]["top"][0]["node"] == "tech_co"
+    assert {p["node"] for p in cen["cuts"]["points"]} >= {"tech_co", "bank", "epc_main"}
+    assert "Articulation" in run_cli(monkeypatch, tmp_path, "dependencies", "--centrality").output
+    assert "epc_main" in run_cli(monkeypatch, tmp_path, "dependencies").output
+    assert "Gateway" in run_cli(monkeypatch, tmp_path, "dependencies", "--project", "p1").output
