@@ -41,6 +41,7 @@ class RawRow:
     values: dict[str, Any]
     problem: str = ""
     column: str = ""
+    fix: str = "correct the row so it matches the header"
 
 
 @dataclass
@@ -201,7 +202,8 @@ def _jsonl_rows(table: Table) -> Iterator[RawRow]:
                 yield RawRow(n, {}, "is nested too deeply to read; rows must be flat objects")
                 continue
             except json.JSONDecodeError as e:
-                yield RawRow(n, {}, f"is not valid JSON ({e.msg} at column {e.colno})")
+                yield RawRow(n, {}, f"is not valid JSON ({e.msg} at column {e.colno})", "",
+                             "write one complete JSON object per line")
                 continue
             yield _obj_row(n, obj, table)
 
@@ -329,7 +331,8 @@ def _xlsx_rows(table: Table) -> Iterator[RawRow]:
                                 if getattr(c, "data_type", None) == "f"), None)
                 row = {h: _cell_value(v) for h, v in zip(header, values, strict=False)}
                 if formula:
-                    yield RawRow(n, row, "cell holds a formula, not a value (formulas are never evaluated)", formula)
+                    yield RawRow(n, row, "cell holds a formula, not a value (formulas are never evaluated)", formula,
+                                 "replace the formula by its value (Copy, Paste Special → Values)")
                     continue
                 yield RawRow(n, row)
         except FileFormatError:

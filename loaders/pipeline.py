@@ -178,8 +178,7 @@ class _Pass1:
                 self.progress(LoadProgress("validate", self.rows, None, table.name))
             if raw.problem:
                 self.reject(fi, raw.row, "row", raw.values,
-                            [RowError(table.name, raw.row, raw.column, "", raw.problem,
-                                      "correct the row so it matches the header")])
+                            [RowError(table.name, raw.row, raw.column, "", raw.problem, raw.fix)])
                 continue
             for conv in converters:
                 res = conv(raw)
