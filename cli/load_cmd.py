@@ -121,8 +121,8 @@ def register(app: typer.Typer) -> None:
             store = _store()
         except ConfigError as e:
             _fail(str(e), 3)
-        except StakegraphError as e:
-            _fail(str(e), 4)
+        except (StakegraphError, OSError) as e:
+            _fail(f"cannot open the store: {e}", 4)
         try:
             with store:
                 report = do_load(paths, store, mapping=mapping, mode="strict" if strict else "lenient",
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
                 stats = do_unload(load_id, store)
         except ConfigError as e:
             _fail(str(e), 3)
-        except StakegraphError as e:
+        except (StakegraphError, OSError) as e:
             _fail(str(e), 4)
         if not stats.deleted:
             typer.echo(f"no node or edge has load id {load_id}", err=True)
