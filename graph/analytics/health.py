@@ -174,7 +174,7 @@ def to_date(value: Any, *, field_name: str = "as_of") -> dt.date:
                               value=value, fix="e.g. 2026-01-31") from e
 
 
-def _maybe_date(value: Any) -> dt.date | None:
+def maybe_date(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     try:
@@ -207,7 +207,7 @@ class _Index:
         for n, d in G.nodes(data=True):
             if d.get("type") != node_type:
                 continue
-            when = _maybe_date(d.get("date"))
+            when = maybe_date(d.get("date"))
             if when is None or when > as_of:
                 continue
             ev = _Event(str(n), node_type, str(d.get("kind") or ""), when, d)
@@ -323,7 +323,7 @@ def relationship_health(
             continue
         if not include_ended and not is_active(d):
             continue
-        start = _maybe_date(d.get("start_date"))
+        start = maybe_date(d.get("start_date"))
         if start is not None and start > day:
             continue
         edge = str(key)
