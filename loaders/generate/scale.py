@@ -22,7 +22,7 @@ from typing import Any
 
 from loaders.generate.columns import FILE_NAMES, ROLES, RowWriter
 from loaders.generate.errors import GenerateError
-from loaders.generate.names import INDUSTRIES, SUFFIXES, SURNAMES, SYLLABLES, GIVEN
+from loaders.generate.names import GIVEN, INDUSTRIES, SUFFIXES, SURNAMES, SYLLABLES
 
 #: Organisation types by slot: every block of 100 consecutive parties has these counts.
 KIND_SLOTS: tuple[tuple[str, int], ...] = (
@@ -66,7 +66,7 @@ class Layout:
 
     >>> lay = Layout(250)
     >>> lay.count("bank"), lay.kind_of(0), lay.kind_of(lay.index("corporate", 0))
-    (10, 'bank', 'corporate')
+    (12, 'bank', 'corporate')
     """
 
     def __init__(self, n_parties: int) -> None:
