@@ -1,0 +1,65 @@
+"""The typed request context: store, settings, role, request id and per-request DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from graph.domain import Direction
+from graph.model import EdgeRecord, NodeRecord
+from graph.settings import Settings
+from graph.store.base import GraphStore
+
+from api.state import ApiState
+
+T = TypeVar("T")
+
+
+class Context(BaseContext):
+    """What resolvers see as ``info.context``.
+
+    DataLoaders batch the look-ups of one request: every node asked by id in one
+    tick becomes one ``store.get_nodes`` call, every "edges of node" one
+    ``store.edges_of`` call.
+    """
+
+    def __init__(self, state: ApiState, *, role: str | None, request_id: str) -> None:
+        super().__init__()
+        self.state = state
+        self.role = role
+        self.request_id = request_id
+        self.nodes: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
+        self.edges: DataLoader[str, EdgeRecord | None] = DataLoader(load_fn=self._load_edges)
+        self.edges_of: DataLoader[str, list[EdgeRecord]] = DataLoader(load_fn=self._load_edges_of)
+
+    @property
+    def store(self) -> GraphStore:
+        return self.state.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a synchronous store call in a worker thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _load_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
+        return await self.call(self.store.get_nodes, list(ids))
+
+    async def _load_edges(self, ids: Sequence[str]) -> list[EdgeRecord | None]:
+        return await self.call(self.store.get_edges, list(ids))
+
+    async def _load_edges_of(self, ids: Sequence[str]) -> list[list[EdgeRecord]]:
+        edges = await self.call(self.store.edges_of, list(ids), direction=Direction.BOTH)
+        by_node: dict[str, list[EdgeRecord]] = defaultdict(list)
+        for e in edges:
+            by_node[e.source].append(e)
+            if e.target != e.source:
+                by_node[e.target].append(e)
+        return [by_node.get(i, []) for i in ids]

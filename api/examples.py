@@ -1,0 +1,95 @@
+"""The documented example queries: GraphiQL opens with them, docs/api.md shows them, tests run them.
+
+Ids come from the bundled sample portfolio (``data/sample/``).
+"""
+
+from __future__ import annotations
+
+EXAMPLES: dict[str, str] = {
+    "party": """
+query Party {
+  party(id: "b_bank") {
+    id name kind country totalAssets vizUrl
+    relationshipCount
+    lending: relationships(kinds: [LENDS_TO], direction: OUT, first: 10) {
+      totalCount
+      edges { node { kind amount currency status target { id name } } }
+    }
+  }
+}""",
+    "parties": """
+query Parties {
+  parties(kind: BANK, first: 20, sort: {field: EXPOSURE, descending: true}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id name country exposure relationshipCount } }
+  }
+}""",
+    "project": """
+query Project {
+  project(id: "p_energy_plant_1") {
+    id name country capacityMw vizUrl
+    stakeholders { role members { party { id name kind } relationship { kind amount } } }
+    contracts { id name kind terms { amount repaymentAdjustment } }
+  }
+}""",
+    "contract": """
+query Contract {
+  contract(id: "k_bet_on_cd") {
+    id name kind
+    terms { amount betOnTarget betOnMetric betOnBuyback crossDefaultThreshold covenants }
+    parties { role party { id name } }
+    project { id name }
+  }
+}""",
+    "relationships": """
+query Relationships {
+  relationships(filter: {kinds: [LENDS_TO], amountMin: 100000}, sort: {field: AMOUNT, descending: true},
+                first: 10) {
+    totalCount
+    nodes { id kind amount currency status sourceId targetId provenance { loadId sourceFile } }
+  }
+}""",
+    "search": """
+query Search {
+  search(text: "银行", first: 10) { totalCount nodes { id name type kind } }
+}""",
+    "neighborhood": """
+query Neighborhood {
+  neighborhood(id: "a_co", depth: 2, limit: 50) {
+    andMore
+    nodes { id name type }
+    edges { id kind sourceId targetId }
+  }
+}""",
+    "paths": """
+query Paths {
+  paths(from: "b_bank", to: "a_supplier_1", maxHops: 4, k: 3) {
+    length
+    nodes { id name }
+    edges { kind }
+  }
+}""",
+    "signals": """
+query Signals {
+  party(id: "a_co") { name signals { kind date severity note } interactions { kind date } }
+}""",
+    "upsertParty": """
+mutation UpsertParty {
+  upsertParty(input: {id: "demo_bank", name: "示例银行", kind: BANK, country: "CN",
+                      props: {total_assets: 1.5e9}}) {
+    ok errors { field message fix } node { id name }
+  }
+}""",
+    "recordSignal": """
+mutation RecordSignal {
+  recordSignal(input: {kind: PAYMENT_DELAY, date: "2025-03-01", partyId: "a_co", value: 30, severity: 0.6}) {
+    ok errors { field message } node { id }
+  }
+}""",
+}
+
+
+def graphiql_tabs() -> list[dict[str, str]]:
+    """GraphiQL ``defaultTabs``: one tab per example query."""
+    return [{"query": q.strip()} for q in EXAMPLES.values()]
