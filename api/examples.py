@@ -87,6 +87,44 @@ mutation RecordSignal {
     ok errors { field message } node { id }
   }
 }""",
+    "concentration": """
+query Concentration {
+  concentration(node: "tech_co", kinds: [BUYS_FROM]) {
+    stamp { algorithm variant parameters graphVersion reference }
+    result
+  }
+}""",
+    "centralDependencies": """
+query CentralDependencies {
+  centralDependencies(top: 10) { stamp { algorithm variant graphVersion } result }
+}""",
+    "contagion": """
+query Contagion {
+  contagion(shocks: [{kind: DEFAULT, party: "a_co"}], model: DEBTRANK, variant: BATTISTON2012) {
+    stamp { algorithm variant parameters graphVersion }
+    result
+  }
+}""",
+    "relationshipAlerts": """
+query RelationshipAlerts {
+  relationshipAlerts(asOf: "2026-06-30", threshold: 60) { stamp { algorithm graphVersion } result }
+}""",
+    "lifecycle": """
+query Lifecycle {
+  lifecycle(party: "tech_co", asOf: "2026-06-30") { stamp { algorithm variant } result }
+}""",
+    "connectedGroups": """
+query ConnectedGroups {
+  connectedGroups(controlThreshold: 50, interdependenceThreshold: 50) { stamp { algorithm } result }
+}""",
+    "largeExposures": """
+query LargeExposures {
+  largeExposures(lender: "b_bank") { stamp { algorithm variant } result }
+}""",
+    "coFinancing": """
+query CoFinancing {
+  coFinancing(kinds: [LENDS_TO], minShared: 1) { stamp { algorithm graphVersion } result }
+}""",
 }
 
 

@@ -33,7 +33,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.errors import ApiError, PageSizeError
 from api.pagination import DEFAULT_PAGE, MAX_PAGE
-from graph.errors import DomainError, NotFound, StoreUnavailable, ValidationError
+from graph.errors import StakegraphError, StoreError, StoreUnavailable
 
 log = logging.getLogger("stakegraph.api")
 RETRY_AFTER_S = 5
@@ -137,7 +137,6 @@ def cost_limiter(max_cost: int) -> type[SchemaExtension]:
     return CostLimiter
 
 
-_KEEP = (ApiError, ValidationError, DomainError, NotFound)
 
 
 def error_policy(*, production: bool) -> type[SchemaExtension]:
@@ -169,7 +168,7 @@ def error_policy(*, production: bool) -> type[SchemaExtension]:
                 return _copy(error, f"the graph store is unavailable; retry in {RETRY_AFTER_S} seconds "
                                     f"(request id {rid})",
                              {"code": "STORE_UNAVAILABLE", "retryAfter": RETRY_AFTER_S, "requestId": rid})
-            if isinstance(orig, _KEEP):
+            if isinstance(orig, ApiError) or (isinstance(orig, StakegraphError) and not isinstance(orig, StoreError)):
                 code = getattr(orig, "code", None) or type(orig).__name__
                 return _copy(error, str(orig), {"code": code})
             if isinstance(orig, asyncio.TimeoutError | TimeoutError):
