@@ -125,7 +125,8 @@ def test_breadth(sample: Rows) -> None:
     assert any(r["name"].isascii() for r in sample["parties"])
     # attributes the analytics read
     banks = [r for r in sample["parties"] if r["kind"] in ("bank", "development_bank", "policy_bank")]
-    assert all({"total_assets", "capital", "tier1_capital"} <= set(r) for r in banks)
+    assert all({"total_assets", "capital", "tier1_capital", "external_assets", "external_liabilities"} <= set(r)
+               for r in banks)
     corps = [r for r in sample["parties"] if r["kind"] == "corporate"]
     for attr in ("external_assets", "external_liabilities", "debt_to_asset", "net_margin", "credit_rating",
                  "replaceability", "size_segment", "risk_appetite", "annual_revenue"):
@@ -142,6 +143,11 @@ def test_breadth(sample: Rows) -> None:
     controls = {(r["source_id"], r["target_id"]) for r in rels(sample, "controls")}
     assert major <= controls
     assert max(Counter(r["source_id"] for r in rels(sample, "lends_to")).values()) >= 10  # syndicate hubs
+    interbank = [r for r in rels(sample, "lends_to") if r["target_id"] in {b["id"] for b in banks}]
+    assert len(interbank) >= 20 and len([r for r in interbank if r["target_id"] == "b_bank"]) >= 3
+    # a sale is one edge: never both supplies s -> b and buys_from b -> s (analytics would count it twice)
+    supplies = {(r["source_id"], r["target_id"]) for r in rels(sample, "supplies")}
+    assert not supplies & {(r["target_id"], r["source_id"]) for r in rels(sample, "buys_from")}
     # dated events over several years, enough for trends and decay
     years = {r["date"][:4] for role in ("interactions", "signals") for r in sample[role]}
     assert {str(y) for y in range(2019, 2027)} <= years

@@ -319,6 +319,8 @@ class _Breadth:
         for sup in self.by_kind["supplier"]:
             for buyer in rng.sample(corps, rng.choice((1, 2, 3, 4))):
                 rev = self.money(5.5, 8.0)
+                if p.has_edge("buys_from", buyer, sup):  # one flow, one edge: never both directions
+                    continue
                 p.rel("supplies", sup, buyer, annual_revenue=rev, start_date=self.date(START, 1500), status="active")
                 if rng.random() < 0.15:
                     k = p.contract(f"k_sup_{sup}_{buyer}", f"{sup}–{buyer} supply contract", "supply_contract",
@@ -350,6 +352,28 @@ class _Breadth:
                 p.rel("contact_of", person, rng.choice(self.by_kind["bank"]), role="relationship_manager", status="active")
         for j in range(1, 9):  # a contact named on a contract
             p.rel("contact_of", self.by_kind["person"][j], f"k_fac_{j:03d}", role="contract_manager", status="active")
+
+    def interbank(self) -> None:
+        """Interbank loans (bank → bank): a share of the lender's capital, at most 4 % of the borrower's assets.
+
+        ``b_bank`` and ``e_bank`` borrow from several smaller banks: their default hurts those lenders.
+        """
+        rng, p = self.rng, self.p
+        banks = self.by_kind["bank"]
+        capital = {r["id"]: r["capital"] for r in p.rows["parties"].values() if r["kind"] == "bank"}
+        assets = {r["id"]: r["total_assets"] for r in p.rows["parties"].values() if r["kind"] == "bank"}
+        small = sorted(banks, key=lambda b: (capital[b], b))[:8]
+        pairs = [(lender, "b_bank") for lender in small[:3]] + [(lender, "e_bank") for lender in small[3:5]]
+        for lender in banks:
+            for borrower in rng.sample(banks + ["b_bank", "e_bank"], rng.choice((1, 2, 3))):
+                if borrower != lender and (lender, borrower) not in pairs:
+                    pairs.append((lender, borrower))
+        for n, (lender, borrower) in enumerate(pairs):
+            share = rng.uniform(0.4, 1.1) if n < 5 else rng.uniform(0.05, 0.5)
+            start = self.date(dt.date(2022, 1, 1), 1400)
+            p.rel("lends_to", lender, borrower, ref="interbank", amount=int(round(min(capital[lender] * share, assets[borrower] * 0.04), -3)),
+                  currency="CNY", start_date=start, end_date=_add_years(start, 1), status="active", tenor_years=1,
+                  rate=self.ratio(0.015, 0.035, 4), recovery_rate=self.ratio(0.3, 0.6, 2))
 
     def _control(self, parent: str, sub: str) -> None:
         share = self.ratio(51, 100, 1)
@@ -427,6 +451,7 @@ def build_sample(seed: int = SEED) -> Portfolio:
     b.parties()
     b.projects()
     b.corporates()
+    b.interbank()
     b.events()
     return p
 

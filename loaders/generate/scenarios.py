@@ -77,7 +77,8 @@ def scenario_1(p: Portfolio) -> None:
           share_pct=30, start_date="2023-08-01", status="active", contract_id="k_a_restructuring")
     p.rel("party_to", "a_new_investor", "k_a_restructuring", rid="r_a_restr_investor", role="investor")
     p.rel("party_to", "a_co", "k_a_restructuring", rid="r_a_restr_investee", role="investee")
-    # A Co.'s partners: the recall spreads to the suppliers that depend on it and the customers it serves.
+    # A Co.'s partners: the recall spreads to the suppliers that depend on it (share = A Co.'s share of
+    # the supplier's sales, so annual_revenue = sales to A Co. / share) and the customers it serves.
     suppliers = (("a_supplier_1", "精工钢材有限公司", "Jinggong Steel Co., Ltd.", 3_200_000, 41.0),
                  ("a_supplier_2", "Larkspur Tooling Ltd.", "", 1_100_000, 18.5),
                  ("a_supplier_3", "安达模具有限公司", "Anda Moulds Co., Ltd.", 650_000, 55.0))
@@ -86,8 +87,6 @@ def scenario_1(p: Portfolio) -> None:
                 sector="materials", total_assets=rev * 2.5, capital=rev * 0.6, replaceability=0.7,
                 size_segment="sme", annual_revenue=round(rev * 100 / share))
         p.rel("supplies", sid, "a_co", annual_revenue=rev, start_date="2019-03-01", status="active")
-        p.rel("buys_from", "a_co", sid, annual_revenue=rev, revenue_share_pct=share, start_date="2019-03-01",
-              status="active")
     for cid, name, name_en, rev in (("a_customer_1", "远航家电有限公司", "Yuanhang Appliances Co., Ltd.", 5_400_000),
                                     ("a_customer_2", "Eastmere Fittings plc", "", 2_300_000)):
         p.party(cid, name, "corporate", country="CN" if name_en else "GB", name_en=name_en or None,
@@ -206,7 +205,8 @@ def scenario_4(p: Portfolio) -> None:
         big = kind != "bank"
         p.party(lid, name, kind, country="CN" if name_en else "INT", name_en=name_en or None, sector="banking",
                 total_assets=(180 if big else 95) * 1_000_000_000, capital=(30 if big else 8) * 1_000_000_000,
-                tier1_capital=(28 if big else 7) * 1_000_000_000, credit_rating="AAA" if big else "A+",
+                tier1_capital=(28 if big else 7) * 1_000_000_000, external_assets=(160 if big else 86) * 1_000_000_000,
+                external_liabilities=(128 if big else 74) * 1_000_000_000, credit_rating="AAA" if big else "A+",
                 replaceability=0.3 if big else 0.7, size_segment="large", risk_appetite="conservative",
                 gsib=lid == "bank_2")
     p.party("pri_insurer", "Bluewater Political Risk Insurance", "insurer", country="INT", sector="insurance",
@@ -287,7 +287,8 @@ def scenario_5(p: Portfolio) -> None:
             net_margin=0.11, credit_rating="A-", lifecycle_stage="maturity", replaceability=0.6,
             size_segment="large", risk_appetite="balanced", annual_revenue=1_350_000_000)
     p.party("e_bank", "E银行", "bank", country="CN", name_en="E Bank", sector="banking", total_assets=2_600_000_000,
-            capital=210_000_000, tier1_capital=185_000_000, credit_rating="A", size_segment="mid",
+            capital=210_000_000, tier1_capital=185_000_000, external_assets=2_450_000_000,
+            external_liabilities=2_230_000_000, debt_to_asset=0.92, net_margin=0.18, credit_rating="A", size_segment="mid",
             risk_appetite="conservative", replaceability=0.6)
     p.party("mgmt_client_contact", "周静", "person", country="CN", name_en="Zhou Jing", title="专属客户经理 (dedicated relationship manager)",
             email="zhou.jing@e-bank.example")
