@@ -6,13 +6,29 @@
 * :mod:`loaders.generate.scale` — ``generate(n_parties, seed, out_dir)``: a streamed,
   heavy-tailed synthetic portfolio (``stakegraph generate``).
 
-Both write the canonical layout of docs/data-format.md and print nothing.
+Both write the canonical layout of docs/data-format.md and print nothing. The
+functions are imported lazily, so ``python -m loaders.generate.sample`` runs the
+module once.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from loaders.generate.errors import GenerateError, SampleMismatch
-from loaders.generate.sample import check_sample, render_sample, write_sample
-from loaders.generate.scale import ScaleStats, generate
+
+if TYPE_CHECKING:
+    from loaders.generate.sample import check_sample, render_sample, write_sample
+    from loaders.generate.scale import ScaleStats, generate
+
+_LAZY = {"check_sample": "sample", "render_sample": "sample", "write_sample": "sample",
+         "ScaleStats": "scale", "generate": "scale"}
 
 __all__ = ["GenerateError", "SampleMismatch", "ScaleStats", "check_sample", "generate", "render_sample", "write_sample"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"loaders.generate.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'loaders.generate' has no attribute {name!r}")
