@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import networkx as nx
 import typer
@@ -98,11 +98,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("contagion")
     def contagion_cmd(
-        default: list[str] = typer.Option(None, "--default", "-d", help="Party (or project) that defaults."),
-        equity_loss: list[str] = typer.Option(None, "--equity-loss", help="PARTY:FRACTION of capital lost."),
-        end: list[str] = typer.Option(None, "--end", help="Edge id of a relationship that ends (loan recalled, "
-                                                           "customer leaves)."),
-        target_missed: list[str] = typer.Option(None, "--target-missed", help="Investee missing bet-on targets."),
+        default: Annotated[list[str] | None, typer.Option(
+            "--default", "-d", help="Party (or project) that defaults.")] = None,
+        equity_loss: Annotated[list[str] | None, typer.Option(
+            "--equity-loss", help="PARTY:FRACTION of capital lost.")] = None,
+        end: Annotated[list[str] | None, typer.Option(
+            "--end", help="Edge id of a relationship that ends (loan recalled, customer leaves).")] = None,
+        target_missed: Annotated[list[str] | None, typer.Option(
+            "--target-missed", help="Investee missing bet-on targets.")] = None,
         method: str = typer.Option("contract", help="contract (clause-aware propagation), debtrank, cascade, "
                                                     "or clearing (Eisenberg-Noe)."),
         variant: str = typer.Option("battiston2012", help="DebtRank variant: battiston2012 or bardoscia2015."),
@@ -146,9 +149,8 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 _emit_json(c)
                 return
-            rows = [[c.nodes[i], c.p_bar[i], c.p[i], c.shortfall[i], i in c.defaulted] for i in range(len(c.nodes))
-                    if c.p_bar[i] > 0]
-            rows.sort(key=lambda r: -r[3])
+            order = sorted((i for i in range(len(c.nodes)) if c.p_bar[i] > 0), key=lambda i: -c.shortfall[i])
+            rows = [[c.nodes[i], c.p_bar[i], c.p[i], c.shortfall[i], i in c.defaulted] for i in order]
             _table(f"Eisenberg-Noe clearing: {len(c.defaulted)} defaulting", ["party", "owes", "pays", "shortfall",
                                                                                 "default"], rows[:top], c.stamp)
             return

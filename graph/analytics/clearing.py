@@ -24,7 +24,7 @@ from graph.analytics.stamp import Stamp, graph_version
 from graph.errors import GraphError, ValidationError
 
 Method = Literal["fictitious_default", "fixed_point", "lp"]
-METHODS: tuple[str, ...] = ("fictitious_default", "fixed_point", "lp")
+METHODS: tuple[Method, ...] = ("fictitious_default", "fixed_point", "lp")
 REFERENCES = ("Eisenberg & Noe (2001), Systemic Risk in Financial Systems, Management Science 47(2):236-249 "
               "(fictitious default algorithm, Sec. 3; LP characterisation, Lemma 4)")
 

@@ -31,7 +31,7 @@ from graph.analytics.stamp import Stamp, graph_version
 from graph.errors import NotFound, ValidationError
 
 Variant = Literal["battiston2012", "bardoscia2015"]
-VARIANTS: tuple[str, ...] = ("battiston2012", "bardoscia2015")
+VARIANTS: tuple[Variant, ...] = ("battiston2012", "bardoscia2015")
 REFERENCES = (
     "Battiston, Puliga, Kaushik, Tasca, Caldarelli (2012), DebtRank: Too Central to Fail?, Sci. Rep. 2:541, "
     "doi:10.1038/srep00541; Bardoscia, Battiston, Caccioli, Caldarelli (2015), DebtRank: a microscopic "

@@ -389,7 +389,7 @@ def relationship_alerts(
     (55.0, 'funds diverted: severity n/a (1), 0 days ago (relationship) -30.0')
     """
     h = relationship_health(G, as_of=as_of, weights=weights)
-    alerts = []
+    alerts: list[Alert] = []
     for r in h.relationships:
         if r.score >= threshold:
             break

@@ -38,7 +38,14 @@ from typing import Any
 import networkx as nx
 
 from graph.analytics.health import maybe_date, to_date
-from graph.analytics.select import STRUCTURAL_KINDS, is_active, name_of, number, require_node, structural_graph
+from graph.analytics.select import (
+    STRUCTURAL_KINDS,
+    is_active,
+    name_of,
+    number,
+    require_node,
+    structural_graph,
+)
 from graph.analytics.stamp import Stamp, graph_version
 from graph.domain import COMMERCIAL_KINDS, FINANCING_KINDS
 from graph.errors import ValidationError

@@ -288,7 +288,7 @@ class _Engine:
                      "principal falls due at once")
         in_default = sum(number(self.edges[e][2].get("amount")) or 0.0
                          for e in self.accelerated if self.edges[e][1] == borrower)
-        for lu, _, key, data in self.G.in_edges(borrower, keys=True, data=True):
+        for _, _, key, data in self.G.in_edges(borrower, keys=True, data=True):
             key = str(key)
             if data.get("kind") != "lends_to" or key in self.accelerated or not is_active(data):
                 continue
@@ -507,8 +507,8 @@ def propagate(
     last = 0
     for rnd in range(1, rounds + 1):
         before = len(eng.steps)
-        for d in waves[-1]:
-            eng.default(rnd, d)
+        for defaulter in waves[-1]:
+            eng.default(rnd, defaulter)
         for node in sorted(eng.first_round):
             eng.mark_equity(rnd, node)
             h = eng.h(node)
@@ -694,7 +694,7 @@ def k_damaging_paths(
         try:
             for nodes in nx.shortest_simple_paths(F, source, target, weight="cost"):
                 links = tuple(PathLink(a, b, tuple(F[a][b]["edges"]), tuple(F[a][b]["kinds"]),
-                                       F[a][b]["exposure"], F[a][b]["factor"]) for a, b in zip(nodes, nodes[1:]))
+                                       F[a][b]["exposure"], F[a][b]["factor"]) for a, b in zip(nodes, nodes[1:], strict=False))
                 paths.append(DamagingPath(tuple(nodes), links, math.prod(x.factor for x in links)))
                 if len(paths) >= k:
                     break

@@ -43,7 +43,7 @@ def test_losses_add_up_across_defaulted_debtors() -> None:
 def test_threshold_is_strict() -> None:
     # loss exactly equal to capital: Gai & Kapadia default only when losses exceed capital
     assert threshold_cascade([[0, 4], [0, 0]], [4, 1], [1]).defaulted == (1,)
-    assert threshold_cascade([[0, 4.001], [0, 0]], [4, 1], [1]).defaulted == (0, 1)
+    assert threshold_cascade([[0.0, 4.001], [0.0, 0.0]], [4, 1], [1]).defaulted == (0, 1)
 
 
 def test_recovery_per_debtor_and_per_exposure() -> None:
@@ -70,8 +70,8 @@ def test_graph_form_reads_recovery_and_equity() -> None:
     r = threshold_cascade_graph(G, ["firm"], recovery_default=0.0)
     names = [r.nodes[i] for i in r.defaulted]
     assert names == ["firm", "fund"]
-    assert dict(zip(r.nodes, r.losses))["bank"] == pytest.approx(4.0)
-    assert dict(zip(r.nodes, r.losses))["nocap"] == pytest.approx(100.0)  # no capital: never defaults
+    assert dict(zip(r.nodes, r.losses, strict=True))["bank"] == pytest.approx(4.0)
+    assert dict(zip(r.nodes, r.losses, strict=True))["nocap"] == pytest.approx(100.0)  # no capital: never defaults
     assert [r.nodes[i] for i in threshold_cascade_graph(G, ["firm"], include_equity=False).defaulted] == ["firm"]
     with pytest.raises(NotFound):
         threshold_cascade_graph(G, ["zz"])
@@ -87,4 +87,4 @@ def test_more_initial_defaults_never_fewer_defaults(seed: int, n: int) -> None:
     r1 = threshold_cascade(A, E, [0], recovery=0.3)
     r2 = threshold_cascade(A, E, [0, 1], recovery=0.3)
     assert set(r1.defaulted) <= set(r2.defaulted)
-    assert all(x >= y - 1e-12 for x, y in zip(r2.losses, r1.losses))
+    assert all(x >= y - 1e-12 for x, y in zip(r2.losses, r1.losses, strict=True))

@@ -93,7 +93,7 @@ def test_validation_errors() -> None:
 
 
 def nrm_graph():
-    nodes = {n: {"type": "party", "capital": float(e), "total_assets": float(w)} for n, e, w in zip("abc", E, W)}
+    nodes = {n: {"type": "party", "capital": float(e), "total_assets": float(w)} for n, e, w in zip("abc", E, W, strict=True)}
     edges = [(i, "lends_to", j, {"amount": float(A[x][y])})
              for x, i in enumerate("abc") for y, j in enumerate("abc") if A[x][y]]
     return build(nodes, edges)
@@ -157,7 +157,7 @@ def test_more_shock_never_less_loss_bardoscia(net) -> None:
     r0 = debtrank(a, e, w, h0, variant="bardoscia2015")
     r1 = debtrank(a, e, w, h1, variant="bardoscia2015")
     assert r1.total_stress >= r0.total_stress - 1e-9
-    assert all(0 <= x <= 1 for x in r1.h) and all(x >= y - 1e-12 for x, y in zip(r1.h, h1))
+    assert all(0 <= x <= 1 for x in r1.h) and all(x >= y - 1e-12 for x, y in zip(r1.h, h1, strict=True))
 
 
 @settings(max_examples=150, deadline=None)

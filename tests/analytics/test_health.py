@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import doctest
 import json
+from typing import Any
 
 import pytest
 
@@ -102,8 +103,8 @@ def test_order_volume_rise_costs_nothing_and_fall_is_capped() -> None:
 
 
 def test_interactions_via_involves_edges_and_warmth_target() -> None:
-    nodes = {"bank": "party", "a_co": "party"}
-    edges = [("bank", "lends_to", "a_co", {"id": "loan"})]
+    nodes: dict[str, Any] = {"bank": "party", "a_co": "party"}
+    edges: list[tuple[Any, ...]] = [("bank", "lends_to", "a_co", {"id": "loan"})]
     for i in range(4):
         nodes[f"i{i}"] = {"type": "interaction", "kind": "call", "date": AS_OF}
         edges += [(f"i{i}", "involves", "bank"), (f"i{i}", "involves", "a_co")]
@@ -112,7 +113,7 @@ def test_interactions_via_involves_edges_and_warmth_target() -> None:
 
 
 def test_score_clipped_at_zero_and_ended_excluded() -> None:
-    nodes = {"bank": "party", "a_co": "party"}
+    nodes: dict[str, Any] = {"bank": "party", "a_co": "party"}
     for i, kind in enumerate(("funds_diverted", "statement_irregularity", "loan_recall", "contract_termination")):
         nodes[f"s{i}"] = {"type": "signal", "kind": kind, "date": AS_OF, "party_id": "a_co",
                           "relationship_id": "loan"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import json
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -31,7 +32,7 @@ def test_docstring_examples_run() -> None:
 
 
 def timeline(edges=(), events=()):
-    nodes = {"us": "party", "c": {"type": "party", "name": "Client", "lifecycle_stage": "maturity"},
+    nodes: dict[str, Any] = {"us": "party", "c": {"type": "party", "name": "Client", "lifecycle_stage": "maturity"},
              "s": "party"}
     for i, (typ, kind, date, extra) in enumerate(events):
         nodes[f"e{i}"] = {"type": typ, "kind": kind, "date": date, "party_id": "c", **extra}

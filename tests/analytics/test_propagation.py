@@ -293,7 +293,7 @@ def test_loans_only_matches_threshold_cascade(seed: int) -> None:
     r = propagate(G, [PartyDefault("n0")], rounds=100)
     c = threshold_cascade_graph(G, ["n0"])
     assert set(r.defaults) == {c.nodes[i] for i in c.defaulted}
-    losses = dict(zip(c.nodes, c.losses))
+    losses = dict(zip(c.nodes, c.losses, strict=True))
     for p in r.parties:
         if p.party != "n0" and not p.defaulted:
             assert p.loss == pytest.approx(losses[p.party])
