@@ -10,12 +10,11 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from api.state import ApiState
 from graph.domain import Direction
 from graph.model import EdgeRecord, NodeRecord
 from graph.settings import Settings
 from graph.store.base import GraphStore
-
-from api.state import ApiState
 
 T = TypeVar("T")
 

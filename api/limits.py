@@ -15,7 +15,6 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult as GraphQLExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -28,6 +27,9 @@ from graphql import (
     get_named_type,
     get_operation_ast,
     value_from_ast_untyped,
+)
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
 )
 from strawberry.extensions import SchemaExtension
 

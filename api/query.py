@@ -159,7 +159,7 @@ class Query:
 
     @strawberry.field(description="Node counts by type and edge counts by kind.")
     async def counts(self, info: Info[Context, None]) -> JSON:
-        return await info.context.call(info.context.store.counts)
+        return JSON(await info.context.call(info.context.store.counts))
 
     @strawberry.field(description="Any node by id.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
@@ -263,7 +263,7 @@ class Query:
             raise PageSizeError(f"depth must be between 1 and {MAX_DEPTH} (got {depth})")
         limit = check_first(limit, name="limit")
         ctx = info.context
-        sub = await ctx.call(ctx.store.neighbours, str(id), direction=Direction(value(direction)),
+        sub = await ctx.call(ctx.store.neighbours, str(id), direction=Direction(str(value(direction))),
                              kinds=[value(k) for k in kinds] if kinds else None, depth=depth, limit=limit)
         center = next((n for n in sub.nodes if n.id == str(id)), None)
         return Neighborhood(

@@ -66,7 +66,7 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
 
     Extensions are passed as classes or factories (one instance per request).
     """
-    s = settings or Settings()
+    s = settings or Settings()  # type: ignore[call-arg]
     production = s.mode is Mode.PRODUCTION
     extensions: list[type[SchemaExtension] | Any] = [
         functools.partial(QueryDepthLimiter, max_depth=s.max_depth),

@@ -132,7 +132,7 @@ class Node:
 
     @strawberry.field(name="props", description="All properties as one JSON object.")
     def all_props(self) -> JSON:
-        return dict(self.rec.props)
+        return JSON(dict(self.rec.props))
 
     @strawberry.field(description="File, row and load that created the node.")
     def provenance(self) -> Provenance:
@@ -189,11 +189,11 @@ class Party(Node):
 
     @strawberry.field(description="Interactions involving the party.")
     async def interactions(self, info: Info[Context, None]) -> list[Interaction]:
-        return sorted(await self._others(info, "involves", True), key=_by_date)  # type: ignore[return-value]
+        return sorted(await self._others(info, "involves", True), key=_by_date)  # type: ignore[return-value,arg-type]
 
     @strawberry.field(description="Signals concerning the party.")
     async def signals(self, info: Info[Context, None]) -> list[Signal]:
-        return sorted(await self._others(info, "concerns", True), key=_by_date)  # type: ignore[return-value]
+        return sorted(await self._others(info, "concerns", True), key=_by_date)  # type: ignore[return-value,arg-type]
 
     @strawberry.field(description="Ego-network view (HTML) of the party.")
     def viz_url(self, info: Info[Context, None]) -> str:
@@ -242,7 +242,7 @@ class Project(Node):
 
     @strawberry.field(description="Signals concerning the project.")
     async def signals(self, info: Info[Context, None]) -> list[Signal]:
-        return sorted(await self._others(info, "concerns", True), key=_by_date)  # type: ignore[return-value]
+        return sorted(await self._others(info, "concerns", True), key=_by_date)  # type: ignore[return-value,arg-type]
 
     @strawberry.field(description="Sum of amounts on financing relationships into the project.")
     async def exposure(self, info: Info[Context, None]) -> float:
@@ -366,7 +366,7 @@ class Relationship:
 
     @strawberry.field(name="props", description="All properties as one JSON object.")
     def all_props(self) -> JSON:
-        return dict(self.rec.props)
+        return JSON(dict(self.rec.props))
 
     @strawberry.field(description="File, row and load that created the relationship.")
     def provenance(self) -> Provenance:

@@ -132,8 +132,8 @@ def test_dataloaders_make_store_calls_independent_of_page_size(make_client: Any,
 
 def test_relationship_provenance_and_props(client: TestClient) -> None:
     e = EDGES[0]
-    d = gql(client, '{ relationship(id: "%s") { kind stakeholderRole category currency props '
-                    "provenance { loadId } contract { id } source { id ... on Party { kind } } } }" % e.id)
+    d = gql(client, f'{{ relationship(id: "{e.id}") {{ kind stakeholderRole category currency props '
+                    "provenance { loadId } contract { id } source { id ... on Party { kind } } } }")
     r = d["data"]["relationship"]
     assert r["kind"] == "LENDS_TO" and r["stakeholderRole"] == "lender" and r["category"] == "financing"
     assert r["props"]["status"] == "recalled" and r["contract"] == {"id": "k_loan"}

@@ -30,9 +30,9 @@ def _nested(depth: int) -> str:
 
 def test_1_depth_limit_also_through_fragments(make_client: Any) -> None:
     client = make_client(max_depth=4)
-    d = gql(client, '{ party(id: "a_co") { %s } }' % _nested(2))
+    d = gql(client, f'{{ party(id: "a_co") {{ {_nested(2)} }} }}')
     assert _msg(d) == "'anonymous' exceeds maximum operation depth of 4"
-    d = gql(client, 'query Q { party(id: "a_co") { ...F } } fragment F on Party { %s }' % _nested(2))
+    d = gql(client, f'query Q {{ party(id: "a_co") {{ ...F }} }} fragment F on Party {{ {_nested(2)} }}')
     assert _msg(d) == "'Q' exceeds maximum operation depth of 4"
     assert d["data"] is None
 
@@ -54,8 +54,14 @@ def test_3_tokens(make_client: Any) -> None:
 def test_4_cost_limit_before_any_store_call(make_client: Any, graph_store: Any, monkeypatch: Any) -> None:
     client = make_client(max_cost=1000)
     calls: list[str] = []
-    monkeypatch.setattr(graph_store, "find_nodes", lambda *a, **k: calls.append("find_nodes") or [])
-    monkeypatch.setattr(graph_store, "count_nodes", lambda *a, **k: calls.append("count_nodes") or 0)
+    def record(name: str) -> Any:
+        def fn(*a: Any, **k: Any) -> Any:
+            calls.append(name)
+            return 0 if name == "count_nodes" else []
+        return fn
+
+    monkeypatch.setattr(graph_store, "find_nodes", record("find_nodes"))
+    monkeypatch.setattr(graph_store, "count_nodes", record("count_nodes"))
     d = gql(client, "{ parties(first: 50) { nodes { relationships(first: 50) { nodes { id } } } } }")
     # cost = 50 (parties) + 50 × 50 (relationships of each) = 2,550
     assert _msg(d) == ("query cost 2550 is above the limit of 1000 (cost = sum over lists of the product of nested "
