@@ -22,8 +22,8 @@ Score formula (all points tunable in :class:`HealthWeights`)::
   since the last interaction and the frequency: ``interaction_target`` (4)
   recent interactions mean no penalty, none ever means the full ``no_interaction``.
 * **single-threaded**: an organisation at either end with exactly one contact
-  person (``contact_of``) costs ``single_threaded`` points (no contact recorded:
-  no penalty, reported as ``contacts = 0``).
+  person (``contact_of`` active on ``as_of``) costs ``single_threaded`` points (no
+  contact recorded: no penalty, reported as ``contacts = 0``).
 
 Worked example (also a test): a loan, as of 2026-01-01, with a 45-day payment
 delay on it dated 2025-01-01 (25 × 0.5 × 0.5 = 6.25), a management change at the
@@ -236,10 +236,14 @@ class _Index:
         return out
 
 
-def _contacts(G: nx.MultiDiGraph) -> dict[str, int]:
+def _contacts(G: nx.MultiDiGraph, day: dt.date) -> dict[str, int]:
+    """Contact persons per organisation on ``day`` (``contact_of`` edges started and not ended)."""
     count: dict[str, set[str]] = defaultdict(set)
     for u, v, d in G.edges(data=True):
-        if d.get("kind") == "contact_of":
+        if d.get("kind") != "contact_of" or not is_active(d):
+            continue
+        start, end = maybe_date(d.get("start_date")), maybe_date(d.get("end_date"))
+        if (start is None or start <= day) and (end is None or end > day):
             count[str(v)].add(str(u))
     return {k: len(s) for k, s in count.items()}
 
@@ -313,7 +317,7 @@ def relationship_health(
     day = to_date(as_of)
     signals = _Index(G, day, "signal")
     interactions = _Index(G, day, "interaction")
-    contacts = _contacts(G)
+    contacts = _contacts(G, day)
     wanted = set(kinds)
     rows: list[RelationshipHealth] = []
     for u, v, key, d in G.edges(keys=True, data=True):

@@ -6,9 +6,10 @@ Lifecycle rules (:func:`lifecycle_stage`), applied in this order to a party as o
    ended/terminated/… or ``end_date`` ≤ as of), or its last interaction is more
    than ``churn_days`` (365) old.
 2. **acquisition** — no active revenue relationship yet (a financing or
-   commercial relationship with a positive amount or annual revenue that has
-   started) and a first interaction within ``acquisition_days`` (365), or no
-   revenue relationship at all.
+   commercial relationship — lends, invests, sponsors, guarantees, insures,
+   builds, operates, supplies, buys, offtakes, partners — that has started and
+   not ended); the reason says whether the first interaction was within
+   ``acquisition_days`` (365).
 3. **trend** over the last ``trend_window_days`` (365): the mean ``value`` of its
    ``order_volume_change`` signals (percent), else the change of its ``buys_from``
    revenue (either side) active at as of vs one window earlier (new revenue from
@@ -135,8 +136,7 @@ def lifecycle_stage(
     rels = [d for d in rels if _started(d, day)]
     active = [d for d in rels if not _ended(d, day)]
     ended = [d for d in rels if _ended(d, day)]
-    revenue = [d for d in active if d.get("kind") in REVENUE_KINDS
-               and ((number(d.get("amount")) or 0) > 0 or (number(d.get("annual_revenue")) or 0) > 0)]
+    revenue = [d for d in active if d.get("kind") in REVENUE_KINDS]
     dates = sorted(_interaction_dates(G, party, day))
     first = dates[0] if dates else None
     last = dates[-1] if dates else None

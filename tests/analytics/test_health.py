@@ -157,3 +157,13 @@ def test_cli_health(tmp_path, monkeypatch) -> None:
     assert "70.6" in detail and "single_threaded" in detail
     allrows = json.loads(run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--all", "--json").output)
     assert allrows["relationships"][0]["score"] == pytest.approx(70.625)
+
+
+def test_only_current_contacts_count() -> None:
+    ended = worked_example({"p2": {"type": "party", "kind": "person"}},
+                           [("p2", "contact_of", "a_co", {"status": "ended", "end_date": "2025-06-01"})])
+    assert relationship_health(ended, as_of=AS_OF).of("loan").contacts == 1  # still single-threaded
+    second = worked_example({"p2": {"type": "party", "kind": "person"}},
+                            [("p2", "contact_of", "a_co", {"start_date": "2025-06-01"})])
+    h = relationship_health(second, as_of=AS_OF).of("loan")
+    assert h.contacts == 2 and h.score == pytest.approx(70.625 + 5)

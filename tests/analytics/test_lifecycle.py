@@ -166,3 +166,8 @@ def test_cli_lifecycle(tmp_path, monkeypatch) -> None:
     com = json.loads(run_cli(monkeypatch, tmp_path, "lifecycle", "--communities", "--seed", "7", "--json").output)
     assert com["modularity"] == pytest.approx(2 * (3 / 7 - 0.25))
     assert "unrated" in run_cli(monkeypatch, tmp_path, "lifecycle", "--segments").output
+
+
+def test_sponsor_without_amounts_is_not_in_acquisition() -> None:
+    G = build({"sp": "party", "p": "project"}, [("sp", "sponsors", "p", {"share_pct": 60.0, "start_date": "2018-01-01"})])
+    assert lifecycle_stage(G, "sp", as_of=AS_OF).stage == "maturity"
