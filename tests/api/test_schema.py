@@ -29,3 +29,11 @@ def test_party_has_a_field_per_declared_property() -> None:
     for p in NODE_TYPES["party"].props:
         head, *rest = p.name.split("_")
         assert head + "".join(x.title() for x in rest) in fields
+
+
+def test_docs_show_every_example_query() -> None:
+    from api.examples import EXAMPLES
+
+    doc = (SDL_FILE.parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [name for name, q in EXAMPLES.items() if q.strip() not in doc]
+    assert not missing, f"docs/api.md lacks the example queries {missing}"
