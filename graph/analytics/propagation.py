@@ -163,7 +163,10 @@ class ProjectImpact:
 
 @dataclass(frozen=True)
 class PropagationResult:
-    """Per-party impacts (largest loss first), system loss, defaults by round, projects, all steps."""
+    """Per-party impacts (largest loss first), system loss, defaults by round, projects, all steps.
+
+    ``converged`` is False when ``rounds`` ran out while losses were still moving.
+    """
 
     shocks: tuple[Shock, ...]
     parties: tuple[PartyImpact, ...]
@@ -175,6 +178,7 @@ class PropagationResult:
     projects: tuple[ProjectImpact, ...]
     steps: tuple[Step, ...]
     missing_capital: tuple[str, ...]
+    converged: bool
     stamp: Stamp
 
     def party(self, party: str) -> PartyImpact:
@@ -505,6 +509,7 @@ def propagate(
     waves: list[tuple[str, ...]] = [tuple(sorted(n for n, r in eng.default_round.items() if r == 0))]
     waves[0] = tuple(sorted(set(waves[0]) | set(eng.settle(0))))
     last = 0
+    converged = False
     for rnd in range(1, rounds + 1):
         before = len(eng.steps)
         for defaulter in waves[-1]:
@@ -519,15 +524,16 @@ def propagate(
         waves.append(tuple(new))
         if len(eng.steps) == before and not new:
             waves.pop()
+            converged = True
             break
         last = rnd
-    return _result(G, eng, shocks, waves, last, dict(rounds=rounds, recovery_default=recovery_default,
+    return _result(G, eng, shocks, waves, last, converged, dict(rounds=rounds, recovery_default=recovery_default,
                                                       revenue_margin=revenue_margin, bet_on_trigger=bet_on_trigger,
                                                       max_paths=max_paths))
 
 
 def _result(G: nx.MultiDiGraph, eng: _Engine, shocks: tuple[Shock, ...], waves: list[tuple[str, ...]],
-            last: int, params: dict[str, Any]) -> PropagationResult:
+            last: int, converged: bool, params: dict[str, Any]) -> PropagationResult:
     impacts = []
     for node in eng.first_round:
         impacts.append(PartyImpact(
@@ -557,7 +563,7 @@ def _result(G: nx.MultiDiGraph, eng: _Engine, shocks: tuple[Shock, ...], waves: 
     return PropagationResult(
         shocks, tuple(impacts), sum(p.loss for p in impacts if p.type == "party"),
         sum(p.called for p in impacts), tuple(sorted(eng.default_round)), tuple(waves), last, projects,
-        tuple(eng.steps), missing, stamp)
+        tuple(eng.steps), missing, converged, stamp)
 
 
 # -- k most damaging paths ----------------------------------------------------------

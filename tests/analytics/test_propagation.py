@@ -243,6 +243,8 @@ def test_b_bank_recall_spreads_to_a_co_suppliers() -> None:
     # A Co.'s customer loses a supplier, not money
     assert "a_customer_1" not in {p.party for p in r.parties}
     assert r.defaults == ("a_co", "a_supplier_1") and r.default_rounds == (("a_co",), ("a_supplier_1",))
+    assert r.converged and r.rounds == 1  # losses land in round 1; the supplier's default moves nothing further
+    assert not propagate(a_co_graph(), [RelationshipEnds("loan")], rounds=1).converged
     assert r.system_loss == pytest.approx(400_000 + 100_000 + 80_000 + 30_000)
     # the path that carried the loss to the supplier names the recall and the purchase relationship
     path = r.party("a_supplier_1").paths[0]
