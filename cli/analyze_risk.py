@@ -32,13 +32,15 @@ def _emit_json(result: Any) -> None:
 
 
 def _cell(v: Any) -> str:
+    from rich.markup import escape
+
     if v is None:
         return ""
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, float):
         return f"{v:,.2f}"
-    return str(v)
+    return escape(str(v))  # ids, names and paths may contain [brackets]
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]], stamp: Any = None) -> None:
@@ -138,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 return
             _table(f"{len(kp.paths)} most damaging paths {paths_from} -> {paths_to}",
                    ["#", "transmission", "path (kinds, exposure, factor)"],
-                   [[i + 1, p.transmission, "  ".join(
+                   [[i + 1, f"{p.transmission:.4g}", "  ".join(
                        f"{lk.source} -[{'/'.join(lk.kinds)} {lk.exposure:,.0f} x{lk.factor:.3f}]->" for lk in p.links)
                      + f" {p.nodes[-1]}"] for i, p in enumerate(kp.paths)], kp.stamp)
             return
