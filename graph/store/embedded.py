@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.domain import DOMAIN, Direction
-from graph.errors import DanglingEdge, StoreError, StoreUnavailable
+from graph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
 from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
 from graph.store.base import GraphStore, NodeFilter
 
@@ -61,6 +61,25 @@ def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         if k not in merged and k in new:
             merged[k] = new[k]
     return merged
+
+
+def _clean(props: Any) -> dict[str, Any]:
+    """Incoming properties without ``None`` values (a missing value never erases a stored one)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _check_type(node_type: str) -> None:
+    if node_type not in DOMAIN.node_types:
+        raise DomainError(
+            f"node type {node_type!r} is not in the domain; use one of {', '.join(DOMAIN.node_types)}"
+        )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in DOMAIN.rel_kinds:
+        raise DomainError(
+            f"relationship kind {kind!r} is not in the domain; use one of {', '.join(DOMAIN.rel_kinds)}"
+        )
 
 
 def _chunks(seq: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
@@ -131,6 +150,10 @@ class EmbeddedStore(GraphStore):
         *,
         batch_size: int = 5000,
     ) -> WriteStats:
+        for n in nodes:
+            _check_type(n.type)
+        for e in edges:
+            _check_kind(e.kind)
         stats = WriteStats()
         with self._lock:
             try:
@@ -174,17 +197,27 @@ class EmbeddedStore(GraphStore):
                 out[nid] = json.loads(props)
         return out
 
+    def _types(self, table: str, expr: str, ids: Sequence[str]) -> dict[str, str]:
+        """``id -> expr`` for the stored rows among ``ids`` (a node's type, an edge's kind and ends)."""
+        out: dict[str, str] = {}
+        for part in _chunks(ids):
+            q = f"SELECT id, {expr} FROM {table} WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+            out.update(dict(self._db.execute(q, list(part)).fetchall()))
+        return out
+
     def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
         old = self._existing("nodes", [n.id for n in nodes])
+        types = self._types("nodes", "type", [n.id for n in nodes])
         rows = []
         for n in nodes:
-            DOMAIN.label(n.type)  # KeyError outside the domain
             before = old.get(n.id)
-            after = _merge(before, {**n.props})
-            outcome = "created" if before is None else ("unchanged" if after == before else "updated")
+            after = _merge(before, _clean(n.props))
+            same = before is not None and after == before and types.get(n.id) == n.type
+            outcome = "created" if before is None else ("unchanged" if same else "updated")
             stats.add(n.type, outcome)
             if outcome != "unchanged":
                 old[n.id] = after
+                types[n.id] = n.type
                 rows.append((n.id, n.type, after.get("kind"), after.get("name"), _search_text(n.id, after),
                              after.get("country"), after.get("load_id"), _dumps(after)))
         self._db.executemany(
@@ -196,15 +229,18 @@ class EmbeddedStore(GraphStore):
 
     def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
         old = self._existing("edges", [e.id for e in edges])
+        where = self._types("edges", "kind || char(0) || source || char(0) || target", [e.id for e in edges])
         rows = []
         for e in edges:
-            DOMAIN.rel_type(e.kind)
             before = old.get(e.id)
-            after = _merge(before, {**e.props})
-            outcome = "created" if before is None else ("unchanged" if after == before else "updated")
+            after = _merge(before, _clean(e.props))
+            here = f"{e.kind}\0{e.source}\0{e.target}"
+            same = before is not None and after == before and where.get(e.id) == here
+            outcome = "created" if before is None else ("unchanged" if same else "updated")
             stats.add(e.kind, outcome)
             if outcome != "unchanged":
                 old[e.id] = after
+                where[e.id] = here
                 rows.append((e.id, e.kind, e.source, e.target, after.get("load_id"), _dumps(after)))
         self._db.executemany(
             "INSERT INTO edges(id,kind,source,target,load_id,props) VALUES (?,?,?,?,?,?)"

@@ -1,0 +1,472 @@
+"""The Neo4j store: the same contract as the embedded store, on a Neo4j 5.26 server.
+
+Uses the official ``neo4j`` driver with managed transactions only
+(``session.execute_read`` / ``execute_write``), so transient errors (leader
+switch, deadlock) are retried by the driver; every transaction carries a
+timeout. All Cypher lives in :mod:`graph.store.cypher`.
+
+A :meth:`Neo4jStore.write` checks every edge endpoint first (nothing is written
+when one is missing), then writes nodes and then edges in transactions of
+``batch_size`` rows. Each batch is idempotent, so re-running a load that failed
+half way completes it. The graph version is bumped inside every transaction
+that changes something.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import neo4j
+from neo4j import exceptions as nx_errors
+
+from graph.domain import DOMAIN, Direction
+from graph.errors import DanglingEdge, StoreError, StoreUnavailable
+from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from graph.store import cypher
+from graph.store.base import GraphStore, NodeFilter
+from graph.store.embedded import bfs_neighbours
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
+
+T = TypeVar("T")
+_ID_CHUNK = 5000  # ids per look-up query
+_PAGE = 5000  # records per page when streaming
+_DELETE_BATCH = 10_000  # items deleted per transaction
+
+
+def _split_props(props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(properties without provenance, provenance); ``None`` values and ``id`` are dropped."""
+    body = {k: v for k, v in props.items() if v is not None and k != "id" and k not in cypher.PROVENANCE_KEYS}
+    prov = {k: props[k] for k in cypher.PROVENANCE_KEYS if props.get(k) is not None}
+    return body, prov
+
+
+def _rounds(rows: Sequence[T], key: Callable[[T], str]) -> list[list[T]]:
+    """Split rows so that no id repeats within a round (round k = k-th occurrence of each id)."""
+    seen: dict[str, int] = defaultdict(int)
+    out: list[list[T]] = []
+    for r in rows:
+        k = seen[key(r)]
+        seen[key(r)] += 1
+        if k == len(out):
+            out.append([])
+        out[k].append(r)
+    return out
+
+
+def _chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` on Neo4j 5.26 (Community or Enterprise).
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; the store closes it in :meth:`close`.
+    database : str
+        Database name.
+    timeout_s : float
+        Transaction timeout of every query, in seconds.
+    uri : str, optional
+        Shown in error messages.
+    """
+
+    backend = "neo4j"
+
+    def __init__(
+        self, driver: neo4j.Driver, database: str = "neo4j", timeout_s: float = 30.0, *, uri: str = ""
+    ) -> None:
+        self._driver = driver
+        self.database = database
+        self.timeout_s = timeout_s
+        self.uri = uri or "the Neo4j server"
+        self._schema_ready = False
+
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        auth: tuple[str, str] | None = None,
+        database: str = "neo4j",
+        timeout_s: float = 30.0,
+    ) -> Neo4jStore:
+        """Open a driver for ``uri`` (``bolt://…`` or ``neo4j://…``) and wrap it."""
+        try:
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+        except (nx_errors.ConfigurationError, ValueError) as e:
+            raise StoreError(
+                f"cannot use Neo4j URI {uri!r}: {e}; set STAKEGRAPH_NEO4J_URI to bolt://host:port or neo4j://host:port"
+            ) from e
+        return cls(driver, database=database, timeout_s=timeout_s, uri=uri)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        """The store that ``STAKEGRAPH_NEO4J_*`` settings name."""
+        if not settings.neo4j_uri:
+            raise StoreError("STAKEGRAPH_NEO4J_URI is not set; set it to the server's bolt:// URI")
+        auth = None
+        if settings.neo4j_auth:
+            password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+            auth = (settings.neo4j_user, password)
+        return cls.connect(
+            settings.neo4j_uri, auth=auth, database=settings.neo4j_database, timeout_s=settings.neo4j_timeout_s
+        )
+
+    # -- transactions ----------------------------------------------------------------
+    def _wrap(self, e: Exception) -> StoreError:
+        if isinstance(e, (nx_errors.ServiceUnavailable, nx_errors.SessionExpired)):
+            return StoreUnavailable(
+                f"Neo4j at {self.uri} is not reachable ({e}); start it with `stakegraph neo4j start` "
+                "or set STAKEGRAPH_NEO4J_URI"
+            )
+        if isinstance(e, (nx_errors.AuthError, nx_errors.AuthConfigurationError)):
+            return StoreError(
+                f"Neo4j at {self.uri} refused the credentials ({e}); set STAKEGRAPH_NEO4J_USER and "
+                "STAKEGRAPH_NEO4J_PASSWORD (or STAKEGRAPH_NEO4J_AUTH=false for a server without auth)"
+            )
+        return StoreError(f"Neo4j at {self.uri} (database {self.database!r}) failed: {e}")
+
+    def _tx(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+        """Run ``fn(tx, *args)`` in a managed transaction with the store's timeout."""
+        work = neo4j.unit_of_work(timeout=self.timeout_s)(fn)
+        try:
+            with self._driver.session(
+                database=self.database, notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF
+            ) as session:
+                if write:
+                    return session.execute_write(work, *args)
+                return session.execute_read(work, *args)
+        except (nx_errors.Neo4jError, nx_errors.DriverError) as e:
+            raise self._wrap(e) from e
+
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        def fn(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, params)]
+
+        return self._tx(fn)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def ping(self) -> bool:
+        try:
+            return self._read(cypher.PING) == [{"ok": 1}]
+        except StoreError:
+            return False
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def ensure_schema(self) -> None:
+        statements = cypher.schema_statements(self.domain)
+
+        def fn(tx: neo4j.ManagedTransaction, query: str) -> None:
+            tx.run(query).consume()
+
+        for q in statements:  # schema changes cannot share a transaction with each other's data
+            self._tx(fn, q, write=True)
+        self._tx(lambda tx: tx.run(cypher.AWAIT_INDEXES, seconds=int(self.timeout_s)).consume(), write=True)
+        self._schema_ready = True
+
+    def _ensure(self) -> None:
+        if not self._schema_ready:
+            self.ensure_schema()
+
+    # -- writes -------------------------------------------------------------------------------
+    def write(
+        self,
+        nodes: Sequence[NodeRecord] = (),
+        edges: Sequence[EdgeRecord] = (),
+        *,
+        batch_size: int = 5000,
+    ) -> WriteStats:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        for n in nodes:
+            cypher.label(n.type, self.domain)
+        for e in edges:
+            cypher.rel_type(e.kind, self.domain)
+        self._check_endpoints(nodes, edges)
+        self._ensure()
+        stats = WriteStats()
+        for part in _chunks(nodes, batch_size):
+            stats.merge(self._tx(self._write_nodes_tx, part, write=True))
+        for epart in _chunks(edges, batch_size):
+            stats.merge(self._tx(self._write_edges_tx, epart, write=True))
+        return stats
+
+    def _existing_node_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(ids, _ID_CHUNK):
+            found.update(r["id"] for r in self._read(cypher.EXISTING_IDS, ids=list(part)))
+        return found
+
+    def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
+        if not edges:
+            return
+        present = {n.id for n in nodes}
+        wanted = sorted(({e.source for e in edges} | {e.target for e in edges}) - present)
+        present |= self._existing_node_ids(wanted)
+        missing = [e for e in edges if e.source not in present or e.target not in present]
+        if missing:
+            ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
+            raise DanglingEdge(
+                f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
+                f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
+            )
+
+    @staticmethod
+    def _bump(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(cypher.BUMP_VERSION, key=cypher.META_KEY).consume()
+
+    def _write_nodes_tx(self, tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) -> WriteStats:
+        stats = WriteStats()
+        by_type: dict[str, list[NodeRecord]] = defaultdict(list)
+        for n in nodes:
+            by_type[n.type].append(n)
+        for ntype, group in by_type.items():
+            query = cypher.upsert_nodes(ntype, self.domain)
+            for rnd in _rounds(group, lambda n: n.id):
+                rows = []
+                for n in rnd:
+                    body, prov = _split_props(dict(n.props))
+                    rows.append({"id": n.id, "props": body, "prov": prov, "base": {}})
+                for rec in tx.run(query, rows=rows):
+                    stats.add(ntype, rec["outcome"])
+        if stats.changed:
+            self._bump(tx)
+        return stats
+
+    def _fetch_edges_tx(self, tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, EdgeRecord]:
+        return {e.id: e for e in map(self._edge, tx.run(cypher.get_edges(None, self.domain), ids=ids))}
+
+    def _write_edges_tx(self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord]) -> WriteStats:
+        stats = WriteStats()
+        for rnd in _rounds(edges, lambda e: e.id):
+            old = self._fetch_edges_tx(tx, [e.id for e in rnd])
+            # An id that now names other endpoints or another kind: remove the old edge, keep its props.
+            moved = {
+                e.id: old[e.id]
+                for e in rnd
+                if e.id in old and (old[e.id].kind, old[e.id].source, old[e.id].target) != (e.kind, e.source, e.target)
+            }
+            gone: dict[str, list[str]] = defaultdict(list)
+            for o in moved.values():
+                gone[o.kind].append(o.id)
+            for kind, ids in gone.items():
+                tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=ids).consume()
+            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for e in rnd:
+                body, prov = _split_props(dict(e.props))
+                base = dict(moved[e.id].props) if e.id in moved else {}
+                by_kind[e.kind].append(
+                    {"id": e.id, "source": e.source, "target": e.target, "props": body, "prov": prov, "base": base}
+                )
+            for kind, rows in by_kind.items():
+                for rec in tx.run(cypher.upsert_edges(kind, self.domain), rows=rows):
+                    outcome = rec["outcome"]
+                    if rec["id"] in moved:
+                        # same rule as the embedded store: moved counts as updated
+                        outcome = "updated"
+                    stats.add(kind, outcome)
+        if stats.changed:
+            self._bump(tx)
+        return stats
+
+    # -- deletes ----------------------------------------------------------------------------------
+    def _detach_delete_tx(self, tx: neo4j.ManagedTransaction, ids: list[str]) -> WriteStats:
+        stats = WriteStats()
+        for rec in tx.run(cypher.DETACH_RELS, ids=ids):
+            stats.add(self.domain.kind_of_rel_type(rec["type"]), "deleted", rec["n"])
+        for rec in tx.run(cypher.DELETE_NODES, ids=ids):
+            stats.add(self._type_of(rec["labels"]), "deleted")
+        if stats.changed:
+            self._bump(tx)
+        return stats
+
+    def delete_nodes(self, ids: Sequence[str]) -> WriteStats:
+        stats = WriteStats()
+        for part in _chunks(list(dict.fromkeys(ids)), _DELETE_BATCH):
+            stats.merge(self._tx(self._detach_delete_tx, list(part), write=True))
+        return stats
+
+    def delete_edges(self, ids: Sequence[str]) -> WriteStats:
+        def fn(tx: neo4j.ManagedTransaction, part: list[str]) -> WriteStats:
+            stats = WriteStats()
+            for kind in self.domain.rel_kinds:
+                n = tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=part).single(strict=True)["deleted"]
+                if n:
+                    stats.add(kind, "deleted", n)
+            if stats.changed:
+                self._bump(tx)
+            return stats
+
+        stats = WriteStats()
+        for part in _chunks(list(dict.fromkeys(ids)), _DELETE_BATCH):
+            stats.merge(self._tx(fn, list(part), write=True))
+        return stats
+
+    def delete_load(self, load_id: str) -> WriteStats:
+        """Delete the load's edges, then its nodes (detached), in transactions of 10,000 items."""
+
+        def edges_fn(tx: neo4j.ManagedTransaction, kind: str) -> int:
+            q = cypher.delete_load_edges(kind, self.domain)
+            n = int(tx.run(q, load_id=load_id, limit=_DELETE_BATCH).single(strict=True)["deleted"])
+            if n:
+                self._bump(tx)
+            return n
+
+        stats = WriteStats()
+        for kind in self.domain.rel_kinds:
+            while n := self._tx(edges_fn, kind, write=True):
+                stats.add(kind, "deleted", n)
+        while ids := [r["id"] for r in self._read(cypher.LOAD_NODE_IDS, load_id=load_id, limit=_DELETE_BATCH)]:
+            stats.merge(self._tx(self._detach_delete_tx, ids, write=True))
+        return stats
+
+    def clear(self) -> None:
+        while ids := [r["id"] for r in self._read(cypher.SOME_NODE_IDS, limit=_DELETE_BATCH)]:
+            self._tx(self._detach_delete_tx, ids, write=True)
+        self._tx(self._bump, write=True)
+
+    # -- reads --------------------------------------------------------------------------------------
+    def _type_of(self, labels: Iterable[str]) -> str:
+        for lab in labels:
+            if lab != cypher.ENTITY:
+                try:
+                    return self.domain.type_of_label(lab)
+                except KeyError:
+                    continue
+        raise StoreError(f"a node in Neo4j at {self.uri} has no domain label ({list(labels)}); was it written by stakegraph?")
+
+    def _node(self, rec: neo4j.Record | dict[str, Any]) -> NodeRecord:
+        props = dict(rec["props"])
+        props.pop("id", None)
+        return NodeRecord(rec["id"], self._type_of(rec["labels"]), props)
+
+    def _edge(self, rec: neo4j.Record | dict[str, Any]) -> EdgeRecord:
+        props = dict(rec["props"])
+        props.pop("id", None)
+        return EdgeRecord(rec["id"], self.domain.kind_of_rel_type(rec["type"]), rec["source"], rec["target"], props)
+
+    def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
+        found: dict[str, NodeRecord] = {}
+        for part in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            for rec in self._read(cypher.GET_NODES, ids=list(part)):
+                found[rec["id"]] = self._node(rec)
+        return [found.get(i) for i in ids]
+
+    def get_edges(self, ids: Sequence[str]) -> list[EdgeRecord | None]:
+        found: dict[str, EdgeRecord] = {}
+        for part in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            found.update(self._tx(self._fetch_edges_tx, list(part)))
+        return [found.get(i) for i in ids]
+
+    def _filter(self, flt: NodeFilter) -> tuple[str | None, list[str], dict[str, Any]] | None:
+        """(type, filter names, params), or ``None`` when nothing can match."""
+        if flt.type is not None and flt.type not in self.domain.node_types:
+            return None
+        names: list[str] = []
+        params: dict[str, Any] = {}
+        if flt.kind is not None:
+            names.append("kind")
+            params["kind"] = flt.kind
+        if flt.country is not None:
+            names.append("country")
+            params["country"] = flt.country
+        if flt.text:
+            names.append("text")
+            params["text"] = flt.text.lower()
+        if flt.ids is not None:
+            names.append("ids")
+            params["ids"] = list(flt.ids)
+        return flt.type, names, params
+
+    def find_nodes(self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
+        f = self._filter(flt)
+        if f is None or limit <= 0:
+            return []
+        ntype, names, params = f
+        rows = self._read(cypher.find_nodes(ntype, names, self.domain), limit=limit, offset=max(offset, 0), **params)
+        return [self._node(r) for r in rows]
+
+    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
+        f = self._filter(flt)
+        if f is None:
+            return 0
+        ntype, names, params = f
+        return int(self._read(cypher.count_nodes(ntype, names, self.domain), **params)[0]["n"])
+
+    def edges_of(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[EdgeRecord]:
+        types: list[str] | None = None
+        if kinds is not None:
+            types = [self.domain.rel_type(k) for k in kinds if k in self.domain.rel_kinds]
+            if not types:
+                return []
+        d = Direction(direction)
+        dirs = {Direction.OUT: ("out",), Direction.IN: ("in",), Direction.BOTH: ("out", "in")}[d]
+        out: dict[str, EdgeRecord] = {}
+
+        def fn(tx: neo4j.ManagedTransaction, part: list[str]) -> None:
+            for dname in dirs:
+                for rec in tx.run(cypher.edges_of(dname), ids=part, types=types):
+                    e = self._edge(rec)
+                    out[e.id] = e
+
+        for part in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            self._tx(fn, list(part))
+        return [out[k] for k in sorted(out)]
+
+    def neighbours(
+        self,
+        id: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+        depth: int = 1,
+        limit: int | None = None,
+    ) -> Subgraph:
+        return bfs_neighbours(self, id, direction=Direction(direction), kinds=kinds, depth=depth, limit=limit)
+
+    def _pages(self, query: str, convert: Callable[[dict[str, Any]], T], page: int = _PAGE) -> Iterator[T]:
+        after = ""
+        while True:
+            rows = self._read(query, after=after, limit=page)
+            for r in rows:
+                yield convert(r)
+            if len(rows) < page:
+                return
+            after = rows[-1]["id"]
+
+    def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
+        """Every node in id order, fetched in pages of 5,000 per type and merged."""
+        names = list(self.domain.node_types) if types is None else [t for t in types if t in self.domain.node_types]
+        streams = [self._pages(cypher.node_page(t, self.domain), self._node) for t in dict.fromkeys(names)]
+        return heapq.merge(*streams, key=lambda n: n.id)
+
+    def iter_edges(self, kinds: Iterable[str] | None = None) -> Iterator[EdgeRecord]:
+        """Every edge in id order, fetched in pages of 5,000 per kind and merged."""
+        names = list(self.domain.rel_kinds) if kinds is None else [k for k in kinds if k in self.domain.rel_kinds]
+        streams = [self._pages(cypher.edge_page(k, self.domain), self._edge) for k in dict.fromkeys(names)]
+        return heapq.merge(*streams, key=lambda e: e.id)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        def fn(tx: neo4j.ManagedTransaction) -> dict[str, dict[str, int]]:
+            nodes = {t: int(tx.run(cypher.count_label(t, self.domain)).single(strict=True)["n"]) for t in self.domain.node_types}
+            edges = {k: int(tx.run(cypher.count_rel(k, self.domain)).single(strict=True)["n"]) for k in self.domain.rel_kinds}
+            return {"nodes": nodes, "edges": edges}
+
+        return self._tx(fn)
+
+    def graph_version(self) -> str:
+        return f"neo4j:{self._read(cypher.GET_VERSION, key=cypher.META_KEY)[0]['version']}"
+
+
+__all__ = ["Neo4jStore"]
