@@ -324,5 +324,6 @@ def render(page: Page) -> str:
     )
     parts = [str(head), str(header), *(str(b) for b in page.body), "</main>\n",
              '<script type="application/json" id="sg-data">', json_for_script(data), "</script>\n",
-             "<script>", vis_js(), "</script>\n<script>", VIEW_JS, "</script>\n</body></html>\n"]
+             *(["<script>", vis_js(), "</script>\n"] if page.graphs else []),
+             "<script>", VIEW_JS, "</script>\n</body></html>\n"]
     return "".join(parts)

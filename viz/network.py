@@ -85,6 +85,16 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def display_name(G: nx.MultiDiGraph, n: Any) -> str:
+    """The node's name, with its English name in brackets when that differs (``B银行 (B Bank)``)."""
+    if n not in G:
+        return str(n)
+    d = G.nodes[n]
+    name = str(d.get("name") or n)
+    en = d.get("name_en")
+    return f"{name} ({en})" if en and str(en) != name else name
+
+
 def num(value: Any) -> float | None:
     """A float from a stored value, ``None`` when missing or not numeric."""
     if value is None or isinstance(value, bool):

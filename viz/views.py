@@ -30,6 +30,7 @@ from viz.network import (
     Builder,
     add_graph_edge,
     add_graph_node,
+    display_name,
     edge_amount,
     edge_legend,
     exposure,
@@ -87,7 +88,7 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7) 
 
 
 def _name(G: nx.MultiDiGraph, n: Any) -> str:
-    return str(G.nodes[n].get("name") or n) if n in G else str(n)
+    return display_name(G, n)
 
 
 # ----------------------------------------------------------------------------- ego
@@ -571,11 +572,24 @@ def paths_table(G: nx.MultiDiGraph, r: prop.PropagationResult, top: int = 30) ->
     rows = []
     for p in r.parties[:top]:
         for path in p.paths[:2]:
-            hops = " → ".join(
-                f"{_name(G, st.source)} [{st.kind or 'shock'} / {st.clause} {fmt(st.amount)}]" for st in path
-            ) + f" → {p.name}"
-            rows.append((p.name, hops))
+            rows.append((_name(G, p.party), path_text(G, path)))
     return table(["party", "path (relationship / clause amount)"], rows)
+
+
+def path_text(G: nx.MultiDiGraph, path: Sequence[prop.Step]) -> str:
+    """``A —kind/clause amount→ B —…→ C``; the scenario's own shock step is shown as where it starts."""
+    out = ""
+    for st in path:
+        if st.clause == "shock" and st.source == st.target:
+            out = f"{_name(G, st.source)} ({st.note or 'shock'})"
+            continue
+        if not out:
+            out = _name(G, st.source)
+        if st.clause == "shock":
+            out += f" —{st.kind} ends→ {_name(G, st.target)}"
+            continue
+        out += f" —{st.kind}/{st.clause} {fmt(st.amount)}→ {_name(G, st.target)}"
+    return out
 
 
 def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: str = "contagion") -> Graph:
