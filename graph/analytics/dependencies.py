@@ -228,7 +228,11 @@ def articulation_points_and_bridges(
     tin: dict[Any, int] = {}
     size: dict[Any, int] = {}
     comp_size: dict[Any, int] = {}
-    for root in sorted(T.nodes, key=str):
+    count: dict[Any, int] = {}
+    root_of: dict[Any, Any] = {}
+    # root every tree at its largest block, so that the big piece is usually the parent side
+    # (never listed); roots in a deterministic order
+    for root in sorted(T.nodes, key=lambda x: (x[0] != "B", -len(blocks[x[1]]) if x[0] == "B" else 0, str(x))):
         if root in tin:
             continue
         order = []
@@ -244,25 +248,30 @@ def articulation_points_and_bridges(
                     parent[y] = x
                     stack.append(y)
         for x in reversed(order):
-            size[x] = (1 if x[0] == "A" else len(own[x])) + sum(size[y] for y in T[x] if y != parent[x])
+            kids = [y for y in T[x] if y != parent[x]]
+            size[x] = (1 if x[0] == "A" else len(own[x])) + sum(size[y] for y in kids)
+            count[x] = 1 + sum(count[y] for y in kids)
         for x in order:
             comp_size[x] = size[root]
-    end = {x: tin[x] + _subtree_count(T, x, parent) for x in tin}
+            root_of[x] = root
+    end = {x: tin[x] + count[x] for x in tin}  # a stack pre-order keeps every subtree contiguous
 
     def nodes_in(x: Any) -> set[Any]:
+        return _expand(pre[tin[x]: end[x]])
+
+    def outside(x: Any) -> set[Any]:
+        """Nodes of x's component not in x's subtree (pre-order slices, no set difference)."""
+        r = root_of[x]
+        return _expand(pre[tin[r]: tin[x]]) | _expand(pre[end[x]: end[r]])
+
+    def _expand(part: list[Any]) -> set[Any]:
         out: set[Any] = set()
-        for y in pre[tin[x]: end[x]]:
+        for y in part:
             if y[0] == "A":
                 out.add(y[1])
             else:
                 out.update(own[y])
         return out
-
-    def comp_nodes(x: Any) -> set[Any]:
-        r = x
-        while parent[r] is not None:
-            r = parent[r]
-        return nodes_in(r)
 
     points: list[CutPoint] = []
     for v in aps:
@@ -271,9 +280,19 @@ def articulation_points_and_bridges(
         if parent[a] is not None:
             pieces.append((comp_size[a] - size[a], None))
         pieces.sort(key=lambda p: -p[0])
+
+        def piece_nodes(c: Any, a: Any = a) -> set[Any]:
+            return nodes_in(c) if c is not None else outside(a)
+
+        if len(pieces) > 1 and pieces[1][0] == pieces[0][0]:
+            # a tie for largest: keep the piece holding the smallest id, whatever the DFS root
+            tied = [p for p in pieces if p[0] == pieces[0][0]]
+            keep = min(tied, key=lambda p: min(map(str, piece_nodes(p[1]))))
+            pieces.remove(keep)
+            pieces.insert(0, keep)
         sep: set[Any] = set()
         for _s, c in pieces[1:]:
-            sep |= nodes_in(c) if c is not None else comp_nodes(a) - nodes_in(a)
+            sep |= piece_nodes(c)
         points.append(CutPoint(str(v), name_of(G, v), tuple(s for s, _ in pieces), tuple(sorted(map(str, sep)))))
     points.sort(key=lambda p: (-len(p.separated), p.node))
 
@@ -281,16 +300,23 @@ def articulation_points_and_bridges(
     bridges: list[Bridge] = []
     for u, v in nx.bridges(H):
         B = block_of_pair[frozenset((u, v))]
-        sides = []
-        for x in (u, v):
+        def side_size(x: Any, B: Any = B) -> int:
             if x not in aps:
-                side = {x}
-            elif parent[("A", x)] == B:
-                side = nodes_in(("A", x))
-            else:
-                side = comp_nodes(B) - nodes_in(B) | {x}
-            sides.append(side)
-        small = min(sides, key=lambda s: (len(s), sorted(map(str, s))))
+                return 1
+            if parent[("A", x)] == B:
+                return size[("A", x)]
+            return comp_size[B] - size[B]
+
+        def side_nodes(x: Any, B: Any = B) -> set[Any]:
+            if x not in aps:
+                return {x}
+            return nodes_in(("A", x)) if parent[("A", x)] == B else outside(B)
+
+        su, sv = side_size(u), side_size(v)
+        if su != sv:  # materialise only the smaller side
+            small = side_nodes(u if su < sv else v)
+        else:
+            small = min((side_nodes(u), side_nodes(v)), key=lambda s: sorted(map(str, s)))
         attrs = H[u][v]
         end_u, end_v = sorted((str(u), str(v)))
         bridges.append(Bridge(end_u, end_v, tuple(sorted(attrs["edges"])), tuple(sorted(attrs["kinds"])),
@@ -299,16 +325,6 @@ def articulation_points_and_bridges(
     stamp = Stamp("articulation_points_and_bridges", "Hopcroft-Tarjan on the undirected structure graph",
                   {"kinds": list(kinds), "types": list(types)}, graph_version(G), REF_CUTS)
     return CutResult(tuple(points), tuple(bridges), stamp)
-
-
-def _subtree_count(T: nx.Graph, x: Any, parent: Mapping[Any, Any]) -> int:
-    count = 0
-    stack = [x]
-    while stack:
-        y = stack.pop()
-        count += 1
-        stack.extend(z for z in T[y] if z != parent[y])
-    return count
 
 
 # ----------------------------------------------------------------------------- dominators

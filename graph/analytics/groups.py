@@ -175,7 +175,12 @@ def control_links(G: nx.MultiDiGraph, *, control_threshold: float = 50.0) -> lis
         changed = False
         ctl = nx.DiGraph()
         ctl.add_edges_from(links)
+        controlled = {t for (_s, t) in links}
         for v, owners in holdings.items():
+            # a node already controlled (> threshold or ``controls``) cannot be controlled by an
+            # aggregate of holders outside its controller's chain: they hold < 100 - threshold.
+            if v in controlled or len(owners) < 2:
+                continue
             votes: dict[Any, float] = defaultdict(float)
             via: dict[Any, list[Any]] = defaultdict(list)
             for o, (pct, _keys) in owners.items():
@@ -352,10 +357,15 @@ def connected_groups(
         by_node[link.source].append(link)
         by_node[link.target].append(link)
     controlled = {link.target for link in links if link.reason == "control"}
+    comps = list(nx.connected_components(U))
+    comp_index = {n: i for i, comp in enumerate(comps) for n in comp}
+    links_of: dict[int, list[GroupLink]] = defaultdict(list)
+    for link in links:
+        links_of[comp_index[link.source]].append(link)
     groups: list[ConnectedGroup] = []
-    for comp in nx.connected_components(U):
+    for i, comp in enumerate(comps):
         members = sorted(comp, key=str)
-        comp_links = tuple(link for link in links if link.source in comp)
+        comp_links = tuple(links_of[i])
         parents = tuple(m for m in members if m not in controlled and any(
             link.source == m and link.reason == "control" for link in by_node[m]))
         head = parents[0] if parents else members[0]
