@@ -79,6 +79,7 @@ class AuditReport:
     concentration_stamp: Stamp
     concentration_details: list[conc.ConcentrationResult]
     central: deps.CentralDependencies
+    shared: list[SharedProvider]
     cuts: deps.CutResult
     scenarios: list[Scenario]
     alerts: health.AlertsResult
@@ -153,9 +154,47 @@ def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = N
     counts = {"nodes": dict(sorted(Counter(str(t) for _, t in S.nodes(data="type")).items())),
               "edges": dict(sorted(Counter(str(k) for *_, k in S.edges(data="kind")).items()))}
     report = AuditReport(scope, str(G.graph.get("version", "")), as_of, counts, [], cust + lend, cstamp, details,
-                         central, cuts, scen, alerts, groups, exposures)
+                         central, shared_providers(S), cuts, scen, alerts, groups, exposures)
     report.findings = findings(S, report)
     return report
+
+
+@dataclass(frozen=True)
+class SharedProvider:
+    """One provider serves every project of a sponsor in one role (the sponsor's single-provider dependency)."""
+
+    sponsor: str
+    provider: str
+    kind: str
+    projects: tuple[str, ...]
+
+
+#: Roles checked for a sponsor's portfolio-wide single provider.
+SHARED_KINDS: tuple[str, ...] = ("builds", "operates", "offtakes", "insures")
+
+
+def shared_providers(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[SharedProvider]:
+    """Sponsors with ``min_projects`` or more projects whose every project has the same EPC / O&M / offtaker / insurer.
+
+    A sponsor whose every plant is built by one contractor carries that
+    contractor's failure across its whole portfolio.
+    """
+    out = []
+    for sponsor, d in G.nodes(data=True):
+        if d.get("type") != "party":
+            continue
+        projects = sorted({str(v) for _, v, e in G.out_edges(sponsor, data=True)
+                           if e.get("kind") == "sponsors" and G.nodes[v].get("type") == "project"})
+        if len(projects) < min_projects:
+            continue
+        for kind in SHARED_KINDS:
+            providers = [{str(u) for u, _, e in G.in_edges(p, data=True) if e.get("kind") == kind} for p in projects]
+            if all(providers):
+                common = set.intersection(*providers)
+                for prov in sorted(common):
+                    out.append(SharedProvider(str(sponsor), prov, kind, tuple(projects)))
+    out.sort(key=lambda x: (-len(x.projects), x.sponsor, x.kind, x.provider))
+    return out
 
 
 def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *, n: int = 3) -> list[Scenario]:
@@ -198,6 +237,12 @@ def findings(G: nx.MultiDiGraph, r: AuditReport) -> list[str]:
         out.append(f"{_nm(G, c.node)}: its {min(c.k, c.n)} largest customers make {c.cr_k:.2f}% of its sales "
                    f"(CR-{c.k}; HHI {c.hhi:,.0f}, {c.bands[1].band if c.bands else '-'}); major customers: "
                    f"{majors or 'none'}.")
+    for sp in r.shared[:3]:
+        role = {"builds": "EPC contractor", "operates": "O&M operator", "offtakes": "offtaker",
+                "insures": "insurer"}[sp.kind]
+        out.append(f"{_nm(G, sp.sponsor)}: one {role}, {_nm(G, sp.provider)}, serves every one of its "
+                   f"{len(sp.projects)} projects ({', '.join(sp.projects[:8])}{' …' if len(sp.projects) > 8 else ''})"
+                   f" — a single {role} dependency across the portfolio.")
     for row in r.central.rows[:3]:
         ri = row.impact
         if ri.stranded_projects:
@@ -238,6 +283,7 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
         "concentration": {"rows": to_jsonable(r.concentrated), "stamp": to_jsonable(r.concentration_stamp),
                           "details": to_jsonable(r.concentration_details)},
         "central_dependencies": to_jsonable(r.central),
+        "shared_providers": to_jsonable(r.shared),
         "cut_points": {"points": to_jsonable(r.cuts.points[:50]), "bridges": len(r.cuts.bridges),
                        "stamp": to_jsonable(r.cuts.stamp)},
         "contagion": [{"title": s.title, "why": s.why, "defaults": list(s.result.defaults),
@@ -288,10 +334,16 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
     for row in r.central.rows[:5]:
         only.add(row.impact.node)
         only.update(d.node for d in row.impact.dependants)
+    for sp in r.shared[:3]:
+        only.update((sp.sponsor, sp.provider, *sp.projects))
     dg, _H = dependency_graph(S, r.cuts, r.central, graph_id="deps", only=only)
     dg.height = 560
     page.graphs.append(dg)
+    shared_rows = [(_nm(S, sp.sponsor), sp.kind, _nm(S, sp.provider), len(sp.projects), ", ".join(sp.projects))
+                   for sp in r.shared]
     page.section("Central dependencies and removal impact", graph_html(dg), dependency_table(S, r.central),
+                 Markup("<h3>One provider for a sponsor's whole portfolio</h3>"),
+                 table(["sponsor", "role", "provider", "projects", "project ids"], shared_rows, numeric=(3,)),
                  stamp_html(r.central.stamp), stamp_html(r.cuts.stamp), anchor="dependencies")
 
     # contagion

@@ -1,0 +1,118 @@
+"""Served pages (CSP headers, status codes), the CLI, and the ego view on both store backends."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from graph.model import EdgeRecord, NodeRecord
+from graph.store import EmbeddedStore, GraphStore
+from tests.viz.conftest import XSS
+from viz import views
+from viz.routes import router
+
+PAGES = ("/", "/viz/ego/xss_img?depth=2", "/viz/project/p_energy_plant_1", "/viz/concentration/xss_seller",
+         "/viz/dependencies?focus=a_co", "/viz/contagion?shock=xss_img", "/viz/network?types=party&country=CN",
+         "/audit?scope=a_co")
+
+
+@pytest.fixture(scope="module")
+def client(xss_store: EmbeddedStore) -> TestClient:
+    app = FastAPI()
+    app.include_router(router)
+    app.state.store = xss_store
+    return TestClient(app)
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("url", PAGES)
+def test_served_pages_carry_csp(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
+    assert directives["default-src"] == ["'none'"]
+    assert directives["connect-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
+    assert all(s.startswith("'sha256-") for s in directives["script-src"])
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert XSS not in r.text and not re.search(r"https?://", r.text)
+
+
+def test_errors_are_4xx(client: TestClient) -> None:
+    assert client.get("/viz/ego/nobody").status_code == 404
+    assert client.get("/viz/ego/a_co?depth=9").status_code == 422
+    assert client.get("/viz/project/a_co").status_code == 404
+    assert client.get("/viz/contagion?shock=loss:b_bank:x").status_code == 422
+    assert client.get("/viz/concentration/tech_co?basis=x").status_code == 422
+    assert client.get("/viz/network?types=planet").status_code == 422
+    assert client.get("/audit?scope=nobody").status_code == 404
+
+
+def test_audit_json_matches_html(client: TestClient) -> None:
+    data = client.get("/audit?format=json").json()
+    html = client.get("/audit").text
+    assert any("86.76%" in f for f in data["findings"])
+    for f in data["findings"][:3]:
+        assert f.split(":")[0].replace("&", "&amp;") in html
+
+
+def test_index_links_views_and_graphiql(client: TestClient) -> None:
+    html = client.get("/").text
+    for href in ("/graphql", "/audit", "/viz/network", "/viz/dependencies", "/viz/ego/", "/viz/project/",
+                 "/viz/concentration/", "/viz/contagion?shock="):
+        assert f'href="{href}' in html
+
+
+def test_cli_viz_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.main import app
+    from loaders.pipeline import load
+    from tests.viz.conftest import SAMPLE
+
+    data_dir = tmp_path / "data"
+    with EmbeddedStore(data_dir / "stakegraph.sqlite") as s:
+        s.ensure_schema()
+        load(SAMPLE, s)
+    monkeypatch.setenv("STAKEGRAPH_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("STAKEGRAPH_NEO4J_URI", raising=False)
+    runner = CliRunner()
+    out = tmp_path / "ego.html"
+    r = runner.invoke(app, ["viz", "ego", "a_co", "--depth", "1", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert "Ego network of A公司" in html and 'href="/' not in html
+    r = runner.invoke(app, ["viz", "contagion", "ends:r_ab_loan", "-o", str(tmp_path / "c.html")])
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["viz", "ego", "nobody", "-o", str(out)]).exit_code == 2
+    assert runner.invoke(app, ["viz", "project", "-o", str(out)]).exit_code == 1
+    r = runner.invoke(app, ["audit", "--scope", "tech_co", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["scope"] == "tech_co" and any("86.76%" in f for f in data["findings"])
+    rep = tmp_path / "report.html"
+    assert runner.invoke(app, ["audit", "-o", str(rep)]).exit_code == 0
+    assert "Dependency audit" in rep.read_text(encoding="utf-8")
+
+
+def test_ego_view_same_on_both_backends(store: GraphStore) -> None:
+    """The ego view reads the store only: the same page data from SQLite and from Neo4j."""
+    nodes = [NodeRecord(f"p{i}", "party", {"name": f"方{i}", "kind": "bank" if i == 0 else "corporate"})
+             for i in range(12)]
+    edges = [EdgeRecord(f"l{i}", "lends_to", "p0", f"p{i}", {"amount": 100.0 * i}) for i in range(1, 12)]
+    edges.append(EdgeRecord("x", "buys_from", "p1", "p2", {"annual_revenue": 5.0}))
+    store.write(nodes, edges)
+    full = views.ego_view(store, "p0", depth=1).graphs[0]
+    assert full.data_nodes == 12 and full.placeholders == 0 and len(full.edges) == 12
+    capped = views.ego_view(store, "p0", depth=1, limit=5).graphs[0]
+    assert capped.data_nodes == 5
+    # depth 1: the left-out neighbours hang from the centre → one placeholder naming 7 more via lends_to
+    ph = [n for n in capped.nodes if n.get("placeholder")]
+    assert [n["label"] for n in ph] == ["and 7 more"] and "7 via lends_to" in ph[0]["title"]
