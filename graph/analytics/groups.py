@@ -28,8 +28,9 @@ exactly 50% *is* interdependence):
   offtaker→project (the seller's receipts are the edge's ``annual_revenue``),
   ``supplies`` supplier→buyer (the supplier's receipts). The share is the edge's
   ``revenue_share_pct`` when given, else receipts ÷ the seller's
-  ``annual_revenue`` property, else receipts ÷ the sum of every receipt edge of
-  the seller in the graph.
+  ``annual_revenue`` property; for a project (which declares no revenue), receipts
+  ÷ the sum of its receipt edges. A party with neither figure is not tested (a
+  partial list of its customers would overstate every share).
 * **guarantee** — a guarantee covering ``≥ interdependence_threshold`` percent of
   the obligor's debt: the edge's ``guaranteed_share_of_debt``, else the
   guarantee ``amount`` ÷ the sum of active ``lends_to`` amounts into the obligor.
@@ -274,9 +275,10 @@ def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: floa
     links: list[GroupLink] = []
     for seller, payers in receipts.items():
         total = number(G.nodes[seller].get("annual_revenue"))
-        basis_total = "annual_revenue" if total else "sum of receipt edges"
-        if not total:
-            total = sum(r[0] for r in payers.values())
+        basis_total = "annual_revenue"
+        if not total and G.nodes[seller].get("type") == "project":
+            # projects declare no revenue: their receipts are their offtake / sales edges
+            total, basis_total = sum(r[0] for r in payers.values()), "sum of the project's receipt edges"
         for payer, (amount, keys, stated) in payers.items():
             if stated is not None:
                 pct, how = stated, "revenue_share_pct"
