@@ -575,8 +575,12 @@ def central_dependencies(
     top: int = 20,
     kinds: Iterable[str] = DEPENDENCY_KINDS,
     node_type: str | None = "party",
+    cut_points: bool = True,
 ) -> CentralDependencies:
     """Rank every provider by its removal impact (one pass over the edges) and flag cut points.
+
+    ``cut_points=False`` skips the articulation-point pass (the slowest part on very
+    large graphs); every row then says ``articulation_point=False``.
 
     Examples
     --------
@@ -597,8 +601,8 @@ def central_dependencies(
     for key, provs in index.items():
         for p in provs:
             provided[p].append(key)
-    cuts = {p.node: len(p.separated) for p in articulation_points_and_bridges(G).points}
-    stamp = _impact_stamp(G, kinds, {"top": top, "node_type": node_type})
+    cuts = {p.node: len(p.separated) for p in articulation_points_and_bridges(G).points} if cut_points else {}
+    stamp = _impact_stamp(G, kinds, {"top": top, "node_type": node_type, "cut_points": cut_points})
     rows = [
         DependencyRow(
             _impact_from_index(G, p, index, sorted(keys, key=lambda t: (str(t[0]), t[1])), stamp),

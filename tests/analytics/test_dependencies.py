@@ -244,6 +244,10 @@ def test_central_dependencies_ranks_by_weighted_stranded_money() -> None:
         single = removal_impact(G, r.impact.node)
         assert r.impact.money_cut == single.money_cut and r.impact.stranded_projects == single.stranded_projects
     assert all(isinstance(r.articulation_point, bool) for r in rows)
+    cut_nodes = {p.node for p in articulation_points_and_bridges(G).points}
+    assert {r.impact.node for r in rows if r.articulation_point} == cut_nodes & set(order)
+    fast = central_dependencies(G, cut_points=False).rows
+    assert [r.impact.node for r in fast] == order and not any(r.articulation_point for r in fast)
 
 
 def test_cli_dependencies(tmp_path, monkeypatch) -> None:
