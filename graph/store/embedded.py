@@ -255,14 +255,16 @@ class EmbeddedStore(GraphStore):
             "SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)"
         )
 
-    def _delete(self, where_nodes: str, where_edges: str, args: Sequence[Any]) -> WriteStats:
+    def _delete(
+        self, where_nodes: str, node_args: Sequence[Any], where_edges: str, edge_args: Sequence[Any]
+    ) -> WriteStats:
         stats = WriteStats()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                node_rows = self._db.execute(f"SELECT id, type FROM nodes WHERE {where_nodes}", args).fetchall()  # noqa: S608
+                node_rows = self._db.execute(f"SELECT id, type FROM nodes WHERE {where_nodes}", node_args).fetchall()  # noqa: S608
                 node_ids = [r[0] for r in node_rows]
-                edge_rows = self._db.execute(f"SELECT id, kind FROM edges WHERE {where_edges}", args).fetchall()  # noqa: S608
+                edge_rows = self._db.execute(f"SELECT id, kind FROM edges WHERE {where_edges}", edge_args).fetchall()  # noqa: S608
                 edge_ids = {r[0]: r[1] for r in edge_rows}
                 for part in _chunks(node_ids):
                     marks = ",".join("?" * len(part))
@@ -285,20 +287,20 @@ class EmbeddedStore(GraphStore):
         return stats
 
     def delete_load(self, load_id: str) -> WriteStats:
-        return self._delete("load_id = ?", "load_id = ?", [load_id])
+        return self._delete("load_id = ?", [load_id], "load_id = ?", [load_id])
 
     def delete_nodes(self, ids: Sequence[str]) -> WriteStats:
         stats = WriteStats()
         for part in _chunks(list(ids)):
             marks = ",".join("?" * len(part))
-            stats.merge(self._delete(f"id IN ({marks})", "0", list(part)))
+            stats.merge(self._delete(f"id IN ({marks})", list(part), "0", []))
         return stats
 
     def delete_edges(self, ids: Sequence[str]) -> WriteStats:
         stats = WriteStats()
         for part in _chunks(list(ids)):
             marks = ",".join("?" * len(part))
-            stats.merge(self._delete("0", f"id IN ({marks})", list(part)))
+            stats.merge(self._delete("0", [], f"id IN ({marks})", list(part)))
         return stats
 
     def clear(self) -> None:

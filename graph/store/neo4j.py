@@ -226,17 +226,13 @@ class Neo4jStore(GraphStore):
 
     def _write_nodes_tx(self, tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) -> WriteStats:
         stats = WriteStats()
-        by_type: dict[str, list[NodeRecord]] = defaultdict(list)
-        for n in nodes:
-            by_type[n.type].append(n)
-        for ntype, group in by_type.items():
-            query = cypher.upsert_nodes(ntype, self.domain)
-            for rnd in _rounds(group, lambda n: n.id):
-                rows = []
-                for n in rnd:
-                    body, prov = _split_props(dict(n.props))
-                    rows.append({"id": n.id, "props": body, "prov": prov, "base": {}})
-                for rec in tx.run(query, rows=rows):
+        for rnd in _rounds(nodes, lambda n: n.id):
+            by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for n in rnd:
+                body, prov = _split_props(dict(n.props))
+                by_type[n.type].append({"id": n.id, "props": body, "prov": prov, "base": {}})
+            for ntype, rows in by_type.items():
+                for rec in tx.run(cypher.upsert_nodes(ntype, self.domain), rows=rows):
                     stats.add(ntype, rec["outcome"])
         if stats.changed:
             self._bump(tx)
