@@ -36,6 +36,7 @@ T = TypeVar("T")
 _ID_CHUNK = 5000  # ids per look-up query
 _PAGE = 5000  # records per page when streaming
 _DELETE_BATCH = 10_000  # items deleted per transaction
+_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
 def _split_props(props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -98,6 +99,11 @@ class Neo4jStore(GraphStore):
         timeout_s: float = 30.0,
     ) -> Neo4jStore:
         """Open a driver for ``uri`` (``bolt://…`` or ``neo4j://…``) and wrap it."""
+        if not uri.startswith(_SCHEMES):
+            raise StoreError(
+                f"cannot use Neo4j URI {uri!r}: it must start with one of {', '.join(_SCHEMES)}; "
+                "set STAKEGRAPH_NEO4J_URI to e.g. bolt://127.0.0.1:7687"
+            )
         try:
             driver = neo4j.GraphDatabase.driver(uri, auth=auth)
         except (nx_errors.ConfigurationError, ValueError) as e:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.domain import DOMAIN, Direction
-from graph.errors import DanglingEdge, DomainError
+from graph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
 from graph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from graph.store.base import GraphStore, NodeFilter
 from graph.store.embedded import EmbeddedStore
@@ -412,3 +412,78 @@ def test_writing_twice_equals_once(store: GraphStore, batch: tuple[list[NodeReco
     reference.write(nodes, edges)
     assert _snapshot(reference) == once
     reference.close()
+
+
+# -- Neo4j driver errors become store errors that say what to do ---------------------------------------
+class _FailingDriver:
+    """Stands in for ``neo4j.Driver``: every session raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.closed = False
+
+    def session(self, **_: object) -> object:
+        raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(
+    ("error", "wanted", "words"),
+    [
+        ("unavailable", StoreUnavailable, ["bolt://db.example:7687", "stakegraph neo4j start", "STAKEGRAPH_NEO4J_URI"]),
+        ("expired", StoreUnavailable, ["stakegraph neo4j start"]),
+        ("auth", StoreError, ["STAKEGRAPH_NEO4J_USER", "STAKEGRAPH_NEO4J_PASSWORD"]),
+        ("other", StoreError, ["database 'neo4j'", "boom"]),
+    ],
+)
+def test_neo4j_errors_are_wrapped(error: str, wanted: type[Exception], words: list[str]) -> None:
+    from neo4j import exceptions as ne
+
+    from graph.store.neo4j import Neo4jStore
+
+    cause = {
+        "unavailable": ne.ServiceUnavailable("connection refused"),
+        "expired": ne.SessionExpired("gone"),
+        "auth": ne.AuthError("The client is unauthorized due to authentication failure."),
+        "other": ne.DatabaseError("boom"),
+    }[error]
+    driver = _FailingDriver(cause)
+    store = Neo4jStore(driver, uri="bolt://db.example:7687")  # type: ignore[arg-type]
+    with pytest.raises(wanted) as info:
+        store.count_nodes()
+    assert info.value.__cause__ is cause
+    for w in words:
+        assert w in str(info.value)
+    if error == "auth":
+        assert not isinstance(info.value, StoreUnavailable)
+    assert store.ping() is False
+    store.close()
+    assert driver.closed
+
+
+def test_neo4j_unreachable_server() -> None:
+    """A real driver against a closed port: StoreUnavailable, after the driver's (short) retries."""
+    import socket
+
+    import neo4j
+
+    from graph.store.neo4j import Neo4jStore
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    uri = f"bolt://127.0.0.1:{port}"
+    driver = neo4j.GraphDatabase.driver(uri, max_transaction_retry_time=0.2, connection_timeout=1.0)
+    with Neo4jStore(driver, uri=uri, timeout_s=2.0) as store:
+        assert store.ping() is False
+        with pytest.raises(StoreUnavailable, match="stakegraph neo4j start"):
+            store.get_node("x")
+
+
+def test_neo4j_bad_uri() -> None:
+    from graph.store.neo4j import Neo4jStore
+
+    with pytest.raises(StoreError, match="STAKEGRAPH_NEO4J_URI"):
+        Neo4jStore.connect("http://127.0.0.1:7474")
