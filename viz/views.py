@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from markupsafe import Markup
 
 from graph.analytics import concentration as conc
@@ -76,15 +77,61 @@ def _require(G: nx.MultiDiGraph, node: str, types: Iterable[str] | None = None) 
         raise UnknownNode(f"{node!r} is a {G.nodes[node].get('type')}, not a {'/'.join(types)}")
 
 
-def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7) -> dict[Any, tuple[float, float]]:
-    """A deterministic NetworkX spring layout scaled to canvas units (about 40 px per node side)."""
+def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
+                     min_dist: float = 40.0) -> dict[Any, tuple[float, float]]:
+    """A deterministic force-directed layout in canvas units, nudged so that no two nodes overlap.
+
+    Variant: Fruchterman–Reingold as implemented by igraph (C; ~0.2 s for
+    2,000 nodes, where ``nx.spring_layout`` takes ~20 s) from a seeded random
+    start, scaled to about 70 px per node side; then nodes closer than
+    ``min_dist`` are pushed apart pair by pair (``scipy.spatial.cKDTree``),
+    so a hub's leaves stay readable.
+
+    >>> pos = spring_positions(nx.path_graph(3))
+    >>> sorted(pos) == [0, 1, 2] and pos == spring_positions(nx.path_graph(3))
+    True
+
+    References
+    ----------
+    .. [1] T. M. J. Fruchterman and E. M. Reingold, "Graph drawing by force-directed placement",
+       Software: Practice and Experience 21(11):1129-1164, 1991.
+    """
+    import random
+
+    import igraph as ig
+    from scipy.spatial import cKDTree
+
     if len(H) == 0:
         return {}
-    U = H.to_undirected(as_view=True) if H.is_directed() else H
-    scale = scale or max(300.0, 40.0 * math.sqrt(len(H)))
-    k = 1.6 / math.sqrt(len(H))
-    pos = nx.spring_layout(U, seed=seed, scale=scale, k=k, iterations=60 if len(H) > 1000 else 100)
-    return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+    nodes = list(H)
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges() if u != v], directed=False)
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(-1.0, 1.0, (len(nodes), 2)).tolist()
+    state = random.getstate()
+    try:
+        random.seed(seed)  # igraph draws from Python's random module
+        layout = g.layout_fruchterman_reingold(seed=start, niter=500, grid="auto")
+    finally:
+        random.setstate(state)
+    xy = np.array(layout.coords, dtype=np.float64)
+    xy -= xy.mean(axis=0)
+    span = float(np.abs(xy).max()) or 1.0
+    xy *= (scale or max(300.0, 70.0 * math.sqrt(len(nodes)))) / span
+    for _ in range(50):
+        pairs = cKDTree(xy).query_pairs(min_dist, output_type="ndarray")
+        if len(pairs) == 0:
+            break
+        i, j = pairs[:, 0], pairs[:, 1]
+        d = xy[i] - xy[j]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        tiny = dist < 1e-6
+        d[tiny] = rng.normal(0.0, 1.0, (int(tiny.sum()), 2))
+        dist[tiny] = np.hypot(d[tiny, 0], d[tiny, 1])
+        shift = d * ((min_dist - dist) / (2.0 * dist))[:, None]
+        np.add.at(xy, i, shift)
+        np.add.at(xy, j, -shift)
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy)}
 
 
 def _name(G: nx.MultiDiGraph, n: Any) -> str:
