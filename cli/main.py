@@ -55,7 +55,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="Print JSON instead 
     for section in ("nodes", "edges"):
         table = Table(section)
         table.add_column("count", justify="right")
-        for name, n in data[section].items():  # type: ignore[union-attr]
+        for name, n in counts[section].items():
             table.add_row(name, str(n))
         console.print(table)
 
