@@ -1,0 +1,51 @@
+"""Pure analytics over the NetworkX projection (``GraphStore.project()``).
+
+Every function takes ``G`` (or arrays) first, does no I/O and returns a frozen
+dataclass carrying a :class:`~graph.analytics.stamp.Stamp`. See
+``docs/analytics/structure.md`` and ``docs/analytics/risk.md`` for formulas,
+variants and references.
+"""
+
+from graph.analytics.cascade import threshold_cascade, threshold_cascade_graph
+from graph.analytics.clearing import clearing_graph, clearing_vector
+from graph.analytics.cofinancing import cofinancing, cofinancing_graph
+from graph.analytics.concentration import (
+    bands,
+    concentration,
+    hhi,
+    merger_delta,
+    portfolio_concentration,
+)
+from graph.analytics.debtrank import debtrank, debtrank_each, debtrank_graph
+from graph.analytics.dependencies import (
+    articulation_points_and_bridges,
+    central_dependencies,
+    centrality,
+    funding_dominators,
+    removal_impact,
+)
+from graph.analytics.exposure import exposure_matrix
+from graph.analytics.groups import connected_groups, large_exposures
+from graph.analytics.health import HealthWeights, relationship_alerts, relationship_health
+from graph.analytics.kernels import betweenness, pagerank
+from graph.analytics.lifecycle import communities, lifecycle_stage, segmentation
+from graph.analytics.propagation import (
+    EquityLoss,
+    PartyDefault,
+    RelationshipEnds,
+    TargetMissed,
+    k_damaging_paths,
+    propagate,
+)
+from graph.analytics.stamp import Stamp, to_jsonable
+
+__all__ = [
+    "EquityLoss", "HealthWeights", "PartyDefault", "RelationshipEnds", "Stamp", "TargetMissed",
+    "articulation_points_and_bridges", "bands", "betweenness", "central_dependencies", "centrality",
+    "clearing_graph", "clearing_vector", "cofinancing", "cofinancing_graph", "communities",
+    "concentration", "connected_groups", "debtrank", "debtrank_each", "debtrank_graph",
+    "exposure_matrix", "funding_dominators", "hhi", "k_damaging_paths", "large_exposures",
+    "lifecycle_stage", "merger_delta", "pagerank", "portfolio_concentration", "propagate",
+    "relationship_alerts", "relationship_health", "removal_impact", "segmentation",
+    "threshold_cascade", "threshold_cascade_graph", "to_jsonable",
+]
