@@ -1,0 +1,36 @@
+"""The runnable examples in docstrings run (graph, analytics, loaders)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import graph
+import graph.analytics
+
+MODULES = sorted(
+    {m.name for m in pkgutil.walk_packages(graph.__path__, "graph.")}
+    | {"loaders", "loaders.encoding", "loaders.records"}
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    try:
+        module = importlib.import_module(name)
+    except ImportError as e:  # pragma: no cover - optional driver modules
+        pytest.fail(f"cannot import {name}: {e}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} doctest(s) failed in {name}"
+
+
+def test_every_analytics_module_has_an_example() -> None:
+    missing = []
+    for m in pkgutil.iter_modules(graph.analytics.__path__, "graph.analytics."):
+        module = importlib.import_module(m.name)
+        if not doctest.DocTestFinder().find(module) or all(not t.examples for t in doctest.DocTestFinder().find(module)):
+            missing.append(m.name)
+    assert not missing, f"no runnable docstring example in {missing}"
