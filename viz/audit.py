@@ -83,6 +83,7 @@ class AuditReport:
     cuts: deps.CutResult
     scenarios: list[Scenario]
     alerts: health.AlertsResult
+    weakest: health.HealthResult
     groups: grp.ConnectedGroupsResult
     exposures: list[grp.LargeExposuresResult]
     notes: list[str] = field(default_factory=list)
@@ -147,6 +148,7 @@ def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = N
     central = deps.central_dependencies(S, top=top)
     scen = contagion_scenarios(S, central, n=scenarios)
     alerts = health.relationship_alerts(S, as_of=as_of, top=25)
+    weakest = health.relationship_health(S, as_of=as_of)
     groups = grp.connected_groups(S)
     lenders = sorted(n for n, d in S.nodes(data=True) if d.get("type") == "party" and d.get("tier1_capital"))
     exposures = [grp.large_exposures(S, n, groups=groups) for n in lenders]
@@ -154,7 +156,7 @@ def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = N
     counts = {"nodes": dict(sorted(Counter(str(t) for _, t in S.nodes(data="type")).items())),
               "edges": dict(sorted(Counter(str(k) for *_, k in S.edges(data="kind")).items()))}
     report = AuditReport(scope, str(G.graph.get("version", "")), as_of, counts, [], cust + lend, cstamp, details,
-                         central, shared_providers(S), cuts, scen, alerts, groups, exposures)
+                         central, shared_providers(S), cuts, scen, alerts, weakest, groups, exposures)
     report.findings = findings(S, report)
     return report
 
@@ -291,6 +293,8 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
                        "parties": to_jsonable(s.result.parties[:30]), "stamp": to_jsonable(s.result.stamp)}
                       for s in r.scenarios],
         "alerts": to_jsonable(r.alerts),
+        "weakest_relationships": {"relationships": to_jsonable(r.weakest.relationships[:15]),
+                                  "stamp": to_jsonable(r.weakest.stamp)},
         "groups": {"groups": [{"id": g.id, "name": g.name, "members": list(g.member_ids), "parents": list(g.parents)}
                               for g in r.groups.groups], "stamp": to_jsonable(r.groups.stamp)},
         "large_exposures": to_jsonable([e for e in r.exposures if e.reportable or e.breaches]),
@@ -360,13 +364,19 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
     # alerts
     rows = [(a.rank, a.source_name, a.kind, a.target_name, f"{a.score:.1f}", "; ".join(a.reasons[:3]), a.edge_id)
             for a in r.alerts.alerts]
-    chart = bar_chart([(f"{a.source_name} → {a.target_name}", a.score, a.score < 40) for a in r.alerts.alerts[:15]],
-                      title=f"Health score of the weakest relationships (threshold {r.alerts.threshold:g}); "
-                            "red < 40", marker=r.alerts.threshold) if r.alerts.alerts else Markup(
-        '<p class="muted">No relationship scores below the threshold as of {}.</p>').format(r.as_of)
+    weak = r.weakest.relationships[:15]
+    chart = bar_chart([(f"{w.source_name} → {w.target_name}", w.score, w.score < r.alerts.threshold) for w in weak],
+                      title=f"Health score (0-100) of the 15 weakest relationships as of {r.as_of}; "
+                            f"red = alert (< {r.alerts.threshold:g})", marker=r.alerts.threshold)
+    weak_rows = [(w.source_name, w.kind, w.target_name, f"{w.score:.1f}",
+                  "; ".join(f"{c.reason}" if hasattr(c, "reason") else str(c) for c in w.contributions[:2]), w.edge_id)
+                 for w in weak]
     page.section("Relationship alerts", Markup('<div class="chart">{}</div>').format(chart),
+                 Markup("<h3>Alerts (score below {:g})</h3>").format(r.alerts.threshold),
                  table(["#", "source", "kind", "target", "score", "reasons", "edge id"], rows, numeric=(0, 4)),
-                 stamp_html(r.alerts.stamp), anchor="alerts")
+                 stamp_html(r.alerts.stamp), Markup("<h3>Weakest relationships</h3>"),
+                 table(["source", "kind", "target", "score", "largest contributions", "edge id"], weak_rows,
+                       numeric=(3,)), stamp_html(r.weakest.stamp), anchor="alerts")
 
     # groups and large exposures
     gg = groups_graph(S, r.groups)

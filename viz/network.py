@@ -241,7 +241,7 @@ class Builder:
         )
         options["nodes"] = {"scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 11, "max": 18}},
                             "font": {"face": CANVAS_FONT, "size": 12, "strokeWidth": 3, "strokeColor": "#ffffff"}}
-        options["edges"] = {"scaling": {"min": 1, "max": 9},
+        options["edges"] = {"scaling": {"min": 1, "max": 9, "label": {"enabled": False}},
                             "smooth": {"enabled": len(edges) < 1500, "type": "continuous"},
                             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                             "font": {"face": CANVAS_FONT, "size": 10}}
@@ -295,7 +295,9 @@ def add_graph_node(b: Builder, G: nx.MultiDiGraph, n: Any, *, value: float | Non
                    extra: Iterable[str] = (), label: str | None = None, **opts: Any) -> None:
     """Add projection node ``n`` with the house style (colour by type, size by exposure unless ``value``)."""
     d = G.nodes[n]
-    if value is None:
+    if "size" in opts:  # an explicit size wins over the exposure scaling
+        value = None
+    elif value is None:
         value = log_value(exposure(G, n)) if d.get("type") in ("party", "project") else 0.5
     b.node(str(n), short(label if label is not None else str(d.get("name") or n)),
            title=node_title(str(n), d, extra), color=opts.pop("color", node_colour(d)),

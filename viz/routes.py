@@ -127,10 +127,10 @@ async def concentration(request: Request, node_id: str,
 @router.get("/viz/dependencies", response_class=HTMLResponse)
 async def dependencies(request: Request, focus: Annotated[str | None, Query(max_length=200)] = None,
                        radius: Annotated[int, Query(ge=1, le=4)] = 2,
-                       top: Annotated[int, Query(ge=1, le=100)] = 20) -> HTMLResponse:
-    """Articulation points and bridges, removal impact in the tooltips."""
+                       top: Annotated[int, Query(ge=1, le=100)] = 20, full: bool = False) -> HTMLResponse:
+    """Articulation points and bridges, removal impact in the tooltips (``full=true``: every node)."""
     _, G = _graph(request)
-    page = await _run(lambda: views.dependency_view(G(), top=top, focus=focus, radius=radius))
+    page = await _run(lambda: views.dependency_view(G(), top=top, focus=focus, radius=radius, full=full))
     return _page(page.render())
 
 

@@ -78,12 +78,12 @@ def _require(G: nx.MultiDiGraph, node: str, types: Iterable[str] | None = None) 
 
 
 def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
-                     min_dist: float = 40.0) -> dict[Any, tuple[float, float]]:
+                     min_dist: float = 56.0) -> dict[Any, tuple[float, float]]:
     """A deterministic force-directed layout in canvas units, nudged so that no two nodes overlap.
 
     Variant: Fruchterman–Reingold as implemented by igraph (C; ~0.2 s for
     2,000 nodes, where ``nx.spring_layout`` takes ~20 s) from a seeded random
-    start, scaled to about 70 px per node side; then nodes closer than
+    start, scaled to about 90 px per node side; then nodes closer than
     ``min_dist`` are pushed apart pair by pair (``scipy.spatial.cKDTree``),
     so a hub's leaves stay readable.
 
@@ -117,7 +117,7 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
     xy = np.array(layout.coords, dtype=np.float64)
     xy -= xy.mean(axis=0)
     span = float(np.abs(xy).max()) or 1.0
-    xy *= (scale or max(300.0, 70.0 * math.sqrt(len(nodes)))) / span
+    xy *= (scale or max(300.0, 90.0 * math.sqrt(len(nodes)))) / span
     for _ in range(50):
         pairs = cKDTree(xy).query_pairs(min_dist, output_type="ndarray")
         if len(pairs) == 0:
@@ -279,24 +279,39 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
         x=0.0, y=0.0, physics=False, border=HIGHLIGHT, border_width=3)
     order = [g for g, _ in ROLE_GROUPS if g in groups and g != "Contract signatories"]
     placed: dict[str, str] = {}
-    sector = 2 * math.pi / max(1, len(order))
-    for gi, gname in enumerate(order):
-        members = []
+    members_of: dict[str, list[str]] = {}
+    for gname in order:
+        members_of[gname] = []
         for party, _kind, _d in groups[gname]:
-            if party not in placed and party not in members:
-                members.append(party)
-        a0 = gi * sector - math.pi / 2
-        ring = 340.0 + 14.0 * max(0, len(members) - 8)
+            if party not in placed and party not in members_of[gname]:
+                members_of[gname].append(party)
+                placed[party] = gname
+    # the party's stake in this project: money of its relationships to it (percent-only kinds count as none)
+    stake: dict[str, float] = defaultdict(float)
+    for gname in order:
+        for party, kind, d in groups[gname]:
+            if kind not in ("sponsors", "owns"):
+                stake[party] += edge_amount(d) or 0.0
+    top_stake = max(stake.values(), default=0.0) or 1.0
+    weights = [max(2, len(members_of[g])) for g in order]
+    ring = 360.0 + 9.0 * max(0, max((len(m) for m in members_of.values()), default=0) - 6)
+    a0 = -math.pi / 2
+    for gname, w in zip(order, weights):
+        sector = 2 * math.pi * w / sum(weights)
+        members = members_of[gname]
+        mid = a0 + sector / 2
         b.node(f"group:{gname}", gname, title=f"{gname}: {len(members)}", color="#ffffff", shape="text",
-               x=(ring + 150) * math.cos(a0 + sector / 2), y=(ring + 150) * math.sin(a0 + sector / 2),
+               x=(ring + 170) * math.cos(mid), y=(ring + 170) * math.sin(mid),
                physics=False, decor=True, font={"size": 18, "color": "#111827", "bold": True})
         for mi, party in enumerate(members):
-            placed[party] = gname
             a = a0 + sector * (mi + 1) / (len(members) + 1)
-            r = ring + (60.0 if mi % 2 else 0.0)
+            r = ring + (70.0 if mi % 2 else 0.0)
             roles = sorted({k for g in groups.values() for p, k, _ in g if p == party})
-            add_graph_node(b, G, party, extra=[f"role group: {gname}", f"relationships: {', '.join(roles)}"],
-                           x=r * math.cos(a), y=r * math.sin(a), physics=False)
+            size = 10.0 + 22.0 * math.sqrt(stake[party] / top_stake) if stake.get(party) else 14.0
+            add_graph_node(b, G, party, extra=[f"role group: {gname}", f"relationships: {', '.join(roles)}",
+                                               f"stake in this project: {fmt(stake.get(party, 0.0))}"],
+                           x=r * math.cos(a), y=r * math.sin(a), physics=False, size=size, value=None)
+        a0 += sector
     for ci, c in enumerate(contracts):
         a = 2 * math.pi * ci / max(1, len(contracts)) + math.pi / 7
         add_graph_node(b, G, c, x=170.0 * math.cos(a), y=170.0 * math.sin(a), physics=False, value=1.2)
@@ -427,11 +442,30 @@ def share_table(r: conc.ConcentrationResult) -> Markup:
 
 
 # ----------------------------------------------------------------------------- dependencies
-def dependency_view(G: nx.MultiDiGraph, *, top: int = 20, focus: str | None = None, radius: int = 2) -> Page:
-    """Articulation points and bridges of the party/project structure, removal impact in the tooltips."""
+def dependency_view(G: nx.MultiDiGraph, *, top: int = 20, focus: str | None = None, radius: int = 2,
+                    full: bool = False) -> Page:
+    """Articulation points and bridges of the party/project structure, removal impact in the tooltips.
+
+    By default only what matters is drawn: the cut points and their
+    neighbours, the bridges' ends, and the ``top`` central providers with their
+    dependants; ``full`` draws every party and project, ``focus`` one node's
+    ``radius``-hop neighbourhood.
+    """
     cuts = deps.articulation_points_and_bridges(G)
     central = deps.central_dependencies(G, top=top)
-    graph, H = dependency_graph(G, cuts, central, focus=focus, radius=radius)
+    only: set[str] | None = None
+    if not full and focus is None:
+        H0 = structural_graph(G)
+        only = set()
+        for p in cuts.points:
+            only.add(p.node)
+            only.update(map(str, H0[p.node]))
+        for br in cuts.bridges:
+            only.update((br.u, br.v))
+        for row in central.rows:
+            only.add(row.impact.node)
+            only.update(d.node for d in row.impact.dependants)
+    graph, H = dependency_graph(G, cuts, central, focus=focus, radius=radius, only=only)
     page = Page("dependencies", "Central dependencies" + (f" around {_name(G, focus)}" if focus else ""),
                 f"{len(cuts.points)} articulation points · {len(cuts.bridges)} bridges · "
                 f"{len(H)} parties and projects shown", links=_links(), meta={"focus": focus})

@@ -177,12 +177,14 @@ def test_concentration_view(page: tuple[Any, Visit], artifacts: Path) -> None:
 
 def test_dependency_view(page: tuple[Any, Visit], xss_store: EmbeddedStore, artifacts: Path) -> None:
     pg, visit = page
-    state = open_view(pg, visit, "/viz/dependencies")
+    state = open_view(pg, visit, "/viz/dependencies?full=true")
     expected = xss_store.count_nodes(views_filter("party")) + xss_store.count_nodes(views_filter("project"))
     assert state["views"][0]["dataNodes"] == expected
     check_page(pg, visit, "dependencies", artifacts, state)
     tip = hover_node(pg, "dependencies", "epc_main")
     assert "stranded projects (6)" in tip
+    state = open_view(pg, visit, "/viz/dependencies")
+    check_page(pg, visit, "dependencies_focused", artifacts, state)
 
 
 def views_filter(t: str) -> Any:

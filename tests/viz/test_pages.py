@@ -159,7 +159,7 @@ def test_project_view_groups_every_stakeholder(sample_store: EmbeddedStore, samp
 
 
 def test_dependency_view_marks_cut_points(sample_graph: nx.MultiDiGraph) -> None:
-    page = views.dependency_view(sample_graph)
+    page = views.dependency_view(sample_graph, full=True)
     g = page.graphs[0]
     n_struct = sum(1 for _, t in sample_graph.nodes(data="type") if t in ("party", "project"))
     assert g.data_nodes == n_struct
@@ -172,6 +172,10 @@ def test_dependency_view_marks_cut_points(sample_graph: nx.MultiDiGraph) -> None
     assert sum(1 for e in g.edges if e.get("width") == 4) == sum(1 for _ in nx.bridges(H))
     epc = next(n for n in g.nodes if n["id"] == "epc_main")
     assert "p_energy_plant_1" in epc["title"] and "stranded projects (6)" in epc["title"]
+    focused = views.dependency_view(sample_graph).graphs[0]
+    ids = {n["id"] for n in focused.nodes}
+    assert aps <= ids and {u for e in nx.bridges(H) for u in e} <= ids and "epc_main" in ids
+    assert focused.data_nodes < g.data_nodes
 
 
 def test_contagion_view_marks_defaults_and_paths(sample_graph: nx.MultiDiGraph) -> None:
