@@ -3,20 +3,22 @@
 Every function takes ``G`` (or arrays) first, does no I/O and returns a frozen
 dataclass carrying a :class:`~graph.analytics.stamp.Stamp`. See
 ``docs/analytics/structure.md`` and ``docs/analytics/risk.md`` for formulas,
-variants and references.
+variants and references. Functions named like their module (``concentration``,
+``cofinancing``, ``debtrank``) are imported from the module, e.g.
+``from graph.analytics.concentration import concentration``, so the package
+attribute stays the module.
 """
 
 from graph.analytics.cascade import threshold_cascade, threshold_cascade_graph
 from graph.analytics.clearing import clearing_graph, clearing_vector
-from graph.analytics.cofinancing import cofinancing, cofinancing_graph
+from graph.analytics.cofinancing import cofinancing_graph
 from graph.analytics.concentration import (
     bands,
-    concentration,
     hhi,
     merger_delta,
     portfolio_concentration,
 )
-from graph.analytics.debtrank import debtrank, debtrank_each, debtrank_graph
+from graph.analytics.debtrank import debtrank_each, debtrank_graph
 from graph.analytics.dependencies import (
     articulation_points_and_bridges,
     central_dependencies,
@@ -42,8 +44,8 @@ from graph.analytics.stamp import Stamp, to_jsonable
 __all__ = [
     "EquityLoss", "HealthWeights", "PartyDefault", "RelationshipEnds", "Stamp", "TargetMissed",
     "articulation_points_and_bridges", "bands", "betweenness", "central_dependencies", "centrality",
-    "clearing_graph", "clearing_vector", "cofinancing", "cofinancing_graph", "communities",
-    "concentration", "connected_groups", "debtrank", "debtrank_each", "debtrank_graph",
+    "clearing_graph", "clearing_vector", "cofinancing_graph", "communities",
+    "connected_groups", "debtrank_each", "debtrank_graph",
     "exposure_matrix", "funding_dominators", "hhi", "k_damaging_paths", "large_exposures",
     "lifecycle_stage", "merger_delta", "pagerank", "portfolio_concentration", "propagate",
     "relationship_alerts", "relationship_health", "removal_impact", "segmentation",
