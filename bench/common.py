@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import gc
 import math
 import os
 import platform
 import resource
+import shutil
 import statistics
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -82,3 +89,140 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(fmt(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- shared fixtures
+def cache_root() -> Path:
+    """Where generated portfolios and embedded stores are kept between runs (``$STAKEGRAPH_BENCH_CACHE``)."""
+    root = Path(os.environ.get("STAKEGRAPH_BENCH_CACHE", Path(tempfile.gettempdir()) / "stakegraph-bench"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def portfolio(n_parties: int, *, seed: int = 1, relationships: int | None = None) -> Path:
+    """A generated portfolio (``loaders.generate.scale``) in the canonical layout, generated once and cached."""
+    from loaders.generate.scale import generate
+
+    rels = relationships if relationships is not None else 5 * n_parties
+    out = cache_root() / f"portfolio_{n_parties}_{rels}_s{seed}"
+    done = out / ".complete"
+    if not done.exists():
+        generate(n_parties, seed=seed, out_dir=out, relationships=rels)
+        done.write_text("ok")
+    return out
+
+
+def row_count(folder: Path) -> int:
+    """Data rows (header excluded) over the canonical CSV files of ``folder``."""
+    total = 0
+    for f in sorted(folder.glob("*.csv")):
+        with f.open("rb") as fh:
+            total += max(sum(1 for _ in fh) - 1, 0)
+    return total
+
+
+def embedded_db(n_parties: int, *, seed: int = 1) -> Path:
+    """An embedded store holding the generated ``n_parties`` portfolio (loaded once and cached)."""
+    from graph.store.embedded import EmbeddedStore
+    from loaders import load
+
+    db = cache_root() / f"embedded_{n_parties}_s{seed}.db"
+    done = db.with_suffix(".complete")
+    if not done.exists():
+        for p in db.parent.glob(db.name + "*"):
+            p.unlink()
+        src = portfolio(n_parties, seed=seed)
+        with EmbeddedStore(db) as store:
+            load(src, store)
+        done.write_text("ok")
+    return db
+
+
+def projection(n_parties: int, *, seed: int = 1) -> nx.MultiDiGraph:
+    """``store.project()`` of the cached embedded store of ``n_parties`` parties."""
+    from graph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(embedded_db(n_parties, seed=seed)) as store:
+        return store.project()
+
+
+@contextlib.contextmanager
+def neo4j_uri(home: Path | None = None) -> Iterator[str]:
+    """``$STAKEGRAPH_NEO4J_URI`` if set, else a local Neo4j 5.26 started for the run and stopped after."""
+    external = os.environ.get("STAKEGRAPH_NEO4J_URI")
+    if external:
+        yield external
+        return
+    from cli import neo4j_server
+
+    neo4j_server.ensure_jars()
+    tmp = Path(tempfile.mkdtemp(prefix="stakegraph-bench-neo4j-")) if home is None else home
+    handle = neo4j_server.start(tmp / "server", neo4j_server.free_port(), wait=180, watch_parent=True)
+    try:
+        yield handle.uri
+    finally:
+        handle.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by linear interpolation (numpy's default method)."""
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else float("nan")
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine makes figures noisier."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
+def header(title: str, argv: Sequence[str] | None = None) -> str:
+    """The first lines every script prints: title, exact command, machine, load."""
+    import sys
+
+    cmd = "python -m " + (sys.modules["__main__"].__spec__.name if getattr(sys.modules["__main__"], "__spec__", None)
+                          else "bench") + (" " + " ".join(argv) if argv else "")
+    return f"## {title}\n\n`{cmd}` — {machine()}, load average at start {load_average()}\n"
+
+
+def sizes_arg(parser: argparse.ArgumentParser, default: Sequence[int], help_: str) -> None:
+    """Add ``--sizes N [N ...]`` to ``parser``."""
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(default), help=help_)
+
+
+def mb(n_bytes: float) -> float:
+    """Bytes → MiB."""
+    return n_bytes / 1024 / 1024
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, in MiB."""
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 1024 / 1024
+
+
+def timed(fn: Callable[[], Any], *, repeat: int = 1, trace_memory: bool = False) -> Timing:
+    """Like :func:`measure`, but the timed runs are never traced (tracemalloc slows Python code
+    2–4×); with ``trace_memory`` one extra traced run gives the peak Python heap."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    peak = 0
+    if trace_memory:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            fn()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return Timing(min(times), statistics.median(times), repeat, peak, result)
