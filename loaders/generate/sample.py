@@ -18,7 +18,7 @@ from typing import Any
 from loaders.generate.errors import GenerateError, SampleMismatch
 from loaders.generate.names import NameMaker
 from loaders.generate.portfolio import Portfolio
-from loaders.generate.scenarios import ENERGY_LENDERS, add_scenarios
+from loaders.generate.scenarios import AS_OF, ENERGY_LENDERS, add_scenarios
 
 SEED = 20240601
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -50,7 +50,16 @@ SECTORS_PROJECT: tuple[tuple[str, str, str], ...] = (
 COVENANTS = ("DSCR>=1.20", "DSCR>=1.30", "LLCR>=1.25", "debt/equity <= 70:30", "debt service reserve 6 months",
              "no dividends while DSCR<1.10", "negative pledge", "change of control is an event of default")
 START = dt.date(2019, 1, 1)
-SPAN_DAYS = (dt.date(2026, 6, 30) - START).days
+TODAY = dt.date.fromisoformat(AS_OF)
+SPAN_DAYS = (TODAY - START).days
+#: A corporate loan is at most this share of the lender's Tier 1 capital (a bank's own single-name limit).
+LOAN_CAP_OF_TIER1 = 0.15
+#: A seller's receipts recorded in the graph are at most this share of its annual revenue ...
+RECEIPTS_OF_REVENUE = 0.85
+#: ... and one payer at most this share, except the few drawn as dependent sellers.
+PAYER_OF_REVENUE = 0.40
+#: Kinds whose breadth relationships get recent (2025-2026) contact.
+CONTACT_KINDS = ("lends_to", "invests_in", "buys_from", "supplies", "guarantees", "insures")
 
 
 class Urn:
@@ -87,6 +96,7 @@ class _Breadth:
         self.ids: set[str] = set()  # breadth party ids (membership tests only; never iterated)
         self.n_int = 0
         self.n_sig = 0
+        self.prospects: list[str] = []
 
     # -- helpers -------------------------------------------------------------------
     def date(self, lo: dt.date = START, span: int = SPAN_DAYS) -> str:
@@ -178,8 +188,8 @@ class _Breadth:
     # -- projects and their stakeholders -----------------------------------------------------
     def projects(self) -> None:
         rng, p = self.rng, self.p
-        lenders = Urn([x for k in LENDER_KINDS for x in self.by_kind[k]] + [e[0] for e in ENERGY_LENDERS]
-                      + ["b_bank", "e_bank"], rng)
+        # b_bank and e_bank are small city banks: they lend to corporates, not to project syndicates
+        lenders = Urn([x for k in LENDER_KINDS for x in self.by_kind[k]] + [e[0] for e in ENERGY_LENDERS], rng)
         sponsors = Urn(self.by_kind["corporate"][:60], rng)
         epcs, oms = Urn(self.by_kind["epc_contractor"], rng), Urn(self.by_kind["om_operator"], rng)
         suppliers, advisors = Urn(self.by_kind["supplier"], rng), Urn(self.by_kind["advisor"], rng)
@@ -279,7 +289,7 @@ class _Breadth:
             for m in range(rng.choice((0, 1, 1, 2, 2, 3))):
                 bank = banks.pick()
                 start = self.date(START, SPAN_DAYS - 400)
-                amt = self.money(6.0, 8.7)
+                amt = min(self.money(6.0, 8.7), self._loan_cap(bank))
                 status = rng.choice(("active",) * 6 + ("repaid", "ended"))
                 k = None
                 if rng.random() < 0.3:
@@ -352,6 +362,73 @@ class _Breadth:
                 p.rel("contact_of", person, rng.choice(self.by_kind["bank"]), role="relationship_manager", status="active")
         for j in range(1, 9):  # a contact named on a contract
             p.rel("contact_of", self.by_kind["person"][j], f"k_fac_{j:03d}", role="contract_manager", status="active")
+
+    def _loan_cap(self, bank: str) -> int:
+        return int(round(self.p.rows["parties"][bank]["tier1_capital"] * LOAN_CAP_OF_TIER1, -3))
+
+    def new_business(self) -> None:
+        """Customer relationships that started in the last year (these sellers are in development)."""
+        rng, p = self.rng, self.p
+        corps = self.by_kind["corporate"]
+        for seller in rng.sample(corps[60:], 14):
+            for cust in rng.sample(corps + self.by_kind["government"], rng.choice((1, 2))):
+                if cust == seller or p.has_edge("buys_from", cust, seller) or p.has_edge("supplies", seller, cust):
+                    continue
+                p.rel("buys_from", cust, seller, annual_revenue=self.money(6.0, 8.0),
+                      start_date=self.date(TODAY - dt.timedelta(days=330), 300), status="active")
+        # prospects: corporates met for the first time this year, no business yet (acquisition)
+        n = len(self.by_kind["corporate"])
+        for i in range(n + 1, n + 7):
+            pid = f"corp_{i:03d}"
+            chinese = rng.random() < 0.6
+            name, name_en = self._org_name("corporate", chinese)
+            country, region = ("CN", "East Asia") if chinese else rng.choice(COUNTRIES[1:])
+            props = {"country": country, "region": region, "name_en": name_en, **self._org_numbers("corporate", i)}
+            props.pop("lifecycle_stage", None)
+            self.p.party(pid, name, "corporate", **props)
+            self.prospects.append(pid)
+            bank = rng.choice(self.by_kind["bank"] + ["b_bank", "e_bank"])
+            d = TODAY - dt.timedelta(days=rng.randrange(20, 200))
+            for _ in range(rng.choice((1, 2, 3))):
+                self.n_int += 1
+                p.interaction(f"i_{self.n_int:04d}", rng.choice(("meeting", "visit", "call")), d.isoformat(), pid,
+                              counterparty_id=bank, channel="in person", name=rng.choice(("初次拜访", "Introductory meeting")))
+                d = min(TODAY, d + dt.timedelta(days=rng.choice((14, 30, 45))))
+
+    def revenue_consistency(self) -> None:
+        """Scale breadth receipts so no seller receives more than it earns.
+
+        A seller's active ``buys_from`` (customer → seller) and ``supplies`` (seller → buyer) receipts add up to at
+        most RECEIPTS_OF_REVENUE of its ``annual_revenue``, and one payer to at most PAYER_OF_REVENUE, except for
+        about one seller in twelve, left as a dependent seller (one payer ≥ 50 %: a Basel economic-interdependence
+        link). Contract amounts of supply contracts follow their edge.
+        """
+        p = self.p
+        parties = p.rows["parties"]
+        by_seller: dict[str, list[dict[str, Any]]] = {}
+        for r in p.rows["relationships"].values():
+            if r.get("status") != "active" or r["kind"] not in ("buys_from", "supplies"):
+                continue
+            seller = r["target_id"] if r["kind"] == "buys_from" else r["source_id"]
+            if seller in self.ids:
+                by_seller.setdefault(seller, []).append(r)
+        for seller, edges in by_seller.items():  # insertion order: deterministic
+            revenue = parties[seller]["annual_revenue"]
+            total = sum(r["annual_revenue"] for r in edges)
+            payer: dict[str, int] = {}
+            for r in edges:
+                other = r["source_id"] if r["kind"] == "buys_from" else r["target_id"]
+                payer[other] = payer.get(other, 0) + r["annual_revenue"]
+            dependent = self.rng.random() < 1 / 12
+            factor = min(1.0, RECEIPTS_OF_REVENUE * revenue / total,
+                         1.0 if dependent else PAYER_OF_REVENUE * revenue / max(payer.values()))
+            if factor >= 1.0:
+                continue
+            for r in edges:
+                r["annual_revenue"] = max(1000, int(r["annual_revenue"] * factor) // 1000 * 1000)
+                k = p.rows["contracts"].get(f"k_sup_{r['source_id']}_{r['target_id']}")
+                if k is not None:
+                    k["amount"] = r["annual_revenue"]
 
     def interbank(self) -> None:
         """Interbank loans (bank → bank): a share of the lender's capital, at most 4 % of the borrower's assets.
@@ -438,6 +515,37 @@ class _Breadth:
             p.rel("concerns", sid, pid)
 
 
+    def recent_contact(self) -> None:
+        """Regular contact in the last 18 months on about half of the active breadth relationships.
+
+        About one breadth party in seven has gone quiet (no contact since its older interactions, so it
+        churns by silence); relationships touching a quiet party get nothing new. Contact is roughly
+        quarterly, ending no later than the sample's "today".
+        """
+        rng, p = self.rng, self.p
+        lenders = {"b_bank", "e_bank", *(e[0] for e in ENERGY_LENDERS)}
+        quiet = {x for kind in BREADTH for x in self.by_kind[kind] if rng.random() < 1 / 7}
+        rels = [r for r in p.rows["relationships"].values()
+                if r["kind"] in CONTACT_KINDS and r.get("status") == "active" and r["target_id"] in self.ids
+                and (r["source_id"] in self.ids or r["source_id"] in lenders)
+                and r["source_id"] not in quiet and r["target_id"] not in quiet]
+        for r in rels:
+            if rng.random() >= 0.5:
+                continue
+            d = TODAY - dt.timedelta(days=rng.randrange(200, 540))
+            for _ in range(rng.choice((3, 4, 5, 6))):
+                if d > TODAY:
+                    break
+                self.n_int += 1
+                kind = rng.choice(("meeting", "call", "call", "email", "report", "visit"))
+                p.interaction(f"i_{self.n_int:04d}", kind, d.isoformat(), r["target_id"],
+                              counterparty_id=r["source_id"], relationship_id=r["id"],
+                              channel={"meeting": "in person", "visit": "in person", "call": "phone"}.get(kind, "email"),
+                              name=rng.choice(("季度回顾", "Quarterly review", "Covenant check", "客户拜访", "Site visit",
+                                               "续约沟通", "Renewal discussion")))
+                d += dt.timedelta(days=rng.choice((60, 90, 90, 120)))
+
+
 def _add_years(iso: str, years: int) -> str:
     d = dt.date.fromisoformat(iso)
     return d.replace(year=d.year + years, day=min(d.day, 28)).isoformat()
@@ -451,8 +559,11 @@ def build_sample(seed: int = SEED) -> Portfolio:
     b.parties()
     b.projects()
     b.corporates()
+    b.new_business()
+    b.revenue_consistency()
     b.interbank()
     b.events()
+    b.recent_contact()
     return p
 
 

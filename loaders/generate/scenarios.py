@@ -20,6 +20,8 @@ TECH_SMALL: tuple[int, ...] = (
 #: chosen so that CR-5 is 86.76 % both over active customers and over all buys_from edges:
 #: (433.8 − 13.24 + 100) / 600 = 0.8676.
 TECH_LOST: int = 100_000_000
+#: The day the key customer left (after the supply-chain delay of 2025-10-20).
+TECH_LOST_END: str = "2026-02-28"
 TECH_SALES: int = sum(TECH_TOP5) + sum(TECH_SMALL)
 
 ENERGY_PLANTS: tuple[tuple[str, str, str, str, str, float, float], ...] = (
@@ -41,6 +43,12 @@ ENERGY_LENDERS: tuple[tuple[str, str, str, str, float], ...] = (
     ("bank_3", "汇泰银行", "bank", "Huitai Bank", 0.10),
     ("bank_4", "Aldgate Commercial Bank", "bank", "", 0.05),
 )
+#: Scenario 1: A Co.'s working-capital loan and its cross-default threshold (below the recalled 500,000).
+A_WC_LOAN: int = 1_200_000
+A_CROSS_DEFAULT: int = 300_000
+#: The sample's "today": every dated event is on or before it, and the last one is on it.
+AS_OF: str = "2026-06-30"
+
 ENERGY_REPAYMENT = ("sculpted repayment: instalments follow each plant's cash flow; "
                     "schedule may be re-profiled up to 2 years and the margin reset every 5 years by majority lenders")
 
@@ -56,6 +64,11 @@ def scenario_1(p: Portfolio) -> None:
             external_liabilities=5_600_000, debt_to_asset=0.68, net_margin=-0.04, credit_rating="B",
             lifecycle_stage="decline", replaceability=0.9, size_segment="sme", risk_appetite="aggressive",
             annual_revenue=12_000_000)
+    p.party("a_rural_bank", "兴城农村商业银行", "bank", country="CN", name_en="Xingcheng Rural Commercial Bank",
+            region="East Asia", sector="banking", total_assets=3_400_000_000, capital=260_000_000,
+            tier1_capital=231_000_000, external_assets=3_200_000_000, external_liabilities=2_900_000_000,
+            debt_to_asset=0.92, net_margin=0.15, credit_rating="BBB", replaceability=0.8, size_segment="mid",
+            risk_appetite="balanced", annual_revenue=150_000_000)
     p.party("a_new_investor", "新程产业投资基金", "fund", country="CN", name_en="Xincheng Industrial Investment Fund",
             sector="private_equity", total_assets=640_000_000, capital=600_000_000, credit_rating="BBB+",
             size_segment="mid", risk_appetite="balanced")
@@ -70,6 +83,18 @@ def scenario_1(p: Portfolio) -> None:
                  tenor_years=3, rate=0.0435, recovery_rate=0.4, cross_default_threshold=100_000)
     p.rel("party_to", "b_bank", "k_ab_loan", rid="r_ab_loan_lender", role="lender")
     p.rel("party_to", "a_co", "k_ab_loan", rid="r_ab_loan_borrower", role="borrower")
+    # A second loan with a cross-default clause: once more than 300,000 of A Co.'s debt is in default (the
+    # recalled 500,000 is), this loan is accelerated too, and 1,700,000 falls due against 1,500,000 of capital.
+    p.contract("k_a_wc_loan", "兴城农商行–A公司流动资金贷款合同", "loan_agreement", signed_date="2021-11-15",
+               end_date="2026-11-15", amount=A_WC_LOAN, currency="CNY", status="active",
+               cross_default_threshold=A_CROSS_DEFAULT,
+               covenants=["cross-default: any other debt above 300,000 in default accelerates this loan",
+                          "monthly bank statements"], payment_terms="monthly interest, bullet repayment")
+    p.rel("lends_to", "a_rural_bank", "a_co", rid="r_a_wc_loan", amount=A_WC_LOAN, currency="CNY",
+          start_date="2021-11-15", end_date="2026-11-15", status="active", contract_id="k_a_wc_loan",
+          tenor_years=5, rate=0.052, recovery_rate=0.4, cross_default_threshold=A_CROSS_DEFAULT)
+    p.rel("party_to", "a_rural_bank", "k_a_wc_loan", rid="r_a_wc_loan_lender", role="lender")
+    p.rel("party_to", "a_co", "k_a_wc_loan", rid="r_a_wc_loan_borrower", role="borrower")
     p.contract("k_a_restructuring", "A公司增资与资产重组协议", "equity_agreement", signed_date="2023-08-01",
                amount=2_000_000, currency="CNY", status="active",
                scope="capital increase and sale of idle assets to repay B Bank")
@@ -83,9 +108,10 @@ def scenario_1(p: Portfolio) -> None:
                  ("a_supplier_2", "Larkspur Tooling Ltd.", "", 1_100_000, 18.5),
                  ("a_supplier_3", "安达模具有限公司", "Anda Moulds Co., Ltd.", 650_000, 55.0))
     for sid, name, name_en, rev, share in suppliers:
+        total = round(rev * 100 / share)
         p.party(sid, name, "supplier", country="CN" if name_en else "GB", name_en=name_en or None,
-                sector="materials", total_assets=rev * 2.5, capital=rev * 0.6, replaceability=0.7,
-                size_segment="sme", annual_revenue=round(rev * 100 / share))
+                sector="materials", total_assets=round(total * 0.8), capital=round(total * 0.3), replaceability=0.7,
+                size_segment="sme", annual_revenue=total)
         p.rel("supplies", sid, "a_co", annual_revenue=rev, start_date="2019-03-01", status="active")
     for cid, name, name_en, rev in (("a_customer_1", "远航家电有限公司", "Yuanhang Appliances Co., Ltd.", 5_400_000),
                                     ("a_customer_2", "Eastmere Fittings plc", "", 2_300_000)):
@@ -111,6 +137,21 @@ def scenario_1(p: Portfolio) -> None:
                       channel="in person" if kind != "email" else "email", name=name)
     p.interaction("i_a_investor_1", "meeting", "2023-07-05", "a_co", counterparty_id="a_new_investor",
                   channel="in person", name="引入新投资方谈判 (new investor negotiation)")
+    # still open as of the sample's "today" (AS_OF): the recalled balance is overdue and disputed
+    for sid, kind, date, value, sev, note in (
+            ("s_a_orders_2025", "order_volume_change", "2025-12-31", -35, 0.7, "订单同比下降35% (orders down 35%)"),
+            ("s_a_recall_overdue", "payment_delay", "2026-05-31", 150, 1.0,
+             "回收款项逾期150天 (recalled balance 150 days overdue)"),
+            ("s_a_recall_dispute", "dispute", "2026-06-18", 500_000, 0.8,
+             "A公司对罚息提出异议 (A Co. disputes the penalty interest)")):
+        p.signal(sid, kind, date, "a_co", counterparty_id=None if kind == "order_volume_change" else "b_bank",
+                 relationship_id=None if kind == "order_volume_change" else loan, value=value, severity=sev, note=note)
+    for i, date in ((5, "2026-01-15"), (6, "2026-05-20")):
+        p.interaction(f"i_ab_{i}", "meeting", date, "a_co", counterparty_id="b_bank", relationship_id=loan,
+                      channel="in person", name="回收款项还款计划 (repayment plan for the recalled balance)")
+    for i, date in enumerate(("2025-09-10", "2026-03-12"), 1):
+        p.interaction(f"i_a_wc_{i}", "call", date, "a_co", counterparty_id="a_rural_bank", channel="phone",
+                      name="流动资金贷款回访 (working-capital loan follow-up)")
 
 
 def scenario_2(p: Portfolio) -> None:
@@ -153,6 +194,15 @@ def scenario_2(p: Portfolio) -> None:
     for i, date in enumerate(("2024-12-15", "2025-03-15", "2025-06-15", "2025-09-15", "2025-12-15", "2026-03-15"), 1):
         p.interaction(f"i_cd_review_{i}", "meeting", date, "d_tech", counterparty_id="c_fund", relationship_id=inv,
                       channel="shared project workspace", name=f"季度业绩回顾 {i} (quarterly review)")
+    # the moved target is missed too; C Fund goes to arbitration to enforce the buy-back
+    p.signal("s_d_orders_2025", "order_volume_change", "2025-12-31", "d_tech", value=-18, severity=0.4,
+             note="订单同比下降18% (orders down 18%)")
+    p.signal("s_d_missed_target_2025", "missed_milestone", "2026-03-31", "d_tech", counterparty_id="c_fund",
+             relationship_id=inv, value=6_100_000, severity=0.9, note="2025 net profit 6.1m vs moved target 15m")
+    p.signal("s_cd_arbitration", "dispute", "2026-05-28", "d_tech", counterparty_id="c_fund", relationship_id=inv,
+             value=23_000_000, severity=1.0, note="C基金申请仲裁，要求履行回购 (arbitration to enforce the buy-back)")
+    p.interaction("i_cd_arbitration_notice", "email", "2026-05-28", "d_tech", counterparty_id="c_fund",
+                  relationship_id=inv, channel="email", name="仲裁通知 (notice of arbitration)")
 
 
 def scenario_3(p: Portfolio) -> None:
@@ -173,20 +223,28 @@ def scenario_3(p: Portfolio) -> None:
     p.party("tech_cust_lost", "流失大客户", "corporate", country="US", name_en="Lost Key Customer",
             sector="electronics", annual_revenue=2_400_000_000, total_assets=3_100_000_000, size_segment="large")
     lost = p.rel("buys_from", "tech_cust_lost", "tech_co", rid="r_tech_cust_lost", annual_revenue=TECH_LOST,
-                 start_date="2016-06-01", end_date="2022-06-30", status="ended")
+                 start_date="2016-06-01", end_date=TECH_LOST_END, status="ended")
     p.party("tech_supplier_1", "辰芯半导体有限公司", "supplier", country="CN", name_en="Chenxin Semiconductor Co., Ltd.",
             sector="technology", annual_revenue=310_000_000, replaceability=0.2, size_segment="mid")
     sup = p.rel("supplies", "tech_supplier_1", "tech_co", rid="r_tech_chip_supply", annual_revenue=85_000_000,
                 start_date="2018-01-01", status="active")
-    p.signal("s_tech_supply_delay", "missed_milestone", "2022-03-10", "tech_co", counterparty_id="tech_supplier_1",
+    p.signal("s_tech_supply_delay", "missed_milestone", "2025-10-20", "tech_co", counterparty_id="tech_supplier_1",
              relationship_id=sup, value=42, severity=0.7, note="供应链延误：芯片交付推迟42天 (supply-chain delay)")
-    p.signal("s_tech_lost_customer", "contract_termination", "2022-06-30", "tech_co", counterparty_id="tech_cust_lost",
-             relationship_id=lost, value=TECH_LOST, severity=0.9, note="关键客户终止合作 (key customer lost)")
-    p.interaction("i_tech_complaint", "complaint", "2022-04-02", "tech_co", counterparty_id="tech_cust_lost",
+    p.interaction("i_tech_complaint", "complaint", "2025-11-05", "tech_co", counterparty_id="tech_cust_lost",
                   relationship_id=lost, channel="email", name="交付延误投诉 (delivery-delay complaint)")
+    p.signal("s_tech_lost_customer", "contract_termination", TECH_LOST_END, "tech_co",
+             counterparty_id="tech_cust_lost", relationship_id=lost, value=TECH_LOST, severity=0.9,
+             note="关键客户终止合作 (key customer lost)")
+    # tech_co claims delay damages from the chip supplier, whose deliveries are late again
+    p.signal("s_tech_supply_dispute", "dispute", "2026-04-15", "tech_co", counterparty_id="tech_supplier_1",
+             relationship_id=sup, value=12_000_000, severity=0.8,
+             note="就延误损失索赔产生争议 (dispute over delay damages)")
+    p.signal("s_tech_supply_delay_2", "missed_milestone", "2026-05-25", "tech_co", counterparty_id="tech_supplier_1",
+             relationship_id=sup, value=21, severity=0.6, note="供应链延误：芯片交付再次推迟21天 (supply-chain delay)")
     # yearly order-volume changes of the five key customers (value = % change on the previous year)
-    changes = {1: (4, 6, -3, 2, 5, 1, -2), 2: (8, -5, 3, 7, -1, 2, 4), 3: (-2, 3, 12, -6, 4, 3, 0),
-               4: (5, 9, -4, 1, -8, 2, 6), 5: (0, -3, 2, 15, -12, 5, 3)}
+    # 2025: orders fall after the supply-chain delay (the five average -7.8 %: tech_co is in decline)
+    changes = {1: (4, 6, -3, 2, 5, 1, -6), 2: (8, -5, 3, 7, -1, 2, -9), 3: (-2, 3, 12, -6, 4, 3, -4),
+               4: (5, 9, -4, 1, -8, 2, -12), 5: (0, -3, 2, 15, -12, 5, -8)}
     for i, series in changes.items():
         for year, pct in zip(range(2019, 2026), series, strict=True):
             p.signal(f"s_tech_orders_{i}_{year}", "order_volume_change", f"{year}-12-31", "tech_co",
@@ -277,6 +335,8 @@ def scenario_4(p: Portfolio) -> None:
     for i, year in enumerate(range(2022, 2027), 1):
         p.interaction(f"i_energy_lenders_{i}", "meeting", f"{year}-03-20", "energy_group", counterparty_id="dev_bank_1",
                       channel="in person", name=f"Annual lenders' meeting {year}")
+    p.interaction("i_energy_lenders_call", "call", AS_OF, "energy_group", counterparty_id="dev_bank_1",
+                  channel="phone", name="Half-year lenders' call: DSCR test and re-profiling review")
 
 
 def scenario_5(p: Portfolio) -> None:
@@ -297,32 +357,34 @@ def scenario_5(p: Portfolio) -> None:
     p.rel("contact_of", "mgmt_client_contact", "e_bank", rid="r_mgmt_contact_employer", role="employee",
           start_date="2019-07-01", status="active")
     p.contract("k_mgmt_loan", "E银行–频变精密流动资金贷款 (strengthened terms)", "loan_agreement",
-               signed_date="2021-03-01", end_date="2026-03-01", amount=150_000_000, currency="CNY", status="active",
+               signed_date="2021-03-01", end_date="2028-03-01", amount=150_000_000, currency="CNY", status="active",
                cross_default_threshold=5_000_000,
                covenants=["key-person clause: notify the lender of any senior management change within 5 days",
                           "change of CEO or CFO without consent is an event of default",
                           "monthly management accounts", "debt/EBITDA <= 2.5"])
     loan = p.rel("lends_to", "e_bank", "mgmt_client", rid="r_mgmt_loan", amount=150_000_000, currency="CNY",
-                 start_date="2021-03-01", end_date="2026-03-01", status="active", contract_id="k_mgmt_loan",
-                 tenor_years=5, rate=0.039, recovery_rate=0.6, cross_default_threshold=5_000_000)
+                 start_date="2021-03-01", end_date="2028-03-01", status="active", contract_id="k_mgmt_loan",
+                 tenor_years=7, rate=0.039, recovery_rate=0.6, cross_default_threshold=5_000_000)
     p.rel("party_to", "e_bank", "k_mgmt_loan", rid="r_mgmt_loan_lender", role="lender")
     p.rel("party_to", "mgmt_client", "k_mgmt_loan", rid="r_mgmt_loan_borrower", role="borrower")
     changes = (("2020-03-16", "CEO", "王磊", "Wang Lei"), ("2021-01-11", "CFO", "李芳", "Li Fang"),
                ("2021-11-02", "CEO", "陈建华", "Chen Jianhua"), ("2022-08-22", "CFO", "赵敏", "Zhao Min"),
                ("2023-05-08", "CEO", "刘晓东", "Liu Xiaodong"), ("2024-02-19", "COO", "孙杰", "Sun Jie"),
-               ("2025-01-06", "CFO", "高秀英", "Gao Xiuying"))
+               ("2025-01-06", "CFO", "高秀英", "Gao Xiuying"), ("2025-11-17", "CEO", "何振宇", "He Zhenyu"),
+               ("2026-04-27", "CFO", "马丽", "Ma Li"))
     for i, (date, title, zh, en) in enumerate(changes, 1):
         pid = f"mgmt_exec_{i}"
         p.party(pid, zh, "person", country="CN", name_en=en, title=title)
         nxt = next((d for d, t, _, _ in changes[i:] if t == title), None)
         p.rel("contact_of", pid, "mgmt_client", rid=f"r_mgmt_exec_{i}", role=title.lower(), start_date=date,
               end_date=nxt, status="ended" if nxt else "active")
+        # attached to the loan: its key-person covenant makes every change the lender's business
         p.signal(f"s_mgmt_change_{i}", "management_change", date, "mgmt_client", counterparty_id=pid,
-                 value=1, severity=0.5 if title == "COO" else 0.6, note=f"新任{title} {zh} ({en})")
+                 relationship_id=loan, value=1, severity=0.5 if title == "COO" else 0.6, note=f"新任{title} {zh} ({en})")
     d = 0
     for year in range(2023, 2027):
         for month in range(1, 13):
-            if (year, month) > (2026, 3):
+            if (year, month) > (2026, 6):
                 break
             d += 1
             p.interaction(f"i_mgmt_progress_{d}", "meeting" if month % 3 == 0 else "call",
@@ -357,6 +419,10 @@ def scenario_6(p: Portfolio) -> None:
     p.interaction("i_comm_renegotiation", "meeting", "2024-09-12", "comm_equip", counterparty_id="policy_bank_1",
                   relationship_id=loan, channel="in person",
                   name="还款计划调整谈判 (schedule extended 12 months, rate reset)")
+    for i, date in enumerate(("2025-06-18", "2025-09-16", "2025-12-15", "2026-03-17", "2026-06-16"), 1):
+        p.interaction(f"i_comm_review_{i}", "meeting" if i % 2 else "call", date, "comm_equip",
+                      counterparty_id="policy_bank_1", relationship_id=loan,
+                      channel="in person" if i % 2 else "phone", name="调整后季度监控 (quarterly monitoring)")
 
 
 SCENARIOS = (scenario_1, scenario_2, scenario_3, scenario_4, scenario_5, scenario_6)
