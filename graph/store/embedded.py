@@ -41,6 +41,7 @@ CREATE INDEX IF NOT EXISTS edges_target ON edges(target, kind);
 CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
 CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
 """
+_ANY = NodeFilter()
 _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
 
 
@@ -354,13 +355,13 @@ class EmbeddedStore(GraphStore):
             args.extend(flt.ids)
         return " AND ".join(clauses), args
 
-    def find_nodes(self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
+    def find_nodes(self, flt: NodeFilter = _ANY, *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
         where, args = self._where(flt)
         q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?"  # noqa: S608
         with self._lock:
             return [self._node(r) for r in self._db.execute(q, [*args, limit, offset])]
 
-    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
+    def count_nodes(self, flt: NodeFilter = _ANY) -> int:
         where, args = self._where(flt)
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM nodes WHERE {where}", args).fetchone()[0])  # noqa: S608

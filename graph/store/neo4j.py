@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import neo4j
 from neo4j import exceptions as nx_errors
 
-from graph.domain import DOMAIN, Direction
+from graph.domain import Direction
 from graph.errors import DanglingEdge, StoreError, StoreUnavailable
 from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
 from graph.store import cypher
@@ -36,6 +36,7 @@ T = TypeVar("T")
 _ID_CHUNK = 5000  # ids per look-up query
 _PAGE = 5000  # records per page when streaming
 _DELETE_BATCH = 10_000  # items deleted per transaction
+_ANY = NodeFilter()
 _SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
@@ -245,7 +246,12 @@ class Neo4jStore(GraphStore):
         return stats
 
     def _fetch_edges_tx(self, tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, EdgeRecord]:
-        return {e.id: e for e in map(self._edge, tx.run(cypher.get_edges(None, self.domain), ids=ids))}
+        found: dict[str, EdgeRecord] = {}
+        for kind in self.domain.rel_kinds:
+            for rec in tx.run(cypher.get_edges(kind, self.domain), ids=ids):
+                e = self._edge(rec)
+                found[e.id] = e
+        return found
 
     def _write_edges_tx(self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord]) -> WriteStats:
         stats = WriteStats()
@@ -389,7 +395,7 @@ class Neo4jStore(GraphStore):
             params["ids"] = list(flt.ids)
         return flt.type, names, params
 
-    def find_nodes(self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
+    def find_nodes(self, flt: NodeFilter = _ANY, *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
         f = self._filter(flt)
         if f is None or limit <= 0:
             return []
@@ -397,7 +403,7 @@ class Neo4jStore(GraphStore):
         rows = self._read(cypher.find_nodes(ntype, names, self.domain), limit=limit, offset=max(offset, 0), **params)
         return [self._node(r) for r in rows]
 
-    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
+    def count_nodes(self, flt: NodeFilter = _ANY) -> int:
         f = self._filter(flt)
         if f is None:
             return 0
