@@ -44,7 +44,7 @@ ENERGY_LENDERS: tuple[tuple[str, str, str, str, float], ...] = (
     ("bank_4", "Aldgate Commercial Bank", "bank", "", 0.05),
 )
 #: Scenario 1: A Co.'s working-capital loan and its cross-default threshold (below the recalled 500,000).
-A_WC_LOAN: int = 1_200_000
+A_WC_LOAN: int = 450_000
 A_CROSS_DEFAULT: int = 300_000
 #: The sample's "today": every dated event is on or before it, and the last one is on it.
 AS_OF: str = "2026-06-30"
@@ -60,8 +60,8 @@ def scenario_1(p: Portfolio) -> None:
             external_liabilities=1_120_000_000, debt_to_asset=0.92, net_margin=0.21, credit_rating="A",
             replaceability=0.6, size_segment="mid", risk_appetite="conservative", annual_revenue=61_000_000)
     p.party("a_co", "A公司", "corporate", country="CN", name_en="A Co., Ltd.", region="East Asia",
-            sector="machinery", total_assets=8_200_000, capital=1_500_000, external_assets=6_900_000,
-            external_liabilities=5_600_000, debt_to_asset=0.68, net_margin=-0.04, credit_rating="B",
+            sector="machinery", total_assets=8_200_000, capital=900_000, external_assets=6_900_000,
+            external_liabilities=7_300_000, debt_to_asset=0.89, net_margin=-0.04, credit_rating="B",
             lifecycle_stage="decline", replaceability=0.9, size_segment="sme", risk_appetite="aggressive",
             annual_revenue=12_000_000)
     p.party("a_rural_bank", "兴城农村商业银行", "bank", country="CN", name_en="Xingcheng Rural Commercial Bank",
@@ -84,7 +84,7 @@ def scenario_1(p: Portfolio) -> None:
     p.rel("party_to", "b_bank", "k_ab_loan", rid="r_ab_loan_lender", role="lender")
     p.rel("party_to", "a_co", "k_ab_loan", rid="r_ab_loan_borrower", role="borrower")
     # A second loan with a cross-default clause: once more than 300,000 of A Co.'s debt is in default (the
-    # recalled 500,000 is), this loan is accelerated too, and 1,700,000 falls due against 1,500,000 of capital.
+    # recalled 500,000 is), this loan is accelerated too, and 950,000 falls due against 900,000 of capital.
     p.contract("k_a_wc_loan", "兴城农商行–A公司流动资金贷款合同", "loan_agreement", signed_date="2021-11-15",
                end_date="2026-11-15", amount=A_WC_LOAN, currency="CNY", status="active",
                cross_default_threshold=A_CROSS_DEFAULT,
