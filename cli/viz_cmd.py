@@ -8,14 +8,14 @@ network) and open straight from disk. Exit codes: 0 written; 1 bad arguments;
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     ego = "ego"
     project = "project"
     concentration = "concentration"

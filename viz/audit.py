@@ -262,7 +262,7 @@ def findings(G: nx.MultiDiGraph, r: AuditReport) -> list[str]:
                 clauses.add((st.clause, st.kind))
                 picked.append(st)
         hops = "; ".join(f"{_nm(G, st.source)} —{st.kind}/{st.clause} {fmt(st.amount)}→ {_nm(G, st.target)}"
-                         + (" (defaults)" if st.target in res.defaults else "") for st in picked[:4])
+                         + (" (defaults)" if st.target in res.defaults else "") for st in picked[:6])
         out.append(f"Contagion '{s.title}': {len(res.defaults)} defaults, system loss {fmt(res.system_loss)}"
                    + (f"; transmits: {hops}" if hops else "; nothing transmits beyond the first party") + ".")
     if r.alerts.alerts:

@@ -37,7 +37,7 @@ CANVAS_FONT = '"Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang 
 CSS = """
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { margin: 0; font-family: %(font)s; color: #1f2933; background: #f7f8fa; font-size: 14px; }
+body { margin: 0; font-family: @FONT@; color: #1f2933; background: #f7f8fa; font-size: 14px; }
 header { padding: 14px 22px 8px; background: #fff; border-bottom: 1px solid #d9dee5; }
 header h1 { margin: 0 0 4px; font-size: 20px; font-weight: 600; }
 header p { margin: 0; color: #52606d; }
@@ -56,9 +56,9 @@ section h3 { font-size: 14px; margin: 12px 0 6px; }
 .legend dl { margin: 0 0 8px; display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; }
 .legend dt { color: #52606d; }
 .legend dd { margin: 0; font-weight: 600; }
-.sw { display: inline-block; width: 12px; height: 12px; border-radius: 50%%; border: 1px solid #7b8794; flex: none; }
+.sw { display: inline-block; width: 12px; height: 12px; border-radius: 50%; border: 1px solid #7b8794; flex: none; }
 .sw.line { border-radius: 0; height: 4px; border: none; }
-table { border-collapse: collapse; width: 100%%; font-size: 12px; margin: 4px 0 8px; }
+table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 4px 0 8px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { background: #f0f2f5; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -67,12 +67,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .muted { color: #7b8794; }
 .stamp { font-size: 11px; color: #52606d; background: #f7f8fa; border: 1px dashed #cbd2d9; padding: 4px 8px;
          margin-top: 8px; white-space: pre-wrap; word-break: break-word; }
-.chart svg { max-width: 100%%; height: auto; font-family: %(font)s; }
+.chart svg { max-width: 100%; height: auto; font-family: @FONT@; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; }
 .card { border: 1px solid #d9dee5; border-radius: 6px; padding: 8px 12px; min-width: 150px; background: #fbfcfd; }
 .card b { display: block; font-size: 18px; }
-div.vis-tooltip { white-space: pre-line; max-width: 420px; font-family: %(font)s; font-size: 12px; }
-""" % {"font": FONT_STACK}
+div.vis-tooltip { white-space: pre-line; max-width: 420px; font-family: @FONT@; font-size: 12px; }
+""".replace("@FONT@", FONT_STACK)
 
 #: The one script every page runs: draws each graph of the data island and reports on ``window.__stakegraph``.
 VIEW_JS = """(function () {

@@ -239,7 +239,8 @@ class Builder:
              "stabilization": {"enabled": True, "iterations": 400, "fit": True, "updateInterval": 50}}
             if physics else {"enabled": False, "stabilization": {"enabled": False}}
         )
-        options["nodes"] = {"scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 11, "max": 18}},
+        options["nodes"] = {"scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 11, "max": 18,
+                                                                       "drawThreshold": 8 if len(nodes) > 150 else 5}},
                             "font": {"face": CANVAS_FONT, "size": 12, "strokeWidth": 3, "strokeColor": "#ffffff"}}
         options["edges"] = {"scaling": {"min": 1, "max": 9, "label": {"enabled": False}},
                             "smooth": {"enabled": len(edges) < 1500, "type": "continuous"},

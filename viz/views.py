@@ -83,7 +83,7 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
 
     Variant: Fruchterman–Reingold as implemented by igraph (C; ~0.2 s for
     2,000 nodes, where ``nx.spring_layout`` takes ~20 s) from a seeded random
-    start, scaled to about 90 px per node side; then nodes closer than
+    start (Python's ``random`` seeded, then restored), scaled to about 90 px per node side; then nodes closer than
     ``min_dist`` are pushed apart pair by pair (``scipy.spatial.cKDTree``),
     so a hub's leaves stay readable.
 
@@ -107,18 +107,17 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
     index = {n: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges() if u != v], directed=False)
     rng = np.random.default_rng(seed)
-    start = rng.uniform(-1.0, 1.0, (len(nodes), 2)).tolist()
     state = random.getstate()
     try:
-        random.seed(seed)  # igraph draws from Python's random module
-        layout = g.layout_fruchterman_reingold(seed=start, niter=500, grid="auto")
+        random.seed(seed)  # igraph draws its random start from Python's random module
+        layout = g.layout_fruchterman_reingold(niter=500, grid="auto")
     finally:
         random.setstate(state)
     xy = np.array(layout.coords, dtype=np.float64)
     xy -= xy.mean(axis=0)
     span = float(np.abs(xy).max()) or 1.0
     xy *= (scale or max(300.0, 90.0 * math.sqrt(len(nodes)))) / span
-    for _ in range(50):
+    for _ in range(30):
         pairs = cKDTree(xy).query_pairs(min_dist, output_type="ndarray")
         if len(pairs) == 0:
             break
@@ -131,7 +130,7 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
         shift = d * ((min_dist - dist) / (2.0 * dist))[:, None]
         np.add.at(xy, i, shift)
         np.add.at(xy, j, -shift)
-    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy)}
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes, xy, strict=True)}
 
 
 def _name(G: nx.MultiDiGraph, n: Any) -> str:
@@ -296,7 +295,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     weights = [max(2, len(members_of[g])) for g in order]
     ring = 360.0 + 9.0 * max(0, max((len(m) for m in members_of.values()), default=0) - 6)
     a0 = -math.pi / 2
-    for gname, w in zip(order, weights):
+    for gname, w in zip(order, weights, strict=True):
         sector = 2 * math.pi * w / sum(weights)
         members = members_of[gname]
         mid = a0 + sector / 2
@@ -320,8 +319,8 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
         add_graph_node(b, G, s, x=-420.0 + 45 * si, y=-470.0, physics=False, value=0.8)
         b.edge(s, project, title=f"signal {G.nodes[s].get('kind')} on {_name(G, project)}", color="#dc2626",
                width=1, dashes=True)
-    sign_rows = []
-    for party, kind, d in groups.get("Contract signatories", []):
+    sign_rows: list[tuple[Any, ...]] = []
+    for party, _kind, d in groups.get("Contract signatories", []):
         c = d["contract"]
         if party not in b:
             add_graph_node(b, G, party, extra=["contract signatory"], x=520.0, y=-300.0 + 40 * len(sign_rows),
@@ -330,7 +329,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
         add_graph_edge(b, G, party, c, d, label=str(d.get("role") or "party_to"))
         sign_rows.append((_name(G, c), G.nodes[c].get("kind") or "", _name(G, party), d.get("role") or "", c))
     for gname in order:
-        for party, kind, d in groups[gname]:
+        for party, _kind, d in groups[gname]:
             add_graph_edge(b, G, party, project, d)
     facts = [("project", _name(G, project)), ("country", str(pdata.get("country") or "-")),
              ("stakeholders", str(len(placed))), ("contracts", str(len(contracts)))]
@@ -605,17 +604,20 @@ def loss_colour(h: float | None) -> str:
         return "#9ca3af"
     t = min(1.0, max(0.0, h))
     stops = [(0.0, (255, 247, 230)), (0.5, (245, 158, 11)), (1.0, (185, 28, 28))]
-    for (t0, c0), (t1, c1) in zip(stops, stops[1:]):
+    for (t0, c0), (t1, c1) in zip(stops, stops[1:], strict=False):
         if t <= t1:
             f = (t - t0) / (t1 - t0)
-            return "#{:02x}{:02x}{:02x}".format(*(round(a + (b_ - a) * f) for a, b_ in zip(c0, c1)))
+            return "#{:02x}{:02x}{:02x}".format(*(round(a + (b_ - a) * f) for a, b_ in zip(c0, c1, strict=True)))
     return "#b91c1c"
 
 
 def contagion_view(G: nx.MultiDiGraph, shocks: str | Sequence[str] | Sequence[prop.Shock], **kwargs: Any) -> Page:
     """Shocked parties, loss as colour, defaults marked, transmitting steps with their relationship and clause."""
-    shock_list = (parse_shocks(G, shocks) if isinstance(shocks, str) or (shocks and isinstance(shocks[0], str))
-                  else list(shocks))  # type: ignore[arg-type]
+    shock_list: list[prop.Shock]
+    if isinstance(shocks, str) or all(isinstance(x, str) for x in shocks):
+        shock_list = parse_shocks(G, [str(x) for x in shocks] if not isinstance(shocks, str) else shocks)
+    else:
+        shock_list = [x for x in shocks if not isinstance(x, str)]
     r = prop.propagate(G, shock_list, **kwargs)
     graph = contagion_graph(G, r)
     page = Page("contagion", "Contagion: " + ", ".join(describe_shock(G, s) for s in r.shocks),
@@ -674,7 +676,7 @@ def path_text(G: nx.MultiDiGraph, path: Sequence[prop.Step]) -> str:
 
 
 def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: str = "contagion") -> Graph:
-    shocked = set()
+    shocked: set[str] = set()
     for s in r.shocks:
         if isinstance(s, prop.RelationshipEnds):
             for st in r.steps:
@@ -796,7 +798,8 @@ def network_view(G: nx.MultiDiGraph, *, types: Sequence[str] = ("party", "projec
                                   f"community={community}" if community is not None else "") if x)
     facts = [("filter", filt), ("matching nodes", str(len(keep_set))), ("shown", str(len(shown))),
              ("relationships", str(S.number_of_edges())),
-             ("layout", "NetworkX spring (seed 7), physics off" if pos else "physics, then off once stable")]
+             ("layout", "Fruchterman-Reingold (igraph, seed 7), precomputed, physics off" if pos
+              else "physics, then off once stable")]
     graph = b.graph(physics=not pos, legend=type_legend(G, shown) + edge_legend(kinds_seen), facts=facts,
                     notes=["Node size = exposure (money in its relationships); edge width = amount."],
                     edge_labels=False)

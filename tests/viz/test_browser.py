@@ -110,7 +110,7 @@ def check_page(pg: Any, visit: Visit, name: str, artifacts: Path, state: dict[st
     assert visit.blocked == [], f"{name}: tried to reach the network: {visit.blocked}"
     ink = pg.evaluate(CANVAS_INK)
     assert ink and all(n > 200 for n in ink), f"{name}: blank canvas {ink}"
-    for (vid, n_nodes, n_edges), v in zip(pg.evaluate(VIS_COUNTS), state["views"]):
+    for (vid, n_nodes, n_edges), v in zip(pg.evaluate(VIS_COUNTS), state["views"], strict=True):
         assert vid == v["id"] and n_nodes == v["nodes"] and n_edges == v["edges"], name
     assert pg.evaluate(INJECTED) == 0, name
     pg.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
@@ -250,8 +250,15 @@ def test_2000_nodes_stay_usable(browser: Any, tmp_path: Path, artifacts: Path) -
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     blocked: list[str] = []
     errors: list[str] = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
-              else (blocked.append(r.request.url), r.abort()))
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
     pg = ctx.new_page()
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.goto(f.as_uri())

@@ -239,7 +239,12 @@ def test_audit_names_the_three_textbook_findings(sample_graph: nx.MultiDiGraph) 
                for p in plants)
     assert [(s.sponsor, s.provider, s.projects) for s in report.shared if s.kind == "builds"][0] == (
         "energy_group", "epc_main", tuple(plants))
-    assert re.search(r"A公司 \(A Co\., Ltd\.\) —lends_to/loan_loss 300k→ B银行 \(B Bank\)", text)
+    # the recalled loan of scenario 1 (500,000 from B Bank to A Co.) is a scenario with its path named
+    with open(SAMPLE / "relationships.csv", encoding="utf-8") as f:
+        loan = next(r for r in csv.DictReader(f) if r["status"] == "recalled" and r["target_id"] == "a_co")
+    assert loan["source_id"] == "b_bank" and float(loan["amount"]) == 500_000
+    recall = next(f for f in report.findings if f.startswith("Contagion 'lends_to B银行 (B Bank) → A公司"))
+    assert "B银行 (B Bank) —lends_to/recall 500k→ A公司 (A Co., Ltd.)" in recall
     for anchor in ("summary", "concentration", "dependencies", "contagion", "alerts", "groups"):
         assert f'id="{anchor}"' in html
     assert html.count('class="stamp"') >= 8

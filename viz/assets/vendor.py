@@ -25,10 +25,10 @@ SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 
 def sanitise(js: str) -> str:
-    """The script without URLs or a source-map reference.
+    r"""The script without URLs or a source-map reference.
 
     >>> sanitise('a="see https://x.org/y";')
-    'a="see [address removed]";'
+    'a="see [address removed]";\n'
     """
     return SOURCE_MAP.sub("", URL.sub("[address removed]", js)).rstrip() + "\n"
 
