@@ -24,7 +24,7 @@ from neo4j import exceptions as nx_errors
 
 from graph.domain import Direction
 from graph.errors import DanglingEdge, StoreError, StoreUnavailable
-from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats, edge_id
 from graph.store import cypher
 from graph.store.base import GraphStore, NodeFilter
 from graph.store.embedded import bfs_neighbours
@@ -256,7 +256,10 @@ class Neo4jStore(GraphStore):
     def _write_edges_tx(self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord]) -> WriteStats:
         stats = WriteStats()
         for rnd in _rounds(edges, lambda e: e.id):
-            old = self._fetch_edges_tx(tx, [e.id for e in rnd])
+            # Only an id chosen by the caller can name other endpoints or another kind than it
+            # did before: a deterministic id (graph.model.edge_id) encodes kind and endpoints.
+            explicit = [e.id for e in rnd if e.id != edge_id(e.kind, e.source, e.target, e.props.get("ref"))]
+            old = self._fetch_edges_tx(tx, explicit) if explicit else {}
             # An id that now names other endpoints or another kind: remove the old edge, keep its props.
             moved = {
                 e.id: old[e.id]
@@ -443,15 +446,19 @@ class Neo4jStore(GraphStore):
     ) -> Subgraph:
         return bfs_neighbours(self, id, direction=Direction(direction), kinds=kinds, depth=depth, limit=limit)
 
-    def _pages(self, query: str, convert: Callable[[dict[str, Any]], T], page: int = _PAGE) -> Iterator[T]:
+    def _pages(self, query: str, convert: Callable[[neo4j.Record], T], page: int = _PAGE) -> Iterator[T]:
+        """Keyset paging on the id index: each page is one read transaction of ``page`` records."""
+
+        def fn(tx: neo4j.ManagedTransaction, after: str) -> list[T]:
+            return [convert(r) for r in tx.run(query, after=after, limit=page)]
+
         after = ""
         while True:
-            rows = self._read(query, after=after, limit=page)
-            for r in rows:
-                yield convert(r)
+            rows = self._tx(fn, after)
+            yield from rows
             if len(rows) < page:
                 return
-            after = rows[-1]["id"]
+            after = rows[-1].id  # type: ignore[attr-defined]
 
     def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
         """Every node in id order, fetched in pages of 5,000 per type and merged."""
