@@ -150,12 +150,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return JSONResponse({"status": "unavailable", "detail": "the graph store does not answer; retry later"},
                             status_code=503, headers={"Retry-After": str(READY_RETRY_AFTER_S)})
 
-    try:
-        from viz.routes import router as viz_router
-    except ImportError:
-        viz_router = None
-    if viz_router is not None:
-        app.include_router(viz_router)
+    from viz.routes import router as viz_router
+
+    app.include_router(viz_router)
 
     @app.middleware("http")
     async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
