@@ -487,3 +487,25 @@ def test_neo4j_bad_uri() -> None:
 
     with pytest.raises(StoreError, match="STAKEGRAPH_NEO4J_URI"):
         Neo4jStore.connect("http://127.0.0.1:7474")
+
+
+# -- Cypher is built from the domain only ------------------------------------------------------------------
+def test_cypher_builders_take_domain_names_only() -> None:
+    from pathlib import Path
+
+    from graph.store import cypher
+
+    for build in (cypher.label, cypher.upsert_nodes, cypher.node_page, cypher.count_label):
+        with pytest.raises(DomainError):
+            build("Party`) DETACH DELETE n //")
+    for build in (cypher.rel_type, cypher.upsert_edges, cypher.edge_page, cypher.count_rel, cypher.get_edges,
+                  cypher.delete_edges_by_id, cypher.delete_load_edges):
+        with pytest.raises(DomainError):
+            build("KNOWS")
+    with pytest.raises(KeyError):
+        cypher.find_nodes(None, ["n.name = 'x' OR true"])
+    assert ":Party" in cypher.upsert_nodes("party") and ":LENDS_TO" in cypher.upsert_edges("lends_to")
+    # the Neo4j store itself holds no Cypher: every statement comes from graph/store/cypher.py
+    source = (Path(__file__).resolve().parents[2] / "graph" / "store" / "neo4j.py").read_text(encoding="utf-8")
+    for keyword in ("MATCH ", "MERGE ", "UNWIND ", "CREATE ", "DELETE ", "RETURN "):
+        assert keyword not in source, keyword
