@@ -495,9 +495,9 @@ def test_cypher_builders_take_domain_names_only() -> None:
 
     from graph.store import cypher
 
-    for build in (cypher.label, cypher.upsert_nodes, cypher.node_page, cypher.count_label):
+    for build_node in (cypher.label, cypher.upsert_nodes, cypher.node_page, cypher.count_label):
         with pytest.raises(DomainError):
-            build("Party`) DETACH DELETE n //")
+            build_node("Party`) DETACH DELETE n //")
     for build in (cypher.rel_type, cypher.upsert_edges, cypher.edge_page, cypher.count_rel, cypher.get_edges,
                   cypher.delete_edges_by_id, cypher.delete_load_edges):
         with pytest.raises(DomainError):
