@@ -69,7 +69,11 @@ def _name(text: str) -> str:
 
 # -- schema -------------------------------------------------------------------------
 def schema_statements(domain: Domain = DOMAIN) -> list[str]:
-    """Constraints and indexes, all ``IF NOT EXISTS`` (safe to run on every start)."""
+    """Constraints and indexes, all ``IF NOT EXISTS`` (safe to run on every start).
+
+    Each statement names its schema object right after ``CONSTRAINT`` / ``INDEX``
+    (see :func:`schema_name`).
+    """
     out = [
         f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
         f"CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:{META}) REQUIRE n.key IS UNIQUE",
@@ -86,6 +90,13 @@ def schema_statements(domain: Domain = DOMAIN) -> list[str]:
     return out
 
 
+def schema_name(statement: str) -> str:
+    """The constraint or index name a :func:`schema_statements` statement creates."""
+    return statement.split()[2]
+
+
+#: Index names (a uniqueness constraint's backing index carries the constraint's name).
+SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN name"
 AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
 PING = "RETURN 1 AS ok"
 

@@ -170,14 +170,16 @@ class Neo4jStore(GraphStore):
         self._driver.close()
 
     def ensure_schema(self) -> None:
-        statements = cypher.schema_statements(self.domain)
+        present = {r["name"] for r in self._read(cypher.SCHEMA_NAMES)}
+        statements = [q for q in cypher.schema_statements(self.domain) if cypher.schema_name(q) not in present]
 
         def fn(tx: neo4j.ManagedTransaction, query: str) -> None:
             tx.run(query).consume()
 
         for q in statements:  # schema changes cannot share a transaction with each other's data
             self._tx(fn, q, write=True)
-        self._tx(lambda tx: tx.run(cypher.AWAIT_INDEXES, seconds=int(self.timeout_s)).consume(), write=True)
+        if statements:
+            self._tx(lambda tx: tx.run(cypher.AWAIT_INDEXES, seconds=int(self.timeout_s)).consume(), write=True)
         self._schema_ready = True
 
     def _ensure(self) -> None:
