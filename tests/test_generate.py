@@ -178,6 +178,11 @@ def test_scenario_1_a_co_and_b_bank(sample: Rows) -> None:
     [inv] = rels(sample, "invests_in", source="a_new_investor", target="a_co")
     assert inv["start_date"] > recall["date"]  # the new investor comes after the recall
     assert len(rels(sample, "supplies", target="a_co")) >= 2 and len(rels(sample, "buys_from", target="a_co")) >= 2
+    # the recall alone (500,000) is below A Co.'s capital; a second loan's cross-default clause tips it over
+    [other] = [r for r in rels(sample, "lends_to", target="a_co") if r["id"] != loan["id"]]
+    capital = Decimal(by_id(sample, "parties")["a_co"]["capital"])
+    assert Decimal(other["cross_default_threshold"]) < Decimal(loan["amount"]) < capital
+    assert Decimal(loan["amount"]) + Decimal(other["amount"]) >= capital
 
 
 def test_scenario_2_bet_on(sample: Rows) -> None:
