@@ -98,15 +98,25 @@ class Neo4jStore(GraphStore):
         auth: tuple[str, str] | None = None,
         database: str = "neo4j",
         timeout_s: float = 30.0,
+        max_retry_s: float | None = None,
     ) -> Neo4jStore:
-        """Open a driver for ``uri`` (``bolt://…`` or ``neo4j://…``) and wrap it."""
+        """Open a driver for ``uri`` (``bolt://…`` or ``neo4j://…``) and wrap it.
+
+        ``max_retry_s`` bounds how long the driver retries a transaction after a
+        transient error or an unreachable server (driver default: 30 s); set it
+        below a caller's own deadline (e.g. the API's resolver timeout) so an
+        outage surfaces as :class:`graph.errors.StoreUnavailable` in time.
+        """
         if not uri.startswith(_SCHEMES):
             raise StoreError(
                 f"cannot use Neo4j URI {uri!r}: it must start with one of {', '.join(_SCHEMES)}; "
                 "set STAKEGRAPH_NEO4J_URI to e.g. bolt://127.0.0.1:7687"
             )
         try:
-            driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            config: dict[str, Any] = {}
+            if max_retry_s is not None:
+                config["max_transaction_retry_time"] = max_retry_s
+            driver = neo4j.GraphDatabase.driver(uri, auth=auth, **config)
         except (nx_errors.ConfigurationError, ValueError) as e:
             raise StoreError(
                 f"cannot use Neo4j URI {uri!r}: {e}; set STAKEGRAPH_NEO4J_URI to bolt://host:port or neo4j://host:port"

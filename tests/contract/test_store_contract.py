@@ -482,6 +482,20 @@ def test_neo4j_unreachable_server() -> None:
             store.get_node("x")
 
 
+def test_neo4j_connect_bounds_retries() -> None:
+    """``max_retry_s`` makes an outage surface quickly instead of after the driver's 30 s of retries."""
+    import socket
+
+    from graph.store.neo4j import Neo4jStore
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with Neo4jStore.connect(f"bolt://127.0.0.1:{port}", max_retry_s=0.2) as store:
+        with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{port}"):
+            store.count_nodes()
+
+
 def test_neo4j_bad_uri() -> None:
     from graph.store.neo4j import Neo4jStore
 
