@@ -68,7 +68,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def check_answer(r: Any, query: str) -> None:
     """The property: a 4xx, or a JSON body whose errors are typed refusals."""
     assert r.status_code < 500, f"{r.status_code} for {query!r}: {r.text[:500]}"
-    assert not LEAKS.search(r.text), f"internals leaked for {query!r}: {r.text[:500]}"
+    leak = next((m.group(0) for m in LEAKS.finditer(r.text) if m.group(0) not in query), None)
+    assert leak is None, f"internals ({leak}) leaked for {query!r}: {r.text[:500]}"
     if r.status_code >= 400:
         return
     body = r.json()
