@@ -87,7 +87,11 @@ def test_23_stop_half_way_then_rerun_equals_uninterrupted_load(
             if how == "stop":  # clean shutdown, before the next batch starts
                 srv.stop()
             else:  # kill -9 while the next batch is in flight
-                t = threading.Thread(target=lambda: (time.sleep(0.05), srv.kill()))
+                def kill_soon() -> None:
+                    time.sleep(0.05)
+                    srv.kill()
+
+                t = threading.Thread(target=kill_soon)
                 t.start()
                 stopper.append(t)
 

@@ -87,7 +87,7 @@ def _run_all(schema: Any) -> list[str]:
         def check(case: Any) -> None:
             response = case.call(headers=HEADERS)
             sent = [str(x) for x in (case.body, case.query, case.path_parameters) if isinstance(x, dict | str) and x]
-            _check(response, f"{operation.label}: {' '.join(sent)}")
+            _check(response, f"{case.operation.label}: {' '.join(sent)}")
 
         check()
     return names
