@@ -97,7 +97,7 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
             lambda r: f"shock {shock}, DebtRank {r.debtrank:.4g}, {r.rounds} rounds")
         m = exposure_matrix(G)
         idx = [m.index[c] for c in central if c in m.index]
-        runs = len(idx) if n_all <= 5000 else 10
+        runs = len(idx) if n_all <= 5000 else 5
         idx = idx[:runs]
 
         def each() -> list[float]:
@@ -165,7 +165,8 @@ def kernel_rows(G: nx.MultiDiGraph, *, seed: int = 0) -> list[tuple[str, str, fl
     g, wdist = _igraph(H, "distance")
     rg, rd = _rustworkx(H)
     index = {v: i for i, v in enumerate(H.nodes())}
-    sources = sample_sources(H, SAMPLE_K, seed) or list(H.nodes())
+    ks = max(1, min(SAMPLE_K, n - 1))
+    sources = sample_sources(H, ks, seed) or list(H.nodes())
     src_idx = [index[s] for s in sources]
     out: list[tuple[str, str, float, str]] = []
 
@@ -186,11 +187,11 @@ def kernel_rows(G: nx.MultiDiGraph, *, seed: int = 0) -> list[tuple[str, str, fl
     add(k, "igraph (graph prebuilt)", lambda: g.betweenness(directed=False, weights=wdist))
     if small:
         add(k, "networkx", lambda: nx.betweenness_centrality(H, weight="distance"))
-    k = f"betweenness sampled k={SAMPLE_K} unweighted"
+    k = f"betweenness sampled k={ks} unweighted"
     add(k, "stakegraph kernels.betweenness (igraph, incl. conversion)",
-        lambda: betweenness(H, k=SAMPLE_K, seed=seed, backend="igraph"))
+        lambda: betweenness(H, k=ks, seed=seed, backend="igraph"))
     add(k, "igraph (graph prebuilt)", lambda: g.betweenness(directed=False, sources=src_idx))
-    add(k, "networkx", lambda: nx.betweenness_centrality(H, k=SAMPLE_K, seed=seed))
+    add(k, "networkx", lambda: nx.betweenness_centrality(H, k=ks, seed=seed))
     k = "articulation points"
     add(k, "networkx", lambda: list(nx.articulation_points(H)))
     add(k, "igraph (graph prebuilt)", lambda: g.articulation_points())
@@ -251,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-kernels", action="store_true", help="skip the igraph/rustworkx comparison")
     args = p.parse_args(argv)
     sizes = sorted(set(args.sizes + ([LARGE_SIZE] if args.large else [])))
-    print(header("Analytics scaling", list(argv if argv is not None else sys.argv[1:])))
+    print(header("Analytics scaling", "bench.analytics", list(argv if argv is not None else sys.argv[1:])))
     run(sizes, audit=not args.no_audit, kernels=not args.no_kernels)
     return 0
 

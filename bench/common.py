@@ -180,12 +180,9 @@ def load_average() -> str:
         return "?"
 
 
-def header(title: str, argv: Sequence[str] | None = None) -> str:
+def header(title: str, module: str, argv: Sequence[str] | None = None) -> str:
     """The first lines every script prints: title, exact command, machine, load."""
-    import sys
-
-    cmd = "python -m " + (sys.modules["__main__"].__spec__.name if getattr(sys.modules["__main__"], "__spec__", None)
-                          else "bench") + (" " + " ".join(argv) if argv else "")
+    cmd = f"python -m {module}" + (" " + " ".join(argv) if argv else "")
     return f"## {title}\n\n`{cmd}` — {machine()}, load average at start {load_average()}\n"
 
 

@@ -1,0 +1,289 @@
+"""API latency: p50/p95 of five query shapes, in-process (httpx ASGITransport) and over loopback
+(uvicorn in a separate process), under 1 and 8 concurrent clients, plus the GraphQL overhead
+against plain JSON endpoints returning the same data (defined here, in the bench app only).
+
+Run alone: ``python -m bench.api_latency [--parties 10000] [--requests 200] [--seconds 20]
+[--no-loopback]``. The embedded store of the generated portfolio is cached between runs
+(``bench.common.embedded_db``); the loopback server's peak RSS (API process with the graph
+projected) is reported too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import embedded_db, header, percentile, table
+
+DEFAULT_PARTIES = 10_000
+ANALYTIC_SHAPES = ("concentration", "contagion")
+
+
+def _targets(store: Any) -> dict[str, str]:
+    """Ids the queries use: a busy party (neighbourhood/contagion) and a concentrated seller."""
+    from graph.store.base import NodeFilter
+
+    first = store.find_nodes(NodeFilter(type="party"), limit=200)
+    busiest = max(first, key=lambda n: (len(store.edges_of([n.id])), n.id)).id
+    seller = max(first, key=lambda n: (len(store.edges_of([n.id], kinds=["buys_from"])), n.id)).id
+    return {"busy": busiest, "seller": seller, "text": "材料"}
+
+
+def queries(t: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Shape → (GraphQL query, plain JSON path or None)."""
+    return {
+        "page of 100 with relationship counts": (
+            "{ parties(first: 100) { edges { node { id name kind country relationshipCount } } } }",
+            "/bench/page"),
+        "depth-2 neighbourhood (limit 100)": (
+            f'{{ neighborhood(id: "{t["busy"]}", depth: 2, limit: 100) {{ andMore nodes {{ id name type }} '
+            "edges { id kind sourceId targetId } } }",
+            f"/bench/neighborhood?id={t['busy']}"),
+        "concentration": (
+            f'{{ concentration(node: "{t["seller"]}", kinds: [BUYS_FROM]) {{ result }} }}', None),
+        "contagion": (
+            f'{{ contagion(shocks: [{{kind: DEFAULT, party: "{t["busy"]}"}}], model: CONTRACT) {{ result }} }}',
+            None),
+        "search (first 20)": (
+            f'{{ search(text: "{t["text"]}", first: 20) {{ totalCount nodes {{ id name type }} }} }}',
+            f"/bench/search?text={t['text']}"),
+    }
+
+
+def build_app(n_parties: int) -> Any:
+    """``api.create_app`` on the cached embedded store, plus plain JSON endpoints for the overhead."""
+    from fastapi import FastAPI
+
+    from api.app import create_app
+    from graph.settings import load_settings
+    from graph.store.base import Direction, NodeFilter
+    from graph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(embedded_db(n_parties))
+    app: FastAPI = create_app(load_settings(neo4j_uri=None), store)
+    app.state.bench_targets = _targets(store)
+
+    def page() -> list[dict[str, Any]]:
+        nodes = store.find_nodes(NodeFilter(type="party"), limit=100)
+        counts: dict[str, int] = {n.id: 0 for n in nodes}
+        for e in store.edges_of([n.id for n in nodes], direction=Direction.BOTH):
+            for end in {e.source, e.target}:
+                if end in counts:
+                    counts[end] += 1
+        return [{"id": n.id, "name": n.props.get("name") or n.id, "kind": n.props.get("kind"),
+                 "country": n.props.get("country"), "relationshipCount": counts[n.id]} for n in nodes]
+
+    def neighborhood(id: str) -> dict[str, Any]:
+        sub = store.neighbours(id, depth=2, limit=100)
+        return {"andMore": sub.truncated,
+                "nodes": [{"id": n.id, "name": n.props.get("name") or n.id, "type": n.type.upper()} for n in sub.nodes],
+                "edges": [{"id": e.id, "kind": e.kind.upper(), "sourceId": e.source, "targetId": e.target}
+                          for e in sub.edges]}
+
+    def search(text: str) -> dict[str, Any]:
+        flt = NodeFilter(text=text)
+        nodes = store.find_nodes(flt, limit=20)
+        return {"totalCount": store.count_nodes(flt),
+                "nodes": [{"id": n.id, "name": n.props.get("name") or n.id, "type": n.type.upper()} for n in nodes]}
+
+    @app.get("/bench/page")
+    async def bench_page() -> list[dict[str, Any]]:
+        return await asyncio.to_thread(page)
+
+    @app.get("/bench/neighborhood")
+    async def bench_neighborhood(id: str) -> dict[str, Any]:
+        return await asyncio.to_thread(neighborhood, id)
+
+    @app.get("/bench/search")
+    async def bench_search(text: str) -> dict[str, Any]:
+        return await asyncio.to_thread(search, text)
+
+    @app.get("/bench/targets")
+    async def bench_targets() -> dict[str, str]:
+        return dict(app.state.bench_targets)
+
+    return app
+
+
+async def _drive(client: Any, send: Callable[[Any], Any], *, concurrency: int, requests: int,
+                 seconds: float) -> list[float]:
+    """Latencies (s) of up to ``requests`` calls by ``concurrency`` clients, stopping after ``seconds``."""
+    lat: list[float] = []
+    left = [requests]
+    stop = time.perf_counter() + seconds
+
+    async def one() -> None:
+        while left[0] > 0 and time.perf_counter() < stop:
+            left[0] -= 1
+            t0 = time.perf_counter()
+            r = await send(client)
+            lat.append(time.perf_counter() - t0)
+            if r.status_code != 200 or (r.headers.get("content-type", "").startswith("application/json")
+                                        and isinstance(r.json(), dict) and r.json().get("errors")):
+                raise RuntimeError(f"request failed: {r.status_code} {r.text[:500]}")
+
+    await asyncio.gather(*(one() for _ in range(concurrency)))
+    return lat
+
+
+async def measure_client(client: Any, targets: dict[str, str], *, requests: int, seconds: float,
+                         concurrencies: Sequence[int] = (1, 8)) -> list[tuple[Any, ...]]:
+    """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape."""
+    rows: list[tuple[Any, ...]] = []
+    for shape, (gql, plain) in queries(targets).items():
+        variants: list[tuple[str, Callable[[Any], Any]]] = [
+            ("GraphQL", lambda c, q=gql: c.post("/graphql", json={"query": q}))]
+        if plain:
+            variants.append(("plain JSON", lambda c, p=plain: c.get(p)))
+        for endpoint, send in variants:
+            t0 = time.perf_counter()
+            first = await send(client)
+            first_ms = (time.perf_counter() - t0) * 1000
+            if first.status_code != 200 or "errors" in first.json():
+                raise RuntimeError(f"{shape}: {first.status_code} {first.text[:800]}")
+            for conc in concurrencies:
+                n = requests if shape not in ANALYTIC_SHAPES else max(requests // 4, 8)
+                t0 = time.perf_counter()
+                lat = await _drive(client, send, concurrency=conc, requests=n, seconds=seconds)
+                wall = time.perf_counter() - t0
+                rows.append((shape, endpoint, conc, len(lat), round(first_ms, 1),
+                             round(percentile(lat, 50) * 1000, 2), round(percentile(lat, 95) * 1000, 2),
+                             round(len(lat) / wall, 1)))
+    return rows
+
+
+async def in_process(n_parties: int, *, requests: int, seconds: float) -> list[tuple[Any, ...]]:
+    """All shapes through ``httpx.ASGITransport`` (no sockets)."""
+    import httpx
+
+    app = build_app(n_parties)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        return await measure_client(client, app.state.bench_targets, requests=requests, seconds=seconds)
+
+
+def serve(n_parties: int, port: int) -> None:
+    """Run the bench app under uvicorn on 127.0.0.1:``port`` (the loopback server process)."""
+    import uvicorn
+
+    uvicorn.run(build_app(n_parties), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def loopback(n_parties: int, *, requests: int, seconds: float) -> tuple[list[tuple[Any, ...]], float]:
+    """All shapes over HTTP to a uvicorn process; returns the rows and the server's peak RSS (MiB)."""
+    import httpx
+    import psutil
+
+    from cli.neo4j_server import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "bench.api_latency", "--serve", str(port),
+                             "--parties", str(n_parties)], cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the uvicorn bench server did not start")
+            time.sleep(0.5)
+        targets = httpx.get(base + "/bench/targets").json()
+
+        async def go() -> list[tuple[Any, ...]]:
+            limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+            async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+                return await measure_client(client, targets, requests=requests, seconds=seconds)
+
+        rows = asyncio.run(go())
+        rss = _peak_rss_of(proc.pid)
+        return rows, rss
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        del psutil
+
+
+def _peak_rss_of(pid: int) -> float:
+    """Peak RSS (VmHWM) of process ``pid`` in MiB (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+HEADERS = ["shape", "endpoint", "clients", "requests", "first ms", "p50 ms", "p95 ms", "req/s"]
+
+
+def overhead(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """GraphQL p50 ÷ plain JSON p50 for the shapes that have both."""
+    p50 = {(r[0], r[1], r[2]): r[5] for r in rows}
+    out = []
+    for (shape, endpoint, conc), v in p50.items():
+        if endpoint == "GraphQL" and (shape, "plain JSON", conc) in p50:
+            plain = p50[(shape, "plain JSON", conc)]
+            out.append((shape, conc, v, plain, f"{v / plain:.2f}×" if plain else "—"))
+    return out
+
+
+def run(n_parties: int, *, requests: int, seconds: float, loop: bool = True, out: Any = print) -> dict[str, Any]:
+    """Measure in-process and (optionally) loopback; print Markdown tables; return the rows."""
+    res: dict[str, Any] = {}
+    rows = asyncio.run(in_process(n_parties, requests=requests, seconds=seconds))
+    res["in_process"] = rows
+    out(f"\n### In-process (httpx ASGITransport), embedded store, {n_parties:,} parties\n")
+    out(table(HEADERS, rows))
+    out("\nGraphQL overhead (p50 GraphQL ÷ p50 plain JSON, same data):\n")
+    out(table(["shape", "clients", "GraphQL p50 ms", "plain p50 ms", "ratio"], overhead(rows)))
+    if loop:
+        lrows, rss = loopback(n_parties, requests=requests, seconds=seconds)
+        res["loopback"], res["server_rss_mb"] = lrows, rss
+        out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {n_parties:,} parties\n")
+        out(table(HEADERS, lrows))
+        out("\nGraphQL overhead over loopback:\n")
+        out(table(["shape", "clients", "GraphQL p50 ms", "plain p50 ms", "ratio"], overhead(lrows)))
+        out(f"\nAPI server process peak RSS (graph projected for the analytics fields): {rss:.0f} MiB")
+    return res
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point (also the loopback server)."""
+    p = argparse.ArgumentParser(prog="python -m bench.api_latency", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--parties", type=int, default=DEFAULT_PARTIES, help="portfolio size")
+    p.add_argument("--requests", type=int, default=200, help="requests per shape and concurrency (analytics: ¼)")
+    p.add_argument("--seconds", type=float, default=20.0, help="time cap per shape and concurrency")
+    p.add_argument("--no-loopback", action="store_true", help="in-process only")
+    p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.serve:
+        serve(args.parties, args.serve)
+        return 0
+    print(header("API latency", "bench.api_latency", list(argv if argv is not None else sys.argv[1:])))
+    res = run(args.parties, requests=args.requests, seconds=args.seconds, loop=not args.no_loopback)
+    if os.environ.get("STAKEGRAPH_BENCH_JSON"):
+        Path(os.environ["STAKEGRAPH_BENCH_JSON"]).write_text(json.dumps(res, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""Load throughput: ``loaders.load`` into Neo4j against a minimal hand-written driver baseline.
+
+Same generated files, same server, same run. Three ways to write the same records:
+
+* **baseline** — the official driver, ``UNWIND $rows … MERGE`` per label / relationship type in
+  batches (the Cypher below is the benchmark's own baseline, not project code);
+* **store.write** — ``Neo4jStore.write`` of the same records (the store's batch handling alone);
+* **loaders.load** — the whole loader from the CSV files (parse, validate, spill, write).
+
+Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext`` importable
+(the driver falls back to pure-Python packstream when ``neo4j._rust`` cannot be imported).
+Also the embedded store's ``loaders.load`` rows/s.
+
+Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 20000 50000]
+[--large]`` (``--large`` adds 1,000,000 relationships). A Neo4j server is started for the run
+unless ``STAKEGRAPH_NEO4J_URI`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.abc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import cache_root, header, neo4j_uri, peak_rss_mb, portfolio, table
+
+DEFAULT_RELS = (10_000,)
+LARGE_RELS = 1_000_000
+DEFAULT_BATCHES = (1000, 5000, 20_000, 50_000)
+#: The batch size of the rust on/off and embedded comparisons (the loader's default).
+MAIN_BATCH = 5000
+
+
+class _BlockRust(importlib.abc.MetaPathFinder):
+    """Make ``neo4j._rust`` unimportable so the driver uses its pure-Python packstream."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "neo4j._rust" or name.startswith("neo4j._rust."):
+            raise ImportError("neo4j-rust-ext disabled for this benchmark run")
+        return None
+
+
+# ---------------------------------------------------------------------------------------- baseline
+def _records(folder: Path) -> tuple[list[Any], list[Any]]:
+    """The node and edge records ``loaders.load`` writes for ``folder`` (read back from an embedded store)."""
+    from graph.store.embedded import EmbeddedStore
+    from loaders import load
+
+    db = cache_root() / f"records_{folder.name}.db"
+    done = db.with_suffix(".complete")
+    with EmbeddedStore(db) as s:
+        if not done.exists():
+            s.clear()
+            load(folder, s)
+            done.write_text("ok")
+        return list(s.iter_nodes()), list(s.iter_edges())
+
+
+def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batch: int) -> None:
+    """Minimal hand-written upsert: one ``UNWIND … MERGE`` statement per batch of one label / type."""
+    from graph.store import cypher  # labels and relationship types only (no project Cypher is used)
+
+    ent = cypher.ENTITY
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in nodes:
+        by_type[n.type].append({"id": n.id, "props": {k: v for k, v in n.props.items() if v is not None}})
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in edges:
+        by_kind[e.kind].append({"id": e.id, "s": e.source, "t": e.target,
+                                "props": {k: v for k, v in e.props.items() if v is not None}})
+    with driver.session() as session:
+        for t, rows in by_type.items():
+            q = f"UNWIND $rows AS row MERGE (n:{ent} {{id: row.id}}) SET n:{cypher.label(t)}, n += row.props"
+            for i in range(0, len(rows), batch):
+                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
+        for k, rows in by_kind.items():
+            q = (f"UNWIND $rows AS row MATCH (a:{ent} {{id: row.s}}) MATCH (b:{ent} {{id: row.t}}) "
+                 f"MERGE (a)-[r:{cypher.rel_type(k)} {{id: row.id}}]->(b) SET r += row.props")
+            for i in range(0, len(rows), batch):
+                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
+
+
+def worker(uri: str, folder: Path, mode: str, batch: int) -> dict[str, Any]:
+    """One measured write into an emptied database (or a fresh embedded file); returns the figures."""
+    from graph.store.embedded import EmbeddedStore
+    from graph.store.neo4j import Neo4jStore
+    from loaders import load
+
+    rust = "neo4j._rust" in sys.modules or _rust_importable()
+    if mode == "embedded":
+        with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp) / "b.db") as es:
+            t0 = time.perf_counter()
+            rep = load(folder, es, batch_size=batch)
+            secs = time.perf_counter() - t0
+            rows = sum(c.get("created", 0) for c in rep.counts.values())
+        return {"mode": mode, "batch": batch, "rows": rows, "seconds": secs, "rust": False, "rss": peak_rss_mb()}
+    store = Neo4jStore.connect(uri, auth=None)
+    try:
+        store.clear()
+        store.ensure_schema()
+        if mode == "loader":
+            t0 = time.perf_counter()
+            rep = load(folder, store, batch_size=batch)
+            secs = time.perf_counter() - t0
+            rows = sum(c.get("created", 0) for c in rep.counts.values())
+        else:
+            nodes, edges = _records(folder)
+            rows = len(nodes) + len(edges)
+            t0 = time.perf_counter()
+            if mode == "store":
+                store.write(nodes, (), batch_size=batch)
+                store.write((), edges, batch_size=batch)
+            else:
+                baseline_write(store._driver, nodes, edges, batch)
+            secs = time.perf_counter() - t0
+        counts = store.counts()
+        stored = sum(sum(v.values()) for v in counts.values())
+        store.clear()
+    finally:
+        store.close()
+    rust = "neo4j._rust" in sys.modules
+    return {"mode": mode, "batch": batch, "rows": rows, "stored": stored, "seconds": secs, "rust": rust,
+            "rss": peak_rss_mb()}
+
+
+def _rust_importable() -> bool:
+    try:
+        import neo4j._rust  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_worker(uri: str, folder: Path, mode: str, batch: int, *, rust: bool) -> dict[str, Any]:
+    """Run :func:`worker` in a fresh interpreter (so the packstream implementation is chosen at import)."""
+    cmd = [sys.executable, "-m", "bench.load_neo4j", "--worker", mode, "--uri", uri, "--folder", str(folder),
+           "--batch", str(batch)] + ([] if rust else ["--no-rust"])
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=3600,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: str | None = None,
+        quick: bool = False) -> list[Any]:
+    """Measure every configuration; print Markdown tables through ``out``; return the rows.
+
+    The batch sweep runs at the first size; every size runs the three writers at
+    :data:`MAIN_BATCH` with and without the Rust extension, and the embedded load. ``quick``
+    (smoke test) skips the warm-up and the runs without the extension.
+    """
+    rows_out: list[Any] = []
+
+    def go(u: str) -> None:
+        if not quick:
+            warm = portfolio(400, relationships=2000)
+            for mode in ("baseline", "store", "loader"):  # JIT warm-up of the server, not reported
+                run_worker(u, warm, mode, MAIN_BATCH, rust=True)
+        for i, n_rel in enumerate(rels):
+            folder = portfolio(max(100, n_rel // 5), relationships=n_rel)
+            results: list[dict[str, Any]] = []
+            for b in (batches if i == 0 else [MAIN_BATCH]):
+                for mode in ("baseline", "store", "loader"):
+                    results.append(run_worker(u, folder, mode, b, rust=True))
+            for mode in (() if quick else ("baseline", "store", "loader")):
+                results.append(run_worker(u, folder, mode, MAIN_BATCH, rust=False))
+            results.append(run_worker(u, folder, "embedded", MAIN_BATCH, rust=False))
+            base = {(r["batch"], r["rust"]): r["rows"] / r["seconds"] for r in results if r["mode"] == "baseline"}
+            table_rows = []
+            for r in results:
+                rps = r["rows"] / r["seconds"]
+                ref = base.get((r["batch"], r["rust"]))
+                ratio = f"{rps / ref:.2f}×" if ref and r["mode"] != "embedded" else "—"
+                table_rows.append((r["mode"], r["batch"], "yes" if r["rust"] else "no", r["rows"],
+                                   round(r["seconds"], 2), round(rps), ratio, round(r["rss"])))
+            rows_out.append((n_rel, table_rows))
+            out(f"\n### {n_rel:,} relationships ({folder.name}; rows = nodes + relationships written)\n")
+            out(table(["writer", "batch", "rust ext", "rows", "seconds", "rows/s", "× baseline (same batch, same ext)",
+                       "worker peak RSS MiB"], table_rows))
+
+    if uri:
+        go(uri)
+    else:
+        with neo4j_uri() as u:
+            go(u)
+    return rows_out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point (also the subprocess worker)."""
+    p = argparse.ArgumentParser(prog="python -m bench.load_neo4j", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rels", type=int, nargs="+", default=list(DEFAULT_RELS), help="relationship counts")
+    p.add_argument("--batches", type=int, nargs="+", default=list(DEFAULT_BATCHES), help="batch sizes")
+    p.add_argument("--large", action="store_true", help=f"add {LARGE_RELS:,} relationships")
+    p.add_argument("--quick", action="store_true", help="no warm-up, no runs without the Rust extension")
+    p.add_argument("--worker", choices=("baseline", "store", "loader", "embedded"), help=argparse.SUPPRESS)
+    p.add_argument("--uri", help="Bolt URI of a running server (default: $STAKEGRAPH_NEO4J_URI, else start one)")
+    p.add_argument("--folder", help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, default=MAIN_BATCH, help=argparse.SUPPRESS)
+    p.add_argument("--no-rust", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        if args.no_rust:
+            sys.meta_path.insert(0, _BlockRust())
+        print(json.dumps(worker(args.uri or "", Path(args.folder), args.worker, args.batch)))
+        return 0
+    rels = sorted(set(args.rels + ([LARGE_RELS] if args.large else [])))
+    print(header("Load throughput (Neo4j and embedded)", "bench.load_neo4j", list(argv if argv is not None else sys.argv[1:])))
+    run(rels, args.batches, uri=args.uri, quick=args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
