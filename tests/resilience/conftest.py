@@ -49,6 +49,11 @@ class DedicatedServer:
                                          heap="768m", pagecache="128m")
         self.starts.append(self.handle.start_seconds)
 
+    def ensure_running(self) -> None:
+        """Start the server again if an earlier test left it stopped (e.g. one that failed half-way)."""
+        if not neo4j_server.status(self.home).get("bolt_listening"):
+            self.start()
+
     def stop(self) -> None:
         """Clean shutdown (SIGTERM, then SIGKILL after 30 s)."""
         if self.handle is not None:
