@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import analytics, api_latency, load_neo4j, memory, views
+from bench import analytics, api_latency, load_neo4j, memory, projection, views
 from bench.common import load_average, machine
 
 SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
@@ -22,6 +22,7 @@ SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "api_latency": (api_latency.main, ["--parties", "100000"]),
     "views": (views.main, []),
     "memory": (memory.main, ["--large"]),
+    "projection": (projection.main, ["--sizes", "1000", "10000", "100000"]),
 }
 
 

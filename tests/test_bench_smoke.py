@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("rustworkx", reason="bench extras missing: pip install -e '.[bench]'")
 pytest.importorskip("psutil", reason="bench extras missing: pip install -e '.[bench]'")
 
-from bench import analytics, api_latency, common, load_neo4j, memory, views  # noqa: E402
+from bench import analytics, api_latency, common, load_neo4j, memory, projection, run_all, views  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +123,27 @@ def test_memory_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert memory.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
     assert "API process" in out and "loaders.load into embedded" in out
+
+
+def test_subgraph_projection_gives_the_same_concentration(capsys: pytest.CaptureFixture[str]) -> None:
+    """Scaling step 1 (docs/scaling.md): project only parties, projects and structural kinds."""
+    from graph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(common.embedded_db(100)) as store:
+        full = store.project()
+        part = store.project(types=projection.SUB_TYPES, kinds=projection.sub_kinds())
+    assert part.number_of_nodes() < full.number_of_nodes()
+    assert {d["type"] for _, d in part.nodes(data=True)} <= {"party", "project"}
+    rows = projection.concentration_rows(full)
+    assert rows and rows == projection.concentration_rows(part)
+    assert projection.main(["--sizes", "100"]) == 0
+    assert "| identical |" in capsys.readouterr().out
+
+
+def test_run_all_names_every_script() -> None:
+    import pkgutil
+
+    import bench
+
+    scripts = {m.name for m in pkgutil.iter_modules(bench.__path__)} - {"common", "run_all"}
+    assert scripts == set(run_all.SCRIPTS)
