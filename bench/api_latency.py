@@ -134,15 +134,26 @@ async def _drive(client: Any, send: Callable[[Any], Any], *, concurrency: int, r
     return lat
 
 
+def _post(query: str) -> Callable[[Any], Any]:
+    def send(client: Any) -> Any:
+        return client.post("/graphql", json={"query": query})
+    return send
+
+
+def _get(path: str) -> Callable[[Any], Any]:
+    def send(client: Any) -> Any:
+        return client.get(path)
+    return send
+
+
 async def measure_client(client: Any, targets: dict[str, str], *, requests: int, seconds: float,
                          concurrencies: Sequence[int] = (1, 8)) -> list[tuple[Any, ...]]:
     """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape."""
     rows: list[tuple[Any, ...]] = []
     for shape, (gql, plain) in queries(targets).items():
-        variants: list[tuple[str, Callable[[Any], Any]]] = [
-            ("GraphQL", lambda c, q=gql: c.post("/graphql", json={"query": q}))]
+        variants: list[tuple[str, Callable[[Any], Any]]] = [("GraphQL", _post(gql))]
         if plain:
-            variants.append(("plain JSON", lambda c, p=plain: c.get(p)))
+            variants.append(("plain JSON", _get(plain)))
         for endpoint, send in variants:
             t0 = time.perf_counter()
             first = await send(client)
