@@ -42,6 +42,8 @@ pytestmark = pytest.mark.security
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("STAKEGRAPH_SOAK_SECONDS", "600" if NIGHTLY else "25"))
 CLIENTS = 8
+#: bound of the issue (p95 at the end within 2× of the reference); overridable for a noisy shared machine
+P95_RATIO = float(os.environ.get("STAKEGRAPH_SOAK_P95_RATIO", "2.0"))
 WARMUP_S = min(5.0, SECONDS / 5)
 KEYS = "soak-read:read,soak-write:write"
 
@@ -180,7 +182,10 @@ def test_soak_8_clients_zero_errors_p95_and_memory_flat(server: tuple[str, Any])
           f"p95 first third {p95_first * 1000:.0f} ms, last third {p95_last * 1000:.0f} ms "
           f"(ratio {p95_last / p95_first:.2f}); RSS after warm-up {rss['warm'] / 2**20:.1f} MiB, "
           f"end {rss['end'] / 2**20:.1f} MiB (growth {growth:+.1%}), peak {rss['peak'] / 2**20:.1f} MiB")
+    windows = [[t for at, t in soak if WARMUP_S + k * SECONDS / 6 <= at < WARMUP_S + (k + 1) * SECONDS / 6]
+               for k in range(6)]
+    print("p95 per sixth of the run (ms): " + ", ".join(f"{_p95(w) * 1000:.0f}" for w in windows if w))
     assert errors == [], errors[:5]
     assert len(first) >= 20 and len(last) >= 20, "too few requests to compare"
-    assert p95_last <= 2 * p95_first, f"p95 degraded: {p95_first:.3f}s → {p95_last:.3f}s"
+    assert p95_last <= P95_RATIO * p95_first, f"p95 degraded: {p95_first:.3f}s → {p95_last:.3f}s"
     assert growth <= 0.10, f"server RSS grew {growth:.1%} after warm-up"
