@@ -30,7 +30,6 @@ META = META_LABEL
 META_KEY = "graph"
 PROVENANCE_KEYS: tuple[str, ...] = tuple(p.name for p in PROVENANCE)
 NODE_INDEXED_PROPS: tuple[str, ...] = ("kind", "country", "name", "load_id")
-REL_INDEXED_PROPS: tuple[str, ...] = ("id", "load_id")
 
 
 # -- names from the domain ------------------------------------------------------
@@ -85,9 +84,20 @@ def schema_statements(domain: Domain = DOMAIN) -> list[str]:
         out.append(f"CREATE INDEX entity_{prop} IF NOT EXISTS FOR (n:{ENTITY}) ON (n.{prop})")
     for k in domain.rel_kinds:
         rt = rel_type(k, domain)
-        for prop in REL_INDEXED_PROPS:
-            out.append(f"CREATE INDEX rel_{_name(rt)}_{prop} IF NOT EXISTS FOR ()-[r:{rt}]-() ON (r.{prop})")
+        # A uniqueness constraint (not a plain index) on the id: the planner then knows a seek
+        # finds at most one relationship and MERGE seeks instead of scanning the whole index
+        # per row, and concurrent MERGEs of one id serialise on the constraint.
+        out.append(
+            f"CREATE CONSTRAINT rel_{_name(rt)}_id_unique IF NOT EXISTS FOR ()-[r:{rt}]-() REQUIRE r.id IS UNIQUE"
+        )
+        out.append(f"CREATE INDEX rel_{_name(rt)}_load_id IF NOT EXISTS FOR ()-[r:{rt}]-() ON (r.load_id)")
     return out
+
+
+def legacy_schema_drops(present: Iterable[str], domain: Domain = DOMAIN) -> list[str]:
+    """Drop the plain relationship-id indexes of earlier versions (they block the constraints)."""
+    names = {f"rel_{_name(rel_type(k, domain))}_id" for k in domain.rel_kinds}
+    return [f"DROP INDEX {name} IF EXISTS" for name in sorted(names & set(present))]
 
 
 def schema_name(statement: str) -> str:
@@ -160,7 +170,7 @@ def upsert_edges(kind: str, domain: Domain = DOMAIN) -> str:
         "UNWIND $rows AS row "
         f"MATCH (a:{ENTITY} {{id: row.source}}) "
         f"MATCH (b:{ENTITY} {{id: row.target}}) "
-        f"OPTIONAL MATCH (a)-[old:{rt} {{id: row.id}}]->(b) "
+        f"OPTIONAL MATCH (a)-[old:{rt} {{id: row.id}}]->(b) USING INDEX SEEK old:{rt}(id) "
         "WITH row, a, b, CASE WHEN old IS NULL THEN NULL ELSE properties(old) END AS before "
         f"MERGE (a)-[r:{rt} {{id: row.id}}]->(b) "
         f"ON CREATE SET r += row.base, r += row.props, {_provenance_on_create('r')} "
@@ -173,7 +183,10 @@ def upsert_edges(kind: str, domain: Domain = DOMAIN) -> str:
 def delete_edges_by_id(kind: str, domain: Domain = DOMAIN) -> str:
     """Delete the ``kind`` edges whose id is in ``$ids``; returns ``deleted``."""
     rt = rel_type(kind, domain)
-    return f"UNWIND $ids AS id MATCH ()-[r:{rt} {{id: id}}]->() DELETE r RETURN count(*) AS deleted"
+    return (
+        f"UNWIND $ids AS id MATCH ()-[r:{rt} {{id: id}}]->() USING INDEX SEEK r:{rt}(id) "
+        "DELETE r RETURN count(*) AS deleted"
+    )
 
 
 # -- reads -----------------------------------------------------------------------------------

@@ -181,7 +181,8 @@ class Neo4jStore(GraphStore):
 
     def ensure_schema(self) -> None:
         present = {r["name"] for r in self._read(cypher.SCHEMA_NAMES)}
-        statements = [q for q in cypher.schema_statements(self.domain) if cypher.schema_name(q) not in present]
+        statements = cypher.legacy_schema_drops(present, self.domain)
+        statements += [q for q in cypher.schema_statements(self.domain) if cypher.schema_name(q) not in present]
 
         def fn(tx: neo4j.ManagedTransaction, query: str) -> None:
             tx.run(query).consume()
