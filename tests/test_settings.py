@@ -91,4 +91,4 @@ def test_overrides_and_env_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("STAKEGRAPH_MAX_DEPTH=4\n", encoding="utf-8")
     assert load_settings().max_depth == 4
     assert load_settings(max_depth=7).max_depth == 7
-    assert isinstance(Settings(), Settings)
+    assert isinstance(load_settings(), Settings)
