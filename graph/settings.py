@@ -103,5 +103,9 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except PydValidationError as e:
-        lines = [f"  {'.'.join(str(x) for x in err['loc']) or 'settings'}: {err['msg']}" for err in e.errors()]
+        lines = [
+            f"  {'STAKEGRAPH_' + '_'.join(str(x) for x in err['loc']).upper() if err['loc'] else 'settings'}: "
+            f"{err['msg']}"
+            for err in e.errors()
+        ]
         raise ConfigError("invalid stakegraph settings:\n" + "\n".join(lines)) from e

@@ -81,9 +81,9 @@ def test_bad_key_role(monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
     assert "KEY:ROLE" in str(info.value)
 
 
-def test_bad_numbers_name_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_numbers_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STAKEGRAPH_NEO4J_TIMEOUT_S", "0")
-    with pytest.raises(ConfigError, match="neo4j_timeout_s"):
+    with pytest.raises(ConfigError, match="STAKEGRAPH_NEO4J_TIMEOUT_S"):
         load_settings()
 
 
