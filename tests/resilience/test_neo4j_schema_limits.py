@@ -56,10 +56,6 @@ def test_14_uniqueness_constraint_on_every_node_key_if_not_exists(
     assert len(after) == before
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "on a loaded 2-core machine one 5000-edge batch of Neo4jStore.write ran past the 30 s transaction timeout "
-    "(TransactionTimedOutClientConfiguration after 2806 of 9477 records, 2026-11-23); reported to the store owner: "
-    "a smaller Neo4j batch or a faster edge upsert is needed. XPASS where the machine is quiet."))
 def test_18_sample_loads_within_the_transaction_memory_limit(
     make_store: Callable[[str], GraphStore], driver: neo4j.Driver, tmp_path: Path
 ) -> None:
