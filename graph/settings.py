@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", description="Neo4j database name")
     neo4j_auth: bool = Field(True, description="Send credentials to Neo4j (false for the local test server)")
     neo4j_timeout_s: float = Field(30.0, gt=0, description="Transaction timeout for each Neo4j query")
+    neo4j_max_retry_s: float = Field(
+        5.0, ge=0, description="How long the driver retries a transaction after a transient error or an "
+        "unreachable server; keep it below resolver_timeout_s so an outage answers 'store unavailable'"
+    )
     data_dir: Path = Field(default_factory=_default_data_dir, description="Folder of the embedded store")
     mode: Mode = Field(Mode.DEVELOPMENT, description="development (GraphiQL, introspection) or production")
     api_keys: str = Field(

@@ -133,7 +133,8 @@ class Neo4jStore(GraphStore):
             password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
             auth = (settings.neo4j_user, password)
         return cls.connect(
-            settings.neo4j_uri, auth=auth, database=settings.neo4j_database, timeout_s=settings.neo4j_timeout_s
+            settings.neo4j_uri, auth=auth, database=settings.neo4j_database, timeout_s=settings.neo4j_timeout_s,
+            max_retry_s=settings.neo4j_max_retry_s,
         )
 
     # -- transactions ----------------------------------------------------------------

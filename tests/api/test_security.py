@@ -195,8 +195,6 @@ def test_12_api_keys_and_roles(make_client: Any) -> None:
     assert r.json()["errors"][0]["message"] == "this operation needs an API key with the admin role"
 
 
-@pytest.mark.xfail(reason="EmbeddedStore.delete_nodes passes the ids to its edge clause '0' "
-                          "(sqlite3 'Incorrect number of bindings'); reported to the store owner", strict=False)
 def test_12_admin_can_delete(make_client: Any) -> None:
     client = make_client(api_keys="adm1n:admin")
     h = {"Authorization": "Bearer adm1n"}

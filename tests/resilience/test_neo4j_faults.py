@@ -172,10 +172,7 @@ QUERY = "{ parties(first: 5) { totalCount } }"
 @pytest.mark.parametrize("driver", [
     "short_retry",
     # last: when it fails it leaves the server stopped (a later test would restart it)
-    pytest.param("from_settings", marks=pytest.mark.xfail(
-        strict=True, reason="Neo4jStore.from_settings keeps the driver's default 30 s transaction retry, longer "
-        "than STAKEGRAPH_RESOLVER_TIMEOUT_S (10 s): an outage answers TIMEOUT ('ask for less') instead of "
-        "STORE_UNAVAILABLE with retryAfter, and /readyz needs ~30 s to turn red; reported to the store owner")),
+    "from_settings",  # the production path: STAKEGRAPH_NEO4J_MAX_RETRY_S (5 s) < resolver timeout (10 s)
 ])
 def test_outage_under_the_api_gives_a_retry_hint_readyz_red_and_recovers(
     driver: str, dedicated_neo4j: DedicatedServer, corpus: tuple[Path, dict[str, int]]
