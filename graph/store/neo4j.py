@@ -65,6 +65,10 @@ def _chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
         yield seq[i : i + n]
 
 
+#: write batches of a load are bulk work: they get this many times the query timeout
+BATCH_TIMEOUT_FACTOR = 4.0
+
+
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on Neo4j 5.26 (Community or Enterprise).
 
@@ -88,6 +92,7 @@ class Neo4jStore(GraphStore):
         self._driver = driver
         self.database = database
         self.timeout_s = timeout_s
+        self.batch_timeout_s = timeout_s * BATCH_TIMEOUT_FACTOR
         self.uri = uri or "the Neo4j server"
         self._schema_ready = False
 
@@ -151,9 +156,9 @@ class Neo4jStore(GraphStore):
             )
         return StoreError(f"Neo4j at {self.uri} (database {self.database!r}) failed: {e}")
 
-    def _tx(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
-        """Run ``fn(tx, *args)`` in a managed transaction with the store's timeout."""
-        work = neo4j.unit_of_work(timeout=self.timeout_s)(fn)
+    def _tx(self, fn: Callable[..., T], *args: Any, write: bool = False, timeout: float | None = None) -> T:
+        """Run ``fn(tx, *args)`` in a managed transaction with the store's timeout (or ``timeout``)."""
+        work = neo4j.unit_of_work(timeout=timeout or self.timeout_s)(fn)
         try:
             with self._driver.session(
                 database=self.database, notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF
@@ -216,9 +221,9 @@ class Neo4jStore(GraphStore):
         self._ensure()
         stats = WriteStats()
         for part in _chunks(nodes, batch_size):
-            stats.merge(self._tx(self._write_nodes_tx, part, write=True))
+            stats.merge(self._tx(self._write_nodes_tx, part, write=True, timeout=self.batch_timeout_s))
         for epart in _chunks(edges, batch_size):
-            stats.merge(self._tx(self._write_edges_tx, epart, write=True))
+            stats.merge(self._tx(self._write_edges_tx, epart, write=True, timeout=self.batch_timeout_s))
         return stats
 
     def _existing_node_ids(self, ids: Sequence[str]) -> set[str]:

@@ -42,8 +42,9 @@ pytestmark = pytest.mark.security
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("STAKEGRAPH_SOAK_SECONDS", "600" if NIGHTLY else "25"))
 CLIENTS = 8
-#: bound of the issue (p95 at the end within 2× of the reference); overridable for a noisy shared machine
-P95_RATIO = float(os.environ.get("STAKEGRAPH_SOAK_P95_RATIO", "2.0"))
+#: bound of the issue (p95 at the end within 2× of the reference) in the nightly profile; the short CI run
+#: (25 s on 2 shared cores) allows 3× so scheduler noise cannot fail CI; overridable either way
+P95_RATIO = float(os.environ.get("STAKEGRAPH_SOAK_P95_RATIO", "2.0" if NIGHTLY else "3.0"))
 WARMUP_S = min(5.0, SECONDS / 5)
 KEYS = "soak-read:read,soak-write:write"
 
