@@ -78,3 +78,26 @@ def shared_dir() -> Path:
             pytest.fail(f"{SHARED} is missing: CI must run with shared/ beside the repository")
         pytest.skip(f"{SHARED} not present (outside CI)")
     return SHARED
+
+
+#: Test files (outside tests/security and tests/resilience) that prove requirements listed in
+#: docs/security.md; `make check-security` (pytest -m security) runs them with the security suite.
+SECURITY_FILES = {
+    "tests/api/test_security.py",
+    "tests/contract/test_store_contract.py",
+    "tests/loaders/test_canonical.py",
+    "tests/loaders/test_formats_encodings.py",
+    "tests/loaders/test_malformed.py",
+    "tests/test_domain.py",
+    "tests/test_embedded_crash.py",
+    "tests/viz/test_browser.py",
+    "tests/viz/test_pages.py",
+    "tests/viz/test_routes_cli.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = item.path.relative_to(ROOT).as_posix() if item.path.is_relative_to(ROOT) else ""
+        if rel in SECURITY_FILES:
+            item.add_marker(pytest.mark.security)
