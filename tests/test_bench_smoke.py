@@ -6,6 +6,7 @@ Generated portfolios and stores go to a temporary cache (``STAKEGRAPH_BENCH_CACH
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -113,6 +114,8 @@ def test_load_worker_without_rust_extension() -> None:
 @pytest.mark.browser
 def test_views_main(capsys: pytest.CaptureFixture[str]) -> None:
     if not (Path(views.CHROMIUM).exists() or shutil.which("chromium")):
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"Chromium not found at {views.CHROMIUM} under CI; tools/install-system-deps.sh installs it")
         pytest.skip(f"Chromium not found at {views.CHROMIUM}; install it with: apt-get install -y chromium")
     assert views.main(["--sizes", "50", "--repeat", "1", "--parties", "100"]) == 0
     out = capsys.readouterr().out

@@ -73,7 +73,6 @@ NEO4J_QUERIES = [
 def test_same_answers_on_neo4j(make_store: Any) -> None:
     from fastapi.testclient import TestClient
 
-    pytest.importorskip("graph.store.neo4j", reason="graph/store/neo4j.py not there yet")
     answers = []
     for backend in ("embedded", "neo4j"):
         store = fill(make_store(backend))
