@@ -135,7 +135,40 @@ class GraphStore(abc.ABC):
     ) -> list[EdgeRecord]:
         """Edges touching any of ``ids`` (OUT: ids are sources; IN: targets), ordered by id."""
 
-    @abc.abstractmethod
+    def edge_ends(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+    ) -> list[tuple[str, str, str]]:
+        """``(edge id, source, target)`` of the edges :meth:`edges_of` would return, ordered by id.
+
+        Traversals need only the ends; backends override this with a query that reads no
+        properties (the default derives it from :meth:`edges_of`).
+        """
+        return [(e.id, e.source, e.target) for e in self.edges_of(ids, direction=direction, kinds=kinds)]
+
+    def degrees(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+    ) -> dict[str, int]:
+        """How many edges of ``kinds`` touch each of ``ids`` (a self-loop counts once; 0 if none).
+
+        Backends override this with a counting query (no edge is read); the default counts
+        :meth:`edge_ends`.
+        """
+        d = Direction(direction)
+        out = dict.fromkeys(ids, 0)
+        for _, s, t in self.edge_ends(list(out), direction=d, kinds=kinds):
+            for end in {s, t}:
+                if end in out and (d is Direction.BOTH or end == (s if d is Direction.OUT else t)):
+                    out[end] += 1
+        return out
+
     def neighbours(
         self,
         id: str,
@@ -148,8 +181,39 @@ class GraphStore(abc.ABC):
         """The node, the nodes within ``depth`` hops and the edges among them.
 
         At most ``limit`` nodes (nearest first, then by id) are returned;
-        ``truncated`` counts those left out.
+        ``truncated`` counts those left out. Breadth-first over :meth:`edge_ends`
+        (one query per hop), then one :meth:`get_nodes` and one :meth:`get_edges`
+        for what is kept.
         """
+        d = Direction(direction)
+        kinds = list(kinds) if kinds is not None else None
+        if self.get_node(id) is None:
+            return Subgraph.of((), ())
+        dist: dict[str, int] = {id: 0}
+        frontier = [id]
+        for hop in range(1, max(depth, 0) + 1):
+            here = set(frontier)
+            nxt: set[str] = set()
+            for _, s, t in self.edge_ends(frontier, direction=d, kinds=kinds):
+                if d is not Direction.IN and s in here and t not in dist:
+                    nxt.add(t)
+                if d is not Direction.OUT and t in here and s not in dist:
+                    nxt.add(s)
+            for n in nxt:
+                dist[n] = hop
+            frontier = sorted(nxt)
+            if not frontier:
+                break
+        ordered = sorted(dist, key=lambda n: (dist[n], n))
+        truncated = 0
+        if limit is not None and len(ordered) > limit:
+            truncated = len(ordered) - limit
+            ordered = ordered[:limit]
+        keep = set(ordered)
+        edge_ids = [eid for eid, _, t in self.edge_ends(ordered, direction=Direction.OUT, kinds=kinds) if t in keep]
+        nodes = [n for n in self.get_nodes(ordered) if n is not None]
+        edges = [e for e in self.get_edges(edge_ids) if e is not None]
+        return Subgraph.of(nodes, edges, truncated)
 
     def subgraph(self, ids: Sequence[str], *, depth: int = 0) -> Subgraph:
         """The nodes ``ids`` (plus ``depth`` hops) and every edge among them."""

@@ -210,10 +210,11 @@ def get_edges(kind: str, domain: Domain = DOMAIN) -> str:
     )
 
 
-def edges_of(direction: str) -> str:
+def edges_of(direction: str, *, ends_only: bool = False) -> str:
     """Edges touching ``$ids``: ``out`` (ids are sources) or ``in`` (ids are targets).
 
-    ``$types`` is ``null`` (any kind) or a list of relationship types.
+    ``$types`` is ``null`` (any kind) or a list of relationship types. ``ends_only``
+    returns ``id, source, target`` without the properties (traversals).
     """
     if direction == "out":
         pattern = f"(a:{ENTITY} {{id: id}})-[r]->(b)"
@@ -221,10 +222,17 @@ def edges_of(direction: str) -> str:
         pattern = f"(a)-[r]->(b:{ENTITY} {{id: id}})"
     else:
         raise ValueError(f"direction must be 'out' or 'in', not {direction!r}")
-    return (
-        f"UNWIND $ids AS id MATCH {pattern} "
-        f"WHERE $types IS NULL OR type(r) IN $types RETURN {_EDGE_COLS}"
-    )
+    cols = "r.id AS id, a.id AS source, b.id AS target" if ends_only else _EDGE_COLS
+    return f"UNWIND $ids AS id MATCH {pattern} WHERE $types IS NULL OR type(r) IN $types RETURN {cols}"
+
+
+#: Edges touching each of ``$ids``: outgoing, incoming and self-loops (``$types``: ``null`` = any).
+DEGREES = (
+    f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN id, "
+    "COUNT { (n)-[r]->() WHERE $types IS NULL OR type(r) IN $types } AS out, "
+    "COUNT { (n)<-[r]-() WHERE $types IS NULL OR type(r) IN $types } AS inc, "
+    "COUNT { (n)-[r]->(n) WHERE $types IS NULL OR type(r) IN $types } AS loops"
+)
 
 
 #: Fixed ``WHERE`` fragments for :func:`find_nodes`; the store picks among them, never builds one.

@@ -18,7 +18,7 @@ from typing import Any
 
 from graph.domain import DOMAIN, Direction
 from graph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
-from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from graph.model import EdgeRecord, NodeRecord, WriteStats
 from graph.store.base import GraphStore, NodeFilter
 
 PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
@@ -377,25 +377,56 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             for part in _chunks(list(dict.fromkeys(ids))):
                 for col in cols:
-                    q = f"SELECT id, kind, source, target, props FROM edges WHERE {col} IN ({','.join('?' * len(part))})"  # noqa: S608
-                    args: list[Any] = list(part)
-                    if kinds is not None:
-                        q += f" AND kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
-                        args += kinds
+                    q, args = self._edge_query("id, kind, source, target, props", col, part, kinds)
                     for row in self._db.execute(q, args):
                         out[row[0]] = self._edge(row)
         return [out[k] for k in sorted(out)]
 
-    def neighbours(
-        self,
-        id: str,
-        *,
-        direction: Direction = Direction.BOTH,
-        kinds: Iterable[str] | None = None,
-        depth: int = 1,
-        limit: int | None = None,
-    ) -> Subgraph:
-        return bfs_neighbours(self, id, direction=Direction(direction), kinds=kinds, depth=depth, limit=limit)
+    def _edge_query(self, select: str, col: str, part: Sequence[str], kinds: list[str] | None,
+                    extra: str = "", group: str = "") -> tuple[str, list[Any]]:
+        q = f"SELECT {select} FROM edges WHERE {col} IN ({','.join('?' * len(part))}){extra}"  # noqa: S608
+        args: list[Any] = list(part)
+        if kinds is not None:
+            q += f" AND kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
+            args += kinds
+        return q + group, args
+
+    def edge_ends(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        kinds = list(kinds) if kinds is not None else None
+        cols = {Direction.OUT: ("source",), Direction.IN: ("target",), Direction.BOTH: ("source", "target")}[
+            Direction(direction)
+        ]
+        out: dict[str, tuple[str, str, str]] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                for col in cols:
+                    q, args = self._edge_query("id, source, target", col, part, kinds)
+                    for row in self._db.execute(q, args):
+                        out[row[0]] = (row[0], row[1], row[2])
+        return [out[k] for k in sorted(out)]
+
+    def degrees(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        kinds = list(kinds) if kinds is not None else None
+        d = Direction(direction)
+        out = dict.fromkeys(ids, 0)
+        plan: list[tuple[str, str, int]] = []  # (column, extra condition, sign)
+        if d is not Direction.IN:
+            plan.append(("source", "", 1))
+        if d is not Direction.OUT:
+            plan.append(("target", "", 1))
+        if d is Direction.BOTH:
+            plan.append(("source", " AND source = target", -1))
+        with self._lock:
+            for part in _chunks(list(out)):
+                for col, extra, sign in plan:
+                    q, args = self._edge_query(f"{col}, count(*)", col, part, kinds, extra, f" GROUP BY {col}")
+                    for nid, n in self._db.execute(q, args):
+                        out[nid] += sign * n
+        return out
 
     def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
         types = list(types) if types is not None else None
@@ -431,45 +462,3 @@ class EmbeddedStore(GraphStore):
         return f"embedded:{row[0] if row else 0}"
 
 
-def bfs_neighbours(
-    store: GraphStore,
-    id: str,
-    *,
-    direction: Direction,
-    kinds: Iterable[str] | None,
-    depth: int,
-    limit: int | None,
-) -> Subgraph:
-    """Breadth-first neighbourhood built from :meth:`GraphStore.edges_of` (one query per hop)."""
-    kinds = list(kinds) if kinds is not None else None
-    start = store.get_node(id)
-    if start is None:
-        return Subgraph.of((), ())
-    dist: dict[str, int] = {id: 0}
-    frontier = [id]
-    for d in range(1, max(depth, 0) + 1):
-        nxt: set[str] = set()
-        for e in store.edges_of(frontier, direction=direction, kinds=kinds):
-            for a, b in ((e.source, e.target), (e.target, e.source)):
-                if a in frontier and b not in dist:
-                    if direction is Direction.OUT and a != e.source:
-                        continue
-                    if direction is Direction.IN and a != e.target:
-                        continue
-                    nxt.add(b)
-        for b in nxt:
-            dist[b] = d
-        frontier = sorted(nxt)
-        if not frontier:
-            break
-    ordered = sorted(dist, key=lambda n: (dist[n], n))
-    truncated = 0
-    if limit is not None and len(ordered) > limit:
-        truncated = len(ordered) - limit
-        ordered = ordered[:limit]
-    keep = set(ordered)
-    nodes = [n for n in store.get_nodes(ordered) if n is not None]
-    edges = [
-        e for e in store.edges_of(ordered, direction=Direction.OUT, kinds=kinds) if e.target in keep
-    ]
-    return Subgraph.of(nodes, edges, truncated)

@@ -24,10 +24,9 @@ from neo4j import exceptions as nx_errors
 
 from graph.domain import Direction
 from graph.errors import DanglingEdge, StoreError, StoreUnavailable
-from graph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats, edge_id
+from graph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from graph.store import cypher
 from graph.store.base import GraphStore, NodeFilter
-from graph.store.embedded import bfs_neighbours
 
 if TYPE_CHECKING:
     from graph.settings import Settings
@@ -435,11 +434,9 @@ class Neo4jStore(GraphStore):
     def edges_of(
         self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
     ) -> list[EdgeRecord]:
-        types: list[str] | None = None
-        if kinds is not None:
-            types = [self.domain.rel_type(k) for k in kinds if k in self.domain.rel_kinds]
-            if not types:
-                return []
+        types = self._types(kinds)
+        if types == []:
+            return []
         d = Direction(direction)
         dirs = {Direction.OUT: ("out",), Direction.IN: ("in",), Direction.BOTH: ("out", "in")}[d]
         out: dict[str, EdgeRecord] = {}
@@ -454,16 +451,47 @@ class Neo4jStore(GraphStore):
             self._tx(fn, list(part))
         return [out[k] for k in sorted(out)]
 
-    def neighbours(
-        self,
-        id: str,
-        *,
-        direction: Direction = Direction.BOTH,
-        kinds: Iterable[str] | None = None,
-        depth: int = 1,
-        limit: int | None = None,
-    ) -> Subgraph:
-        return bfs_neighbours(self, id, direction=Direction(direction), kinds=kinds, depth=depth, limit=limit)
+    def edge_ends(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        types = self._types(kinds)
+        if types == []:
+            return []
+        dirs = {Direction.OUT: ("out",), Direction.IN: ("in",), Direction.BOTH: ("out", "in")}[Direction(direction)]
+        out: dict[str, tuple[str, str, str]] = {}
+
+        def fn(tx: neo4j.ManagedTransaction, part: list[str]) -> None:
+            for dname in dirs:
+                for rec in tx.run(cypher.edges_of(dname, ends_only=True), ids=part, types=types):
+                    out[rec["id"]] = (rec["id"], rec["source"], rec["target"])
+
+        for part in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
+            self._tx(fn, list(part))
+        return [out[k] for k in sorted(out)]
+
+    def degrees(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        d = Direction(direction)
+        out = dict.fromkeys(ids, 0)
+        types = self._types(kinds)
+        if types == []:
+            return out
+
+        def fn(tx: neo4j.ManagedTransaction, part: list[str]) -> None:
+            for rec in tx.run(cypher.DEGREES, ids=part, types=types):
+                n_out, n_in, loops = int(rec["out"]), int(rec["inc"]), int(rec["loops"])
+                out[rec["id"]] = {Direction.OUT: n_out, Direction.IN: n_in, Direction.BOTH: n_out + n_in - loops}[d]
+
+        for part in _chunks(list(out), _ID_CHUNK):
+            self._tx(fn, list(part))
+        return out
+
+    def _types(self, kinds: Iterable[str] | None) -> list[str] | None:
+        """Relationship types of the domain ``kinds`` (``None`` = any; ``[]`` = none can match)."""
+        if kinds is None:
+            return None
+        return [self.domain.rel_type(k) for k in kinds if k in self.domain.rel_kinds]
 
     def _pages(self, query: str, convert: Callable[[neo4j.Record], T], page: int = _PAGE) -> Iterator[T]:
         """Keyset paging on the id index: each page is one read transaction of ``page`` records."""

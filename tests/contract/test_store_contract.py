@@ -225,6 +225,33 @@ def test_neighbours(store: GraphStore) -> None:
     assert missing.nodes == () and missing.edges == ()
 
 
+def test_edge_ends_match_edges_of(store: GraphStore) -> None:
+    loaded(store)
+    for d in Direction:
+        for kinds in (None, ["lends_to"], ["lends_to", "sponsors"], []):
+            full = store.edges_of(["a_co", "p", "missing"], direction=d, kinds=kinds)
+            assert store.edge_ends(["a_co", "p", "missing"], direction=d, kinds=kinds) == [
+                (e.id, e.source, e.target) for e in full
+            ]
+
+
+def test_degrees(store: GraphStore) -> None:
+    loaded(store)
+    # a self-loop (a party that owns part of itself: treasury shares) counts once in BOTH
+    store.write((), [edge("owns", "a_co", "a_co", share_pct=5.0)])
+    # hand count from NODES/EDGES: a_co has in lends_to, supplies, buys_from; out sponsors; + the loop
+    assert store.degrees(["a_co", "p", "zz"]) == {"a_co": 5, "p": 4, "zz": 0}
+    assert store.degrees(["a_co"], direction=Direction.OUT) == {"a_co": 2}
+    assert store.degrees(["a_co"], direction=Direction.IN) == {"a_co": 4}
+    assert store.degrees(["a_co", "p"], kinds=["lends_to"]) == {"a_co": 1, "p": 1}
+    assert store.degrees(["a_co"], kinds=["owns"]) == {"a_co": 1}
+    assert store.degrees(["a_co"], kinds=[]) == {"a_co": 0}
+    # the counts equal what edges_of returns, for every direction
+    for d in Direction:
+        for nid in ("a_co", "p", "b_bank"):
+            assert store.degrees([nid], direction=d)[nid] == len(store.edges_of([nid], direction=d))
+
+
 def test_subgraph(store: GraphStore) -> None:
     loaded(store)
     sg = store.subgraph(["a_co", "p", "epc", "missing"])
