@@ -33,7 +33,15 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analytics.kernels import IGRAPH_THRESHOLD, Backend, betweenness, pagerank
+from graph.analytics.kernels import (
+    IGRAPH_THRESHOLD,
+    Backend,
+    PagerankBackend,
+    betweenness,
+    core_number,
+    cut_structure,
+    pagerank,
+)
 from graph.analytics.select import (
     STRUCTURAL_KINDS,
     STRUCTURAL_TYPES,
@@ -107,6 +115,10 @@ def centrality(
 
     Variant: the projection is collapsed to a simple graph of ``types`` nodes
     joined by active ``kinds`` edges (:func:`graph.analytics.select.structural_graph`).
+    ``backend`` picks the kernels (:mod:`graph.analytics.kernels`, same numbers):
+    ``"networkx"``, ``"igraph"`` (igraph betweenness and core number, PageRank by
+    the SciPy iteration) or ``"auto"`` (the compiled path above
+    :data:`~graph.analytics.kernels.IGRAPH_THRESHOLD` nodes).
     Weighted betweenness uses distance = 1 / strength (strength = summed
     declared weights of the pair's edges; strong ties are short); weighted
     PageRank uses strength. Betweenness is Brandes (2001), or with ``k`` the
@@ -134,9 +146,10 @@ def centrality(
     H = structural_graph(G, kinds=kinds, types=types, directed=directed)
     bc, used = betweenness(H, weight="distance" if weighted else None, normalized=normalized,
                            k=k, seed=seed, backend=backend)
-    pr = pagerank(H, weight="strength" if weighted else None)
+    pr_backend: PagerankBackend = "networkx" if backend == "networkx" else "scipy" if backend == "igraph" else "auto"
+    pr = pagerank(H, weight="strength" if weighted else None, backend=pr_backend)
     U = H.to_undirected(as_view=True) if directed else H
-    core = {v: int(c) for v, c in nx.core_number(U).items()} if len(U) else {}
+    core = core_number(U, backend=backend) if len(U) else {}
     rows = sorted(
         (CentralityRow(str(v), name_of(G, v), G.nodes[v].get("type"), bc.get(v, 0.0), pr.get(v, 0.0),
                        core.get(v, 0)) for v in H),
@@ -191,11 +204,14 @@ def articulation_points_and_bridges(
     *,
     kinds: Iterable[str] = STRUCTURAL_KINDS,
     types: Iterable[str] = STRUCTURAL_TYPES,
+    backend: Backend = "auto",
 ) -> CutResult:
     """Articulation points and bridges of the undirected party–project structure graph.
 
-    Variant: Hopcroft–Tarjan biconnected components (``networkx``) on the
-    undirected simple graph of active ``kinds`` edges. What each cut point
+    Variant: Hopcroft–Tarjan biconnected components on the undirected simple
+    graph of active ``kinds`` edges, by igraph or NetworkX
+    (:func:`graph.analytics.kernels.cut_structure`, same sets; ``backend`` as
+    in :func:`centrality`; the result does not depend on it). What each cut point
     separates is read from the block-cut tree (one DFS, no re-run per point).
     Points are ordered by how many nodes they cut off.
 
@@ -215,8 +231,9 @@ def articulation_points_and_bridges(
        graph manipulation", Communications of the ACM 16(6):372-378, 1973.
     """
     H = structural_graph(G, kinds=kinds, types=types, directed=False)
-    aps = set(nx.articulation_points(H))
-    blocks = [set(b) for b in nx.biconnected_components(H)]
+    cuts = cut_structure(H, backend=backend)
+    aps = set(cuts.points)
+    blocks = [set(b) for b in cuts.blocks]
     T = nx.Graph()
     for i, b in enumerate(blocks):
         T.add_node(("B", i))
@@ -298,7 +315,7 @@ def articulation_points_and_bridges(
 
     block_of_pair = {frozenset(b): ("B", i) for i, b in enumerate(blocks) if len(b) == 2}
     bridges: list[Bridge] = []
-    for u, v in nx.bridges(H):
+    for u, v in cuts.bridges:
         B = block_of_pair[frozenset((u, v))]
         def side_size(x: Any, B: Any = B) -> int:
             if x not in aps:

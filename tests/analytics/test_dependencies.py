@@ -269,3 +269,24 @@ def test_cli_dependencies(tmp_path, monkeypatch) -> None:
     assert "Articulation" in run_cli(monkeypatch, tmp_path, "dependencies", "--centrality").output
     assert "epc_main" in run_cli(monkeypatch, tmp_path, "dependencies").output
     assert "Gateway" in run_cli(monkeypatch, tmp_path, "dependencies", "--project", "p1").output
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 40), st.integers(0, 60))
+def test_cut_points_and_bridges_same_from_igraph_and_networkx(seed: int, n: int, m: int) -> None:
+    G = random_structure(seed, n, m)
+    a = articulation_points_and_bridges(G, backend="networkx")
+    b = articulation_points_and_bridges(G, backend="igraph")
+    assert a == b
+
+
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_centrality_same_from_every_backend(directed: bool, weighted: bool) -> None:
+    G = random_structure(7, 60, 110)
+    a = centrality(G, directed=directed, weighted=weighted, backend="networkx")
+    b = centrality(G, directed=directed, weighted=weighted, backend="igraph")
+    assert a.core == b.core and set(a.pagerank) == set(b.pagerank)
+    assert max(abs(a.pagerank[v] - b.pagerank[v]) for v in a.pagerank) < 1e-12
+    assert max(abs(a.betweenness[v] - b.betweenness[v]) for v in a.betweenness) < 1e-9
+    assert [r.node for r in a.top] == [r.node for r in b.top]
