@@ -10,7 +10,9 @@ reference) and an embedded view or chart.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from graph.analytics import dependencies as deps
 from graph.analytics import groups as grp
 from graph.analytics import health
 from graph.analytics import propagation as prop
+from graph.analytics.select import STRUCTURAL_TYPES
 from graph.analytics.stamp import Stamp, to_jsonable
 from viz.charts import bar_chart
 from viz.errors import BadViewRequest, UnknownNode
@@ -87,6 +90,7 @@ class AuditReport:
     groups: grp.ConnectedGroupsResult
     exposures: list[grp.LargeExposuresResult]
     notes: list[str] = field(default_factory=list)
+    centrality_stamp: Stamp | None = None
 
 
 def scope_graph(G: nx.MultiDiGraph, scope: str, *, radius: int = 2) -> nx.MultiDiGraph:
@@ -134,31 +138,95 @@ def most_concentrated(G: nx.MultiDiGraph, *, basis: str = "customers", top: int 
     return rows[:top], pc.stamp
 
 
+#: Above this many party/project nodes the audit ranks parties by *sampled* betweenness (exact is O(n·m)).
+EXACT_BETWEENNESS_MAX = 5_000
+#: Sources sampled (Brandes & Pich 2007) when betweenness is sampled.
+BETWEENNESS_K = 256
+#: Seed of the source sample (NetworkX's draw, so the same sources whichever backend runs).
+BETWEENNESS_SEED = 0
+
+
+class _Phases:
+    """Wall time of each audit phase into ``timings`` (the caller's dict; nothing printed)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.t = time.perf_counter()
+
+    def done(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.t
+        self.t = now
+
+
+def audit_centrality(S: nx.MultiDiGraph, *, top: int, exact_max: int = EXACT_BETWEENNESS_MAX,
+                     k: int = BETWEENNESS_K, seed: int = BETWEENNESS_SEED) -> deps.CentralityResult:
+    """Centrality used to pick the central parties' scenarios: exact up to ``exact_max`` party/project
+    nodes, else the Brandes & Pich (2007) estimate from ``k`` sources drawn with ``seed`` (the variant,
+    ``k`` and ``seed`` are in the result's stamp)."""
+    n = sum(1 for _, t in S.nodes(data="type") if t in STRUCTURAL_TYPES)
+    sampled = n > exact_max and k < n
+    return deps.centrality(S, top=top, k=k if sampled else None, seed=seed)
+
+
 def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = None, top: int = 10,
-                scenarios: int = 3) -> AuditReport:
-    """Run the analytics the audit needs on ``scope`` of ``G``."""
+                scenarios: int = 3, exact_betweenness_max: int = EXACT_BETWEENNESS_MAX,
+                betweenness_k: int = BETWEENNESS_K, seed: int = BETWEENNESS_SEED,
+                timings: dict[str, float] | None = None) -> AuditReport:
+    """Run the analytics the audit needs on ``scope`` of ``G``.
+
+    Betweenness (which central parties get a contagion scenario) is exact up to
+    ``exact_betweenness_max`` party/project nodes and sampled above (``betweenness_k``
+    sources, ``seed``); :attr:`AuditReport.centrality_stamp` names the variant that ran.
+    Pass a dict as ``timings`` to receive the wall seconds of each phase.
+    """
+    ph = _Phases(timings)
     S = scope_graph(G, scope)
     as_of = as_of or latest_event_date(S)
+    ph.done("scope")
     cust, cstamp = most_concentrated(S, basis="customers", top=top)
     lend, _ = most_concentrated(S, basis="lenders", top=top)
     details = [conc.concentration(S, r.node) for r in cust[:3]]
     if scope != "all" and S.nodes[scope].get("type") == "party" and all(d.node != scope for d in details):
         details.insert(0, conc.concentration(S, scope))
+    ph.done("concentration")
     cuts = deps.articulation_points_and_bridges(S)
-    central = deps.central_dependencies(S, top=top)
-    scen = contagion_scenarios(S, central, n=scenarios)
-    alerts = health.relationship_alerts(S, as_of=as_of, top=25)
+    ph.done("cut points")
+    central = _with_cuts(deps.central_dependencies(S, top=top, cut_points=False), cuts)
+    ph.done("central dependencies")
+    ranking = audit_centrality(S, top=3 * scenarios + 5, exact_max=exact_betweenness_max, k=betweenness_k,
+                               seed=seed)
+    ph.done("centrality")
+    scen = contagion_scenarios(S, central, n=scenarios, ranking=ranking)
+    ph.done("contagion")
     weakest = health.relationship_health(S, as_of=as_of)
+    alerts = health.alerts_from_health(weakest, top=25)
+    ph.done("health and alerts")
     groups = grp.connected_groups(S)
+    ph.done("connected groups")
     lenders = sorted(n for n, d in S.nodes(data=True) if d.get("type") == "party" and d.get("tier1_capital"))
     exposures = [grp.large_exposures(S, n, groups=groups) for n in lenders]
     exposures.sort(key=lambda r: (-len(r.breaches), -r.total_exposure, r.lender))
+    ph.done("large exposures")
     counts = {"nodes": dict(sorted(Counter(str(t) for _, t in S.nodes(data="type")).items())),
               "edges": dict(sorted(Counter(str(k) for *_, k in S.edges(data="kind")).items()))}
     report = AuditReport(scope, str(G.graph.get("version", "")), as_of, counts, [], cust + lend, cstamp, details,
-                         central, shared_providers(S), cuts, scen, alerts, weakest, groups, exposures)
+                         central, shared_providers(S), cuts, scen, alerts, weakest, groups, exposures,
+                         centrality_stamp=ranking.stamp)
     report.findings = findings(S, report)
+    ph.done("shared providers, counts, findings")
     return report
+
+
+def _with_cuts(central: deps.CentralDependencies, cuts: deps.CutResult) -> deps.CentralDependencies:
+    """``central_dependencies(cut_points=True)`` without a second articulation-point pass: flag the rows
+    from the audit's own cut points (same values, same stamp)."""
+    sep = {p.node: len(p.separated) for p in cuts.points}
+    rows = tuple(dataclasses.replace(r, articulation_point=r.impact.node in sep, separated=sep.get(r.impact.node, 0))
+                 for r in central.rows)
+    stamp = dataclasses.replace(central.stamp, parameters={**central.stamp.parameters, "cut_points": True})
+    return deps.CentralDependencies(rows, stamp)
 
 
 @dataclass(frozen=True)
@@ -199,8 +267,12 @@ def shared_providers(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[Share
     return out
 
 
-def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *, n: int = 3) -> list[Scenario]:
-    """Recalled relationships (and their borrower's default), then defaults of the most central parties."""
+def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *, n: int = 3,
+                        ranking: deps.CentralityResult | None = None) -> list[Scenario]:
+    """Recalled relationships (and their borrower's default), then defaults of the most central parties.
+
+    ``ranking`` = the centrality that ranks the parties (default: :func:`audit_centrality`).
+    """
     out: list[Scenario] = []
     seen: set[str] = set()
     for u, v, key, d in sorted(G.edges(keys=True, data=True), key=lambda e: str(e[2])):
@@ -213,9 +285,9 @@ def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *
                 out.append(Scenario(f"{_nm(G, v)} defaults after the recall",
                                     f"borrower of the recalled {d.get('kind')}",
                                     prop.propagate(G, [prop.PartyDefault(str(v))])))
-    from graph.analytics.dependencies import centrality
-
-    ranked = [r.node for r in centrality(G, top=3 * n + 5).top if r.type == "party"]
+    if ranking is None:
+        ranking = audit_centrality(G, top=3 * n + 5)
+    ranked = [r.node for r in ranking.top if r.type == "party"]
     for node in [r.impact.node for r in central.rows[:1]] + ranked:
         if len([s for s in out if s.why.startswith("central")]) >= n:
             break
@@ -292,6 +364,7 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
                        "system_loss": s.result.system_loss, "rounds": s.result.rounds,
                        "parties": to_jsonable(s.result.parties[:30]), "stamp": to_jsonable(s.result.stamp)}
                       for s in r.scenarios],
+        "contagion_centrality": to_jsonable(r.centrality_stamp),
         "alerts": to_jsonable(r.alerts),
         "weakest_relationships": {"relationships": to_jsonable(r.weakest.relationships[:15]),
                                   "stamp": to_jsonable(r.weakest.stamp)},
@@ -359,6 +432,8 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
         parts += [Markup("<h3>{}</h3><p class=\"muted\">{} · shocks: {}</p>").format(
             s.title, s.why, ", ".join(describe_shock(S, x) for x in s.result.shocks)),
             graph_html(g), impact_table(s.result, top=15), paths_table(S, s.result, top=8), stamp_html(s.result.stamp)]
+    if r.centrality_stamp is not None:
+        parts += [Markup('<p class="muted">Central parties ranked by:</p>'), stamp_html(r.centrality_stamp)]
     page.section("Contagion scenarios", *parts, anchor="contagion")
 
     # alerts

@@ -319,6 +319,7 @@ def relationship_health(
     interactions = _Index(G, day, "interaction")
     contacts = _contacts(G, day)
     wanted = set(kinds)
+    points: dict[tuple[int, str], Contribution | None] = {}
     rows: list[RelationshipHealth] = []
     for u, v, key, d in G.edges(keys=True, data=True):
         if d.get("kind") not in wanted or u == v:
@@ -333,7 +334,12 @@ def relationship_health(
         edge = str(key)
         contribs: list[Contribution] = []
         for ev, scope in signals.attached(edge, str(u), str(v)):
-            c = _signal_points(ev, scope, (day - ev.date).days, weights)
+            # a signal's points depend only on the signal, its scope and as_of: score each once
+            # (a party-level signal is shared by every relationship of the party)
+            memo_key = (id(ev), scope)
+            if memo_key not in points:
+                points[memo_key] = _signal_points(ev, scope, (day - ev.date).days, weights)
+            c = points[memo_key]
             if c is not None:
                 contribs.append(c)
         seen: dict[str, _Event] = {}
@@ -393,6 +399,25 @@ def relationship_alerts(
     (55.0, 'funds diverted: severity n/a (1), 0 days ago (relationship) -30.0')
     """
     h = relationship_health(G, as_of=as_of, weights=weights)
+    return alerts_from_health(h, threshold=threshold, top=top, min_points=min_points)
+
+
+def alerts_from_health(h: HealthResult, *, threshold: float = 60.0, top: int | None = None,
+                       min_points: float = 0.5) -> AlertsResult:
+    """The alerts of :func:`relationship_alerts` from an already computed :class:`HealthResult`.
+
+    ``relationship_alerts(G, as_of=d, ...)`` equals
+    ``alerts_from_health(relationship_health(G, as_of=d), ...)``; use this form when the
+    health of every relationship is needed as well, so it is computed once.
+
+    >>> from graph.store.base import to_networkx
+    >>> from graph.model import NodeRecord, EdgeRecord
+    >>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {})],
+    ...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+    >>> h = relationship_health(G, as_of="2026-01-01")
+    >>> alerts_from_health(h, threshold=90).alerts[0].score, alerts_from_health(h, threshold=60).alerts
+    (85.0, ())
+    """
     alerts: list[Alert] = []
     for r in h.relationships:
         if r.score >= threshold:
