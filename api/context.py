@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
+from strawberry.types.graphql import OperationType
 
 from api.state import ApiState
 from graph.domain import Direction
@@ -17,6 +18,8 @@ from graph.settings import Settings
 from graph.store.base import GraphStore
 
 T = TypeVar("T")
+#: (node id, relationship kinds or ``None`` for any, direction) — one relationship count.
+DegreeKey = tuple[str, tuple[str, ...] | None, Direction]
 
 
 class Context(BaseContext):
@@ -32,9 +35,11 @@ class Context(BaseContext):
         self.state = state
         self.role = role
         self.request_id = request_id
+        self.operation_type: OperationType | None = None  # set by api.limits.operation_recorder
         self.nodes: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
         self.edges: DataLoader[str, EdgeRecord | None] = DataLoader(load_fn=self._load_edges)
         self.edges_of: DataLoader[str, list[EdgeRecord]] = DataLoader(load_fn=self._load_edges_of)
+        self.degrees: DataLoader[DegreeKey, int] = DataLoader(load_fn=self._load_degrees)
 
     @property
     def store(self) -> GraphStore:
@@ -62,3 +67,14 @@ class Context(BaseContext):
             if e.target != e.source:
                 by_node[e.target].append(e)
         return [by_node.get(i, []) for i in ids]
+
+    async def _load_degrees(self, keys: Sequence[DegreeKey]) -> list[int]:
+        """One ``store.degrees`` call per distinct (kinds, direction) among the keys of this tick."""
+        groups: dict[tuple[tuple[str, ...] | None, Direction], list[str]] = defaultdict(list)
+        for nid, kinds, direction in keys:
+            groups[(kinds, direction)].append(nid)
+        found: dict[DegreeKey, int] = {}
+        for (kinds, direction), ids in groups.items():
+            counts = await self.call(self.store.degrees, ids, direction=direction, kinds=kinds)
+            found.update({(nid, kinds, direction): n for nid, n in counts.items()})
+        return [found[k] for k in keys]

@@ -185,3 +185,22 @@ def error_policy(*, production: bool) -> type[SchemaExtension]:
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any] | None) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
                         path=error.path, original_error=None, extensions=extensions)
+
+
+def operation_recorder() -> type[SchemaExtension]:
+    """A schema-extension class writing the operation's type to ``context.operation_type``.
+
+    The response cache (:mod:`api.response_cache`) keeps only query results; it reads this
+    after execution (a document that failed validation never reaches ``on_execute`` and
+    stays uncached).
+    """
+
+    class OperationRecorder(SchemaExtension):
+        def on_execute(self) -> Iterator[None]:
+            ec = self.execution_context
+            ctx = ec.context
+            if ctx is not None and hasattr(ctx, "operation_type"):
+                ctx.operation_type = ec.operation_type
+            yield
+
+    return OperationRecorder

@@ -10,22 +10,28 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
-from api.limits import cost_limiter, error_policy
+from api.limits import cost_limiter, error_policy, operation_recorder
 from api.mutation import Mutation
 from api.query import Query
+from api.response_cache import ResponseCache, cache_key
 from api.types import NODE_CLASSES
 from graph.settings import Mode, Settings
 
 log = logging.getLogger("stakegraph.api")
+_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
 
 
 class LimitedSchema(strawberry.Schema):
@@ -35,7 +41,7 @@ class LimitedSchema(strawberry.Schema):
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         try:
-            return await asyncio.wait_for(super().execute(query, *args, **kwargs), self.timeout_s)
+            return await asyncio.wait_for(self._cached_execute(query, *args, **kwargs), self.timeout_s)
         except TimeoutError:
             ctx = kwargs.get("context_value")
             rid = getattr(ctx, "request_id", "-")
@@ -45,6 +51,26 @@ class LimitedSchema(strawberry.Schema):
                 f"and was cancelled (request id {rid}); ask for less: smaller pages, fewer hops",
                 extensions={"code": "TIMEOUT", "requestId": rid},
             )])
+
+
+    async def _cached_execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Answer a read query from the per-graph-version response cache when possible."""
+        ctx = kwargs.get("context_value")
+        cache: ResponseCache | None = getattr(getattr(ctx, "state", None), "responses", None)
+        if args or cache is None or cache.size <= 0 or not query or ctx is None:
+            return await super().execute(query, *args, **kwargs)
+        key = cache_key(ctx.role, query, kwargs.get("variable_values"), kwargs.get("operation_name"))
+        if key is None:
+            return await super().execute(query, *args, **kwargs)
+        version = await ctx.call(ctx.store.graph_version)
+        hit = cache.get(version, key)
+        if hit is not None:
+            return hit
+        result = await super().execute(query, *args, **kwargs)
+        if ctx.operation_type is OperationType.QUERY and not result.errors:
+            if await ctx.call(ctx.store.graph_version) == version:
+                cache.put(version, key, result)
+        return result
 
 
 def _query_type() -> type:
@@ -61,6 +87,14 @@ def _query_type() -> type:
     return FullQuery
 
 
+def _limit_rules(s: Settings) -> list[Any]:
+    """The validation rules of the depth and alias limits (strawberry's own), built once."""
+    return [
+        *QueryDepthLimiter(max_depth=s.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules,
+    ]
+
+
 def build_schema(settings: Settings | None = None) -> LimitedSchema:
     """The schema for ``settings`` (defaults: development limits).
 
@@ -69,11 +103,18 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
     s = settings or Settings()  # type: ignore[call-arg]
     production = s.mode is Mode.PRODUCTION
     extensions: list[type[SchemaExtension] | Any] = [
-        functools.partial(QueryDepthLimiter, max_depth=s.max_depth),
-        functools.partial(MaxAliasesLimiter, max_alias_count=s.max_aliases),
+        # one fresh extension per request, but the depth/alias rule classes are built once here:
+        # the ValidationCache below is keyed by the rule classes, so it hits across requests
+        functools.partial(AddValidationRules, _limit_rules(s)),
         functools.partial(MaxTokensLimiter, max_token_count=s.max_tokens),
         cost_limiter(s.max_cost),
         error_policy(production=production),
+        operation_recorder(),
+        # a repeated query text skips parsing and validation (bounded LRUs, so distinct texts
+        # from clients cannot grow memory). Depth/alias/token limits are part of parsing and
+        # validation; a refused text is refused again from the cache.
+        functools.partial(ParserCache, maxsize=_CACHE_SIZE),
+        functools.partial(ValidationCache, maxsize=_CACHE_SIZE),
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
+from api.response_cache import ResponseCache
 from graph.settings import Settings
 from graph.store.base import GraphStore
 
@@ -40,6 +41,7 @@ class ApiState:
         self._simple: nx.Graph | None = None
         self._results: dict[Hashable, Any] = {}
         self.projections_built = 0
+        self.responses = ResponseCache(settings.response_cache_size)
 
     def _sync_version(self) -> str:
         version = self.store.graph_version()

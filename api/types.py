@@ -26,6 +26,7 @@ from graph.domain import (
     NODE_TYPES,
     PROVENANCE,
     RELATIONSHIP_KINDS,
+    Direction,
     Prop,
     PropType,
 )
@@ -159,8 +160,8 @@ class Node:
         kinds: list[RelationshipKind] | None = None,
         direction: DirectionEnum = DirectionEnum.BOTH,  # type: ignore[attr-defined]
     ) -> int:
-        edges = await info.context.edges_of.load(self.rec.id)
-        return len(_filter_edges(edges, self.rec.id, kinds, direction))
+        wanted = tuple(sorted({str(value(k)) for k in kinds})) if kinds is not None else None
+        return await info.context.degrees.load((self.rec.id, wanted, Direction(str(value(direction)))))
 
     async def _others(self, info: Info[Context, None], kind: str, incoming: bool) -> list[Node]:
         edges = await info.context.edges_of.load(self.rec.id)

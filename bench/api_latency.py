@@ -1,17 +1,23 @@
-"""API latency: p50/p95 of five query shapes, in-process (httpx ASGITransport) and over loopback
-(uvicorn in a separate process), under 1 and 8 concurrent clients, plus the GraphQL overhead
-against plain JSON endpoints returning the same data (defined here, in the bench app only).
+"""API latency: p50/p95 of five query shapes, in-process (httpx ASGITransport) on the embedded
+store and on Neo4j, and over loopback (uvicorn in a separate process), under 1 and 8 concurrent
+clients. Every GraphQL shape is measured twice — with the per-graph-version response cache
+(repeated reads, what a front-end re-asking a page sees) and without it (every request executes:
+parse, validate, resolve, store calls) — and against plain JSON endpoints returning the same data
+(defined here, in the bench app only), which gives the GraphQL overhead.
 
-Run alone: ``python -m bench.api_latency [--parties 10000] [--requests 200] [--seconds 20]
-[--no-loopback]``. The embedded store of the generated portfolio is cached between runs
-(``bench.common.embedded_db``); the loopback server's peak RSS (API process with the graph
-projected) is reported too.
+Run alone: ``python -m bench.api_latency [--parties 10000 100000] [--backends embedded neo4j]
+[--neo4j-max 10000] [--requests 200] [--seconds 20] [--no-loopback]``. The embedded store of the
+generated portfolio is cached between runs (``bench.common.embedded_db``); Neo4j is
+``$STAKEGRAPH_NEO4J_URI`` or a local server started for the run (the portfolio is loaded into it
+once; **its database is cleared first**). The loopback server's peak RSS (API process with the
+graph projected) is reported too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -58,26 +64,44 @@ def queries(t: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     }
 
 
-def build_app(n_parties: int) -> Any:
-    """``api.create_app`` on the cached embedded store, plus plain JSON endpoints for the overhead."""
+def open_store(n_parties: int, backend: str = "embedded", uri: str | None = None) -> Any:
+    """The generated ``n_parties`` portfolio in the chosen store (Neo4j: loaded once, reused if present)."""
+    from graph.store.base import NodeFilter
+    from graph.store.embedded import EmbeddedStore
+
+    if backend == "embedded":
+        return EmbeddedStore(embedded_db(n_parties))
+    from bench.common import portfolio
+    from graph.store.neo4j import Neo4jStore
+    from loaders import load
+
+    assert uri, "a Neo4j URI is needed for the neo4j backend"
+    store = Neo4jStore.connect(uri, timeout_s=600)
+    store.ensure_schema()
+    if store.count_nodes(NodeFilter(type="party")) != n_parties:
+        store.clear()
+        load(portfolio(n_parties), store)
+    return store
+
+
+def build_app(n_parties: int, *, store: Any = None, cache: bool = True) -> Any:
+    """``api.create_app`` on ``store`` (default: the cached embedded store), plus plain JSON endpoints.
+
+    ``cache=False`` turns the per-graph-version response cache off (every request executes).
+    """
     from fastapi import FastAPI
 
     from api.app import create_app
     from graph.settings import load_settings
     from graph.store.base import Direction, NodeFilter
-    from graph.store.embedded import EmbeddedStore
 
-    store = EmbeddedStore(embedded_db(n_parties))
-    app: FastAPI = create_app(load_settings(neo4j_uri=None), store)
+    store = store if store is not None else open_store(n_parties)
+    app: FastAPI = create_app(load_settings(neo4j_uri=None, response_cache_size=256 if cache else 0), store)
     app.state.bench_targets = _targets(store)
 
     def page() -> list[dict[str, Any]]:
         nodes = store.find_nodes(NodeFilter(type="party"), limit=100)
-        counts: dict[str, int] = {n.id: 0 for n in nodes}
-        for e in store.edges_of([n.id for n in nodes], direction=Direction.BOTH):
-            for end in {e.source, e.target}:
-                if end in counts:
-                    counts[end] += 1
+        counts = store.degrees([n.id for n in nodes], direction=Direction.BOTH)
         return [{"id": n.id, "name": n.props.get("name") or n.id, "kind": n.props.get("kind"),
                  "country": n.props.get("country"), "relationshipCount": counts[n.id]} for n in nodes]
 
@@ -146,15 +170,22 @@ def _get(path: str) -> Callable[[Any], Any]:
     return send
 
 
-async def measure_client(client: Any, targets: dict[str, str], *, requests: int, seconds: float,
-                         concurrencies: Sequence[int] = (1, 8)) -> list[tuple[Any, ...]]:
-    """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape."""
+async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, requests: int, seconds: float,
+                         concurrencies: Sequence[int] = (1, 8), prefix: str = "") -> list[tuple[Any, ...]]:
+    """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape.
+
+    ``clients`` maps an endpoint label to a client: labels starting "GraphQL" post the query,
+    "plain JSON" gets the plain endpoint (when the shape has one).
+    """
     rows: list[tuple[Any, ...]] = []
     for shape, (gql, plain) in queries(targets).items():
-        variants: list[tuple[str, Callable[[Any], Any]]] = [("GraphQL", _post(gql))]
-        if plain:
-            variants.append(("plain JSON", _get(plain)))
-        for endpoint, send in variants:
+        variants: list[tuple[str, Any, Callable[[Any], Any]]] = []
+        for label, client in clients.items():
+            if label.startswith("GraphQL"):
+                variants.append((label, client, _post(gql)))
+            elif plain:
+                variants.append((label, client, _get(plain)))
+        for endpoint, client, send in variants:
             t0 = time.perf_counter()
             first = await send(client)
             first_ms = (time.perf_counter() - t0) * 1000
@@ -165,20 +196,30 @@ async def measure_client(client: Any, targets: dict[str, str], *, requests: int,
                 t0 = time.perf_counter()
                 lat = await _drive(client, send, concurrency=conc, requests=n, seconds=seconds)
                 wall = time.perf_counter() - t0
-                rows.append((shape, endpoint, conc, len(lat), round(first_ms, 1),
+                rows.append((prefix + shape, endpoint, conc, len(lat), round(first_ms, 1),
                              round(percentile(lat, 50) * 1000, 2), round(percentile(lat, 95) * 1000, 2),
                              round(len(lat) / wall, 1)))
     return rows
 
 
-async def in_process(n_parties: int, *, requests: int, seconds: float) -> list[tuple[Any, ...]]:
-    """All shapes through ``httpx.ASGITransport`` (no sockets)."""
+CACHED, UNCACHED, PLAIN = "GraphQL, response cache", "GraphQL, no cache", "plain JSON"
+
+
+async def in_process(n_parties: int, *, requests: int, seconds: float, backend: str = "embedded",
+                     uri: str | None = None) -> list[tuple[Any, ...]]:
+    """All shapes through ``httpx.ASGITransport`` (no sockets): GraphQL with and without the
+    response cache, and the plain JSON endpoints, on one store."""
     import httpx
 
-    app = build_app(n_parties)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        return await measure_client(client, app.state.bench_targets, requests=requests, seconds=seconds)
+    store = open_store(n_parties, backend, uri)
+    try:
+        cached, cold = build_app(n_parties, store=store), build_app(n_parties, store=store, cache=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cached), base_url="http://bench") as c1, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=cold), base_url="http://bench") as c2:
+            return await measure_client({CACHED: c1, UNCACHED: c2, PLAIN: c2}, cached.state.bench_targets,
+                                        requests=requests, seconds=seconds)
+    finally:
+        store.close()
 
 
 def serve(n_parties: int, port: int) -> None:
@@ -217,7 +258,8 @@ def loopback(n_parties: int, *, requests: int, seconds: float) -> tuple[list[tup
         async def go() -> list[tuple[Any, ...]]:
             limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-                return await measure_client(client, targets, requests=requests, seconds=seconds)
+                return await measure_client({CACHED: client, PLAIN: client}, targets, requests=requests,
+                                            seconds=seconds)
 
         rows = asyncio.run(go())
         rss = _peak_rss_of(proc.pid)
@@ -246,33 +288,46 @@ HEADERS = ["shape", "endpoint", "clients", "requests", "first ms", "p50 ms", "p9
 
 
 def overhead(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """GraphQL p50 ÷ plain JSON p50 for the shapes that have both."""
+    """GraphQL p50 ÷ plain JSON p50 (same data) for the shapes that have both."""
     p50 = {(r[0], r[1], r[2]): r[5] for r in rows}
     out = []
     for (shape, endpoint, conc), v in p50.items():
-        if endpoint == "GraphQL" and (shape, "plain JSON", conc) in p50:
-            plain = p50[(shape, "plain JSON", conc)]
-            out.append((shape, conc, v, plain, f"{v / plain:.2f}×" if plain else "—"))
+        if endpoint.startswith("GraphQL") and (shape, PLAIN, conc) in p50:
+            plain = p50[(shape, PLAIN, conc)]
+            out.append((shape, endpoint, conc, v, plain, f"{v / plain:.2f}×" if plain else "—"))
     return out
 
 
-def run(n_parties: int, *, requests: int, seconds: float, loop: bool = True, out: Any = print) -> dict[str, Any]:
-    """Measure in-process and (optionally) loopback; print Markdown tables; return the rows."""
+OVERHEAD_HEADERS = ["shape", "endpoint", "clients", "GraphQL p50 ms", "plain p50 ms", "ratio"]
+
+
+def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = True,
+        backends: Sequence[str] = ("embedded",), neo4j_max: int = 10_000, out: Any = print) -> dict[str, Any]:
+    """Measure in-process on each backend and size and (optionally) over loopback; print Markdown."""
+    from bench.common import neo4j_uri
+
     res: dict[str, Any] = {}
-    rows = asyncio.run(in_process(n_parties, requests=requests, seconds=seconds))
-    res["in_process"] = rows
-    out(f"\n### In-process (httpx ASGITransport), embedded store, {n_parties:,} parties\n")
-    out(table(HEADERS, rows))
-    out("\nGraphQL overhead (p50 GraphQL ÷ p50 plain JSON, same data):\n")
-    out(table(["shape", "clients", "GraphQL p50 ms", "plain p50 ms", "ratio"], overhead(rows)))
-    if loop:
-        lrows, rss = loopback(n_parties, requests=requests, seconds=seconds)
-        res["loopback"], res["server_rss_mb"] = lrows, rss
-        out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {n_parties:,} parties\n")
-        out(table(HEADERS, lrows))
-        out("\nGraphQL overhead over loopback:\n")
-        out(table(["shape", "clients", "GraphQL p50 ms", "plain p50 ms", "ratio"], overhead(lrows)))
-        out(f"\nAPI server process peak RSS (graph projected for the analytics fields): {rss:.0f} MiB")
+    with contextlib.ExitStack() as stack:
+        uri = stack.enter_context(neo4j_uri()) if "neo4j" in backends and min(sizes) <= neo4j_max else None
+        for n in sizes:
+            for backend in backends:
+                if backend == "neo4j" and n > neo4j_max:
+                    out(f"\n_Neo4j backend at {n:,} parties not run (above --neo4j-max {neo4j_max:,})._\n")
+                    continue
+                rows = asyncio.run(in_process(n, requests=requests, seconds=seconds, backend=backend, uri=uri))
+                res[f"in_process_{backend}_{n}"] = rows
+                out(f"\n### In-process (httpx ASGITransport), {backend} store, {n:,} parties\n")
+                out(table(HEADERS, rows))
+                out("\nGraphQL overhead (p50 GraphQL ÷ p50 plain JSON, same data):\n")
+                out(table(OVERHEAD_HEADERS, overhead(rows)))
+            if loop:
+                lrows, rss = loopback(n, requests=requests, seconds=seconds)
+                res[f"loopback_{n}"], res[f"server_rss_mb_{n}"] = lrows, rss
+                out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {n:,} parties\n")
+                out(table(HEADERS, lrows))
+                out("\nGraphQL overhead over loopback:\n")
+                out(table(OVERHEAD_HEADERS, overhead(lrows)))
+                out(f"\nAPI server process peak RSS (graph projected for the analytics fields): {rss:.0f} MiB")
     return res
 
 
@@ -280,17 +335,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (also the loopback server)."""
     p = argparse.ArgumentParser(prog="python -m bench.api_latency", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--parties", type=int, default=DEFAULT_PARTIES, help="portfolio size")
+    p.add_argument("--parties", type=int, nargs="+", default=[DEFAULT_PARTIES], help="portfolio sizes")
+    p.add_argument("--backends", nargs="+", choices=["embedded", "neo4j"], default=["embedded", "neo4j"],
+                   help="stores to measure in-process (Neo4j: $STAKEGRAPH_NEO4J_URI or a local server started here)")
+    p.add_argument("--neo4j-max", type=int, default=10_000,
+                   help="largest portfolio loaded into Neo4j (a 100k-party load takes minutes)")
     p.add_argument("--requests", type=int, default=200, help="requests per shape and concurrency (analytics: ¼)")
     p.add_argument("--seconds", type=float, default=20.0, help="time cap per shape and concurrency")
     p.add_argument("--no-loopback", action="store_true", help="in-process only")
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:
-        serve(args.parties, args.serve)
+        serve(args.parties[0], args.serve)
         return 0
     print(header("API latency", "bench.api_latency", list(argv if argv is not None else sys.argv[1:])))
-    res = run(args.parties, requests=args.requests, seconds=args.seconds, loop=not args.no_loopback)
+    res = run(args.parties, requests=args.requests, seconds=args.seconds, loop=not args.no_loopback,
+              backends=args.backends, neo4j_max=args.neo4j_max)
     if os.environ.get("STAKEGRAPH_BENCH_JSON"):
         Path(os.environ["STAKEGRAPH_BENCH_JSON"]).write_text(json.dumps(res, default=str))
     return 0

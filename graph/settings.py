@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_aliases: int = Field(15, ge=1)
     max_tokens: int = Field(2000, ge=10)
     max_cost: int = Field(50_000, ge=1, description="Max product of nested page sizes per query")
+    response_cache_size: int = Field(
+        256, ge=0, description="Read-query responses kept per graph version (LRU; 0 = off); a write empties it"
+    )
     public_url: str = Field("", description="Base URL used in vizUrl links (empty = relative)")
 
     @field_validator("neo4j_uri")

@@ -51,9 +51,21 @@ def test_analytics_main(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_api_latency_main(capsys: pytest.CaptureFixture[str]) -> None:
-    assert api_latency.main(["--parties", "100", "--requests", "4", "--seconds", "3"]) == 0
+    args = ["--parties", "100", "--requests", "4", "--seconds", "3"]
+    assert api_latency.main([*args, "--backends", "embedded"]) == 0
     out = capsys.readouterr().out
     assert "### Loopback" in out and "GraphQL overhead" in out and "peak RSS" in out
+    assert "| GraphQL, no cache |" in out and "| GraphQL, response cache |" in out
+
+
+def test_api_latency_on_neo4j(neo4j_uri: str, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("STAKEGRAPH_NEO4J_URI", neo4j_uri)
+    args = ["--parties", "100", "--requests", "4", "--seconds", "3", "--backends", "neo4j", "--no-loopback"]
+    assert api_latency.main(args) == 0
+    out = capsys.readouterr().out
+    assert "### In-process (httpx ASGITransport), neo4j store, 100 parties" in out
+    assert "| GraphQL, no cache |" in out
 
 
 def test_api_plain_endpoints_return_the_graphql_data() -> None:

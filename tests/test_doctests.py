@@ -1,4 +1,4 @@
-"""The runnable examples in docstrings run (graph, analytics, loaders)."""
+"""The runnable examples in docstrings run (graph, analytics, loaders, the API response cache)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import graph.analytics
 
 MODULES = sorted(
     {m.name for m in pkgutil.walk_packages(graph.__path__, "graph.")}
-    | {"loaders", "loaders.encoding", "loaders.records"}
+    | {"loaders", "loaders.encoding", "loaders.records", "api.response_cache"}
 )
 
 
