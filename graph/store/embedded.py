@@ -43,6 +43,7 @@ CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
 """
 _ANY = NodeFilter()
 _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
+_PAGE = 10_000  # rows per page of iter_nodes / iter_edges
 
 
 def _dumps(props: dict[str, Any]) -> str:
@@ -429,24 +430,33 @@ class EmbeddedStore(GraphStore):
         return out
 
     def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
+        """Every node (of ``types``) in id order, read in pages of :data:`_PAGE` rows."""
         types = list(types) if types is not None else None
-        q, args = "SELECT id, type, props FROM nodes", []
+        where, args = "", []
         if types is not None:
-            q += f" WHERE type IN ({','.join('?' * len(types)) or 'NULL'})"
-            args = types
-        with self._lock:
-            rows = self._db.execute(q + " ORDER BY id", args).fetchall()
-        return (self._node(r) for r in rows)
+            where, args = f"type IN ({','.join('?' * len(types)) or 'NULL'})", types
+        return (self._node(r) for r in self._paged("SELECT id, type, props FROM nodes", where, args))
 
     def iter_edges(self, kinds: Iterable[str] | None = None) -> Iterator[EdgeRecord]:
+        """Every edge (of ``kinds``) in id order, read in pages of :data:`_PAGE` rows."""
         kinds = list(kinds) if kinds is not None else None
-        q, args = "SELECT id, kind, source, target, props FROM edges", []
+        where, args = "", []
         if kinds is not None:
-            q += f" WHERE kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
-            args = kinds
-        with self._lock:
-            rows = self._db.execute(q + " ORDER BY id", args).fetchall()
-        return (self._edge(r) for r in rows)
+            where, args = f"kind IN ({','.join('?' * len(kinds)) or 'NULL'})", kinds
+        return (self._edge(r) for r in self._paged("SELECT id, kind, source, target, props FROM edges", where, args))
+
+    def _paged(self, select: str, where: str, args: list[Any]) -> Iterator[Any]:
+        """Keyset pages (``id > last``) so a million rows are never held at once; the lock is
+        held per page only, so other threads can use the store between pages."""
+        cond = f"({where}) AND id > ?" if where else "id > ?"
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(f"{select} WHERE {cond} ORDER BY id LIMIT ?", [*args, after, _PAGE]).fetchall()  # noqa: S608
+            yield from rows
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = dict.fromkeys(self.domain.node_types, 0)
