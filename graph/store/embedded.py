@@ -36,8 +36,10 @@ CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
 CREATE INDEX IF NOT EXISTS nodes_country ON nodes(country);
 CREATE INDEX IF NOT EXISTS nodes_load ON nodes(load_id);
-CREATE INDEX IF NOT EXISTS edges_source ON edges(source, kind);
-CREATE INDEX IF NOT EXISTS edges_target ON edges(target, kind);
+DROP INDEX IF EXISTS edges_source;
+DROP INDEX IF EXISTS edges_target;
+CREATE INDEX IF NOT EXISTS edges_source_ends ON edges(source, kind, target);
+CREATE INDEX IF NOT EXISTS edges_target_ends ON edges(target, kind, source);
 CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
 CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
 """
