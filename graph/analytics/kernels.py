@@ -51,6 +51,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 import networkx as nx
@@ -94,31 +95,55 @@ def _use_compiled(H: nx.Graph, backend: str, threshold: int, fast: str, choices:
 class IndexedGraph:
     """The topology of a NetworkX graph as integers: node ``i`` is ``nodes[i]``.
 
-    ``edges[j]`` is the ``j``-th edge of ``H.edges()`` as index pairs, so
-    per-edge values read in ``H.edges(data=...)`` order line up with it.
+    Edge ``j`` (``src[j] → dst[j]``) is the ``j``-th edge of ``H.edges()``, so
+    per-edge values read in ``H.edges(data=...)`` order line up with it, and
+    it is edge ``j`` of :meth:`igraph`.
     """
 
     nodes: list[Any]
     index: dict[Any, int]
-    edges: list[tuple[int, int]]
+    src: np.ndarray
+    dst: np.ndarray
     directed: bool
     _igraph: Any = field(default=None, repr=False)
-    _arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def edges(self) -> list[tuple[int, int]]:
+        """The edges as ``(source index, target index)`` pairs."""
+        return list(zip(self.src.tolist(), self.dst.tolist(), strict=True))
 
     def igraph(self) -> Any:
         """The ``igraph.Graph`` (built on first use, then kept)."""
         if self._igraph is None:
             import igraph as ig
 
+            # a list of int pairs: igraph reads it in C; a NumPy edge array takes its slow, erratic path
             self._igraph = ig.Graph(n=len(self.nodes), edges=self.edges, directed=self.directed)
         return self._igraph
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Edge sources and targets as ``int64`` arrays."""
-        if self._arrays is None:
-            flat = np.fromiter((i for e in self.edges for i in e), dtype=np.int64, count=2 * len(self.edges))
-            self._arrays = (flat[0::2].copy(), flat[1::2].copy())
-        return self._arrays
+
+def _topology(H: nx.Graph) -> tuple[list[Any], dict[Any, int], np.ndarray, np.ndarray]:
+    """Nodes, index map and edge arrays in ``H.edges()`` order, without a Python loop per edge.
+
+    ``H.edges()`` walks the adjacency in node order and, undirected, yields
+    ``(u, v)`` only when ``v`` comes at or after ``u``; the same walk is done
+    here on whole arrays (C-level ``map`` over the adjacency).
+    """
+    nodes = list(H)
+    index = {v: i for i, v in enumerate(nodes)}
+    adj = H._adj  # NetworkX's adjacency dict-of-dicts, read directly (the views cost a Python call per node)
+    n = len(nodes)
+    if H.is_multigraph() or list(adj) != nodes:  # a multigraph repeats neighbours; keep NetworkX's own walk
+        flat = np.fromiter((index[x] for e in H.edges() for x in e), dtype=np.int64, count=2 * H.number_of_edges())
+        return nodes, index, flat[0::2].copy(), flat[1::2].copy()
+    nbrs = list(adj.values())
+    deg = np.fromiter(map(len, nbrs), dtype=np.int64, count=n)
+    src = np.repeat(np.arange(n, dtype=np.int64), deg)
+    dst = np.fromiter(map(index.__getitem__, chain.from_iterable(nbrs)), dtype=np.int64, count=int(deg.sum()))
+    if not H.is_directed():
+        keep = dst >= src
+        src, dst = src[keep], dst[keep]
+    return nodes, index, src, dst
 
 
 def indexed(H: nx.Graph) -> IndexedGraph:
@@ -137,9 +162,7 @@ def indexed(H: nx.Graph) -> IndexedGraph:
         hit = cache.get(_CACHE_KEY)
         if hit is not None and hit[0] == key:
             return hit[1]  # type: ignore[no-any-return]
-    nodes = list(H)
-    index = {v: i for i, v in enumerate(nodes)}
-    ix = IndexedGraph(nodes, index, [(index[u], index[v]) for u, v in H.edges()], H.is_directed())
+    ix = IndexedGraph(*_topology(H), H.is_directed())
     if cache is not None:
         cache[_CACHE_KEY] = (key, ix)
     return ix
@@ -193,7 +216,7 @@ def betweenness_igraph(
     nodes, g, directed = ix.nodes, ix.igraph(), ix.directed
     weights = None
     if weight is not None:
-        weights = _edge_values(H, weight, len(ix.edges)).tolist()
+        weights = _edge_values(H, weight, len(ix.src)).tolist()
     sources = sample_sources(H, k, seed)
     if sources is None:
         raw = g.betweenness(directed=directed, weights=weights)
@@ -280,7 +303,7 @@ def cut_structure(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IG
     return CutStructure(
         frozenset(nodes[i] for i in aps),
         tuple(frozenset(nodes[i] for i in comp) for comp in cover),
-        tuple((nodes[ix.edges[e][0]], nodes[ix.edges[e][1]]) for e in g.bridges()),
+        tuple((nodes[ix.src[e]], nodes[ix.dst[e]]) for e in g.bridges()),
         "igraph",
     )
 
@@ -308,7 +331,7 @@ def bridges(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IGRAPH_T
     if not _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         return list(nx.bridges(H))
     ix = indexed(H)
-    return [(ix.nodes[ix.edges[e][0]], ix.nodes[ix.edges[e][1]]) for e in sorted(ix.igraph().bridges())]
+    return [(ix.nodes[ix.src[e]], ix.nodes[ix.dst[e]]) for e in sorted(ix.igraph().bridges())]
 
 
 # ----------------------------------------------------------------------------- core number
@@ -361,7 +384,7 @@ def pagerank_scipy(
         return {}
     ix = indexed(H)
     nodes = ix.nodes
-    src, dst = ix.arrays()
+    src, dst = ix.src, ix.dst
     w = np.ones(len(src)) if weight is None else _edge_values(H, weight, len(src))
     if ix.directed:
         rows, cols, data = src, dst, w

@@ -250,3 +250,19 @@ def test_kernels_see_mutations_after_a_cached_run() -> None:
     pr = pagerank(H, weight="d", backend="scipy")
     ref = nx.pagerank(H, weight="d", tol=1e-10 / len(H), max_iter=1000)
     assert max(abs(pr[v] - ref[v]) for v in H) < 1e-12
+
+
+@pytest.mark.parametrize("make", [
+    lambda: messy_graph(3, 40, 90),
+    lambda: random_digraph(4, weighted=False),
+    lambda: random_digraph(5, weighted=True, multi=True),
+    lambda: nx.MultiGraph([(0, 1), (0, 1), (1, 1), (2, 1)]),
+    lambda: nx.Graph(),
+], ids=["undirected with loops", "directed", "multidigraph", "multigraph", "empty"])
+def test_integer_edges_follow_networkx_edge_order(make) -> None:
+    H = make()
+    ix = indexed(H)
+    assert ix.nodes == list(H)
+    assert ix.edges == [(ix.index[u], ix.index[v]) for u, v in H.edges()]
+    g = ix.igraph()
+    assert g.vcount() == len(H) and g.get_edgelist() == ix.edges and g.is_directed() == H.is_directed()
