@@ -9,7 +9,8 @@ benchmark inflates it:
   streams rows and spills to disk; the figure shows whether memory stays flat as files grow).
 
 Run alone: ``python -m bench.memory [--sizes 1000 10000] [--large]`` (``--large`` adds 100,000
-parties / about 500,000 relationships; the first run generates and loads it, several minutes).
+parties / about 500,000 relationships for both figures, and a load of 200,000 parties / 1,000,000
+relationships; the first run generates and loads them, several minutes each).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.common import embedded_db, header, peak_rss_mb, portfolio, row_count,
 
 DEFAULT_SIZES = (1000, 10_000)
 LARGE_SIZE = 100_000
+LARGE_LOAD = 200_000  # parties of the 1,000,000-relationship load (5 per party)
 
 
 def api_worker(n_parties: int) -> dict[str, Any]:
@@ -85,12 +87,17 @@ def _sub(what: str, n: int) -> dict[str, Any]:
     return result
 
 
-def run(sizes: Sequence[int], *, out: Any = print) -> list[tuple[Any, ...]]:
-    """Measure both figures at every size; print a Markdown table; return the rows."""
+def run(sizes: Sequence[int], *, load_only: Sequence[int] = (), out: Any = print) -> list[tuple[Any, ...]]:
+    """Measure both figures at every size (and the load alone at ``load_only`` sizes); print a
+    Markdown table; return the rows."""
     rows: list[tuple[Any, ...]] = []
-    for n in sizes:
-        embedded_db(n)  # generate + load once outside the measured processes
-        for what in ("api", "load"):
+    plan = [(n, ("api", "load")) for n in sizes] + [(n, ("load",)) for n in load_only]
+    for n, whats in plan:
+        if "api" in whats:
+            embedded_db(n)  # generate + load once outside the measured processes
+        else:
+            portfolio(n)  # generate outside the measured process
+        for what in whats:
             r = _sub(what, n)
             label = ("API process, analytics field projected the graph" if what == "api"
                      else f"loaders.load into embedded ({r['rows']:,} rows)")
@@ -105,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="party counts")
-    p.add_argument("--large", action="store_true", help=f"add {LARGE_SIZE:,} parties")
+    p.add_argument("--large", action="store_true",
+                   help=f"add {LARGE_SIZE:,} parties, and a {LARGE_LOAD * 5:,}-relationship load")
     p.add_argument("--worker", choices=("api", "load"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -114,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     sizes = sorted(set(args.sizes + ([LARGE_SIZE] if args.large else [])))
     print(header("Memory (peak RSS)", "bench.memory", list(argv if argv is not None else sys.argv[1:])))
-    run(sizes)
+    run(sizes, load_only=[LARGE_LOAD] if args.large else [])
     return 0
 
 
