@@ -116,67 +116,94 @@ BUMP_VERSION = (
     "ON CREATE SET m.version = 1 ON MATCH SET m.version = coalesce(m.version, 0) + 1 "
     "RETURN m.version AS version"
 )
+#: At the start of a write: the graph version and whether the graph is empty (count-store look-ups).
+WRITE_HEAD = (
+    f"OPTIONAL MATCH (m:{META} {{key: $key}}) WITH coalesce(m.version, 0) AS version "
+    f"CALL () {{ MATCH (n:{ENTITY}) RETURN count(n) AS nodes }} "
+    "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+    "RETURN version, nodes, rels"
+)
 GET_VERSION = f"OPTIONAL MATCH (m:{META} {{key: $key}}) RETURN coalesce(m.version, 0) AS version"
 
 
 # -- upserts ------------------------------------------------------------------------------
+# The store reads the records a batch names first (:data:`GET_NODES`, :func:`get_edges`) and
+# decides created / updated / unchanged in Python, in the same transaction; these statements
+# then only write. None of them reads a relationship or node of the type it writes before
+# writing, so the planner needs no ``Eager`` barrier and every ``UNWIND`` streams.
 def _provenance_on_match(var: str) -> str:
     """``SET`` items keeping provenance from the creator (filled only where absent)."""
     return ", ".join(f"{var}.{k} = coalesce({var}.{k}, row.prov.{k})" for k in PROVENANCE_KEYS)
 
 
-def _provenance_on_create(var: str) -> str:
-    return ", ".join(f"{var}.{k} = coalesce(row.base.{k}, row.prov.{k})" for k in PROVENANCE_KEYS)
+def create_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
+    """Create ``$rows`` (``{props}``, ``props`` holding ``id`` and every final property) of one type.
+
+    For ids the store has just found absent; the uniqueness constraint on
+    ``Entity.id`` refuses a concurrent creation of the same id (the store then
+    retries the batch, which finds it). Returns ``n``, the number of nodes created.
+    """
+    lab = label(node_type, domain)
+    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{lab}) SET n = row.props RETURN count(*) AS n"
 
 
 def upsert_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
-    """Upsert ``$rows`` (``{id, props, prov, base}``) of one node type; one outcome per row.
+    """Upsert ``$rows`` (``{id, props, prov}``) of one node type; returns ``n``, the rows written.
 
     ``props`` are merged over the stored properties; ``prov`` (provenance) is
     set on create and otherwise only where absent. A node that had another type
-    label gets this one instead and is reported ``updated``. ``outcome`` is
-    ``created``, ``updated`` or ``unchanged`` (property map and type equal after
-    the merge), the same rule as the embedded store. Ids must be distinct
-    within ``$rows`` (the store sends repeated ids in later statements).
+    label gets this one instead. The store sends here the rows it found changed
+    (new rows go to :func:`create_nodes`, unchanged ones are not sent). Ids must
+    be distinct within ``$rows`` (the store sends repeated ids in later statements).
     """
     lab = label(node_type, domain)
     others = [label(t, domain) for t in domain.node_types if t != node_type]
     remove = f" REMOVE n:{':'.join(others)}" if others else ""
     return (
         "UNWIND $rows AS row "
-        f"OPTIONAL MATCH (old:{ENTITY} {{id: row.id}}) "
-        "WITH row, CASE WHEN old IS NULL THEN NULL ELSE properties(old) END AS before, "
-        f"CASE WHEN old IS NULL THEN true ELSE old:{lab} END AS same_type "
         f"MERGE (n:{ENTITY} {{id: row.id}}) "
-        f"ON CREATE SET n += row.props, {_provenance_on_create('n')} "
+        "ON CREATE SET n += row.props, n += row.prov "
         f"ON MATCH SET n += row.props, {_provenance_on_match('n')} "
         f"SET n:{lab}{remove} "
-        "RETURN row.id AS id, CASE WHEN before IS NULL THEN 'created' "
-        "WHEN same_type AND before = properties(n) THEN 'unchanged' ELSE 'updated' END AS outcome"
+        "RETURN count(*) AS n"
     )
 
 
-def upsert_edges(kind: str, domain: Domain = DOMAIN) -> str:
-    """Upsert ``$rows`` (``{id, source, target, props, prov, base}``) of one kind.
+def create_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """Create ``$rows`` (``{source, target, props}``, ``props`` holding ``id``) of one kind.
 
-    ``MERGE`` on the relationship id between the two endpoints; ``base`` holds
-    the properties of an edge with this id that the store removed just before
-    (it moved to other endpoints or another kind), so the merge rule still
-    applies. Returns ``id`` and ``outcome`` per row (rows whose endpoints are
-    missing return nothing; the store checks endpoints before writing).
+    For ids the store has just found absent (or removed because they moved to
+    other endpoints or another kind; ``props`` then already holds the merge over
+    the old properties). Returns ``n``: rows whose endpoints are missing create
+    nothing and are not counted, so ``n`` below the row count means a dangling edge.
     """
     rt = rel_type(kind, domain)
     return (
         "UNWIND $rows AS row "
         f"MATCH (a:{ENTITY} {{id: row.source}}) "
         f"MATCH (b:{ENTITY} {{id: row.target}}) "
-        f"OPTIONAL MATCH (a)-[old:{rt} {{id: row.id}}]->(b) USING INDEX SEEK old:{rt}(id) "
-        "WITH row, a, b, CASE WHEN old IS NULL THEN NULL ELSE properties(old) END AS before "
+        f"CREATE (a)-[r:{rt}]->(b) SET r = row.props "
+        "RETURN count(*) AS n"
+    )
+
+
+def upsert_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """Upsert ``$rows`` (``{id, source, target, props, prov}``) of one kind; returns ``n``.
+
+    ``MERGE`` on the relationship id between the two endpoints, ``props``
+    merged over the stored properties, provenance filled only where absent.
+    The store sends here the rows it found changed (same id, same endpoints).
+    ``n`` counts the rows written (rows whose endpoints are missing are not).
+    """
+    rt = rel_type(kind, domain)
+    return (
+        "UNWIND $rows AS row "
+        f"MATCH (a:{ENTITY} {{id: row.source}}) "
+        f"MATCH (b:{ENTITY} {{id: row.target}}) "
         f"MERGE (a)-[r:{rt} {{id: row.id}}]->(b) "
-        f"ON CREATE SET r += row.base, r += row.props, {_provenance_on_create('r')} "
+        "ON CREATE SET r += row.props, r += row.prov "
         f"ON MATCH SET r += row.props, {_provenance_on_match('r')} "
-        "RETURN row.id AS id, CASE WHEN before IS NULL THEN 'created' "
-        "WHEN before = properties(r) THEN 'unchanged' ELSE 'updated' END AS outcome"
+        "RETURN count(*) AS n"
     )
 
 

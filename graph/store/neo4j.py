@@ -15,11 +15,14 @@ that changes something.
 from __future__ import annotations
 
 import heapq
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import neo4j
+import numpy as np
 from neo4j import exceptions as nx_errors
 
 from graph.domain import Direction
@@ -35,14 +38,25 @@ T = TypeVar("T")
 _ID_CHUNK = 5000  # ids per look-up query
 _PAGE = 5000  # records per page when streaming
 _DELETE_BATCH = 10_000  # items deleted per transaction
+_NOT_BODY = frozenset(("id", *cypher.PROVENANCE_KEYS))
+_CONFLICT_ATTEMPTS = 3  # a write batch raced by a concurrent creation of one of its ids
 _ANY = NodeFilter()
 _SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
-def _split_props(props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _as_stored(value: Any) -> Any:
+    """``value`` as Neo4j gives it back (a tuple comes back a list), so a re-write compares equal."""
+    return [_as_stored(v) for v in value] if isinstance(value, tuple) else value
+
+
+def _split_props(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(properties without provenance, provenance); ``None`` values and ``id`` are dropped."""
-    body = {k: v for k, v in props.items() if v is not None and k != "id" and k not in cypher.PROVENANCE_KEYS}
-    prov = {k: props[k] for k in cypher.PROVENANCE_KEYS if props.get(k) is not None}
+    body = {
+        k: _as_stored(v) if isinstance(v, tuple) else v
+        for k, v in props.items()
+        if v is not None and k not in _NOT_BODY
+    }
+    prov = {k: _as_stored(props[k]) for k in cypher.PROVENANCE_KEYS if props.get(k) is not None}
     return body, prov
 
 
@@ -59,9 +73,129 @@ def _rounds(rows: Sequence[T], key: Callable[[T], str]) -> list[list[T]]:
     return out
 
 
+def _grouped(records: Sequence[T], key: Callable[[T], str]) -> Sequence[T]:
+    """``records`` ordered by type (or kind), so that a batch holds few, long ``UNWIND`` statements.
+
+    Stable, so repeated ids keep their order; left as given when an id appears
+    under two types (or kinds), since the last one written must win.
+    """
+    groups: dict[str, str] = {}
+    for r in records:
+        if groups.setdefault(r.id, key(r)) != key(r):  # type: ignore[attr-defined]
+            return records
+    return sorted(records, key=key)
+
+
+def _merged(before: Mapping[str, Any], body: dict[str, Any], prov: dict[str, Any]) -> dict[str, Any]:
+    """Properties after an upsert: ``body`` over ``before``; provenance ``prov`` only where absent.
+
+    The rule the write statements apply in Neo4j (and the embedded store in SQLite).
+    """
+    after = {**before, **body}
+    for k, v in prov.items():
+        after.setdefault(k, v)
+    return after
+
+
+def _raise_dangling(edges: Sequence[EdgeRecord], present: set[str]) -> None:
+    """:class:`DanglingEdge` naming the endpoints of ``edges`` that are not in ``present``, if any."""
+    missing = [e for e in edges if e.source not in present or e.target not in present]
+    if missing:
+        ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
+        raise DanglingEdge(
+            f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
+            f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
+        )
+
+
 def _chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+class _Seen:
+    """Ids written since the graph was last seen empty: a scalable Bloom filter.
+
+    ``might_contain`` never answers ``False`` for an added id (no false
+    negatives); at most about 1 % of other ids answer ``True`` (then the store looks
+    them up, as it would without the filter). Filters of doubling capacity are
+    chained as ids arrive (Almeida et al., "Scalable Bloom Filters", 2007), 7
+    hash positions per id by double hashing of Python's 64-bit ``hash``
+    (Kirsch & Mitzenmacher, 2006), about 1.75 bytes per id.
+    """
+
+    _K = 7
+    _BITS_PER_ID = 14
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self._filters: list[np.ndarray[Any, np.dtype[np.uint8]]] = []
+        self._capacity = capacity
+        self._count = 0  # ids in the last filter
+        self.total = 0
+        self._grow()
+
+    def _grow(self) -> None:
+        if self._filters:
+            self._capacity *= 2
+        self._filters.append(np.zeros(self._capacity * self._BITS_PER_ID // 8 + 1, dtype=np.uint8))
+        self._count = 0
+
+    def _positions(self, ids: Sequence[str], n_bits: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
+        h = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids)).view(np.uint64)
+        h1, h2 = h & np.uint64(0xFFFFFFFF), (h >> np.uint64(32)) | np.uint64(1)
+        k = np.arange(self._K, dtype=np.uint64)
+        return (h1[:, None] + k[None, :] * h2[:, None]) % np.uint64(n_bits)  # type: ignore[no-any-return]
+
+    def add(self, ids: Sequence[str]) -> None:
+        start = 0
+        while start < len(ids):
+            bits = self._filters[-1]
+            take = ids[start : start + self._capacity - self._count]
+            pos = self._positions(take, len(bits) * 8).ravel()
+            np.bitwise_or.at(bits, pos >> np.uint64(3), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8))
+            self._count += len(take)
+            self.total += len(take)
+            start += len(take)
+            if self._count >= self._capacity:
+                self._grow()
+
+    def might_contain(self, ids: Sequence[str]) -> list[bool]:
+        out = np.zeros(len(ids), dtype=bool)
+        if len(ids):
+            for bits in self._filters:
+                pos = self._positions(ids, len(bits) * 8)
+                out |= ((bits[pos >> np.uint64(3)] >> (pos & np.uint64(7))) & 1).all(axis=1).astype(bool)
+        return out.tolist()  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Ledger:
+    """What this store wrote since it last saw the graph empty, valid while the graph is at ``version``.
+
+    Every write that changes the graph bumps its version in the same transaction,
+    so a version equal to the one our last write left means nobody else wrote
+    since: an id the ledger has not seen cannot be in the graph, and a fresh load
+    skips looking its ids up before creating them.
+    """
+
+    version: int
+    seen: _Seen = field(default_factory=_Seen)
+
+
+#: ids at most in a ledger (≈ 1.75 bytes each); beyond, writes look every id up again
+_LEDGER_MAX = 50_000_000
+
+
+@dataclass
+class _TxResult:
+    """A write transaction's stats, and what the ledger learns from it once committed."""
+
+    stats: WriteStats
+    start: int  # graph version when the transaction began
+    end: int  # graph version it left
+    seen: _Seen | None  # the ledger's ids it trusted (None: it looked every id up)
+    empty: bool  # the graph was empty when it began
+    ids: list[str]  # ids that exist after it
 
 
 #: write batches of a load are bulk work: they get this many times the query timeout
@@ -94,6 +228,8 @@ class Neo4jStore(GraphStore):
         self.batch_timeout_s = timeout_s * BATCH_TIMEOUT_FACTOR
         self.uri = uri or "the Neo4j server"
         self._schema_ready = False
+        self._ledger: _Ledger | None = None
+        self._ledger_lock = threading.Lock()
 
     @classmethod
     def connect(
@@ -216,14 +352,67 @@ class Neo4jStore(GraphStore):
             cypher.label(n.type, self.domain)
         for e in edges:
             cypher.rel_type(e.kind, self.domain)
-        self._check_endpoints(nodes, edges)
+        # One transaction for everything (edges only, one batch): the write statements count what
+        # they wrote and the transaction rolls back on a dangling edge, so no separate look-up.
+        if nodes or len(edges) > batch_size:
+            self._check_endpoints(nodes, edges)
         self._ensure()
         stats = WriteStats()
-        for part in _chunks(nodes, batch_size):
-            stats.merge(self._tx(self._write_nodes_tx, part, write=True, timeout=self.batch_timeout_s))
-        for epart in _chunks(edges, batch_size):
-            stats.merge(self._tx(self._write_edges_tx, epart, write=True, timeout=self.batch_timeout_s))
+        for part in _chunks(_grouped(nodes, lambda n: n.type), batch_size):
+            stats.merge(self._write_batch(self._write_nodes_tx, part))
+        for epart in _chunks(_grouped(edges, lambda e: e.kind), batch_size):
+            stats.merge(self._write_batch(self._write_edges_tx, epart))
         return stats
+
+    def _write_batch(self, fn: Callable[..., _TxResult], part: Sequence[Any]) -> WriteStats:
+        """One batch in one write transaction; again when a concurrent writer created one of its ids first.
+
+        A batch ``CREATE``s the ids it found absent (or that the ledger says cannot
+        exist); a concurrent creation of the same id violates the id's uniqueness
+        constraint and rolls the batch back. Run again without the ledger, it finds
+        that record.
+        """
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            with self._ledger_lock:
+                ledger = self._ledger
+            try:
+                res = self._tx(fn, part, ledger, write=True, timeout=self.batch_timeout_s)
+            except StoreError as e:
+                with self._ledger_lock:
+                    self._ledger = None
+                if attempt == _CONFLICT_ATTEMPTS - 1 or not isinstance(e.__cause__, nx_errors.ConstraintError):
+                    raise
+                continue
+            self._learn(res)
+            return res.stats
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _learn(self, res: _TxResult) -> None:
+        """Carry the ledger over a committed write (or drop it when the graph moved under it)."""
+        with self._ledger_lock:
+            cur = self._ledger
+            if res.seen is not None and cur is not None and cur.version == res.start and cur.seen is res.seen:
+                base: _Ledger | None = cur
+            elif res.seen is not None and res.empty:
+                base = _Ledger(res.start, res.seen)
+            else:
+                base = None
+            if base is not None:
+                base.seen.add(res.ids)
+                base.version = res.end
+                if base.seen.total > _LEDGER_MAX:
+                    base = None
+            self._ledger = base
+
+    @staticmethod
+    def _head(tx: neo4j.ManagedTransaction, ledger: _Ledger | None) -> tuple[int, _Seen | None, bool]:
+        """(graph version, the ids that may exist — ``None``: any may —, graph empty) at a write's start."""
+        head = tx.run(cypher.WRITE_HEAD, key=cypher.META_KEY).single(strict=True)
+        version = int(head["version"])
+        empty = int(head["nodes"]) == 0 and int(head["rels"]) == 0
+        if ledger is not None and ledger.version == version:
+            return version, ledger.seen, empty
+        return version, (_Seen() if empty else None), empty
 
     def _existing_node_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -237,75 +426,143 @@ class Neo4jStore(GraphStore):
         present = {n.id for n in nodes}
         wanted = sorted(({e.source for e in edges} | {e.target for e in edges}) - present)
         present |= self._existing_node_ids(wanted)
-        missing = [e for e in edges if e.source not in present or e.target not in present]
-        if missing:
-            ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
-            raise DanglingEdge(
-                f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
-                f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
-            )
+        _raise_dangling(edges, present)
 
     @staticmethod
-    def _bump(tx: neo4j.ManagedTransaction) -> None:
-        tx.run(cypher.BUMP_VERSION, key=cypher.META_KEY).consume()
+    def _bump(tx: neo4j.ManagedTransaction) -> int:
+        return int(tx.run(cypher.BUMP_VERSION, key=cypher.META_KEY).single(strict=True)["version"])
 
-    def _write_nodes_tx(self, tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) -> WriteStats:
+    @staticmethod
+    def _maybe(ids: list[str], seen: _Seen | None, here: set[str]) -> list[str]:
+        """The ``ids`` that may be in the graph: all without a ledger, else those it (or this transaction) saw."""
+        if seen is None:
+            return ids
+        return [i for i, m in zip(ids, seen.might_contain(ids), strict=True) if m or i in here]
+
+    def _write_nodes_tx(
+        self, tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord], ledger: _Ledger | None = None
+    ) -> _TxResult:
+        version, seen, empty = self._head(tx, ledger)
         stats = WriteStats()
+        here: set[str] = set()
         for rnd in _rounds(nodes, lambda n: n.id):
-            by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            old: dict[str, NodeRecord] = {}
+            for part in _chunks(self._maybe([n.id for n in rnd], seen, here), _ID_CHUNK):
+                for rec in tx.run(cypher.GET_NODES, ids=list(part)):
+                    old[rec["id"]] = self._node(rec)
+            create: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            update: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for n in rnd:
-                body, prov = _split_props(dict(n.props))
-                by_type[n.type].append({"id": n.id, "props": body, "prov": prov, "base": {}})
-            for ntype, rows in by_type.items():
-                for rec in tx.run(cypher.upsert_nodes(ntype, self.domain), rows=rows):
-                    stats.add(ntype, rec["outcome"])
-        if stats.changed:
-            self._bump(tx)
-        return stats
+                body, prov = _split_props(n.props)
+                before = old.get(n.id)
+                if before is None:
+                    create[n.type].append({"props": {**body, **prov, "id": n.id}})
+                    stats.add(n.type, "created")
+                elif before.type == n.type and _merged(before.props, body, prov) == before.props:
+                    stats.add(n.type, "unchanged")
+                else:
+                    update[n.type].append({"id": n.id, "props": body, "prov": prov})
+                    stats.add(n.type, "updated")
+            for ntype, rows in create.items():
+                tx.run(cypher.create_nodes(ntype, self.domain), rows=rows).consume()
+            for ntype, rows in update.items():
+                tx.run(cypher.upsert_nodes(ntype, self.domain), rows=rows).consume()
+            here.update(n.id for n in rnd)
+        end = self._bump(tx) if stats.changed else version
+        return _TxResult(stats, version, end, seen, empty, list(here))
 
-    def _fetch_edges_tx(self, tx: neo4j.ManagedTransaction, ids: list[str]) -> dict[str, EdgeRecord]:
+    def _fetch_edges_tx(
+        self, tx: neo4j.ManagedTransaction, anywhere: list[str], kinds: dict[str, list[str]] | None = None
+    ) -> dict[str, EdgeRecord]:
+        """The stored edges among ``kinds[kind]`` (that kind only) and among ``anywhere`` (any kind).
+
+        An id listed in both is looked up under its kind first and under the other kinds only
+        when not found there: one index seek per id and kind.
+        """
         found: dict[str, EdgeRecord] = {}
-        for kind in self.domain.rel_kinds:
-            for rec in tx.run(cypher.get_edges(kind, self.domain), ids=ids):
-                e = self._edge(rec)
-                found[e.id] = e
+
+        def fetch(kind: str, ids: list[str]) -> None:
+            for part in _chunks(ids, _ID_CHUNK):
+                for rec in tx.run(cypher.get_edges(kind, self.domain), ids=list(part)):
+                    e = self._edge(rec)
+                    found[e.id] = e
+
+        kinds = kinds or {}
+        for kind, ids in kinds.items():
+            fetch(kind, ids)
+        rest = [i for i in anywhere if i not in found]
+        if rest:
+            looked = {i: k for k, ids in kinds.items() for i in ids}
+            for kind in self.domain.rel_kinds:
+                fetch(kind, [i for i in rest if looked.get(i) != kind])
         return found
 
-    def _write_edges_tx(self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord]) -> WriteStats:
+    def _write_edges_tx(
+        self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord], ledger: _Ledger | None = None
+    ) -> _TxResult:
+        version, seen, empty = self._head(tx, ledger)
         stats = WriteStats()
+        here: set[str] = set()
         for rnd in _rounds(edges, lambda e: e.id):
-            # Only an id chosen by the caller can name other endpoints or another kind than it
-            # did before: a deterministic id (graph.model.edge_id) encodes kind and endpoints.
-            explicit = [e.id for e in rnd if e.id != edge_id(e.kind, e.source, e.target, e.props.get("ref"))]
-            old = self._fetch_edges_tx(tx, explicit) if explicit else {}
-            # An id that now names other endpoints or another kind: remove the old edge, keep its props.
-            moved = {
-                e.id: old[e.id]
-                for e in rnd
-                if e.id in old and (old[e.id].kind, old[e.id].source, old[e.id].target) != (e.kind, e.source, e.target)
-            }
+            # Every id that may exist is looked up under its own kind. A deterministic id
+            # (graph.model.edge_id) encodes kind and endpoints, so that is all; only an id chosen
+            # by the caller can name another kind than it did before: when not found, it is
+            # looked up under every kind.
+            maybe = set(self._maybe([e.id for e in rnd], seen, here))
+            by_kind: dict[str, list[str]] = defaultdict(list)
+            explicit: list[str] = []
+            for e in rnd:
+                if e.id in maybe:
+                    by_kind[e.kind].append(e.id)
+                    if e.id != edge_id(e.kind, e.source, e.target, e.props.get("ref")):
+                        explicit.append(e.id)
+            old = self._fetch_edges_tx(tx, explicit, by_kind) if maybe else {}
             gone: dict[str, list[str]] = defaultdict(list)
-            for o in moved.values():
-                gone[o.kind].append(o.id)
+            create: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            update: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for e in rnd:
+                body, prov = _split_props(e.props)
+                before = old.get(e.id)
+                if before is None:
+                    create[e.kind].append(
+                        {"source": e.source, "target": e.target, "props": {**body, **prov, "id": e.id}}
+                    )
+                    stats.add(e.kind, "created")
+                elif (before.kind, before.source, before.target) != (e.kind, e.source, e.target):
+                    # the id now names other endpoints or another kind: remove the old edge, keep its
+                    # props (same rule as the embedded store: moved counts as updated)
+                    gone[before.kind].append(e.id)
+                    after = _merged(before.props, body, prov)
+                    create[e.kind].append({"source": e.source, "target": e.target, "props": {**after, "id": e.id}})
+                    stats.add(e.kind, "updated")
+                elif _merged(before.props, body, prov) == before.props:
+                    stats.add(e.kind, "unchanged")
+                else:
+                    update[e.kind].append(
+                        {"id": e.id, "source": e.source, "target": e.target, "props": body, "prov": prov}
+                    )
+                    stats.add(e.kind, "updated")
             for kind, ids in gone.items():
                 tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=ids).consume()
-            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for e in rnd:
-                body, prov = _split_props(dict(e.props))
-                base = dict(moved[e.id].props) if e.id in moved else {}
-                by_kind[e.kind].append(
-                    {"id": e.id, "source": e.source, "target": e.target, "props": body, "prov": prov, "base": base}
+            sent = written = 0
+            for kind, rows in create.items():
+                written += tx.run(cypher.create_edges(kind, self.domain), rows=rows).single(strict=True)["n"]
+                sent += len(rows)
+            for kind, rows in update.items():
+                written += tx.run(cypher.upsert_edges(kind, self.domain), rows=rows).single(strict=True)["n"]
+                sent += len(rows)
+            if written != sent:  # an endpoint is missing: this raises, and the transaction rolls back
+                ends = sorted({x for e in edges for x in (e.source, e.target)})
+                present: set[str] = set()
+                for part in _chunks(ends, _ID_CHUNK):
+                    present.update(r["id"] for r in tx.run(cypher.EXISTING_IDS, ids=list(part)))
+                _raise_dangling(edges, present)
+                raise StoreError(  # pragma: no cover - every endpoint exists but a write was lost
+                    f"Neo4j at {self.uri} wrote {written} of {sent} edges; re-run the write"
                 )
-            for kind, rows in by_kind.items():
-                for rec in tx.run(cypher.upsert_edges(kind, self.domain), rows=rows):
-                    outcome = rec["outcome"]
-                    if rec["id"] in moved:
-                        # same rule as the embedded store: moved counts as updated
-                        outcome = "updated"
-                    stats.add(kind, outcome)
-        if stats.changed:
-            self._bump(tx)
-        return stats
+            here.update(e.id for e in rnd)
+        end = self._bump(tx) if stats.changed else version
+        return _TxResult(stats, version, end, seen, empty, list(here))
 
     # -- deletes ----------------------------------------------------------------------------------
     def _detach_delete_tx(self, tx: neo4j.ManagedTransaction, ids: list[str]) -> WriteStats:
