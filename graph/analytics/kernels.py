@@ -51,7 +51,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any, Literal
 
 import networkx as nx
@@ -106,6 +106,11 @@ class IndexedGraph:
     dst: np.ndarray
     directed: bool
     _igraph: Any = field(default=None, repr=False)
+
+    @property
+    def has_selfloops(self) -> bool:
+        """True when some edge joins a node to itself."""
+        return bool(np.any(self.src == self.dst))
 
     @property
     def edges(self) -> list[tuple[int, int]]:
@@ -297,12 +302,25 @@ def cut_structure(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IG
         return CutStructure(frozenset(nx.articulation_points(H)),
                             tuple(frozenset(b) for b in nx.biconnected_components(H)),
                             tuple(nx.bridges(H)), "networkx")
+    import igraph as ig
+
     ix = indexed(H)
-    g, nodes = ix.igraph(), ix.nodes
-    cover, aps = g.biconnected_components(return_articulation_points=True)
+    g, nodes, n = ix.igraph(), ix.nodes, len(ix.nodes)
+    # the C call gives each block as the edge ids of a spanning tree; its vertices are read here
+    # from the edge arrays in one NumPy pass (igraph's own wrapper loops over the edges in Python)
+    trees, aps = ig.GraphBase.biconnected_components(g, True)
+    blocks: list[frozenset[Any]] = []
+    if trees:
+        sizes = np.fromiter(map(len, trees), dtype=np.int64, count=len(trees))
+        eids = np.fromiter(chain.from_iterable(trees), dtype=np.int64, count=int(sizes.sum()))
+        comp = np.repeat(np.arange(len(trees), dtype=np.int64), sizes) * n
+        block_of, vertex = np.divmod(np.unique(np.concatenate((comp + ix.src[eids], comp + ix.dst[eids]))), n)
+        cuts = [0, *(np.flatnonzero(np.diff(block_of)) + 1).tolist(), len(vertex)]
+        members = vertex.tolist()
+        blocks = [frozenset(map(nodes.__getitem__, members[a:b])) for a, b in pairwise(cuts)]
     return CutStructure(
         frozenset(nodes[i] for i in aps),
-        tuple(frozenset(nodes[i] for i in comp) for comp in cover),
+        tuple(blocks),
         tuple((nodes[ix.src[e]], nodes[ix.dst[e]]) for e in g.bridges()),
         "igraph",
     )
@@ -350,11 +368,11 @@ def core_number(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IGRA
        decomposition of networks", arXiv:cs/0310049, 2003.
     """
     _check(H)
-    use = _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph"))
-    if not use or nx.number_of_selfloops(H):
-        return {v: int(c) for v, c in nx.core_number(H).items()}
-    ix = indexed(H)
-    return dict(zip(ix.nodes, ix.igraph().coreness(mode="all"), strict=True))
+    if _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
+        ix = indexed(H)
+        if not ix.has_selfloops:
+            return dict(zip(ix.nodes, ix.igraph().coreness(mode="all"), strict=True))
+    return {v: int(c) for v, c in nx.core_number(H).items()}
 
 
 # ----------------------------------------------------------------------------- PageRank
@@ -411,10 +429,11 @@ def pagerank_scipy(
         dw = np.array([dangling.get(v, 0) for v in nodes], dtype=float)
         dw /= dw.sum()
     is_dangling = np.flatnonzero(S == 0)
+    AT = A.T  # ``x @ A`` is ``A.T @ x``: transposed once here, not once per iteration
     stop = N * (tol / N)  # NetworkX is called with tol / n and stops at err < n * tol
     for _ in range(max_iter):
         xlast = x
-        x = alpha * (x @ A + x[is_dangling].sum() * dw) + (1 - alpha) * p
+        x = alpha * (AT @ x + x[is_dangling].sum() * dw) + (1 - alpha) * p
         if np.absolute(x - xlast).sum() < stop:
             return dict(zip(nodes, x.tolist(), strict=True))
     raise nx.PowerIterationFailedConvergence(max_iter)
