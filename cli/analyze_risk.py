@@ -2,17 +2,21 @@
 
 Each command opens the configured store, projects it to NetworkX, runs pure
 functions of ``graph.analytics`` and prints readable tables, or with ``--json``
-exactly ``to_jsonable(result)`` (the numbers the API returns).
+exactly ``to_jsonable(result)`` (the numbers the API returns). ``--csv DIR`` / ``--xlsx FILE``
+also save the printed tables (``cli/tables.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import networkx as nx
 import typer
+
+from cli.tables import CSV_OPTION, XLSX_OPTION, num, tables
 
 _JSON = typer.Option(False, "--json", help="Print the full result as JSON instead of tables.")
 _AS_OF = typer.Option(None, "--as-of", help="Date the analysis is for (yyyy-mm-dd); default today.")
@@ -29,34 +33,6 @@ def _emit_json(result: Any) -> None:
     from graph.analytics.stamp import to_jsonable
 
     typer.echo(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2))
-
-
-def _cell(v: Any) -> str:
-    from rich.markup import escape
-
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "yes" if v else ""
-    if isinstance(v, float):
-        return f"{v:,.2f}"
-    return escape(str(v))  # ids, names and paths may contain [brackets]
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]], stamp: Any = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=title, title_justify="left")
-    for i, col in enumerate(columns):
-        numeric = bool(rows) and isinstance(rows[0][i], int | float) and not isinstance(rows[0][i], bool)
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=i == 0, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(v) for v in row))
-    console.print(table)
-    if stamp is not None:
-        console.print(f"[dim]{stamp.algorithm}: {stamp.variant} | graph {stamp.graph_version} | {stamp.reference}[/dim]")
 
 
 def _as_of(text: str | None) -> dt.date:
@@ -119,107 +95,113 @@ def register(app: typer.Typer) -> None:
         k: int = typer.Option(3, "-k", help="Number of damaging paths."),
         top: int = typer.Option(20, help="Rows to show."),
         as_json: bool = _JSON,
+        csv_dir: Path | None = CSV_OPTION,
+        xlsx: Path | None = XLSX_OPTION,
     ) -> None:
         """Contagion: who loses what when a party defaults, loses equity, or a relationship ends.
 
         Examples: stakegraph analyze contagion --end <loan edge id>; ... -d a_co --method debtrank;
         ... --paths-from a_co --paths-to b_bank
         """
-        from graph.errors import ValidationError
+        with tables(csv_dir, xlsx, as_json) as out:
+            from graph.errors import ValidationError
 
-        G = _project()
-        if paths_from or paths_to:
-            from graph.analytics.propagation import k_damaging_paths
+            G = _project()
+            if paths_from or paths_to:
+                from graph.analytics.propagation import k_damaging_paths
 
-            if not (paths_from and paths_to):
-                raise ValidationError("--paths-from and --paths-to go together", field="paths_to",
-                                      fix="name both parties")
-            kp = k_damaging_paths(G, paths_from, paths_to, k, recovery_default=recovery, revenue_margin=margin)
-            if as_json:
-                _emit_json(kp)
+                if not (paths_from and paths_to):
+                    raise ValidationError("--paths-from and --paths-to go together", field="paths_to",
+                                          fix="name both parties")
+                kp = k_damaging_paths(G, paths_from, paths_to, k, recovery_default=recovery, revenue_margin=margin)
+                if as_json:
+                    _emit_json(kp)
+                    return
+                out.table(f"{len(kp.paths)} most damaging paths {paths_from} -> {paths_to}",
+                          ["#", "transmission", "path (kinds, exposure, factor)"],
+                          [[i + 1, num(p.transmission, ".4g"), "  ".join(
+                              f"{lk.source} -[{'/'.join(lk.kinds)} {lk.exposure:,.0f} x{lk.factor:.3f}]->"
+                              for lk in p.links) + f" {p.nodes[-1]}"] for i, p in enumerate(kp.paths)], kp.stamp,
+                          name=f"damaging paths {paths_from} {paths_to}")
                 return
-            _table(f"{len(kp.paths)} most damaging paths {paths_from} -> {paths_to}",
-                   ["#", "transmission", "path (kinds, exposure, factor)"],
-                   [[i + 1, f"{p.transmission:.4g}", "  ".join(
-                       f"{lk.source} -[{'/'.join(lk.kinds)} {lk.exposure:,.0f} x{lk.factor:.3f}]->" for lk in p.links)
-                     + f" {p.nodes[-1]}"] for i, p in enumerate(kp.paths)], kp.stamp)
-            return
-        if method == "clearing":
-            from graph.analytics.clearing import clearing_graph
+            if method == "clearing":
+                from graph.analytics.clearing import clearing_graph
 
-            c = clearing_graph(G)
-            if as_json:
-                _emit_json(c)
+                c = clearing_graph(G)
+                if as_json:
+                    _emit_json(c)
+                    return
+                order = sorted((i for i in range(len(c.nodes)) if c.p_bar[i] > 0), key=lambda i: -c.shortfall[i])
+                rows = [[c.nodes[i], c.p_bar[i], c.p[i], c.shortfall[i], i in c.defaulted] for i in order]
+                out.table(f"Eisenberg-Noe clearing: {len(c.defaulted)} defaulting",
+                          ["party", "owes", "pays", "shortfall", "default"], rows[:top], c.stamp, name="clearing")
                 return
-            order = sorted((i for i in range(len(c.nodes)) if c.p_bar[i] > 0), key=lambda i: -c.shortfall[i])
-            rows = [[c.nodes[i], c.p_bar[i], c.p[i], c.shortfall[i], i in c.defaulted] for i in order]
-            _table(f"Eisenberg-Noe clearing: {len(c.defaulted)} defaulting", ["party", "owes", "pays", "shortfall",
-                                                                                "default"], rows[:top], c.stamp)
-            return
-        shocks = _shocks(default or [], equity_loss or [], end or [], target_missed or [])
-        if not shocks:
-            raise ValidationError("no shock given", field="shock",
-                                  fix="pass --default PARTY, --equity-loss PARTY:FRACTION, --end EDGE_ID "
-                                      "or --target-missed PARTY")
-        if method == "debtrank":
-            from graph.analytics.debtrank import debtrank_graph
-            from graph.analytics.propagation import EquityLoss, PartyDefault
+            shocks = _shocks(default or [], equity_loss or [], end or [], target_missed or [])
+            if not shocks:
+                raise ValidationError("no shock given", field="shock",
+                                      fix="pass --default PARTY, --equity-loss PARTY:FRACTION, --end EDGE_ID "
+                                          "or --target-missed PARTY")
+            if method == "debtrank":
+                from graph.analytics.debtrank import debtrank_graph
+                from graph.analytics.propagation import EquityLoss, PartyDefault
 
-            h0: dict[str, float] = {}
-            for s in shocks:
-                if isinstance(s, PartyDefault):
-                    h0[s.party] = 1.0
-                elif isinstance(s, EquityLoss):
-                    h0[s.party] = s.fraction
-                else:
-                    raise ValidationError("DebtRank takes --default and --equity-loss shocks only",
-                                          field="method", fix="use --method contract for relationship shocks")
-            d = debtrank_graph(G, h0, variant=variant)  # type: ignore[arg-type]
-            if as_json:
-                _emit_json(d)
+                h0: dict[str, float] = {}
+                for s in shocks:
+                    if isinstance(s, PartyDefault):
+                        h0[s.party] = 1.0
+                    elif isinstance(s, EquityLoss):
+                        h0[s.party] = s.fraction
+                    else:
+                        raise ValidationError("DebtRank takes --default and --equity-loss shocks only",
+                                              field="method", fix="use --method contract for relationship shocks")
+                d = debtrank_graph(G, h0, variant=variant)  # type: ignore[arg-type]
+                if as_json:
+                    _emit_json(d)
+                    return
+                out.table(f"DebtRank {d.debtrank:.4f} (total stress {d.total_stress:.4f}), "
+                          f"{len(d.additional_defaults)} additional defaults",
+                          ["party", "name", "h0", "h", "weight", "default"],
+                          [[s.node, s.name, s.h0, num(s.h, ".4f"), num(s.weight, ".4f"), s.defaulted]
+                           for s in d.nodes[:top]], d.stamp, name="debtrank")
                 return
-            _table(f"DebtRank {d.debtrank:.4f} (total stress {d.total_stress:.4f}), "
-                   f"{len(d.additional_defaults)} additional defaults",
-                   ["party", "name", "h0", "h", "weight", "default"],
-                   [[s.node, s.name, s.h0, f"{s.h:.4f}", f"{s.weight:.4f}", s.defaulted] for s in d.nodes[:top]],
-                   d.stamp)
-            return
-        if method == "cascade":
-            from graph.analytics.cascade import threshold_cascade_graph
-            from graph.analytics.propagation import PartyDefault
+            if method == "cascade":
+                from graph.analytics.cascade import threshold_cascade_graph
+                from graph.analytics.propagation import PartyDefault
 
-            if not all(isinstance(s, PartyDefault) for s in shocks):
-                raise ValidationError("the threshold cascade takes --default shocks only", field="method",
-                                      fix="use --method contract for other shocks")
-            cr = threshold_cascade_graph(G, [s.party for s in shocks], recovery_default=recovery)
-            if as_json:
-                _emit_json(cr)
+                if not all(isinstance(s, PartyDefault) for s in shocks):
+                    raise ValidationError("the threshold cascade takes --default shocks only", field="method",
+                                          fix="use --method contract for other shocks")
+                cr = threshold_cascade_graph(G, [s.party for s in shocks], recovery_default=recovery)
+                if as_json:
+                    _emit_json(cr)
+                    return
+                out.table(f"Threshold cascade: {len(cr.defaulted)} defaults in {len(cr.rounds)} rounds",
+                          ["round", "defaults"],
+                          [[i, ", ".join(cr.nodes[j] for j in r)] for i, r in enumerate(cr.rounds)], cr.stamp,
+                          name="cascade")
                 return
-            _table(f"Threshold cascade: {len(cr.defaulted)} defaults in {len(cr.rounds)} rounds",
-                   ["round", "defaults"], [[i, ", ".join(cr.nodes[j] for j in r)] for i, r in enumerate(cr.rounds)],
-                   cr.stamp)
-            return
-        if method != "contract":
-            raise ValidationError(f"unknown method {method!r}", field="method",
-                                  fix="use contract, debtrank, cascade or clearing")
-        from graph.analytics.propagation import propagate
+            if method != "contract":
+                raise ValidationError(f"unknown method {method!r}", field="method",
+                                      fix="use contract, debtrank, cascade or clearing")
+            from graph.analytics.propagation import propagate
 
-        r = propagate(G, shocks, rounds=rounds, recovery_default=recovery, revenue_margin=margin)
-        if as_json:
-            _emit_json(r)
-            return
-        _table(f"Contagion: system loss {r.system_loss:,.2f}, {len(r.defaults)} defaults, {r.rounds} rounds",
-               ["party", "name", "loss", "called", "h", "default", "round"],
-               [[p.party, p.name, p.loss, p.called, None if p.h is None else f"{p.h:.3f}", p.defaulted,
-                 p.default_round if p.defaulted else p.first_round] for p in r.parties[:top]], r.stamp)
-        _table("How the loss travelled (largest path per party)", ["party", "path"],
-               [[p.party, _path_text(p.paths[0])] for p in r.parties[:top] if p.paths])
-        if r.projects:
-            _table("Affected projects", ["project", "name", "affected parties", "defaulted", "via"],
-                   [[x.project, x.name, ", ".join(x.parties), ", ".join(x.defaulted_parties), ", ".join(x.kinds)]
-                    for x in r.projects[:top]])
-        if r.missing_capital:
-            typer.echo(f"no capital (cannot default): {', '.join(r.missing_capital)}")
+            r = propagate(G, shocks, rounds=rounds, recovery_default=recovery, revenue_margin=margin)
+            if as_json:
+                _emit_json(r)
+                return
+            out.table(f"Contagion: system loss {r.system_loss:,.2f}, {len(r.defaults)} defaults, {r.rounds} rounds",
+                      ["party", "name", "loss", "called", "h", "default", "round"],
+                      [[p.party, p.name, p.loss, p.called, num(p.h, ".3f"), p.defaulted,
+                        p.default_round if p.defaulted else p.first_round] for p in r.parties[:top]], r.stamp,
+                      name="contagion")
+            out.table("How the loss travelled (largest path per party)", ["party", "path"],
+                      [[p.party, _path_text(p.paths[0])] for p in r.parties[:top] if p.paths], name="contagion paths")
+            if r.projects:
+                out.table("Affected projects", ["project", "name", "affected parties", "defaulted", "via"],
+                          [[x.project, x.name, ", ".join(x.parties), ", ".join(x.defaulted_parties),
+                            ", ".join(x.kinds)] for x in r.projects[:top]], name="contagion projects")
+            if r.missing_capital:
+                typer.echo(f"no capital (cannot default): {', '.join(r.missing_capital)}")
 
     @app.command("health")
     def health_cmd(
@@ -229,44 +211,48 @@ def register(app: typer.Typer) -> None:
         all_rows: bool = typer.Option(False, "--all", help="List every relationship's score, not only alerts."),
         top: int = typer.Option(20, help="Rows to show."),
         as_json: bool = _JSON,
+        csv_dir: Path | None = CSV_OPTION,
+        xlsx: Path | None = XLSX_OPTION,
     ) -> None:
         """Relationship health 0-100 and ranked early-warning alerts with reasons.
 
         Examples: stakegraph analyze health --as-of 2026-06-30; ... --edge <edge id>; ... --all --json
         """
-        from graph.analytics.health import relationship_alerts, relationship_health
+        with tables(csv_dir, xlsx, as_json) as out:
+            from graph.analytics.health import relationship_alerts, relationship_health
 
-        G = _project()
-        day = _as_of(as_of)
-        if edge or all_rows:
-            h = relationship_health(G, as_of=day)
-            if edge:
-                one = h.of(edge)
-                if as_json:
-                    _emit_json(one)
+            G = _project()
+            day = _as_of(as_of)
+            if edge or all_rows:
+                h = relationship_health(G, as_of=day)
+                if edge:
+                    one = h.of(edge)
+                    if as_json:
+                        _emit_json(one)
+                        return
+                    out.table(f"{one.source_name} -{one.kind}-> {one.target_name}: score {one.score:.1f} "
+                              f"({one.interactions} interactions, {one.contacts} contacts)",
+                              ["factor", "points", "scope", "date", "magnitude", "decay", "reason"],
+                              [[c.factor, c.points, c.scope, c.date, num(c.magnitude, ".3f"), num(c.decay, ".3f"),
+                                c.reason] for c in one.contributions], h.stamp, name=f"health {edge}")
                     return
-                _table(f"{one.source_name} -{one.kind}-> {one.target_name}: score {one.score:.1f} "
-                       f"({one.interactions} interactions, {one.contacts} contacts)",
-                       ["factor", "points", "scope", "date", "magnitude", "decay", "reason"],
-                       [[c.factor, c.points, c.scope, c.date, f"{c.magnitude:.3f}", f"{c.decay:.3f}", c.reason]
-                        for c in one.contributions], h.stamp)
+                if as_json:
+                    _emit_json(h)
+                    return
+                out.table(f"Relationship health as of {h.as_of} (weakest first)",
+                          ["edge", "kind", "source", "target", "score", "main factor"],
+                          [[r.edge_id, r.kind, r.source_name, r.target_name, r.score,
+                            r.contributions[0].factor if r.contributions else ""] for r in h.relationships[:top]],
+                          h.stamp, name="health")
                 return
+            a = relationship_alerts(G, as_of=day, threshold=threshold)
             if as_json:
-                _emit_json(h)
+                _emit_json(a)
                 return
-            _table(f"Relationship health as of {h.as_of} (weakest first)",
-                   ["edge", "kind", "source", "target", "score", "main factor"],
-                   [[r.edge_id, r.kind, r.source_name, r.target_name, r.score,
-                     r.contributions[0].factor if r.contributions else ""] for r in h.relationships[:top]], h.stamp)
-            return
-        a = relationship_alerts(G, as_of=day, threshold=threshold)
-        if as_json:
-            _emit_json(a)
-            return
-        _table(f"{len(a.alerts)} alerts below {threshold:g} as of {a.as_of}",
-               ["#", "relationship", "score", "reasons"],
-               [[x.rank, f"{x.source_name} -{x.kind}-> {x.target_name} ({x.edge_id})", x.score,
-                 "; ".join(x.reasons[:4])] for x in a.alerts[:top]], a.stamp)
+            out.table(f"{len(a.alerts)} alerts below {threshold:g} as of {a.as_of}",
+                      ["#", "relationship", "score", "reasons"],
+                      [[x.rank, f"{x.source_name} -{x.kind}-> {x.target_name} ({x.edge_id})", x.score,
+                        "; ".join(x.reasons[:4])] for x in a.alerts[:top]], a.stamp, name="alerts")
 
     @app.command("lifecycle")
     def lifecycle_cmd(
@@ -278,61 +264,65 @@ def register(app: typer.Typer) -> None:
         resolution: float = typer.Option(1.0, help="Communities: Louvain resolution."),
         top: int = typer.Option(30, help="Rows to show."),
         as_json: bool = _JSON,
+        csv_dir: Path | None = CSV_OPTION,
+        xlsx: Path | None = XLSX_OPTION,
     ) -> None:
         """Lifecycle stage (acquisition ... churn), segmentation, or communities.
 
         Examples: stakegraph analyze lifecycle tech_co --as-of 2026-06-30; ... --segments; ... --communities
         """
-        from graph.analytics import lifecycle as lc
+        with tables(csv_dir, xlsx, as_json) as out:
+            from graph.analytics import lifecycle as lc
 
-        G = _project()
-        if communities_view:
-            c = lc.communities(G, seed, resolution=resolution)
-            if as_json:
-                _emit_json(c)
+            G = _project()
+            if communities_view:
+                c = lc.communities(G, seed, resolution=resolution)
+                if as_json:
+                    _emit_json(c)
+                    return
+                out.table(f"{len(c.communities)} communities, modularity {c.modularity:.4f} ({c.isolated} isolated)",
+                          ["id", "size", "parties", "projects", "members"],
+                          [[x.id, x.size, x.parties, x.projects,
+                            ", ".join(x.members[:8]) + (" ..." if x.size > 8 else "")] for x in c.communities[:top]],
+                          c.stamp, name="communities")
                 return
-            _table(f"{len(c.communities)} communities, modularity {c.modularity:.4f} ({c.isolated} isolated)",
-                   ["id", "size", "parties", "projects", "members"],
-                   [[x.id, x.size, x.parties, x.projects, ", ".join(x.members[:8]) + (" ..." if x.size > 8 else "")]
-                    for x in c.communities[:top]], c.stamp)
-            return
-        if segments:
-            s = lc.segmentation(G)
-            if as_json:
-                _emit_json(s)
+            if segments:
+                s = lc.segmentation(G)
+                if as_json:
+                    _emit_json(s)
+                    return
+                for title, counts in (("size", s.size_counts), ("rating", s.rating_counts),
+                                      ("risk appetite", s.risk_appetite_counts)):
+                    out.table(f"Parties by {title}", ["segment", "parties"],
+                              [[k, v] for k, v in sorted(counts.items(), key=lambda kv: -kv[1])])
+                out.table("Parties", ["party", "name", "size", "rating", "bucket", "appetite"],
+                          [[p.party, p.name, p.size, p.rating, p.rating_bucket, p.risk_appetite]
+                           for p in s.parties[:top]], s.stamp, name="segments")
                 return
-            for title, counts in (("size", s.size_counts), ("rating", s.rating_counts),
-                                  ("risk appetite", s.risk_appetite_counts)):
-                _table(f"Parties by {title}", ["segment", "parties"],
-                       [[k, v] for k, v in sorted(counts.items(), key=lambda kv: -kv[1])])
-            _table("Parties", ["party", "name", "size", "rating", "bucket", "appetite"],
-                   [[p.party, p.name, p.size, p.rating, p.rating_bucket, p.risk_appetite] for p in s.parties[:top]],
-                   s.stamp)
-            return
-        day = _as_of(as_of)
-        if party:
-            r = lc.lifecycle_stage(G, party, as_of=day)
-            if as_json:
-                _emit_json(r)
+            day = _as_of(as_of)
+            if party:
+                r = lc.lifecycle_stage(G, party, as_of=day)
+                if as_json:
+                    _emit_json(r)
+                    return
+                out.table(f"{r.name} ({r.party}) as of {r.as_of}: {r.stage or 'unknown'}", ["evidence", "value"], [
+                    ["rule", r.rule], ["reason", r.reason],
+                    ["trend %", "" if r.trend_pct is None else f"{r.trend_pct:+.2f} ({r.trend_source})"],
+                    ["first / last interaction", f"{r.first_interaction or ''} / {r.last_interaction or ''}"],
+                    ["active / ended relationships", f"{r.active_relationships} / {r.ended_relationships}"],
+                    ["stated stage", r.stated_stage or ""]], r.stamp, name=f"lifecycle {r.party}")
                 return
-            _table(f"{r.name} ({r.party}) as of {r.as_of}: {r.stage or 'unknown'}", ["evidence", "value"], [
-                ["rule", r.rule], ["reason", r.reason],
-                ["trend %", "" if r.trend_pct is None else f"{r.trend_pct:+.2f} ({r.trend_source})"],
-                ["first / last interaction", f"{r.first_interaction or ''} / {r.last_interaction or ''}"],
-                ["active / ended relationships", f"{r.active_relationships} / {r.ended_relationships}"],
-                ["stated stage", r.stated_stage or ""]], r.stamp)
-            return
-        parties = sorted(n for n, d in G.nodes(data=True) if d.get("type") == "party" and d.get("kind") != "person")
-        results = [lc.lifecycle_stage(G, p, as_of=day) for p in parties]
-        if as_json:
-            _emit_json(results)
-            return
-        from collections import Counter
+            parties = sorted(n for n, d in G.nodes(data=True) if d.get("type") == "party" and d.get("kind") != "person")
+            results = [lc.lifecycle_stage(G, p, as_of=day) for p in parties]
+            if as_json:
+                _emit_json(results)
+                return
+            from collections import Counter
 
-        counts = Counter(r.stage or "unknown" for r in results)
-        _table(f"Lifecycle stages as of {day.isoformat()}", ["stage", "parties"],
-               [[k, counts[k]] for k in ("acquisition", "development", "maturity", "decline", "churn", "unknown")
-                if counts[k]])
-        _table("Parties not in maturity", ["party", "name", "stage", "reason"],
-               [[r.party, r.name, r.stage or "unknown", r.reason] for r in results
-                if r.stage not in ("maturity", None)][:top], results[0].stamp if results else None)
+            counts = Counter(r.stage or "unknown" for r in results)
+            out.table(f"Lifecycle stages as of {day.isoformat()}", ["stage", "parties"],
+                      [[k, counts[k]] for k in ("acquisition", "development", "maturity", "decline", "churn", "unknown")
+                       if counts[k]], name="lifecycle stages")
+            out.table("Parties not in maturity", ["party", "name", "stage", "reason"],
+                      [[r.party, r.name, r.stage or "unknown", r.reason] for r in results
+                       if r.stage not in ("maturity", None)][:top], results[0].stamp if results else None)
