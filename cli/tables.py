@@ -3,7 +3,7 @@
 A command opens ``with tables(csv_dir, xlsx, as_json) as out:`` and calls ``out.table(…)`` for each
 table; the table is printed at once (rich) and kept. When the block ends without an error the kept
 tables are written — one CSV per table into ``--csv DIR`` (file names are slugs of the table
-names), one workbook with a sheet per table for ``--xlsx FILE`` — through ``graph.export``, which
+titles, or of the ``name=`` a table is given when its title carries figures), one workbook with a sheet per table for ``--xlsx FILE`` — through ``graph.export``, which
 neutralises formula-like text; then one ``wrote PATH`` line per file goes to stderr.
 
 A number the terminal shows in a special format (``1,972`` for an HHI, ``86.76%``) is passed as
@@ -25,8 +25,9 @@ __all__ = ["CSV_OPTION", "XLSX_OPTION", "Shown", "Tables", "money", "money_text"
 CSV_OPTION: Any = typer.Option(
     None, "--csv", metavar="DIR", file_okay=False,
     help="Also save every table printed as DIR/<name>.csv (UTF-8 with BOM; the folder is created). File names "
-         "are slugs of the table titles, e.g. concentration-tech-co.csv; text that a spreadsheet would run as a "
-         "formula is prefixed with '.")
+         "are slugs of the table titles, without their figures so they stay the same from run to run (e.g. "
+         "concentration-tech-co.csv); each file written is listed. Text a spreadsheet would run as a formula "
+         "gets a leading '.")
 XLSX_OPTION: Any = typer.Option(
     None, "--xlsx", metavar="FILE", dir_okay=False,
     help="Also save every table printed into one .xlsx workbook, one sheet per table (sheet names: the same "

@@ -238,6 +238,9 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         reason = e.strerror or str(e)
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            reason = f"{blocker} is a file"
         raise ExportError(f"cannot create folder {folder}: {reason}; choose a folder you can write to "
                           "(not a path through an existing file)") from e
 
