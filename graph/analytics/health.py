@@ -38,11 +38,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
 
-from graph.analytics.select import STRUCTURAL_KINDS, is_active, name_of, number
+from graph.analytics.select import STRUCTURAL_KINDS, is_active, number
 from graph.analytics.stamp import Stamp, graph_version
 from graph.domain import SIGNAL_KINDS
 from graph.errors import ValidationError
@@ -195,15 +196,12 @@ class _Event:
 class _Index:
     """Events (signals, interactions) up to ``as_of`` indexed by relationship, pair and party."""
 
-    def __init__(self, G: nx.MultiDiGraph, as_of: dt.date, node_type: str) -> None:
+    def __init__(self, G: nx.MultiDiGraph, as_of: dt.date, node_type: str,
+                 edges: tuple[set[str], dict[str, list[str]]] | None = None) -> None:
         self.by_edge: dict[str, list[_Event]] = defaultdict(list)
         self.by_pair: dict[frozenset[str], list[_Event]] = defaultdict(list)
         self.by_party: dict[str, list[_Event]] = defaultdict(list)
-        edge_ids = {str(k) for _, _, k in G.edges(keys=True)}
-        by_contract: dict[str, list[str]] = defaultdict(list)
-        for _, _, k, d in G.edges(keys=True, data=True):
-            if d.get("contract_id"):
-                by_contract[str(d["contract_id"])].append(str(k))
+        edge_ids, by_contract = edges if edges is not None else _edge_index(G)
         for n, d in G.nodes(data=True):
             if d.get("type") != node_type:
                 continue
@@ -234,6 +232,17 @@ class _Index:
         out += [(e, "pair") for e in self.by_pair.get(frozenset((u, v)), ())]
         out += [(e, "party") for p in dict.fromkeys((u, v)) for e in self.by_party.get(p, ())]
         return out
+
+
+def _edge_index(G: nx.MultiDiGraph) -> tuple[set[str], dict[str, list[str]]]:
+    """Every edge id, and the edge ids of each ``contract_id`` (in edge order)."""
+    edge_ids: set[str] = set()
+    by_contract: dict[str, list[str]] = defaultdict(list)
+    for _, _, k, d in G.edges(keys=True, data=True):
+        edge_ids.add(str(k))
+        if d.get("contract_id"):
+            by_contract[str(d["contract_id"])].append(str(k))
+    return edge_ids, by_contract
 
 
 def _contacts(G: nx.MultiDiGraph, day: dt.date) -> dict[str, int]:
@@ -315,58 +324,63 @@ def relationship_health(
     .. [1] stakegraph docs/analytics/risk.md, "Relationship health" (formula and worked example).
     """
     day = to_date(as_of)
-    signals = _Index(G, day, "signal")
-    interactions = _Index(G, day, "interaction")
+    edge_index = _edge_index(G)
+    signals = _Index(G, day, "signal", edge_index)
+    interactions = _Index(G, day, "interaction", edge_index)
     contacts = _contacts(G, day)
     wanted = set(kinds)
-    points: dict[tuple[int, str], Contribution | None] = {}
+    node_data: dict[Any, dict[str, Any]] = dict(G.nodes(data=True))
+    # a signal's points depend only on the signal, its scope and as_of: each is scored once (a
+    # party-level signal is shared by every relationship of the party), with its sort key
+    points: dict[tuple[int, str], tuple[tuple[float, str, str], Contribution] | None] = {}
     rows: list[RelationshipHealth] = []
     for u, v, key, d in G.edges(keys=True, data=True):
         if d.get("kind") not in wanted or u == v:
             continue
-        if G.nodes[u].get("type") != "party" or G.nodes[v].get("type") not in ("party", "project"):
+        du, dv = node_data[u], node_data[v]
+        if du.get("type") != "party" or dv.get("type") not in ("party", "project"):
             continue
         if not include_ended and not is_active(d):
             continue
         start = maybe_date(d.get("start_date"))
         if start is not None and start > day:
             continue
-        edge = str(key)
-        contribs: list[Contribution] = []
-        for ev, scope in signals.attached(edge, str(u), str(v)):
-            # a signal's points depend only on the signal, its scope and as_of: score each once
-            # (a party-level signal is shared by every relationship of the party)
+        edge, su, sv = str(key), str(u), str(v)
+        keyed: list[tuple[tuple[float, str, str], Contribution]] = []
+        for ev, scope in signals.attached(edge, su, sv):
             memo_key = (id(ev), scope)
-            if memo_key not in points:
-                points[memo_key] = _signal_points(ev, scope, (day - ev.date).days, weights)
-            c = points[memo_key]
-            if c is not None:
-                contribs.append(c)
+            if memo_key in points:
+                entry = points[memo_key]
+            else:
+                c = _signal_points(ev, scope, (day - ev.date).days, weights)
+                entry = points[memo_key] = None if c is None else ((-c.points, c.factor, c.signal_id or ""), c)
+            if entry is not None:
+                keyed.append(entry)
         seen: dict[str, _Event] = {}
-        for ev, _ in interactions.attached(edge, str(u), str(v)):
+        for ev, _ in interactions.attached(edge, su, sv):
             seen[ev.id] = ev
         ages = [(day - ev.date).days for ev in seen.values()]
         warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
         last = min(ages) if ages else None
         pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
         if pen > 0:
-            contribs.append(Contribution(
+            keyed.append(((-pen, "no_interaction", ""), Contribution(
                 "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
                 max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
                 ("no interaction recorded" if last is None else
                  f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of {weights.interaction_target:g})")
-                + f" -{pen:.1f}"))
-        n_contacts = [contacts.get(str(x), 0) for x in (u, v)
-                      if G.nodes[x].get("type") == "party" and G.nodes[x].get("kind") != "person"]
-        single = [x for x in n_contacts if x == 1]
-        if single:
-            contribs.append(Contribution("single_threaded", weights.single_threaded, None, "relationship",
-                                         weight=weights.single_threaded,
-                                         reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}"))
-        contribs.sort(key=lambda c: (-c.points, c.factor, c.signal_id or ""))
+                + f" -{pen:.1f}")))
+        n_contacts = [contacts.get(str(x), 0) for x, dx in ((u, du), (v, dv))
+                      if dx.get("type") == "party" and dx.get("kind") != "person"]
+        if 1 in n_contacts:
+            keyed.append(((-weights.single_threaded, "single_threaded", ""), Contribution(
+                "single_threaded", weights.single_threaded, None, "relationship", weight=weights.single_threaded,
+                reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}")))
+        keyed.sort(key=itemgetter(0))
+        contribs = tuple(c for _, c in keyed)
         score = max(0.0, 100.0 - sum(c.points for c in contribs))
-        rows.append(RelationshipHealth(edge, str(d.get("kind")), str(u), str(v), name_of(G, u), name_of(G, v),
-                                       score, tuple(contribs), len(ages), warmth, last,
+        rows.append(RelationshipHealth(edge, str(d.get("kind")), su, sv, str(du.get("name") or u),
+                                       str(dv.get("name") or v), score, contribs, len(ages), warmth, last,
                                        max(n_contacts) if n_contacts else 0))
     rows.sort(key=lambda r: (r.score, r.edge_id))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
