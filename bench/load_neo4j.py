@@ -11,9 +11,9 @@ Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext
 (the driver falls back to pure-Python packstream when ``neo4j._rust`` cannot be imported).
 Also the embedded store's ``loaders.load`` rows/s.
 
-Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 20000 50000]
-[--large]`` (``--large`` adds 1,000,000 relationships). A Neo4j server is started for the run
-unless ``STAKEGRAPH_NEO4J_URI`` is set.
+Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 10000 20000 50000]
+[--large] [--repeat 3] [--main-batch 5000]`` (``--large`` adds 1,000,000 relationships). A Neo4j
+server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bench.common import cache_root, header, neo4j_uri, peak_rss_mb, portfolio, 
 
 DEFAULT_RELS = (10_000,)
 LARGE_RELS = 1_000_000
-DEFAULT_BATCHES = (1000, 5000, 20_000, 50_000)
+DEFAULT_BATCHES = (1000, 5000, 10_000, 20_000, 50_000)
 #: The batch size of the rust on/off and embedded comparisons (the loader's default).
 MAIN_BATCH = 5000
 
@@ -154,12 +154,14 @@ def run_worker(uri: str, folder: Path, mode: str, batch: int, *, rust: bool) -> 
 
 
 def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: str | None = None,
-        quick: bool = False) -> list[Any]:
+        quick: bool = False, repeat: int = 1, main_batch: int = MAIN_BATCH) -> list[Any]:
     """Measure every configuration; print Markdown tables through ``out``; return the rows.
 
     The batch sweep runs at the first size; every size runs the three writers at
-    :data:`MAIN_BATCH` with and without the Rust extension, and the embedded load. ``quick``
-    (smoke test) skips the warm-up and the runs without the extension.
+    ``main_batch`` with and without the Rust extension, and the embedded load. ``quick``
+    (smoke test) skips the warm-up and the runs without the extension. ``repeat`` runs every
+    configuration that many times, the configurations interleaved round by round (so a burst
+    of load from other work on the machine hits every writer alike), and reports the median.
     """
     rows_out: list[Any] = []
 
@@ -167,16 +169,25 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
         if not quick:
             warm = portfolio(400, relationships=2000)
             for mode in ("baseline", "store", "loader"):  # JIT warm-up of the server, not reported
-                run_worker(u, warm, mode, MAIN_BATCH, rust=True)
+                run_worker(u, warm, mode, main_batch, rust=True)
         for i, n_rel in enumerate(rels):
             folder = portfolio(max(100, n_rel // 5), relationships=n_rel)
-            results: list[dict[str, Any]] = []
-            for b in (batches if i == 0 else [MAIN_BATCH]):
-                for mode in ("baseline", "store", "loader"):
-                    results.append(run_worker(u, folder, mode, b, rust=True))
-            for mode in (() if quick else ("baseline", "store", "loader")):
-                results.append(run_worker(u, folder, mode, MAIN_BATCH, rust=False))
-            results.append(run_worker(u, folder, "embedded", MAIN_BATCH, rust=False))
+            configs: list[tuple[str, int, bool]] = [
+                (mode, b, True) for b in (batches if i == 0 else [main_batch]) for mode in ("baseline", "store", "loader")
+            ]
+            configs += [(mode, main_batch, False) for mode in (() if quick else ("baseline", "store", "loader"))]
+            configs.append(("embedded", main_batch, False))
+            runs: dict[tuple[str, int, bool], list[dict[str, Any]]] = defaultdict(list)
+            for _ in range(max(1, repeat)):
+                for mode, b, rust in configs:
+                    runs[(mode, b, rust)].append(run_worker(u, folder, mode, b, rust=rust))
+            results = []
+            for cfg in configs:
+                got = sorted(runs[cfg], key=lambda r: r["seconds"])
+                med = dict(got[len(got) // 2])
+                med["spread"] = f"{got[0]['seconds']:.2f}–{got[-1]['seconds']:.2f}" if len(got) > 1 else "—"
+                med["rss"] = max(r["rss"] for r in got)
+                results.append(med)
             base = {(r["batch"], r["rust"]): r["rows"] / r["seconds"] for r in results if r["mode"] == "baseline"}
             table_rows = []
             for r in results:
@@ -184,11 +195,12 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
                 ref = base.get((r["batch"], r["rust"]))
                 ratio = f"{rps / ref:.2f}×" if ref and r["mode"] != "embedded" else "—"
                 table_rows.append((r["mode"], r["batch"], "yes" if r["rust"] else "no", r["rows"],
-                                   round(r["seconds"], 2), round(rps), ratio, round(r["rss"])))
+                                   round(r["seconds"], 2), r["spread"], round(rps), ratio, round(r["rss"])))
             rows_out.append((n_rel, table_rows))
-            out(f"\n### {n_rel:,} relationships ({folder.name}; rows = nodes + relationships written)\n")
-            out(table(["writer", "batch", "rust ext", "rows", "seconds", "rows/s", "× baseline (same batch, same ext)",
-                       "worker peak RSS MiB"], table_rows))
+            out(f"\n### {n_rel:,} relationships ({folder.name}; rows = nodes + relationships written; "
+                f"median of {max(1, repeat)} run(s))\n")
+            out(table(["writer", "batch", "rust ext", "rows", "seconds (median)", "min–max s", "rows/s",
+                       "× baseline (same batch, same ext)", "worker peak RSS MiB"], table_rows))
 
     if uri:
         go(uri)
@@ -206,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--batches", type=int, nargs="+", default=list(DEFAULT_BATCHES), help="batch sizes")
     p.add_argument("--large", action="store_true", help=f"add {LARGE_RELS:,} relationships")
     p.add_argument("--quick", action="store_true", help="no warm-up, no runs without the Rust extension")
+    p.add_argument("--repeat", type=int, default=1, help="runs of every configuration (median reported)")
+    p.add_argument("--main-batch", type=int, default=MAIN_BATCH,
+                   help="batch of the rust on/off, embedded and larger-size runs (default: the loader's default)")
     p.add_argument("--worker", choices=("baseline", "store", "loader", "embedded"), help=argparse.SUPPRESS)
     p.add_argument("--uri", help="Bolt URI of a running server (default: $STAKEGRAPH_NEO4J_URI, else start one)")
     p.add_argument("--folder", help=argparse.SUPPRESS)
@@ -219,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     rels = sorted(set(args.rels + ([LARGE_RELS] if args.large else [])))
     print(header("Load throughput (Neo4j and embedded)", "bench.load_neo4j", list(argv if argv is not None else sys.argv[1:])))
-    run(rels, args.batches, uri=args.uri, quick=args.quick)
+    run(rels, args.batches, uri=args.uri, quick=args.quick, repeat=args.repeat, main_batch=args.main_batch)
     return 0
 
 
