@@ -189,6 +189,37 @@ class PropagationResult:
         raise NotFound(f"{party!r} was not affected by this scenario")
 
 
+class _EdgeLookup:
+    """Edge id -> (source, target, data): the edges the engine has met, else (once) every edge of the graph.
+
+    Building the full index costs a pass over all edges; a scenario that only walks the edges of the
+    parties it reaches never needs it.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.G = G
+        self.known: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.complete = False
+
+    def add(self, key: str, u: str, v: str, data: dict[str, Any]) -> None:
+        self.known[key] = (u, v, data)
+
+    def _fill(self) -> None:
+        if not self.complete:
+            self.known = {str(k): (u, v, d) for u, v, k, d in self.G.edges(keys=True, data=True)}
+            self.complete = True
+
+    def __getitem__(self, key: str) -> tuple[str, str, dict[str, Any]]:
+        if key not in self.known:
+            self._fill()
+        return self.known[key]
+
+    def __contains__(self, key: object) -> bool:
+        if key not in self.known:
+            self._fill()
+        return key in self.known
+
+
 class _Engine:
     def __init__(self, G: nx.MultiDiGraph, recovery_default: float, revenue_margin: float,
                  bet_on_trigger: float | None, max_paths: int) -> None:
@@ -208,9 +239,7 @@ class _Engine:
         self.ended: set[str] = set()
         self.bet_on_done: set[str] = set()
         self.equity_marked: dict[str, float] = defaultdict(float)  # investee -> h already passed on
-        self.edges: dict[str, tuple[str, str, dict[str, Any]]] = {
-            str(k): (u, v, d) for u, v, k, d in G.edges(keys=True, data=True)
-        }
+        self.edges = _EdgeLookup(G)
 
     # -- helpers -----------------------------------------------------------
     def cap(self, node: str) -> float | None:
@@ -255,8 +284,11 @@ class _Engine:
     def active_edges(self, node: str, kinds: Sequence[str], direction: str) -> list[tuple[str, str, str, dict]]:
         it = (self.G.in_edges(node, keys=True, data=True) if direction == "in"
               else self.G.out_edges(node, keys=True, data=True))
-        return [(u, v, str(k), d) for u, v, k, d in it
-                if d.get("kind") in kinds and is_active(d) and str(k) not in self.ended]
+        out = [(u, v, str(k), d) for u, v, k, d in it
+               if d.get("kind") in kinds and is_active(d) and str(k) not in self.ended]
+        for u, v, k, d in out:
+            self.edges.add(k, u, v, d)
+        return out
 
     # -- rules -------------------------------------------------------------
     def end_relationship(self, rnd: int, edge: str, causes: list[int]) -> None:
@@ -292,12 +324,13 @@ class _Engine:
                      "principal falls due at once")
         in_default = sum(number(self.edges[e][2].get("amount")) or 0.0
                          for e in self.accelerated if self.edges[e][1] == borrower)
-        for _, _, key, data in self.G.in_edges(borrower, keys=True, data=True):
+        for source, _, key, data in self.G.in_edges(borrower, keys=True, data=True):
             key = str(key)
             if data.get("kind") != "lends_to" or key in self.accelerated or not is_active(data):
                 continue
             threshold = self.contract_value(data, "cross_default_threshold")
             if threshold is not None and threshold < in_default:
+                self.edges.add(key, source, borrower, data)
                 self.accelerate(rnd, key, [i], clause="cross_default")
 
     def default(self, rnd: int, d: str) -> None:
@@ -411,8 +444,8 @@ class _Engine:
         return tuple(found)
 
 
-def _check_shocks(G: nx.MultiDiGraph, shocks: Sequence[Shock]) -> None:
-    edge_ids = {str(k) for _, _, k in G.edges(keys=True)}
+def _check_shocks(G: nx.MultiDiGraph, shocks: Sequence[Shock], edges: _EdgeLookup | None = None) -> None:
+    edge_ids = _EdgeLookup(G) if edges is None else edges
     for s in shocks:
         if isinstance(s, RelationshipEnds):
             if s.edge_id not in edge_ids:
@@ -488,8 +521,8 @@ def propagate(
         if not 0 <= x <= 1:
             raise ValidationError(f"{name} must be within 0..1, not {x}", field=name, value=x)
     shocks = tuple(shocks)
-    _check_shocks(G, shocks)
     eng = _Engine(G, recovery_default, revenue_margin, bet_on_trigger, max_paths)
+    _check_shocks(G, shocks, eng.edges)
     for s in shocks:
         if isinstance(s, PartyDefault):
             c = eng.cap(s.party)

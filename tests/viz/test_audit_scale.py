@@ -108,3 +108,17 @@ def test_gc_state_is_restored(sample_graph: nx.MultiDiGraph, enabled: bool) -> N
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_edge_lookup_falls_back_to_every_edge(sample_graph: nx.MultiDiGraph) -> None:
+    """Contagion's lazy edge index: met edges answer directly, any other id fills the full index once."""
+    from graph.analytics.propagation import _EdgeLookup
+
+    lookup = _EdgeLookup(sample_graph)
+    u, v, k, d = next(iter(sample_graph.edges(keys=True, data=True)))
+    lookup.add(str(k), u, v, d)
+    assert lookup[str(k)] == (u, v, d) and not lookup.complete
+    full = {str(kk): (a, b, dd) for a, b, kk, dd in sample_graph.edges(keys=True, data=True)}
+    other = sorted(full)[-1]
+    assert lookup[other] == full[other] and lookup.complete
+    assert "no-such-edge" not in lookup and lookup.known == full
