@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Literal, TypeAlias
 
 import networkx as nx
 import numpy as np
@@ -96,7 +96,8 @@ class DebtRankGraphResult:
     stamp: Stamp
 
 
-AnyMatrix = ArrayLike | sparse.sparray | sparse.spmatrix
+#: A dense array-like or a ``scipy.sparse`` matrix/array.
+AnyMatrix: TypeAlias = ArrayLike | sparse.sparray | sparse.spmatrix
 
 
 def _check_shock(h: NDArray[np.float64]) -> None:
@@ -146,10 +147,6 @@ def _sparse_impact(a: sparse.csr_array, e: NDArray[np.float64], cap: bool) -> sp
     return W
 
 
-@overload
-def impact_matrix(A: sparse.sparray | sparse.spmatrix, E: ArrayLike, *, cap: bool = True) -> sparse.csr_array: ...
-@overload
-def impact_matrix(A: ArrayLike, E: ArrayLike, *, cap: bool = True) -> NDArray[np.float64]: ...
 def impact_matrix(A: AnyMatrix, E: ArrayLike, *, cap: bool = True) -> NDArray[np.float64] | sparse.csr_array:
     """``W[i, j]`` = loss j's default inflicts on i relative to i's capital, A[i, j] / E[i].
 
