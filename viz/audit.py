@@ -28,7 +28,7 @@ from graph.analytics import dependencies as deps
 from graph.analytics import groups as grp
 from graph.analytics import health
 from graph.analytics import propagation as prop
-from graph.analytics.select import STRUCTURAL_TYPES
+from graph.analytics.select import STRUCTURAL_TYPES, structural_graph
 from graph.analytics.stamp import Stamp, to_jsonable
 from viz.charts import bar_chart
 from viz.errors import BadViewRequest, UnknownNode
@@ -163,13 +163,14 @@ class _Phases:
 
 
 def audit_centrality(S: nx.MultiDiGraph, *, top: int, exact_max: int = EXACT_BETWEENNESS_MAX,
-                     k: int = BETWEENNESS_K, seed: int = BETWEENNESS_SEED) -> deps.CentralityResult:
+                     k: int = BETWEENNESS_K, seed: int = BETWEENNESS_SEED,
+                     structure: nx.Graph | None = None) -> deps.CentralityResult:
     """Centrality used to pick the central parties' scenarios: exact up to ``exact_max`` party/project
     nodes, else the Brandes & Pich (2007) estimate from ``k`` sources drawn with ``seed`` (the variant,
     ``k`` and ``seed`` are in the result's stamp)."""
     n = sum(1 for _, t in S.nodes(data="type") if t in STRUCTURAL_TYPES)
     sampled = n > exact_max and k < n
-    return deps.centrality(S, top=top, k=k if sampled else None, seed=seed)
+    return deps.centrality(S, top=top, k=k if sampled else None, seed=seed, structure=structure)
 
 
 def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = None, top: int = 10,
@@ -219,12 +220,14 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     if scope != "all" and S.nodes[scope].get("type") == "party" and all(d.node != scope for d in details):
         details.insert(0, conc.concentration(S, scope))
     ph.done("concentration")
-    cuts = deps.articulation_points_and_bridges(S)
+    H = structural_graph(S)  # built once: cut points and centrality both read it
+    ph.done("structure graph")
+    cuts = deps.articulation_points_and_bridges(S, structure=H)
     ph.done("cut points")
     central = _with_cuts(deps.central_dependencies(S, top=top, cut_points=False), cuts)
     ph.done("central dependencies")
     ranking = audit_centrality(S, top=3 * scenarios + 5, exact_max=exact_betweenness_max, k=betweenness_k,
-                               seed=seed)
+                               seed=seed, structure=H)
     ph.done("centrality")
     scen = contagion_scenarios(S, central, n=scenarios, ranking=ranking)
     ph.done("contagion")

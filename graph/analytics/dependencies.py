@@ -110,6 +110,7 @@ def centrality(
     types: Iterable[str] = STRUCTURAL_TYPES,
     backend: Backend = "auto",
     top: int = 20,
+    structure: nx.Graph | None = None,
 ) -> CentralityResult:
     """Betweenness (exact or sampled), PageRank and k-core on the party/project structure graph.
 
@@ -125,6 +126,9 @@ def centrality(
     source-sampling estimate of Brandes & Pich (2007) with ``seed``; NetworkX
     scaling. PageRank: damping 0.85, L1 tolerance 1e-10 (independent of n).
     Core number on the undirected graph (Batagelj & Zaversnik 2003).
+    ``structure`` is an already built ``structural_graph(G, kinds=kinds, types=types,
+    directed=directed)`` to reuse (a caller running several analytics on one graph builds it
+    once); it is read, never changed.
 
     Examples
     --------
@@ -143,7 +147,7 @@ def centrality(
     .. [3] L. Page, S. Brin, R. Motwani, T. Winograd, "The PageRank citation ranking", 1999.
     .. [4] V. Batagelj and M. Zaversnik, "An O(m) algorithm for cores decomposition of networks", 2003.
     """
-    H = structural_graph(G, kinds=kinds, types=types, directed=directed)
+    H = structure if structure is not None else structural_graph(G, kinds=kinds, types=types, directed=directed)
     bc, used = betweenness(H, weight="distance" if weighted else None, normalized=normalized,
                            k=k, seed=seed, backend=backend)
     pr_backend: PagerankBackend = "networkx" if backend == "networkx" else "scipy" if backend == "igraph" else "auto"
@@ -205,13 +209,15 @@ def articulation_points_and_bridges(
     kinds: Iterable[str] = STRUCTURAL_KINDS,
     types: Iterable[str] = STRUCTURAL_TYPES,
     backend: Backend = "auto",
+    structure: nx.Graph | None = None,
 ) -> CutResult:
     """Articulation points and bridges of the undirected party–project structure graph.
 
     Variant: Hopcroft–Tarjan biconnected components on the undirected simple
     graph of active ``kinds`` edges, by igraph or NetworkX
     (:func:`graph.analytics.kernels.cut_structure`, same sets; ``backend`` as
-    in :func:`centrality`; the result does not depend on it). What each cut point
+    in :func:`centrality`; the result does not depend on it; ``structure`` as in
+    :func:`centrality`, undirected). What each cut point
     separates is read from the block-cut tree (one DFS, no re-run per point).
     Points are ordered by how many nodes they cut off.
 
@@ -230,7 +236,7 @@ def articulation_points_and_bridges(
     .. [1] J. Hopcroft and R. Tarjan, "Algorithm 447: efficient algorithms for
        graph manipulation", Communications of the ACM 16(6):372-378, 1973.
     """
-    H = structural_graph(G, kinds=kinds, types=types, directed=False)
+    H = structure if structure is not None else structural_graph(G, kinds=kinds, types=types, directed=False)
     cuts = cut_structure(H, backend=backend)
     aps = set(cuts.points)
     blocks = [set(b) for b in cuts.blocks]

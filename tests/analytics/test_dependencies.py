@@ -290,3 +290,18 @@ def test_centrality_same_from_every_backend(directed: bool, weighted: bool) -> N
     assert max(abs(a.pagerank[v] - b.pagerank[v]) for v in a.pagerank) < 1e-12
     assert max(abs(a.betweenness[v] - b.betweenness[v]) for v in a.betweenness) < 1e-9
     assert [r.node for r in a.top] == [r.node for r in b.top]
+
+
+def test_prebuilt_structure_gives_the_same_results() -> None:
+    """A caller may build the structure graph once and pass it to both analytics (the audit does)."""
+    G = nx.MultiDiGraph()
+    rng = random.Random(7)
+    G.add_nodes_from((f"n{i}", {"type": "party" if i % 4 else "project"}) for i in range(60))
+    for j in range(120):
+        u, v = rng.sample(range(60), 2)
+        G.add_edge(f"n{u}", f"n{v}", key=f"e{j}", kind=rng.choice(["lends_to", "supplies", "builds"]), amount=1.0 + j)
+    H = structural_graph(G)
+    before = nx.to_dict_of_dicts(H)
+    assert centrality(G, structure=H) == centrality(G)
+    assert articulation_points_and_bridges(G, structure=H) == articulation_points_and_bridges(G)
+    assert nx.to_dict_of_dicts(H) == before  # read, never changed
