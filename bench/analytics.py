@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import networkx as nx
-import numpy as np
 
 from bench.common import (
     growth_exponent,
@@ -39,8 +38,6 @@ EXACT_LIMIT = 3000
 NX_SAMPLED_LIMIT = 20_000
 #: Sampled betweenness uses this many sources (all libraries, same sources).
 SAMPLE_K = 200
-#: Dense DebtRank matrices (n × n float64, a few of them) are skipped above this many bytes each.
-DENSE_LIMIT_BYTES = 2 * 1024**3
 AS_OF = "2026-06-30"
 
 
@@ -65,13 +62,11 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
         central_dependencies,
         centrality,
         connected_groups,
-        debtrank_graph,
-        exposure_matrix,
         portfolio_concentration,
         propagate,
         relationship_health,
     )
-    from graph.analytics.debtrank import debtrank
+    from graph.analytics.debtrank import DebtRankNetwork
 
     rows: list[tuple[str, float, float, str]] = []
 
@@ -93,35 +88,12 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
         lambda r: f"{len(r.points)} points, {len(r.bridges)} bridges")
     add("central dependencies (removal impact)", lambda: central_dependencies(G, top=20), lambda r: "")
     central = _most_central(G, 100)
-    n_all = sum(1 for _, d in G.nodes(data=True) if d.get("type") in ("party", "project"))
-    dense = n_all * n_all * 8
-    if dense <= DENSE_LIMIT_BYTES:
-        shock = _top_borrower(G)
-        add("DebtRank, one scenario", lambda: debtrank_graph(G, [shock]),
-            lambda r: f"shock {shock}, DebtRank {r.debtrank:.4g}, {r.rounds} rounds")
-        m = exposure_matrix(G)
-        idx = [m.index[c] for c in central if c in m.index]
-        runs = len(idx) if n_all <= 5000 else 5
-        idx = idx[:runs]
-
-        def each() -> list[float]:
-            out = []
-            for i in idx:
-                h0 = np.zeros(len(m.nodes))
-                h0[i] = 1.0
-                out.append(debtrank(m.A, m.E, m.w, h0).debtrank)
-            return out
-
-        if runs == 100:
-            add("DebtRank, 100 most central parties (exposures built once)", each, lambda r: f"{len(r)} runs",
-                heavy=True)
-        else:
-            t = timed(each)
-            rows.append(("DebtRank, 100 most central parties (exposures built once)", t.best * 100 / runs,
-                         float("nan"), f"estimated: {runs} runs took {t.best:.1f} s, ×{100 // runs}"))
-    else:
-        rows.append(("DebtRank (dense n×n matrices)", float("nan"), float("nan"),
-                     f"skipped: {n_all:,} nodes → {dense / 1024**3:.0f} GiB per matrix"))
+    shock = _top_borrower(G)
+    add("DebtRank, one scenario (sparse impact matrix built in)", lambda: DebtRankNetwork(G).run([shock]),
+        lambda r: f"shock {shock}, DebtRank {r.debtrank:.4g}, {r.rounds} rounds")
+    net = DebtRankNetwork(G)
+    add("DebtRank, 100 most central parties (impact matrix built once)", lambda: net.rank(central),
+        lambda r: f"{len(r.rows)} runs", heavy=True)
     add("contagion (propagate, paths) from the most central party",
         lambda: propagate(G, [PartyDefault(central[0])]), lambda r: f"shock {central[0]}")
     add("health scores, every relationship", lambda: relationship_health(G, as_of=AS_OF),

@@ -13,13 +13,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import analytics, api_latency, load_neo4j, memory, projection, views
+from bench import analytics, api_latency, audit, load_neo4j, memory, projection, views
 from bench.common import load_average, machine
 
 SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "load_neo4j": (load_neo4j.main, ["--large"]),
-    "analytics": (analytics.main, ["--large"]),
-    "api_latency": (api_latency.main, ["--parties", "100000"]),
+    "analytics": (analytics.main, ["--large", "--no-audit"]),  # the audit has its own script
+    "audit": (audit.main, ["--sizes", "10000", "100000"]),
+    "api_latency": (api_latency.main, ["--parties", "10000", "100000"]),
     "views": (views.main, []),
     "memory": (memory.main, ["--large"]),
     "projection": (projection.main, ["--sizes", "1000", "10000", "100000"]),

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("rustworkx", reason="bench extras missing: pip install -e '.[bench]'")
 pytest.importorskip("psutil", reason="bench extras missing: pip install -e '.[bench]'")
 
-from bench import analytics, api_latency, common, load_neo4j, memory, projection, run_all, views  # noqa: E402
+from bench import analytics, api_latency, audit, common, load_neo4j, memory, projection, run_all, views  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +48,12 @@ def test_analytics_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert analytics.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
     assert "| betweenness exact unweighted | networkx |" in out and "full dependency audit" in out
+
+
+def test_audit_main(capsys: pytest.CaptureFixture[str]) -> None:
+    assert audit.main(["--sizes", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "Audit phases" in out and "DebtRank" in out
 
 
 def test_api_latency_main(capsys: pytest.CaptureFixture[str]) -> None:
