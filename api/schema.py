@@ -28,6 +28,7 @@ from api.mutation import Mutation
 from api.query import Query
 from api.response_cache import ResponseCache, cache_key
 from api.types import NODE_CLASSES
+from graph.errors import StakegraphError
 from graph.settings import Mode, Settings
 
 log = logging.getLogger("stakegraph.api")
@@ -62,13 +63,22 @@ class LimitedSchema(strawberry.Schema):
         key = cache_key(ctx.role, query, kwargs.get("variable_values"), kwargs.get("operation_name"))
         if key is None:
             return await super().execute(query, *args, **kwargs)
-        version = await ctx.call(ctx.store.graph_version)
+        try:
+            version = await ctx.call(ctx.store.graph_version)
+        except StakegraphError:
+            # store down or failing: execute normally, so resolvers answer with the typed error
+            # (STORE_UNAVAILABLE and its retry hint), never a 500 from the cache
+            return await super().execute(query, *args, **kwargs)
         hit = cache.get(version, key)
         if hit is not None:
             return hit
         result = await super().execute(query, *args, **kwargs)
         if ctx.operation_type is OperationType.QUERY and not result.errors:
-            if await ctx.call(ctx.store.graph_version) == version:
+            try:
+                same = await ctx.call(ctx.store.graph_version) == version
+            except StakegraphError:
+                same = False
+            if same:
                 cache.put(version, key, result)
         return result
 

@@ -96,3 +96,21 @@ def test_cache_unit() -> None:
     c.put("v1", k[1], ExecutionResult(data={}, errors=None))  # a late put for an old version is dropped
     c.put("v2", k[1], ExecutionResult(data={}, errors=["boom"]))  # type: ignore[list-item]  # errors: never kept
     assert c.get("v2", k[1]) is None
+
+
+def test_a_failing_store_is_not_a_500(make_client: Any, make_store: Any) -> None:
+    """graph_version() failing (store down) must reach the client as the typed error, not a 500."""
+    from graph.errors import StoreUnavailable
+
+    class Down(CountingStore):
+        def __getattr__(self, name: str) -> Any:
+            if name in ("graph_version", "find_nodes", "count_nodes"):
+                def fail(*a: Any, **k: Any) -> Any:
+                    raise StoreUnavailable("the test store is down")
+                return fail
+            return super().__getattr__(name)
+
+    client = make_client(store=Down(fill(make_store("embedded"))))
+    r = client.post("/graphql", json={"query": PAGE})
+    assert r.status_code == 200, r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
