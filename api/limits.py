@@ -167,9 +167,7 @@ def error_policy(*, production: bool) -> type[SchemaExtension]:
                 return error
             if isinstance(orig, StoreUnavailable):
                 log.warning("store unavailable", extra={"request_id": rid, "error": str(orig)})
-                return _copy(error, f"the graph store is unavailable; retry in {RETRY_AFTER_S} seconds "
-                                    f"(request id {rid})",
-                             {"code": "STORE_UNAVAILABLE", "retryAfter": RETRY_AFTER_S, "requestId": rid})
+                return _copy(error, *_unavailable(rid))
             if isinstance(orig, ApiError) or (isinstance(orig, StakegraphError) and not isinstance(orig, StoreError)):
                 code = getattr(orig, "code", None) or type(orig).__name__
                 return _copy(error, str(orig), {"code": code})
@@ -180,6 +178,17 @@ def error_policy(*, production: bool) -> type[SchemaExtension]:
                          {"code": "INTERNAL", "requestId": rid})
 
     return ErrorPolicy
+
+
+def _unavailable(rid: str) -> tuple[str, dict[str, Any]]:
+    return (f"the graph store is unavailable; retry in {RETRY_AFTER_S} seconds (request id {rid})",
+            {"code": "STORE_UNAVAILABLE", "retryAfter": RETRY_AFTER_S, "requestId": rid})
+
+
+def store_unavailable(rid: str) -> GraphQLError:
+    """The error a request gets when the store does not answer (same text wherever it is raised)."""
+    message, extensions = _unavailable(rid)
+    return GraphQLError(message, extensions=extensions)
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any] | None) -> GraphQLError:

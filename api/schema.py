@@ -23,12 +23,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.limits import cost_limiter, error_policy, operation_recorder
+from api.limits import cost_limiter, error_policy, operation_recorder, store_unavailable
 from api.mutation import Mutation
 from api.query import Query
 from api.response_cache import ResponseCache, cache_key
 from api.types import NODE_CLASSES
-from graph.errors import StakegraphError
+from graph.errors import StakegraphError, StoreUnavailable
 from graph.settings import Mode, Settings
 
 log = logging.getLogger("stakegraph.api")
@@ -65,9 +65,13 @@ class LimitedSchema(strawberry.Schema):
             return await super().execute(query, *args, **kwargs)
         try:
             version = await ctx.call(ctx.store.graph_version)
+        except StoreUnavailable as e:
+            # the store did not answer within its retry window: say so now (executing would
+            # wait for that window a second time and outlast the request limit)
+            log.warning("store unavailable", extra={"request_id": ctx.request_id, "error": str(e)})
+            return ExecutionResult(data=None, errors=[store_unavailable(ctx.request_id)])
         except StakegraphError:
-            # store down or failing: execute normally, so resolvers answer with the typed error
-            # (STORE_UNAVAILABLE and its retry hint), never a 500 from the cache
+            # another store failure: execute normally, the resolvers answer with the typed error
             return await super().execute(query, *args, **kwargs)
         hit = cache.get(version, key)
         if hit is not None:
