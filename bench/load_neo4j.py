@@ -12,7 +12,7 @@ Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext
 Also the embedded store's ``loaders.load`` rows/s.
 
 Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 10000 20000 50000]
-[--large] [--repeat 3] [--main-batch 5000]`` (``--large`` adds 1,000,000 relationships). A Neo4j
+[--large] [--repeat 3] [--main-batch 20000]`` (``--large`` adds 1,000,000 relationships). A Neo4j
 server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set.
 """
 
@@ -37,7 +37,7 @@ DEFAULT_RELS = (10_000,)
 LARGE_RELS = 1_000_000
 DEFAULT_BATCHES = (1000, 5000, 10_000, 20_000, 50_000)
 #: The batch size of the rust on/off and embedded comparisons (the loader's default).
-MAIN_BATCH = 5000
+MAIN_BATCH = 20_000  # the loader default (loaders.pipeline.DEFAULT_BATCH)
 
 
 class _BlockRust(importlib.abc.MetaPathFinder):

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show what would change; write nothing.")] = False,
         strict: Annotated[bool, typer.Option("--strict/--lenient", help="Strict: all or nothing. Lenient: quarantine bad rows.")] = True,
         load_id: Annotated[str | None, typer.Option("--load-id", help="Id recorded on every record (default: hash of files + mapping).")] = None,
-        batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Records per store transaction.")] = 5000,
+        batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Records per store transaction.")] = 20_000,
         report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Where report.json and quarantine CSVs go (default: ./stakegraph-reports/LOAD_ID when rows are rejected).")] = None,
         errors_shown: Annotated[int, typer.Option("--show-errors", min=0, help="How many errors to print (all are in the report).")] = 50,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,

@@ -30,7 +30,8 @@ from loaders.mapping import EntityConverter, Mapping, load_mapping
 from loaders.records import Converted, Item
 from loaders.report import LoadReport, RowError, SkippedRow
 
-DEFAULT_BATCH = 5000
+#: records per store transaction; 20,000 was the fastest Neo4j load in bench/load_neo4j.py (docs/benchmarks.md)
+DEFAULT_BATCH = 20_000
 _PROV = tuple(p.name for p in PROVENANCE)
 _LOOKUP_CHUNK = 1000
 
