@@ -64,24 +64,42 @@ def queries(t: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     }
 
 
+SAMPLE = 0  # --parties 0: the bundled sample portfolio (data/sample), the issue's "on the sample"
+
+
+def _sample_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def _label(n: int) -> str:
+    return "the bundled sample (data/sample)" if n == SAMPLE else f"{n:,} parties"
+
+
 def open_store(n_parties: int, backend: str = "embedded", uri: str | None = None) -> Any:
-    """The generated ``n_parties`` portfolio in the chosen store (Neo4j: loaded once, reused if present)."""
+    """The generated ``n_parties`` portfolio (0: the bundled sample) in the chosen store
+    (Neo4j: loaded once, reused if present)."""
+    from bench.common import cache_root, portfolio
     from graph.store.base import NodeFilter
     from graph.store.embedded import EmbeddedStore
-
-    if backend == "embedded":
-        return EmbeddedStore(embedded_db(n_parties))
-    from bench.common import portfolio
-    from graph.store.neo4j import Neo4jStore
     from loaders import load
 
+    src = _sample_dir() if n_parties == SAMPLE else None
+    if backend == "embedded":
+        if src is None:
+            return EmbeddedStore(embedded_db(n_parties))
+        sample = EmbeddedStore(cache_root() / "embedded_sample.db")
+        load(src, sample)  # idempotent: a re-run changes nothing
+        return sample
+    from graph.store.neo4j import Neo4jStore
+
     assert uri, "a Neo4j URI is needed for the neo4j backend"
-    store = Neo4jStore.connect(uri, timeout_s=600)
-    store.ensure_schema()
-    if store.count_nodes(NodeFilter(type="party")) != n_parties:
-        store.clear()
-        load(portfolio(n_parties), store)
-    return store
+    neo = Neo4jStore.connect(uri, timeout_s=600)
+    neo.ensure_schema()
+    want = -1 if src is not None else n_parties  # the sample is always reloaded (it is small)
+    if neo.count_nodes(NodeFilter(type="party")) != want:
+        neo.clear()
+        load(src or portfolio(n_parties), neo)
+    return neo
 
 
 def build_app(n_parties: int, *, store: Any = None, cache: bool = True) -> Any:
@@ -187,7 +205,12 @@ async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, re
                 variants.append((label, client, _get(plain)))
         for endpoint, client, send in variants:
             t0 = time.perf_counter()
-            first = await send(client)
+            for _ in range(FIRST_TRIES):
+                first = await send(client)
+                # the first analytics request builds the projection; on a large graph that outlasts
+                # the request limit (TIMEOUT) while the build goes on in its thread: ask again
+                if not (first.status_code == 200 and _timed_out(first.json())):
+                    break
             first_ms = (time.perf_counter() - t0) * 1000
             if first.status_code != 200 or "errors" in first.json():
                 raise RuntimeError(f"{shape}: {first.status_code} {first.text[:800]}")
@@ -200,6 +223,14 @@ async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, re
                              round(percentile(lat, 50) * 1000, 2), round(percentile(lat, 95) * 1000, 2),
                              round(len(lat) / wall, 1)))
     return rows
+
+
+FIRST_TRIES = 20
+
+
+def _timed_out(body: Any) -> bool:
+    return isinstance(body, dict) and any(
+        (e.get("extensions") or {}).get("code") == "TIMEOUT" for e in body.get("errors") or [])
 
 
 CACHED, UNCACHED, PLAIN = "GraphQL, response cache", "GraphQL, no cache", "plain JSON"
@@ -312,18 +343,18 @@ def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = Tru
         for n in sizes:
             for backend in backends:
                 if backend == "neo4j" and n > neo4j_max:
-                    out(f"\n_Neo4j backend at {n:,} parties not run (above --neo4j-max {neo4j_max:,})._\n")
+                    out(f"\n_Neo4j backend at {_label(n)} not run (above --neo4j-max {neo4j_max:,})._\n")
                     continue
                 rows = asyncio.run(in_process(n, requests=requests, seconds=seconds, backend=backend, uri=uri))
                 res[f"in_process_{backend}_{n}"] = rows
-                out(f"\n### In-process (httpx ASGITransport), {backend} store, {n:,} parties\n")
+                out(f"\n### In-process (httpx ASGITransport), {backend} store, {_label(n)}\n")
                 out(table(HEADERS, rows))
                 out("\nGraphQL overhead (p50 GraphQL ÷ p50 plain JSON, same data):\n")
                 out(table(OVERHEAD_HEADERS, overhead(rows)))
             if loop:
                 lrows, rss = loopback(n, requests=requests, seconds=seconds)
                 res[f"loopback_{n}"], res[f"server_rss_mb_{n}"] = lrows, rss
-                out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {n:,} parties\n")
+                out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {_label(n)}\n")
                 out(table(HEADERS, lrows))
                 out("\nGraphQL overhead over loopback:\n")
                 out(table(OVERHEAD_HEADERS, overhead(lrows)))
@@ -335,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (also the loopback server)."""
     p = argparse.ArgumentParser(prog="python -m bench.api_latency", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--parties", type=int, nargs="+", default=[DEFAULT_PARTIES], help="portfolio sizes")
+    p.add_argument("--parties", type=int, nargs="+", default=[DEFAULT_PARTIES],
+                   help="portfolio sizes (0 = the bundled sample, data/sample)")
     p.add_argument("--backends", nargs="+", choices=["embedded", "neo4j"], default=["embedded", "neo4j"],
                    help="stores to measure in-process (Neo4j: $STAKEGRAPH_NEO4J_URI or a local server started here)")
     p.add_argument("--neo4j-max", type=int, default=10_000,
