@@ -45,7 +45,8 @@ def api_worker(n_parties: int) -> dict[str, Any]:
     db = embedded_db(n_parties)
     start = rss_mb()
     store = EmbeddedStore(db)
-    app = create_app(load_settings(neo4j_uri=None), store)
+    # the figure is memory, not latency: a 100k projection outlasts the default 10 s request limit
+    app = create_app(load_settings(neo4j_uri=None, resolver_timeout_s=3600), store)
     q = '{ concentration(node: "pty_0000001", kinds: [BUYS_FROM]) { result } }'
 
     async def go() -> float:
