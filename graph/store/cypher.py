@@ -328,6 +328,9 @@ DELETE_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) WITH n, labels(
 LOAD_NODE_IDS = f"MATCH (n:{ENTITY}) WHERE n.load_id = $load_id RETURN n.id AS id LIMIT $limit"
 #: Up to ``$limit`` node ids, any.
 SOME_NODE_IDS = f"MATCH (n:{ENTITY}) RETURN n.id AS id LIMIT $limit"
+#: Delete up to ``$limit`` relationships between entities (``clear`` empties relationships in
+#: bounded transactions first, so a hub's thousands of relationships never sit in one transaction).
+DELETE_SOME_RELS = f"MATCH (:{ENTITY})-[r]->(:{ENTITY}) WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
 
 
 def delete_load_edges(kind: str, domain: Domain = DOMAIN) -> str:

@@ -616,6 +616,16 @@ class Neo4jStore(GraphStore):
         return stats
 
     def clear(self) -> None:
+        # relationships first, in bounded transactions: detach-deleting a batch of hub nodes in one
+        # transaction exceeded db.memory.transaction.max on a 1M-relationship graph
+        def some_rels(tx: neo4j.ManagedTransaction) -> int:
+            n = int(tx.run(cypher.DELETE_SOME_RELS, limit=_DELETE_BATCH).single(strict=True)["n"])
+            if n:
+                self._bump(tx)  # every change moves the graph version (caches and the write ledger)
+            return n
+
+        while self._tx(some_rels, write=True):
+            pass
         while ids := [r["id"] for r in self._read(cypher.SOME_NODE_IDS, limit=_DELETE_BATCH)]:
             self._tx(self._detach_delete_tx, ids, write=True)
         self._tx(self._bump, write=True)
