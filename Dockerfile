@@ -3,11 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY graph ./graph
-COPY api ./api
-COPY loaders ./loaders
-COPY viz ./viz
-COPY cli ./cli
+COPY src ./src
 COPY data ./data
 RUN pip install --no-cache-dir .
 EXPOSE 8000

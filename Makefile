@@ -33,7 +33,7 @@ check-security: install install-system
 	$(PYTHON) -m pytest -q -m security
 
 schema: install
-	$(PYTHON) -m api.schema_export > api/schema.graphql
+	$(PYTHON) -m stakegraph.web.schema_export > src/stakegraph/web/schema.graphql
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -56,7 +56,7 @@ def _top_borrower(G: nx.MultiDiGraph) -> str:
 
 def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tuple[str, float, float, str]]:
     """(analytic, seconds, peak traced MiB, note) for every analytic of the issue on ``G``."""
-    from graph.analytics import (
+    from stakegraph.analytics import (
         PartyDefault,
         articulation_points_and_bridges,
         central_dependencies,
@@ -66,7 +66,7 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
         propagate,
         relationship_health,
     )
-    from graph.analytics.debtrank import DebtRankNetwork
+    from stakegraph.analytics.debtrank import DebtRankNetwork
 
     rows: list[tuple[str, float, float, str]] = []
 
@@ -100,9 +100,9 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
         lambda r: f"{len(r.relationships)} relationships")
     add("connected groups", lambda: connected_groups(G), lambda r: f"{len(r.groups)} groups")
     if audit:
-        from viz.audit import build_audit
+        from stakegraph.viz.audit import build_audit
 
-        add("full dependency audit (viz.audit.build_audit)", lambda: build_audit(G), lambda r: "", heavy=True)
+        add("full dependency audit (stakegraph.viz.audit.build_audit)", lambda: build_audit(G), lambda r: "", heavy=True)
     return rows
 
 
@@ -146,8 +146,8 @@ def kernel_rows(G: nx.MultiDiGraph, *, seed: int = 0, exact_limit: float = EXACT
     """
     import rustworkx as rx
 
-    from graph.analytics import kernels as kn
-    from graph.analytics.select import structural_graph
+    from stakegraph.analytics import kernels as kn
+    from stakegraph.analytics.selection import structural_graph
 
     H = structural_graph(G)
     n = H.number_of_nodes()

@@ -35,7 +35,7 @@ ANALYTIC_SHAPES = ("concentration", "contagion")
 
 def _targets(store: Any) -> dict[str, str]:
     """Ids the queries use: a busy party (neighbourhood/contagion) and a concentrated seller."""
-    from graph.store.base import NodeFilter
+    from stakegraph.store.base import NodeFilter
 
     first = store.find_nodes(NodeFilter(type="party"), limit=200)
     busiest = max(first, key=lambda n: (len(store.edges_of([n.id])), n.id)).id
@@ -79,9 +79,9 @@ def open_store(n_parties: int, backend: str = "embedded", uri: str | None = None
     """The generated ``n_parties`` portfolio (0: the bundled sample) in the chosen store
     (Neo4j: loaded once, reused if present)."""
     from bench.common import cache_root, portfolio
-    from graph.store.base import NodeFilter
-    from graph.store.embedded import EmbeddedStore
-    from loaders import load
+    from stakegraph.loaders import load
+    from stakegraph.store.base import NodeFilter
+    from stakegraph.store.embedded import EmbeddedStore
 
     src = _sample_dir() if n_parties == SAMPLE else None
     if backend == "embedded":
@@ -90,7 +90,7 @@ def open_store(n_parties: int, backend: str = "embedded", uri: str | None = None
         sample = EmbeddedStore(cache_root() / "embedded_sample.db")
         load(src, sample)  # idempotent: a re-run changes nothing
         return sample
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     assert uri, "a Neo4j URI is needed for the neo4j backend"
     neo = Neo4jStore.connect(uri, timeout_s=600)
@@ -103,15 +103,15 @@ def open_store(n_parties: int, backend: str = "embedded", uri: str | None = None
 
 
 def build_app(n_parties: int, *, store: Any = None, cache: bool = True) -> Any:
-    """``api.create_app`` on ``store`` (default: the cached embedded store), plus plain JSON endpoints.
+    """``stakegraph.web.create_app`` on ``store`` (default: the cached embedded store), plus plain JSON endpoints.
 
     ``cache=False`` turns the per-graph-version response cache off (every request executes).
     """
     from fastapi import FastAPI
 
-    from api.app import create_app
-    from graph.settings import load_settings
-    from graph.store.base import Direction, NodeFilter
+    from stakegraph.settings import load_settings
+    from stakegraph.store.base import Direction, NodeFilter
+    from stakegraph.web.app import create_app
 
     store = store if store is not None else open_store(n_parties)
     app: FastAPI = create_app(load_settings(neo4j_uri=None, response_cache_size=256 if cache else 0), store)
@@ -265,7 +265,7 @@ def loopback(n_parties: int, *, requests: int, seconds: float) -> tuple[list[tup
     import httpx
     import psutil
 
-    from cli.neo4j_server import free_port
+    from stakegraph.devserver.neo4j import free_port
 
     port = free_port()
     root = Path(__file__).resolve().parent.parent

@@ -100,8 +100,8 @@ def cache_root() -> Path:
 
 
 def portfolio(n_parties: int, *, seed: int = 1, relationships: int | None = None) -> Path:
-    """A generated portfolio (``loaders.generate.scale``) in the canonical layout, generated once and cached."""
-    from loaders.generate.scale import generate
+    """A generated portfolio (``stakegraph.samples.scale``) in the canonical layout, generated once and cached."""
+    from stakegraph.samples.scale import generate
 
     rels = relationships if relationships is not None else 5 * n_parties
     out = cache_root() / f"portfolio_{n_parties}_{rels}_s{seed}"
@@ -123,8 +123,8 @@ def row_count(folder: Path) -> int:
 
 def embedded_db(n_parties: int, *, seed: int = 1) -> Path:
     """An embedded store holding the generated ``n_parties`` portfolio (loaded once and cached)."""
-    from graph.store.embedded import EmbeddedStore
-    from loaders import load
+    from stakegraph.loaders import load
+    from stakegraph.store.embedded import EmbeddedStore
 
     db = cache_root() / f"embedded_{n_parties}_s{seed}.db"
     done = db.with_suffix(".complete")
@@ -140,7 +140,7 @@ def embedded_db(n_parties: int, *, seed: int = 1) -> Path:
 
 def projection(n_parties: int, *, seed: int = 1) -> nx.MultiDiGraph:
     """``store.project()`` of the cached embedded store of ``n_parties`` parties."""
-    from graph.store.embedded import EmbeddedStore
+    from stakegraph.store.embedded import EmbeddedStore
 
     with EmbeddedStore(embedded_db(n_parties, seed=seed)) as store:
         return store.project()
@@ -153,7 +153,7 @@ def neo4j_uri(home: Path | None = None) -> Iterator[str]:
     if external:
         yield external
         return
-    from cli import neo4j_server
+    from stakegraph.devserver import neo4j as neo4j_server
 
     neo4j_server.ensure_jars()
     tmp = Path(tempfile.mkdtemp(prefix="stakegraph-bench-neo4j-")) if home is None else home

@@ -1,4 +1,4 @@
-"""Load throughput: ``loaders.load`` into Neo4j against a minimal hand-written driver baseline.
+"""Load throughput: ``stakegraph.loaders.load`` into Neo4j against a minimal hand-written driver baseline.
 
 Same generated files, same server, same run. Three ways to write the same records:
 
@@ -9,7 +9,7 @@ Same generated files, same server, same run. Three ways to write the same record
 
 Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext`` importable
 (the driver falls back to pure-Python packstream when ``neo4j._rust`` cannot be imported).
-Also the embedded store's ``loaders.load`` rows/s.
+Also the embedded store's ``stakegraph.loaders.load`` rows/s.
 
 Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 10000 20000 50000]
 [--large] [--repeat 3] [--main-batch 20000]`` (``--large`` adds 1,000,000 relationships). A Neo4j
@@ -37,7 +37,7 @@ DEFAULT_RELS = (10_000,)
 LARGE_RELS = 1_000_000
 DEFAULT_BATCHES = (1000, 5000, 10_000, 20_000, 50_000)
 #: The batch size of the rust on/off and embedded comparisons (the loader's default).
-MAIN_BATCH = 20_000  # the loader default (loaders.pipeline.DEFAULT_BATCH)
+MAIN_BATCH = 20_000  # the loader default (stakegraph.loaders.pipeline.DEFAULT_BATCH)
 
 
 class _BlockRust(importlib.abc.MetaPathFinder):
@@ -51,9 +51,9 @@ class _BlockRust(importlib.abc.MetaPathFinder):
 
 # ---------------------------------------------------------------------------------------- baseline
 def _records(folder: Path) -> tuple[list[Any], list[Any]]:
-    """The node and edge records ``loaders.load`` writes for ``folder`` (read back from an embedded store)."""
-    from graph.store.embedded import EmbeddedStore
-    from loaders import load
+    """The node and edge records ``stakegraph.loaders.load`` writes for ``folder`` (read back from an embedded store)."""
+    from stakegraph.loaders import load
+    from stakegraph.store.embedded import EmbeddedStore
 
     db = cache_root() / f"records_{folder.name}.db"
     done = db.with_suffix(".complete")
@@ -67,7 +67,9 @@ def _records(folder: Path) -> tuple[list[Any], list[Any]]:
 
 def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batch: int) -> None:
     """Minimal hand-written upsert: one ``UNWIND … MERGE`` statement per batch of one label / type."""
-    from graph.store import cypher  # labels and relationship types only (no project Cypher is used)
+    from stakegraph.store import (
+        cypher,  # labels and relationship types only (no project Cypher is used)
+    )
 
     ent = cypher.ENTITY
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -91,9 +93,9 @@ def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batc
 
 def worker(uri: str, folder: Path, mode: str, batch: int) -> dict[str, Any]:
     """One measured write into an emptied database (or a fresh embedded file); returns the figures."""
-    from graph.store.embedded import EmbeddedStore
-    from graph.store.neo4j import Neo4jStore
-    from loaders import load
+    from stakegraph.loaders import load
+    from stakegraph.store.embedded import EmbeddedStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     rust = "neo4j._rust" in sys.modules or _rust_importable()
     if mode == "embedded":

@@ -3,9 +3,9 @@
 Each figure is taken in a fresh subprocess (its own ``ru_maxrss``), so nothing else in the
 benchmark inflates it:
 
-* **api** — ``api.create_app`` on the cached embedded store, then a GraphQL analytics field
+* **api** — ``stakegraph.web.create_app`` on the cached embedded store, then a GraphQL analytics field
   (concentration) through httpx ASGITransport, which builds and caches the NetworkX projection;
-* **load** — ``loaders.load`` of the generated portfolio into a fresh embedded store (the loader
+* **load** — ``stakegraph.loaders.load`` of the generated portfolio into a fresh embedded store (the loader
   streams rows and spills to disk; the figure shows whether memory stays flat as files grow).
 
 Run alone: ``python -m bench.memory [--sizes 1000 10000] [--large]`` (``--large`` adds 100,000
@@ -38,9 +38,9 @@ def api_worker(n_parties: int) -> dict[str, Any]:
     """RSS of an API process before and after its first analytics query projects the graph."""
     import httpx
 
-    from api.app import create_app
-    from graph.settings import load_settings
-    from graph.store.embedded import EmbeddedStore
+    from stakegraph.settings import load_settings
+    from stakegraph.store.embedded import EmbeddedStore
+    from stakegraph.web.app import create_app
 
     db = embedded_db(n_parties)
     start = rss_mb()
@@ -63,9 +63,9 @@ def api_worker(n_parties: int) -> dict[str, Any]:
 
 
 def load_worker(n_parties: int) -> dict[str, Any]:
-    """Peak RSS of ``loaders.load`` of the generated portfolio into a fresh embedded store."""
-    from graph.store.embedded import EmbeddedStore
-    from loaders import load
+    """Peak RSS of ``stakegraph.loaders.load`` of the generated portfolio into a fresh embedded store."""
+    from stakegraph.loaders import load
+    from stakegraph.store.embedded import EmbeddedStore
 
     src = portfolio(n_parties)
     rows = row_count(src)
@@ -101,7 +101,7 @@ def run(sizes: Sequence[int], *, load_only: Sequence[int] = (), out: Any = print
         for what in whats:
             r = _sub(what, n)
             label = ("API process, analytics field projected the graph" if what == "api"
-                     else f"loaders.load into embedded ({r['rows']:,} rows)")
+                     else f"stakegraph.loaders.load into embedded ({r['rows']:,} rows)")
             rows.append((label, n, round(r["rss_start"]), round(r["rss_now"]), round(r["peak"]),
                          round(r["seconds"], 2)))
     out(table(["process", "parties", "RSS at start MiB", "RSS after MiB", "peak RSS MiB", "seconds"], rows))

@@ -24,13 +24,13 @@ import networkx as nx
 from bench.common import embedded_db, header, mb, table
 
 DEFAULT_SIZES = (1000, 10_000)
-#: What the structural and financing analytics read (graph.analytics.select.STRUCTURAL_*).
+#: What the structural and financing analytics read (stakegraph.analytics.selection.STRUCTURAL_*).
 SUB_TYPES = ("party", "project")
 
 
 def sub_kinds() -> tuple[str, ...]:
     """The relationship kinds the structural analytics read."""
-    from graph.analytics.select import STRUCTURAL_KINDS
+    from stakegraph.analytics.selection import STRUCTURAL_KINDS
 
     return tuple(STRUCTURAL_KINDS)
 
@@ -57,14 +57,14 @@ def project(store: Any, *, partial: bool, repeat: int = 3) -> tuple[nx.MultiDiGr
 
 def concentration_rows(G: nx.MultiDiGraph) -> list[tuple[str, float]]:
     """(party, HHI) of every party's customer concentration, most concentrated first."""
-    from graph.analytics import portfolio_concentration
+    from stakegraph.analytics import portfolio_concentration
 
     return [(r.node, r.hhi) for r in portfolio_concentration(G).rows]
 
 
 def run(sizes: Sequence[int], *, out: Any = print) -> list[tuple[Any, ...]]:
     """Measure full vs partial projection at every size; print a Markdown table; return the rows."""
-    from graph.store.embedded import EmbeddedStore
+    from stakegraph.store.embedded import EmbeddedStore
 
     rows: list[tuple[Any, ...]] = []
     for n in sizes:

@@ -1,7 +1,7 @@
 """Views: time for headless Chromium to reach a stable drawing, and the HTML size.
 
 The network view of a generated portfolio limited to 500 and 2,000 nodes is built in Python
-(``viz.views.network_view``: layout precomputed above 150 nodes, physics off), written to a file
+(``stakegraph.viz.views.network_view``: layout precomputed above 150 nodes, physics off), written to a file
 and opened from disk in the system Chromium (``/usr/bin/chromium`` through Playwright, never
 ``playwright install``; every non-file request is aborted). "Stable" is the page's own flag
 ``window.__stakegraph.ready`` (every graph drawn and its physics stabilised). A physics-on ego view
@@ -58,8 +58,8 @@ def time_to_stable(browser: Any, html: Path, *, timeout: float = 120.0) -> tuple
 
 def pages(sizes: Sequence[int], out_dir: Path, parties: int = PORTFOLIO_PARTIES) -> list[tuple[str, int, Path, float]]:
     """(label, nodes requested, file, Python build seconds) for each page to open."""
-    from graph.store.embedded import EmbeddedStore
-    from viz import views
+    from stakegraph.store.embedded import EmbeddedStore
+    from stakegraph.viz import views
 
     G = projection(parties)
     made = []

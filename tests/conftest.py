@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import EmbeddedStore, GraphStore
+from stakegraph.store import EmbeddedStore, GraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -34,7 +34,7 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _neo4j_store(uri: str) -> GraphStore:
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     user = os.environ.get("STAKEGRAPH_NEO4J_USER", "neo4j")
     password = os.environ.get("STAKEGRAPH_NEO4J_PASSWORD")

@@ -3,7 +3,7 @@
 ``tests/conftest.py`` calls :func:`neo4j_uri_for_session` from a session-scoped
 fixture. When ``STAKEGRAPH_NEO4J_URI`` is set that server is used as is;
 otherwise a Neo4j 5.26 Community server is started from Maven Central jars
-(see ``cli/neo4j_server.py``) on a free port under the session's temporary
+(see ``src/stakegraph/devserver/neo4j.py``) on a free port under the session's temporary
 directory. A server that cannot start raises with the reason: tests that need
 Neo4j must fail, never skip, under ``CI=true``.
 """
@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from cli import neo4j_server
+from stakegraph.devserver import neo4j as neo4j_server
 
 __all__ = ["READY_TIMEOUT", "neo4j_uri_for_session"]
 
@@ -48,7 +48,7 @@ def neo4j_uri_for_session(tmp_root: Path) -> tuple[str, Callable[[], None]]:
 
     Raises
     ------
-    cli.neo4j_server.Neo4jServerError
+    stakegraph.devserver.neo4j.Neo4jServerError
         If the jars cannot be fetched or the server does not become ready; the
         message carries the Maven output or the tail of the server log.
     """

@@ -15,7 +15,17 @@ import pytest
 pytest.importorskip("rustworkx", reason="bench extras missing: pip install -e '.[bench]'")
 pytest.importorskip("psutil", reason="bench extras missing: pip install -e '.[bench]'")
 
-from bench import analytics, api_latency, audit, common, load_neo4j, memory, projection, run_all, views  # noqa: E402
+from bench import (  # noqa: E402
+    analytics,
+    api_latency,
+    audit,
+    common,
+    load_neo4j,
+    memory,
+    projection,
+    run_all,
+    views,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -143,12 +153,12 @@ def test_views_main(capsys: pytest.CaptureFixture[str]) -> None:
 def test_memory_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert memory.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
-    assert "API process" in out and "loaders.load into embedded" in out
+    assert "API process" in out and "stakegraph.loaders.load into embedded" in out
 
 
 def test_subgraph_projection_gives_the_same_concentration(capsys: pytest.CaptureFixture[str]) -> None:
     """Scaling step 1 (docs/scaling.md): project only parties, projects and structural kinds."""
-    from graph.store.embedded import EmbeddedStore
+    from stakegraph.store.embedded import EmbeddedStore
 
     with EmbeddedStore(common.embedded_db(100)) as store:
         full = store.project()

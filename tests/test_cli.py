@@ -13,7 +13,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from cli.main import app
+from stakegraph.cli.main import app
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 def test_info_json_embedded(tmp_path: Path) -> None:
     env = {**os.environ, "STAKEGRAPH_DATA_DIR": str(tmp_path)}
     env.pop("STAKEGRAPH_NEO4J_URI", None)
-    out = subprocess.run([sys.executable, "-m", "cli.main", "info", "--json"], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "stakegraph.cli.main", "info", "--json"], env=env, capture_output=True,
                          text=True, check=True)
     data = json.loads(out.stdout)
     assert data["backend"] == "embedded"
@@ -49,7 +49,7 @@ def test_info_json_embedded(tmp_path: Path) -> None:
 
 def test_info_json_neo4j(neo4j_uri: str, tmp_path: Path) -> None:
     env = {**os.environ, "STAKEGRAPH_NEO4J_URI": neo4j_uri, "STAKEGRAPH_NEO4J_AUTH": "false"}
-    out = subprocess.run([sys.executable, "-m", "cli.main", "info", "--json"], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "stakegraph.cli.main", "info", "--json"], env=env, capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["backend"] == "neo4j"
@@ -58,6 +58,6 @@ def test_info_json_neo4j(neo4j_uri: str, tmp_path: Path) -> None:
 def test_bad_settings_fail_fast_with_the_variable_to_set(tmp_path: Path) -> None:
     env = {**os.environ, "STAKEGRAPH_NEO4J_URI": "bolt://127.0.0.1:1", "STAKEGRAPH_NEO4J_AUTH": "true"}
     env.pop("STAKEGRAPH_NEO4J_PASSWORD", None)
-    out = subprocess.run([sys.executable, "-m", "cli.main", "info"], env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "stakegraph.cli.main", "info"], env=env, capture_output=True, text=True)
     assert out.returncode == 3
     assert "STAKEGRAPH_NEO4J_PASSWORD" in out.stderr

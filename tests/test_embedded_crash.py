@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import EmbeddedStore
+from stakegraph.store import EmbeddedStore
 
 NODES_PER_BATCH = 40
 KILLS = 5
@@ -28,8 +28,8 @@ SEED = 20261123
 
 CHILD = r"""
 import sys
-from graph.model import EdgeRecord, NodeRecord, edge_id
-from graph.store import EmbeddedStore
+from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.store import EmbeddedStore
 
 path, per = sys.argv[1], int(sys.argv[2])
 store = EmbeddedStore(path)

@@ -3,7 +3,7 @@
 Every number is checked against an independent reference: the CR-5 with exact
 decimal arithmetic on the file text (and again through the analytics on the
 loaded graph), counts by recounting the CSV rows, validity through
-``graph.validate`` and the domain's declared endpoint types.
+``stakegraph.validate`` and the domain's declared endpoint types.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph.domain import DOMAIN, ORG_TYPES
-from graph.validate import edge_props, node_props
-from loaders.generate import GenerateError, SampleMismatch, check_sample, generate, render_sample
-from loaders.generate.columns import COLUMNS, ROLES
-from loaders.generate.sample import DEFAULT_DIR
-from loaders.generate.scale import Layout
+from stakegraph.domain import DOMAIN, ORG_TYPES
+from stakegraph.samples import GenerateError, SampleMismatch, check_sample, generate, render_sample
+from stakegraph.samples.columns import COLUMNS, ROLES
+from stakegraph.samples.sample import DEFAULT_DIR
+from stakegraph.samples.scale import Layout
+from stakegraph.validate import edge_props, node_props
 
 SAMPLE = DEFAULT_DIR
 NODE_OF_ROLE = {"parties": "party", "projects": "project", "contracts": "contract",
@@ -254,8 +254,8 @@ def test_scenario_6_repayment_adjustment(sample: Rows) -> None:
 # -- the sample through the loader and the store -----------------------------------------------------
 
 def test_sample_loads_with_the_counts_of_the_files(store, sample: Rows) -> None:
-    from graph.analytics.concentration import concentration
-    from loaders import load
+    from stakegraph.analytics.concentration import concentration
+    from stakegraph.loaders import load
 
     report = load(SAMPLE, store)
     assert not report.errors
@@ -341,8 +341,8 @@ def test_scale_progress_and_errors(tmp_path: Path) -> None:
 
 
 def test_scale_output_loads(tmp_path: Path) -> None:
-    from graph.store import EmbeddedStore
-    from loaders import load
+    from stakegraph.loaders import load
+    from stakegraph.store import EmbeddedStore
 
     generate(300, 4, tmp_path / "data")
     with EmbeddedStore(tmp_path / "s.sqlite") as s:
@@ -354,7 +354,7 @@ def test_scale_output_loads(tmp_path: Path) -> None:
 # -- the commands ----------------------------------------------------------------------------------------
 
 def test_cli(tmp_path: Path) -> None:
-    from cli.main import app
+    from stakegraph.cli.main import app
 
     runner = CliRunner()
     res = runner.invoke(app, ["sample", "--check"])

@@ -1,4 +1,4 @@
-"""Tests of the Docker-free local Neo4j server (``cli/neo4j_server.py``).
+"""Tests of the Docker-free local Neo4j server (``src/stakegraph/devserver/neo4j.py``).
 
 One server is started for this module through :func:`neo4j_uri_for_session`
 (with ``STAKEGRAPH_NEO4J_URI`` hidden, so the lifecycle under test is always
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from cli import neo4j_server
+from stakegraph.devserver import neo4j as neo4j_server
 from tests.neo4j_fixture import neo4j_uri_for_session
 
 

@@ -1,8 +1,8 @@
 """The bundled sample tells its six stories where an analyst would look (shared/reference/domain.md).
 
-The sample (data/sample) is loaded once with ``loaders.load`` into the embedded store and projected;
+The sample (data/sample) is loaded once with ``stakegraph.loaders.load`` into the embedded store and projected;
 each test runs the analytics an analyst would run and checks the answer against a hand computation
-from the scenario's declared values (loaders/generate/scenarios.py, read here from the CSV text or the
+from the scenario's declared values (src/stakegraph/samples/scenarios.py, read here from the CSV text or the
 graph's attributes, never from the analytics' own output). The sample's "today" is
 ``scenarios.AS_OF`` = 2026-06-30, the date of its last event (docs/sample-data.md).
 """
@@ -20,23 +20,23 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from graph.analytics import cofinancing as cof
-from graph.analytics import concentration as conc
-from graph.analytics import dependencies as deps
-from graph.analytics import groups as grp
-from graph.analytics import health
-from graph.analytics import lifecycle as life
-from graph.analytics import propagation as prop
-from graph.store import EmbeddedStore
-from loaders import load
-from loaders.generate.sample import DEFAULT_DIR as SAMPLE
-from loaders.generate.scenarios import (
+from stakegraph.analytics import cofinancing as cof
+from stakegraph.analytics import concentration as conc
+from stakegraph.analytics import dependencies as deps
+from stakegraph.analytics import groups as grp
+from stakegraph.analytics import health
+from stakegraph.analytics import lifecycle as life
+from stakegraph.analytics import propagation as prop
+from stakegraph.loaders import load
+from stakegraph.samples.sample import DEFAULT_DIR as SAMPLE
+from stakegraph.samples.scenarios import (
     A_CROSS_DEFAULT,
     A_WC_LOAN,
     AS_OF,
     ENERGY_LENDERS,
     ENERGY_PLANTS,
 )
+from stakegraph.store import EmbeddedStore
 
 PLANTS = tuple(f"p_energy_plant_{p[0]}" for p in ENERGY_PLANTS)
 
@@ -257,7 +257,7 @@ def test_no_seller_receives_more_than_its_revenue_and_groups_stay_small(G: nx.Mu
 # -- the audit report ------------------------------------------------------------------------------------------
 
 def test_audit_json_names_the_textbook_findings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.main import app
+    from stakegraph.cli.main import app
 
     monkeypatch.setenv("STAKEGRAPH_DATA_DIR", str(data_dir))
     monkeypatch.delenv("STAKEGRAPH_NEO4J_URI", raising=False)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import ConfigError
-from graph.settings import Settings, load_settings
-from graph.store import EmbeddedStore, open_store
+from stakegraph.errors import ConfigError
+from stakegraph.settings import Settings, load_settings
+from stakegraph.store import EmbeddedStore, open_store
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Tests of graph.analytics; ``build`` makes a projection-shaped graph by hand."""
+"""Tests of stakegraph.analytics; ``build`` makes a projection-shaped graph by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.model import EdgeRecord, NodeRecord, edge_id
-from graph.store.base import to_networkx
+from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.store.base import to_networkx
 
 
 def build(
@@ -40,7 +40,7 @@ def seed_cli_store(data_dir: Any) -> None:
     """Write a small portfolio into the embedded store the CLI will open from ``data_dir``."""
     from pathlib import Path
 
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     nodes = [
@@ -70,7 +70,7 @@ def run_cli(monkeypatch: Any, data_dir: Any, *args: str) -> Any:
     """Run ``stakegraph analyze ARGS`` in-process against the embedded store in ``data_dir``."""
     from typer.testing import CliRunner
 
-    from cli.main import app
+    from stakegraph.cli.main import app
 
     monkeypatch.setenv("STAKEGRAPH_DATA_DIR", str(data_dir))
     monkeypatch.delenv("STAKEGRAPH_NEO4J_URI", raising=False)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import graph.analytics.cascade as cascade_mod
-from graph.analytics.cascade import threshold_cascade, threshold_cascade_graph
-from graph.errors import NotFound, ValidationError
+import stakegraph.analytics.cascade as cascade_mod
+from stakegraph.analytics.cascade import threshold_cascade, threshold_cascade_graph
+from stakegraph.errors import NotFound, ValidationError
 from tests.analytics import build
 
 

@@ -7,9 +7,14 @@ import doctest
 import numpy as np
 import pytest
 
-import graph.analytics.clearing as clearing_mod
-from graph.analytics.clearing import METHODS, clearing_graph, clearing_vector, relative_liabilities
-from graph.errors import ValidationError
+import stakegraph.analytics.clearing as clearing_mod
+from stakegraph.analytics.clearing import (
+    METHODS,
+    clearing_graph,
+    clearing_vector,
+    relative_liabilities,
+)
+from stakegraph.errors import ValidationError
 from tests.analytics import build
 
 

@@ -9,8 +9,8 @@ import networkx as nx
 import pytest
 from networkx.algorithms import bipartite
 
-from graph.analytics.cofinancing import cofinancing, cofinancing_graph
-from graph.errors import ValidationError
+from stakegraph.analytics.cofinancing import cofinancing, cofinancing_graph
+from stakegraph.errors import ValidationError
 from tests.analytics import build
 
 

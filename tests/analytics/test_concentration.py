@@ -10,24 +10,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analytics.concentration import (
+from stakegraph.analytics.concentration import (
     bands,
     concentration,
     hhi,
     merger_delta,
     portfolio_concentration,
 )
-from graph.analytics.stamp import to_jsonable
-from graph.errors import DomainError, NotFound, ValidationError
-from graph.model import EdgeRecord, NodeRecord
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.errors import DomainError, NotFound, ValidationError
+from stakegraph.model import EdgeRecord, NodeRecord
 from tests.analytics import build
 
-MODULES = ("select", "concentration", "dependencies", "groups", "cofinancing", "kernels")
+MODULES = ("selection", "concentration", "dependencies", "groups", "cofinancing", "kernels")
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples_run(module: str) -> None:
-    mod = importlib.import_module(f"graph.analytics.{module}")
+    mod = importlib.import_module(f"stakegraph.analytics.{module}")
     result = doctest.testmod(mod)
     assert result.attempted > 0 and result.failed == 0
 

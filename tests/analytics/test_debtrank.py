@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analytics.debtrank import debtrank, debtrank_each, debtrank_graph, impact_matrix
-from graph.analytics.exposure import exposure_matrix
-from graph.analytics.stamp import to_jsonable
-from graph.errors import NotFound, ValidationError
+from stakegraph.analytics.debtrank import debtrank, debtrank_each, debtrank_graph, impact_matrix
+from stakegraph.analytics.exposure import exposure_matrix
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.errors import NotFound, ValidationError
 from tests.analytics import build
 
 # NetworkRiskMeasures README (Cinelli 2016): rows/cols a, b, c; A[i, j] = i's asset on j.
@@ -24,7 +24,7 @@ W = [10, 100, 30]
 
 @pytest.mark.parametrize("module", ["debtrank", "exposure"])
 def test_docstring_examples_run(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"graph.analytics.{module}"))
+    result = doctest.testmod(importlib.import_module(f"stakegraph.analytics.{module}"))
     assert result.attempted > 0 and result.failed == 0
 
 

@@ -1,6 +1,6 @@
 """Sparse DebtRank against a second implementation: the dense code it replaced, kept here as the reference.
 
-The dense functions below are the pre-sparse ``graph.analytics.debtrank`` code verbatim (n × n numpy
+The dense functions below are the pre-sparse ``stakegraph.analytics.debtrank`` code verbatim (n × n numpy
 matrices, ``W[:, D] @ h[D]`` and an elementwise product with ``nan`` → 0 for the 2015 variant). The sparse
 code must give the same final stress, DebtRank, defaults and rounds on seeded random networks, including
 zero capital (infinite leverage), missing capital (infinite buffer) and zero weights.
@@ -13,15 +13,15 @@ import pytest
 from numpy.typing import NDArray
 from scipy import sparse
 
-from graph.analytics.debtrank import (
+from stakegraph.analytics.debtrank import (
     DebtRankNetwork,
     debtrank,
     debtrank_each,
     debtrank_graph,
     impact_matrix,
 )
-from graph.analytics.exposure import exposure_matrix
-from graph.errors import ValidationError
+from stakegraph.analytics.exposure import exposure_matrix
+from stakegraph.errors import ValidationError
 from tests.analytics import build
 
 _EPS = 1e-12

@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analytics.dependencies import (
+from stakegraph.analytics.dependencies import (
     articulation_points_and_bridges,
     central_dependencies,
     centrality,
     funding_dominators,
     removal_impact,
 )
-from graph.analytics.kernels import betweenness, betweenness_igraph, pagerank
-from graph.analytics.select import structural_graph
-from graph.errors import ValidationError
+from stakegraph.analytics.kernels import betweenness, betweenness_igraph, pagerank
+from stakegraph.analytics.selection import structural_graph
+from stakegraph.errors import ValidationError
 from tests.analytics import build
 
 

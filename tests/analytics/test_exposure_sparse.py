@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph.analytics.exposure import exposure_matrix, sparse_exposure_matrix
+from stakegraph.analytics.exposure import exposure_matrix, sparse_exposure_matrix
 from tests.analytics import build
 from tests.analytics.test_debtrank_sparse import random_graph
 

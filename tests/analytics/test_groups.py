@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from graph.analytics.groups import (
+from stakegraph.analytics.groups import (
     connected_groups,
     control_links,
     interdependence_links,
     large_exposures,
     ultimate_owners,
 )
-from graph.errors import NotFound, ValidationError
+from stakegraph.errors import NotFound, ValidationError
 from tests.analytics import build
 
 

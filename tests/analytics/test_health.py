@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
-import graph.analytics.health as health_mod
-from graph.analytics.health import HealthWeights, relationship_alerts, relationship_health, to_date
-from graph.analytics.stamp import to_jsonable
-from graph.errors import ValidationError
-from graph.model import EdgeRecord, NodeRecord
+import stakegraph.analytics.health as health_mod
+from stakegraph.analytics.health import (
+    HealthWeights,
+    relationship_alerts,
+    relationship_health,
+    to_date,
+)
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.errors import ValidationError
+from stakegraph.model import EdgeRecord, NodeRecord
 from tests.analytics import build, run_cli
 
 AS_OF = "2026-01-01"
@@ -141,7 +146,7 @@ def test_alerts_ranked_with_reasons() -> None:
 
 
 def test_cli_health(tmp_path, monkeypatch) -> None:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     G = worked_example()
     nodes = [NodeRecord(n, d["type"], {k: v for k, v in d.items() if k not in ("type", "id")})

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.analytics import kernels
-from graph.analytics.kernels import (
+from stakegraph.analytics import kernels
+from stakegraph.analytics.kernels import (
     articulation_points,
     betweenness,
     bridges,
@@ -25,7 +25,7 @@ from graph.analytics.kernels import (
     pagerank,
     pagerank_scipy,
 )
-from graph.errors import ValidationError
+from stakegraph.errors import ValidationError
 
 
 def messy_graph(seed: int, n: int, m: int, *, loops: int = 2, isolated: int = 2) -> nx.Graph:

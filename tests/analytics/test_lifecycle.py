@@ -9,8 +9,8 @@ from typing import Any
 import networkx as nx
 import pytest
 
-import graph.analytics.lifecycle as lc_mod
-from graph.analytics.lifecycle import (
+import stakegraph.analytics.lifecycle as lc_mod
+from stakegraph.analytics.lifecycle import (
     LifecycleRules,
     SizeThresholds,
     communities,
@@ -18,9 +18,9 @@ from graph.analytics.lifecycle import (
     rating_bucket,
     segmentation,
 )
-from graph.analytics.stamp import to_jsonable
-from graph.errors import NotFound
-from graph.model import EdgeRecord, NodeRecord
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.errors import NotFound
+from stakegraph.model import EdgeRecord, NodeRecord
 from tests.analytics import build, run_cli
 
 AS_OF = "2026-01-01"
@@ -151,7 +151,7 @@ def test_communities_same_seed_same_partition() -> None:
 
 
 def test_cli_lifecycle(tmp_path, monkeypatch) -> None:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     G = two_triangles()
     nodes = [NodeRecord(n, d["type"], {k: v for k, v in d.items() if k not in ("type", "id")})

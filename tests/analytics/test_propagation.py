@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import graph.analytics.propagation as prop_mod
-from graph.analytics.cascade import threshold_cascade_graph
-from graph.analytics.propagation import (
+import stakegraph.analytics.propagation as prop_mod
+from stakegraph.analytics.cascade import threshold_cascade_graph
+from stakegraph.analytics.propagation import (
     EquityLoss,
     PartyDefault,
     RelationshipEnds,
@@ -20,9 +20,9 @@ from graph.analytics.propagation import (
     k_damaging_paths,
     propagate,
 )
-from graph.analytics.stamp import to_jsonable
-from graph.errors import NotFound, ValidationError
-from graph.model import EdgeRecord, NodeRecord
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.errors import NotFound, ValidationError
+from stakegraph.model import EdgeRecord, NodeRecord
 from tests.analytics import build, run_cli
 
 
@@ -348,7 +348,7 @@ def test_same_result_from_the_store(store) -> None:
 
 
 def test_cli_contagion(tmp_path, monkeypatch) -> None:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     nodes, edges = a_co_records()
     with EmbeddedStore(tmp_path / "stakegraph.sqlite") as s:

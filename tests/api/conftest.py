@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from graph.model import EdgeRecord, NodeRecord, edge_id
-from graph.settings import Settings
-from graph.store.base import GraphStore
+from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.settings import Settings
+from stakegraph.store.base import GraphStore
+from stakegraph.web.app import create_app
 
 
 def _e(kind: str, s: str, t: str, **props: Any) -> EdgeRecord:

@@ -14,8 +14,8 @@ import uvicorn
 from gql import Client, gql
 from gql.transport.requests import RequestsHTTPTransport
 
-from api.app import create_app
-from api.examples import EXAMPLES
+from stakegraph.web.app import create_app
+from stakegraph.web.examples import EXAMPLES
 from tests.api.conftest import fill, settings
 
 

@@ -26,9 +26,9 @@ from gql import Client, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.requests import RequestsHTTPTransport
 
-from api.app import create_app
-from api.examples import EXAMPLES
-from graph.store.base import GraphStore
+from stakegraph.store.base import GraphStore
+from stakegraph.web.app import create_app
+from stakegraph.web.examples import EXAMPLES
 from tests.api.conftest import fill, settings
 
 JS_DIR = Path(__file__).parent / "js_client"

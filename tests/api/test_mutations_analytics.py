@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.examples import EXAMPLES
-from cli.main import app as cli_app
-from graph.store import EmbeddedStore
+from stakegraph.cli.main import app as cli_app
+from stakegraph.store import EmbeddedStore
+from stakegraph.web.examples import EXAMPLES
 from tests.api.conftest import fill, gql
 
 

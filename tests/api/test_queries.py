@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.pagination import encode_cursor
-from graph.model import NodeRecord
-from graph.store.base import GraphStore
+from stakegraph.model import NodeRecord
+from stakegraph.store.base import GraphStore
+from stakegraph.web.pagination import encode_cursor
 from tests.api.conftest import EDGES, gql
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.response_cache import ResponseCache, cache_key
-from graph.model import NodeRecord
+from stakegraph.model import NodeRecord
+from stakegraph.web.response_cache import ResponseCache, cache_key
 from tests.api.conftest import fill, gql
 from tests.api.test_queries import CountingStore
 
@@ -100,7 +100,7 @@ def test_cache_unit() -> None:
 
 def test_a_failing_store_is_not_a_500(make_client: Any, make_store: Any) -> None:
     """graph_version() failing (store down) must reach the client as the typed error, not a 500."""
-    from graph.errors import StoreUnavailable
+    from stakegraph.errors import StoreUnavailable
 
     class Down(CountingStore):
         def __getattr__(self, name: str) -> Any:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.schema import build_schema
-from api.schema_export import sdl
-from graph.domain import NODE_TYPES, ORG_TYPES, RELATIONSHIP_KINDS
+from stakegraph.domain import NODE_TYPES, ORG_TYPES, RELATIONSHIP_KINDS
+from stakegraph.web.schema import build_schema
+from stakegraph.web.schema_export import sdl
 
-SDL_FILE = Path(__file__).resolve().parents[2] / "api" / "schema.graphql"
+SDL_FILE = Path(__file__).resolve().parents[2] / "src" / "stakegraph" / "web" / "schema.graphql"
 
 
 def test_committed_sdl_is_current() -> None:
     assert SDL_FILE.read_text(encoding="utf-8") == sdl(), (
-        "api/schema.graphql is stale: run `python -m api.schema_export > api/schema.graphql` and commit it"
+        "src/stakegraph/web/schema.graphql is stale: run `make schema` and commit it"
     )
 
 
@@ -32,8 +32,8 @@ def test_party_has_a_field_per_declared_property() -> None:
 
 
 def test_docs_show_every_example_query() -> None:
-    from api.examples import EXAMPLES
+    from stakegraph.web.examples import EXAMPLES
 
-    doc = (SDL_FILE.parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    doc = (SDL_FILE.parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
     missing = [name for name, q in EXAMPLES.items() if q.strip() not in doc]
     assert not missing, f"docs/api.md lacks the example queries {missing}"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import query as query_module
-from graph.errors import StoreUnavailable
+from stakegraph.errors import StoreUnavailable
+from stakegraph.web import query as query_module
 from tests.api.conftest import gql
 
 pytestmark = pytest.mark.security

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.domain import DOMAIN, Direction
-from graph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
-from graph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
-from graph.store.base import GraphStore, NodeFilter
-from graph.store.embedded import EmbeddedStore
+from stakegraph.domain import DOMAIN, Direction
+from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
+from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
+from stakegraph.store.base import GraphStore, NodeFilter
+from stakegraph.store.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -468,7 +468,7 @@ class _FailingDriver:
 def test_neo4j_errors_are_wrapped(error: str, wanted: type[Exception], words: list[str]) -> None:
     from neo4j import exceptions as ne
 
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     cause = {
         "unavailable": ne.ServiceUnavailable("connection refused"),
@@ -496,7 +496,7 @@ def test_neo4j_unreachable_server() -> None:
 
     import neo4j
 
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -513,7 +513,7 @@ def test_neo4j_connect_bounds_retries() -> None:
     """``max_retry_s`` makes an outage surface quickly instead of after the driver's 30 s of retries."""
     import socket
 
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -524,7 +524,7 @@ def test_neo4j_connect_bounds_retries() -> None:
 
 
 def test_neo4j_bad_uri() -> None:
-    from graph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j import Neo4jStore
 
     with pytest.raises(StoreError, match="STAKEGRAPH_NEO4J_URI"):
         Neo4jStore.connect("http://127.0.0.1:7474")
@@ -534,7 +534,7 @@ def test_neo4j_bad_uri() -> None:
 def test_cypher_builders_take_domain_names_only() -> None:
     from pathlib import Path
 
-    from graph.store import cypher
+    from stakegraph.store import cypher
 
     for build_node in (cypher.label, cypher.upsert_nodes, cypher.node_page, cypher.count_label):
         with pytest.raises(DomainError):
@@ -546,7 +546,7 @@ def test_cypher_builders_take_domain_names_only() -> None:
     with pytest.raises(KeyError):
         cypher.find_nodes(None, ["n.name = 'x' OR true"])
     assert ":Party" in cypher.upsert_nodes("party") and ":LENDS_TO" in cypher.upsert_edges("lends_to")
-    # the Neo4j store itself holds no Cypher: every statement comes from graph/store/cypher.py
-    source = (Path(__file__).resolve().parents[2] / "graph" / "store" / "neo4j.py").read_text(encoding="utf-8")
+    # the Neo4j store itself holds no Cypher: every statement comes from src/stakegraph/store/cypher.py
+    source = (Path(__file__).resolve().parents[2] / "src" / "stakegraph" / "store" / "neo4j.py").read_text(encoding="utf-8")
     for keyword in ("MATCH ", "MERGE ", "UNWIND ", "CREATE ", "DELETE ", "RETURN "):
         assert keyword not in source, keyword

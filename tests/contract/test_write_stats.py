@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
-from graph.store.base import GraphStore
-from graph.store.embedded import EmbeddedStore
+from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
+from stakegraph.store.base import GraphStore
+from stakegraph.store.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -44,7 +44,7 @@ def graph(store: GraphStore) -> tuple[list[NodeRecord], list[EdgeRecord]]:
 def other_writer(store: GraphStore) -> GraphStore:
     """A second store on the same data (its own ledger, for Neo4j); the caller does not close it."""
     if store.backend == "neo4j":
-        from graph.store.neo4j import Neo4jStore
+        from stakegraph.store.neo4j import Neo4jStore
 
         return Neo4jStore(store._driver, database=store.database)  # type: ignore[attr-defined]
     assert isinstance(store, EmbeddedStore)
@@ -164,7 +164,7 @@ def test_deleted_by_another_writer_is_created_again(store: GraphStore) -> None:
 def test_neo4j_race_with_a_concurrent_creation_is_retried(make_store) -> None:  # type: ignore[no-untyped-def]
     """The ledger trusted at the moment another writer creates the same id: the constraint
     refuses the second CREATE, the batch runs again with look-ups and counts it as existing."""
-    from graph.store.neo4j import _Ledger, _Seen
+    from stakegraph.store.neo4j import _Ledger, _Seen
 
     store = make_store("neo4j")
     store.write(BASE_NODES, [])
@@ -183,7 +183,7 @@ def test_neo4j_race_with_a_concurrent_creation_is_retried(make_store) -> None:  
 
 
 def test_seen_filter_has_no_false_negatives() -> None:
-    from graph.store.neo4j import _Seen
+    from stakegraph.store.neo4j import _Seen
 
     seen = _Seen(capacity=100)  # grows through several chained filters
     ids = [f"id_{i}" for i in range(20_000)]

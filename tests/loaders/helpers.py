@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graph.store.base import GraphStore
+from stakegraph.store.base import GraphStore
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LOADERS = DATA / "loaders"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from graph.model import edge_id
-from graph.store.base import GraphStore
-from loaders import default_load_id, load, unload
-from loaders.pipeline import collect_files
+from stakegraph.loaders import default_load_id, load, unload
+from stakegraph.loaders.pipeline import collect_files
+from stakegraph.model import edge_id
+from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import CANONICAL, dump
 
 NUMERIC = {"total_assets", "capital", "replaceability", "annual_revenue", "capacity_mw", "total_cost", "amount",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from stakegraph.cli.main import app
 from tests.loaders.helpers import CANONICAL, MALFORMED
 
 runner = CliRunner()

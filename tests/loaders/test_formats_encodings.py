@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import EmbeddedStore
-from loaders import EncodingRefused, load
-from loaders.encoding import detect_encoding
+from stakegraph.loaders import EncodingRefused, load
+from stakegraph.loaders.encoding import detect_encoding
+from stakegraph.store import EmbeddedStore
 from tests.loaders.helpers import LOADERS, without_provenance
 
 ENCODINGS = ("utf8", "bom", "gb18030", "gbk")
@@ -24,7 +24,7 @@ def _load(path: Path, tmp_path: Path) -> dict[str, dict]:
 
 def _expected() -> dict[str, dict]:
     # written by hand from ZH_PARTIES / ZH_RELS in tests/data/loaders/make_fixtures.py
-    from graph.model import edge_id
+    from stakegraph.model import edge_id
 
     return {
         "zh_bank": {"type": "party", "name": "中国银行", "kind": "bank", "country": "中国",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import EmbeddedStore
-from graph.store.base import GraphStore
-from loaders import load
+from stakegraph.loaders import load
+from stakegraph.store import EmbeddedStore
+from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import CANONICAL, MALFORMED, dump
 
 # file → None for a clean load, else (bad rows expected, a phrase every report must contain)

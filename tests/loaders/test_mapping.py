@@ -7,10 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from graph.model import edge_id, stable_id
-from graph.store import EmbeddedStore
-from loaders import InputError, MappingError, load
-from loaders.mapping import load_mapping, parse_mapping
+from stakegraph.loaders import InputError, MappingError, load
+from stakegraph.loaders.mapping import load_mapping, parse_mapping
+from stakegraph.model import edge_id, stable_id
+from stakegraph.store import EmbeddedStore
 
 MAPPING = """
 name: crm

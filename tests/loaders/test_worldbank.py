@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.store.base import GraphStore
-from loaders import load
+from stakegraph.loaders import load
+from stakegraph.store.base import GraphStore
 
 pytestmark = pytest.mark.slow
 

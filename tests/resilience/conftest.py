@@ -2,7 +2,7 @@
 
 The session's Neo4j (``tests/neo4j_fixture.py``) is shared by other tests, so
 the fault tests start a dedicated server per module with
-:func:`cli.neo4j_server.start` on a free port and a home under the module's
+:func:`stakegraph.devserver.neo4j.start` on a free port and a home under the module's
 temporary directory. It is stopped, killed and restarted on the same port and
 data directory, as an operator would.
 """
@@ -21,9 +21,9 @@ from typing import Any
 import neo4j
 import pytest
 
-from cli import neo4j_server
-from graph.store.base import GraphStore
-from graph.store.neo4j import Neo4jStore
+from stakegraph.devserver import neo4j as neo4j_server
+from stakegraph.store.base import GraphStore
+from stakegraph.store.neo4j import Neo4jStore
 
 #: Seconds to wait for Bolt at every (re)start of the dedicated server.
 START_WAIT = float(os.environ.get("STAKEGRAPH_NEO4J_START_TIMEOUT", "180"))

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import loaders
-from api.app import READY_RETRY_AFTER_S, create_app
-from api.limits import RETRY_AFTER_S
-from graph.model import edge_id
-from graph.settings import Settings
-from graph.store import EmbeddedStore
-from graph.store.neo4j import Neo4jStore
+from stakegraph import loaders
+from stakegraph.model import edge_id
+from stakegraph.settings import Settings
+from stakegraph.store import EmbeddedStore
+from stakegraph.store.neo4j import Neo4jStore
+from stakegraph.web.app import READY_RETRY_AFTER_S, create_app
+from stakegraph.web.limits import RETRY_AFTER_S
 from tests.resilience.conftest import NIGHTLY, DedicatedServer, snapshot, write_small_corpus
 from tools.tcp_proxy import BOLT_COMMIT, TcpProxy
 

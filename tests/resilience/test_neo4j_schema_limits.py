@@ -6,7 +6,7 @@
     set by ``tools/neo4j/Launcher.java``) and the bundled sample, the largest shipped data
     set, loads with the default batch size; the counts equal those of the embedded store.
 
-The Cypher here only inspects the server (the rule "Cypher only in graph/store/cypher.py"
+The Cypher here only inspects the server (the rule "Cypher only in src/stakegraph/store/cypher.py"
 is for package code, see tests/test_domain.py).
 """
 
@@ -19,10 +19,10 @@ from pathlib import Path
 import neo4j
 import pytest
 
-import loaders
-from graph.domain import DOMAIN
-from graph.store import EmbeddedStore, cypher
-from graph.store.base import GraphStore
+from stakegraph import loaders
+from stakegraph.domain import DOMAIN
+from stakegraph.store import EmbeddedStore, cypher
+from stakegraph.store.base import GraphStore
 
 pytestmark = [pytest.mark.security, pytest.mark.neo4j]
 

@@ -29,10 +29,10 @@ from typing import Any
 import httpx
 import pytest
 
-import loaders
-from cli.neo4j_server import free_port
-from graph.settings import Settings
-from graph.store import EmbeddedStore
+from stakegraph import loaders
+from stakegraph.devserver.neo4j import free_port
+from stakegraph.settings import Settings
+from stakegraph.store import EmbeddedStore
 from tests.resilience.conftest import NIGHTLY
 
 psutil = pytest.importorskip("psutil", reason="psutil (bench extra) measures the server's memory")
@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
         loaders.load(ROOT / "data" / "sample", st)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "stakegraph.web.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from graph.model import EdgeRecord, NodeRecord, edge_id
-from graph.settings import Settings
-from graph.store import EmbeddedStore
-from graph.store.base import GraphStore
+from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.settings import Settings
+from stakegraph.store import EmbeddedStore
+from stakegraph.store.base import GraphStore
 from tests.api.conftest import EDGES, NODES
 
 #: ``HYPOTHESIS_PROFILE=nightly`` runs the long variants (≥ 10,000 generated GraphQL queries).

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
 
-from api.app import create_app
-from api.schema import build_schema
-from graph.store.base import GraphStore
+from stakegraph.store.base import GraphStore
+from stakegraph.web.app import create_app
+from stakegraph.web.schema import build_schema
 from tests.security.conftest import API_KEYS, KEYS, NIGHTLY, auth, fill
 from tests.security.conftest import settings as app_settings
 
@@ -42,7 +42,7 @@ _AUTHZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomi
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     s: GraphStore = fill(EmbeddedStore(tmp_path_factory.mktemp("authz") / "authz.sqlite"))
     yield s

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from graph.export import FORMULA_PREFIXES, ExportError, neutralise, to_csv, to_xlsx
+from stakegraph.export import FORMULA_PREFIXES, ExportError, neutralise, to_csv, to_xlsx
 
 pytestmark = pytest.mark.security
 

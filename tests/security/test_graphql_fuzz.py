@@ -1,7 +1,7 @@
 """security.md item 27 (GraphQL half), issue 8 item 4: generated queries never give a 5xx or an unmasked exception.
 
 hypothesis-graphql generates valid (POSITIVE) and invalid (NEGATIVE) operations from the
-exported SDL ``api/schema.graphql``; each is posted to the app. Every answer must be a
+exported SDL ``src/stakegraph/web/schema.graphql``; each is posted to the app. Every answer must be a
 4xx or a 200 whose errors are typed refusals (validation, limits, page sizes, field
 errors) — never a 5xx, never ``INTERNAL`` (a resolver crash, even masked), never a
 traceback, file path or Bolt URI in the body.
@@ -23,15 +23,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
-from api.app import create_app
-from graph.store.base import GraphStore
+from stakegraph.store.base import GraphStore
+from stakegraph.web.app import create_app
 from tests.security.conftest import API_KEYS, NIGHTLY, auth
 from tests.security.conftest import settings as app_settings
 
 pytestmark = pytest.mark.security
 
 ROOT = Path(__file__).resolve().parents[2]
-SDL = (ROOT / "api" / "schema.graphql").read_text(encoding="utf-8")
+SDL = (ROOT / "src" / "stakegraph" / "web" / "schema.graphql").read_text(encoding="utf-8")
 _SCHEMA = graphql.build_schema(SDL)
 assert _SCHEMA.query_type is not None and _SCHEMA.mutation_type is not None
 QUERY_FIELDS = sorted(_SCHEMA.query_type.fields)
@@ -55,7 +55,7 @@ def fuzz(n: int) -> settings:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
     from tests.security.conftest import fill
 
     store: GraphStore = fill(EmbeddedStore(tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite"))

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from api.app import create_app
-from graph.store.base import GraphStore
+from stakegraph.store.base import GraphStore
+from stakegraph.web.app import create_app
 from tests.security.conftest import API_KEYS, KEYS, NIGHTLY, fill
 from tests.security.conftest import settings as app_settings
 
@@ -33,7 +33,7 @@ _ST = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from graph.store import EmbeddedStore
+    from stakegraph.store import EmbeddedStore
 
     store: GraphStore = fill(EmbeddedStore(tmp_path_factory.mktemp("st") / "st.sqlite"))
     yield create_app(app_settings(api_keys=API_KEYS, resolver_timeout_s=10.0), store)

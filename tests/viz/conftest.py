@@ -10,8 +10,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.model import EdgeRecord, NodeRecord
-from graph.store import EmbeddedStore
+from stakegraph.model import EdgeRecord, NodeRecord
+from stakegraph.store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -42,7 +42,7 @@ XSS_EDGES = (
 
 
 def _load(path: Path) -> EmbeddedStore:
-    from loaders.pipeline import load
+    from stakegraph.loaders.pipeline import load
 
     store = EmbeddedStore(path)
     store.ensure_schema()

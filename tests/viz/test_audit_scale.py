@@ -8,11 +8,11 @@ import gc
 import networkx as nx
 import pytest
 
-from graph.analytics import dependencies as deps
-from graph.analytics import groups as grp
-from graph.analytics import health
-from graph.analytics.stamp import to_jsonable
-from viz import audit as audit_mod
+from stakegraph.analytics import dependencies as deps
+from stakegraph.analytics import groups as grp
+from stakegraph.analytics import health
+from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.viz import audit as audit_mod
 
 
 def reference_parts(S: nx.MultiDiGraph, as_of: str, *, top: int = 10, scenarios: int = 3) -> dict:
@@ -112,7 +112,7 @@ def test_gc_state_is_restored(sample_graph: nx.MultiDiGraph, enabled: bool) -> N
 
 def test_edge_lookup_falls_back_to_every_edge(sample_graph: nx.MultiDiGraph) -> None:
     """Contagion's lazy edge index: met edges answer directly, any other id fills the full index once."""
-    from graph.analytics.propagation import _EdgeLookup
+    from stakegraph.analytics.propagation import _EdgeLookup
 
     lookup = _EdgeLookup(sample_graph)
     u, v, k, d = next(iter(sample_graph.edges(keys=True, data=True)))

@@ -20,12 +20,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from graph.model import EdgeRecord, NodeRecord
-from graph.store import EmbeddedStore
-from graph.store.base import to_networkx
+from stakegraph.model import EdgeRecord, NodeRecord
+from stakegraph.store import EmbeddedStore
+from stakegraph.store.base import to_networkx
+from stakegraph.viz import views
+from stakegraph.web.pages import router
 from tests.viz.conftest import HREF, XSS
-from viz import views
-from viz.routes import router
 
 pytestmark = pytest.mark.browser
 ORIGIN = "http://stakegraph.test"
@@ -188,13 +188,13 @@ def test_dependency_view(page: tuple[Any, Visit], xss_store: EmbeddedStore, arti
 
 
 def views_filter(t: str) -> Any:
-    from graph.store.base import NodeFilter
+    from stakegraph.store.base import NodeFilter
 
     return NodeFilter(type=t)
 
 
 def test_contagion_view(page: tuple[Any, Visit], xss_graph: nx.MultiDiGraph, artifacts: Path) -> None:
-    from graph.analytics import propagation as prop
+    from stakegraph.analytics import propagation as prop
 
     pg, visit = page
     state = open_view(pg, visit, "/viz/contagion?shock=a_co")

@@ -10,13 +10,13 @@ from collections import defaultdict
 import networkx as nx
 import pytest
 
-from graph.store import EmbeddedStore
+from stakegraph.store import EmbeddedStore
+from stakegraph.viz import audit as audit_mod
+from stakegraph.viz import views
+from stakegraph.viz.charts import bar_chart
+from stakegraph.viz.errors import BadViewRequest, UnknownNode
+from stakegraph.viz.page import Page, esc, json_for_script, sha256_source
 from tests.viz.conftest import HREF, SAMPLE, XSS
-from viz import audit as audit_mod
-from viz import views
-from viz.charts import bar_chart
-from viz.errors import BadViewRequest, UnknownNode
-from viz.html import Page, esc, json_for_script, sha256_source
 
 URL = re.compile(r"https?://", re.IGNORECASE)
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -192,7 +192,7 @@ def test_contagion_view_marks_defaults_and_paths(sample_graph: nx.MultiDiGraph) 
 
 
 def test_contagion_shock_syntax(sample_graph: nx.MultiDiGraph) -> None:
-    from graph.analytics import propagation as prop
+    from stakegraph.analytics import propagation as prop
 
     shocks = views.parse_shocks(sample_graph, "a_co, ends:r_ab_loan, loss:b_bank:0.25, missed:d_tech, r_ab_loan")
     assert shocks == [prop.PartyDefault("a_co"), prop.RelationshipEnds("r_ab_loan"), prop.EquityLoss("b_bank", 0.25),

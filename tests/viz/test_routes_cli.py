@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from graph.model import EdgeRecord, NodeRecord
-from graph.store import EmbeddedStore, GraphStore
+from stakegraph.model import EdgeRecord, NodeRecord
+from stakegraph.store import EmbeddedStore, GraphStore
+from stakegraph.viz import views
+from stakegraph.web.pages import router
 from tests.viz.conftest import XSS
-from viz import views
-from viz.routes import router
 
 PAGES = ("/", "/viz/ego/xss_img?depth=2", "/viz/project/p_energy_plant_1", "/viz/concentration/xss_seller",
          "/viz/dependencies?focus=a_co", "/viz/contagion?shock=xss_img", "/viz/network?types=party&country=CN",
@@ -73,8 +73,8 @@ def test_index_links_views_and_graphiql(client: TestClient) -> None:
 
 
 def test_cli_viz_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.main import app
-    from loaders.pipeline import load
+    from stakegraph.cli.main import app
+    from stakegraph.loaders.pipeline import load
     from tests.viz.conftest import SAMPLE
 
     data_dir = tmp_path / "data"

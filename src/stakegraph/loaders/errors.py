@@ -1,0 +1,58 @@
+"""Errors raised by the loaders: one root, narrow subclasses, messages that say what to do.
+
+The CLI maps them to exit codes: :class:`MappingError` → 3 (configuration),
+:class:`InputError` → 2 (usage: a path that does not exist), :class:`FileFormatError`
+and :class:`DataErrors` → 1 (data), :class:`LoaderStoreError` → 4 (system/store).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stakegraph.errors import StakegraphError
+
+if TYPE_CHECKING:
+    from stakegraph.loaders.report import LoadReport
+
+
+class LoaderError(StakegraphError):
+    """Root of the ``loaders`` package's errors."""
+
+
+class InputError(LoaderError):
+    """A path given to the loader does not exist or is not a file or folder."""
+
+
+class MappingError(LoaderError):
+    """A YAML mapping is invalid; the message names the mapping key and the fix."""
+
+
+class FileFormatError(LoaderError):
+    """A whole file cannot be read: unknown encoding or format, truncated, no header.
+
+    ``file`` and ``row`` say where; ``fix`` says what to do.
+    """
+
+    def __init__(self, message: str, *, file: str = "", row: int | None = None, fix: str = "") -> None:
+        super().__init__(f"{file}: {message}" + (f"; fix: {fix}" if fix else ""))
+        self.file = file
+        self.row = row
+        self.reason = message
+        self.fix = fix
+
+
+class EncodingRefused(FileFormatError):
+    """The file is not UTF-8, UTF-8 with BOM or GB18030/GBK (the message names the encodings tried)."""
+
+
+class DataErrors(LoaderError):
+    """Rows failed validation in strict mode; nothing was written. ``report`` lists every bad row."""
+
+    def __init__(self, report: LoadReport) -> None:
+        super().__init__(f"{len(report.errors)} error(s) in the input; nothing was written "
+                         "(see the report, or load with mode='lenient' to write the good rows)")
+        self.report = report
+
+
+class LoaderStoreError(LoaderError):
+    """The store failed during a load; re-running the same load completes it (every write is idempotent)."""

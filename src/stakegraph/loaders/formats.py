@@ -1,0 +1,347 @@
+"""Read CSV, TSV, JSON (array), JSON Lines and XLSX files as streams of rows.
+
+The format comes from the content first (an XLSX is a zip; JSON starts with
+``[`` or ``{``; otherwise delimited text whose delimiter is sniffed from the
+header line) and from the extension when the content allows several. Every
+reader yields :class:`RawRow` objects one at a time, so memory stays flat:
+CSV through :mod:`csv`, JSON arrays through an incremental
+``json.JSONDecoder.raw_decode`` loop, XLSX through openpyxl's read-only mode.
+
+Row numbers are 1-based with the header as row 1 for CSV, TSV and XLSX (each
+CSV *record* counts once, even with embedded newlines), the line number for
+JSON Lines, and the element number for a JSON array.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from stakegraph.loaders.encoding import detect_encoding
+from stakegraph.loaders.errors import FileFormatError
+
+FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
+_EXT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+        ".xlsx": "xlsx", ".xlsm": "xlsx", ".txt": "csv"}
+_READ = 1 << 20
+MAX_JSON_ROW = 16 << 20  # characters in one JSON row
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row: its number, its values by original column name, and a structural problem if any."""
+
+    row: int
+    values: dict[str, Any]
+    problem: str = ""
+    column: str = ""
+    fix: str = "correct the row so it matches the header"
+
+
+@dataclass
+class Table:
+    """One readable table: a text file, or one sheet of a workbook."""
+
+    label: str
+    path: Path
+    format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    delimiter: str = ","
+    header: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}#{self.sheet}" if self.sheet else self.label
+
+    def rows(self) -> Iterator[RawRow]:
+        """Stream the rows (re-opening the file each time it is called)."""
+        if self.format in ("csv", "tsv"):
+            return _csv_rows(self)
+        if self.format == "jsonl":
+            return _jsonl_rows(self)
+        if self.format == "json":
+            return _json_rows(self)
+        return _xlsx_rows(self)
+
+
+def sniff_format(path: Path, label: str) -> str:
+    """The file's format from its first bytes, using the extension to break ties."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    ext = _EXT.get(path.suffix.lower())
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if ext == "xlsx":
+        raise FileFormatError("has an .xlsx name but is not a zip/XLSX workbook (truncated or mislabelled)",
+                              file=label, fix="re-export the workbook from Excel, or give it the right extension")
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return ext if ext in ("csv", "tsv") else "csv"
+
+
+def open_tables(path: Path, label: str, *, sheets: list[str] | None = None) -> list[Table]:
+    """Every table in ``path`` (one, or one per sheet of a workbook), headers read."""
+    if path.stat().st_size == 0:
+        raise FileFormatError("is empty", file=label, fix="export the data again; a file needs a header row")
+    fmt = sniff_format(path, label)
+    if fmt == "xlsx":
+        return _xlsx_tables(path, label, sheets)
+    enc = detect_encoding(path, label=label)
+    table = Table(label, path, fmt, enc)
+    if fmt in ("csv", "tsv"):
+        table.delimiter = "\t" if fmt == "tsv" else ","
+        with _open_text(table) as f:
+            first = f.readline(65536)
+        if fmt == "csv" and first.count("\t") > first.count(",") and first.count("\t") > first.count(";"):
+            table.format, table.delimiter = "tsv", "\t"
+        elif fmt == "csv" and first.count(";") > first.count(","):
+            table.delimiter = ";"
+    return [table]
+
+
+def _open_text(table: Table) -> TextIO:
+    return open(table.path, encoding=table.encoding, errors="strict", newline="")
+
+
+def _header(names: list[Any], label: str) -> list[str]:
+    out: list[str] = []
+    for i, raw in enumerate(names, start=1):
+        name = "" if raw is None else str(raw).strip()
+        if not name:
+            name = f"column_{i}"
+        if name in out:
+            raise FileFormatError(f"column {name!r} appears twice in the header", file=label,
+                                  fix="give every column a distinct name")
+        out.append(name)
+    return out
+
+
+def _blank(values: list[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+# -- CSV / TSV -----------------------------------------------------------------
+def _csv_rows(table: Table) -> Iterator[RawRow]:
+    with _open_text(table) as f:
+        reader = csv.reader(f, delimiter=table.delimiter)
+        header: list[str] | None = None
+        n = 0
+        try:
+            for rec in reader:
+                n += 1
+                if header is None:
+                    if _blank(rec):
+                        continue
+                    header = _header(rec, table.name)
+                    table.header = header
+                    continue
+                if _blank(rec):
+                    continue
+                if len(rec) > len(header) and not _blank(rec[len(header):]):
+                    yield RawRow(n, dict(zip(header, rec, strict=False)),
+                                 f"row has {len(rec)} values but the header has {len(header)} columns "
+                                 "(a delimiter or quote inside a value?)")
+                    continue
+                yield RawRow(n, dict(zip(header, rec, strict=False)))
+        except csv.Error as e:
+            raise FileFormatError(f"unreadable CSV at row {n + 1}: {e}", file=table.name, row=n + 1,
+                                  fix="quote values that contain delimiters or newlines; "
+                                      "fields over 131,072 characters are refused") from e
+        if header is None:
+            raise FileFormatError("has no header row (only blank lines)", file=table.name,
+                                  fix="put the column names on the first line")
+
+
+def read_header(table: Table) -> list[str]:
+    """Read just the header (for role detection)."""
+    if table.header:
+        return table.header
+    for _ in table.rows():
+        break
+    if not table.header and table.format in ("json", "jsonl"):
+        return []
+    return table.header
+
+
+# -- JSON Lines -----------------------------------------------------------------
+def _obj_row(n: int, obj: Any, table: Table) -> RawRow:
+    if not isinstance(obj, dict):
+        return RawRow(n, {}, f"is a JSON {type(obj).__name__}, not an object", "")
+    values: dict[str, Any] = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            return RawRow(n, {str(a): b for a, b in obj.items() if not isinstance(b, dict | list)},
+                          "holds a nested object; rows must be flat (flatten it into columns)", str(k))
+        if isinstance(v, list) and any(isinstance(x, dict | list) for x in v):
+            return RawRow(n, {}, "holds a nested list; only lists of plain values are allowed", str(k))
+        values[str(k).strip()] = v
+    for k in values:
+        if k not in table.header:
+            table.header.append(k)
+    return RawRow(n, values)
+
+
+def _jsonl_rows(table: Table) -> Iterator[RawRow]:
+    with _open_text(table) as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except RecursionError:
+                yield RawRow(n, {}, "is nested too deeply to read; rows must be flat objects")
+                continue
+            except json.JSONDecodeError as e:
+                yield RawRow(n, {}, f"is not valid JSON ({e.msg} at column {e.colno})", "",
+                             "write one complete JSON object per line")
+                continue
+            yield _obj_row(n, obj, table)
+
+
+# -- JSON array -------------------------------------------------------------------
+def _json_rows(table: Table) -> Iterator[RawRow]:
+    dec = json.JSONDecoder()
+    with _open_text(table) as f:
+        buf = f.read(_READ)
+        eof = not buf
+        pos = 0
+
+        def skip_ws() -> None:
+            nonlocal buf, pos, eof
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf) or eof:
+                    return
+                more = f.read(_READ)
+                eof = not more
+                buf, pos = buf[pos:] + more, 0
+
+        def fail(msg: str) -> FileFormatError:
+            return FileFormatError(msg, file=table.name, row=n,
+                                   fix="write a JSON array of flat objects, or one object per line (JSON Lines)")
+
+        n = 0
+        skip_ws()
+        if pos >= len(buf) or buf[pos] != "[":
+            raise fail("is not a JSON array")
+        pos += 1
+        skip_ws()
+        if pos < len(buf) and buf[pos] == "]":
+            return
+        while True:
+            n += 1
+            while True:
+                try:
+                    obj, end = dec.raw_decode(buf, pos)
+                    if end < len(buf) or eof:
+                        break
+                except RecursionError as e:
+                    raise fail(f"element {n} is nested too deeply to read; rows must be flat objects") from e
+                except json.JSONDecodeError as e:
+                    if eof:
+                        raise fail(f"element {n}: invalid or truncated JSON ({e.msg})") from e
+                if len(buf) - pos > MAX_JSON_ROW:
+                    raise fail(f"element {n} is larger than {MAX_JSON_ROW} characters")
+                more = f.read(_READ)
+                eof = not more
+                buf, pos = buf[pos:] + more, 0
+            yield _obj_row(n, obj, table)
+            pos = end
+            skip_ws()
+            if pos < len(buf) and buf[pos] == ",":
+                pos += 1
+                skip_ws()
+                continue
+            if pos < len(buf) and buf[pos] == "]":
+                pos += 1
+                skip_ws()
+                if pos < len(buf):
+                    raise fail("has text after the closing ]")
+                return
+            raise fail(f"expected ',' or ']' after element {n}")
+
+
+# -- XLSX -------------------------------------------------------------------------
+def _load_workbook(path: Path, label: str) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as e:
+        raise FileFormatError(f"is not a readable XLSX workbook ({type(e).__name__}: {e})", file=label,
+                              fix="the file may be truncated or password-protected; save it again from Excel") from e
+    except Exception as e:  # openpyxl/lxml raise many parser errors on damaged workbooks
+        raise FileFormatError(f"is a damaged XLSX workbook ({type(e).__name__}: {e})", file=label,
+                              fix="save it again from Excel") from e
+
+
+def _xlsx_tables(path: Path, label: str, sheets: list[str] | None) -> list[Table]:
+    wb = _load_workbook(path, label)
+    try:
+        names = list(wb.sheetnames)
+    finally:
+        wb.close()
+    if sheets:
+        missing = [s for s in sheets if s not in names]
+        if missing:
+            raise FileFormatError(f"has no sheet named {', '.join(map(repr, missing))} (sheets: {', '.join(names)})",
+                                  file=label, fix="correct the sheet name in the mapping")
+        names = [s for s in names if s in sheets]
+    return [Table(label, path, "xlsx", None, s) for s in names]
+
+
+def _cell_value(v: Any) -> Any:
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date()
+    return v
+
+
+def _xlsx_rows(table: Table) -> Iterator[RawRow]:
+    wb = _load_workbook(table.path, table.label)
+    try:
+        ws = wb[table.sheet]
+        header: list[str] | None = None
+        n = 0
+        try:
+            for cells in ws.iter_rows():
+                n += 1
+                values = [c.value for c in cells]
+                if header is None:
+                    if _blank(values):
+                        continue
+                    header = _header(values, table.name)
+                    while header and header[-1].startswith("column_") and not values[len(header) - 1]:
+                        header.pop()
+                    table.header = header
+                    continue
+                if _blank(values):
+                    continue
+                formula = next((header[i] for i, c in enumerate(cells[: len(header)])
+                                if getattr(c, "data_type", None) == "f"), None)
+                row = {h: _cell_value(v) for h, v in zip(header, values, strict=False)}
+                if formula:
+                    yield RawRow(n, row, "cell holds a formula, not a value (formulas are never evaluated)", formula,
+                                 "replace the formula by its value (Copy, Paste Special → Values)")
+                    continue
+                yield RawRow(n, row)
+        except FileFormatError:
+            raise
+        except Exception as e:  # damaged sheet XML
+            raise FileFormatError(f"sheet {table.sheet!r} is damaged at row {n + 1} ({type(e).__name__}: {e})",
+                                  file=table.name, row=n + 1, fix="save the workbook again from Excel") from e
+        if header is None:
+            raise FileFormatError(f"sheet {table.sheet!r} has no header row", file=table.name,
+                                  fix="put the column names in the first row")
+    finally:
+        wb.close()

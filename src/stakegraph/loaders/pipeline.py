@@ -1,0 +1,486 @@
+"""The load pipeline: read → validate every row → check ids and endpoints → write in batches.
+
+Pass 1 streams every row once, converts it (canonical layout or mapping),
+collects every problem and spills the good records to a temporary JSON-lines
+file (memory holds only the id index). Then duplicate ids and relationship
+endpoints are checked (endpoints missing from the files are looked up in the
+store). In strict mode any problem stops here: nothing is written. Otherwise
+pass 2 writes nodes, then edges, in batches of ``batch_size`` (each batch one
+idempotent upsert), or, for a dry run, compares them with the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from stakegraph.domain import DOMAIN, PROVENANCE
+from stakegraph.errors import GraphError
+from stakegraph.loaders.canonical import CanonicalConverter, role_from_header, role_from_name
+from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError
+from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_header
+from stakegraph.loaders.mapping import EntityConverter, Mapping, load_mapping
+from stakegraph.loaders.records import Converted, Item
+from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
+from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
+from stakegraph.store.base import GraphStore
+
+#: records per store transaction; 20,000 was the fastest Neo4j load in bench/load_neo4j.py (docs/benchmarks.md)
+DEFAULT_BATCH = 20_000
+_PROV = tuple(p.name for p in PROVENANCE)
+_LOOKUP_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """What the progress callback receives: phase (``validate``/``write``), rows done, total if known."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    file: str = ""
+
+
+ProgressFn = Callable[[LoadProgress], None]
+
+
+# -- inputs ---------------------------------------------------------------------------
+def collect_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
+    """``(label, path)`` for every data file named or inside a named folder (sorted, hidden files skipped)."""
+    out: list[tuple[str, Path]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and f.suffix.lower() in _EXT and not any(x.startswith((".", "_")) for x in rel.parts):
+                    out.append((rel.as_posix(), f))
+        elif p.is_file():
+            out.append((p.name, p))
+        else:
+            raise InputError(f"{raw}: no such file or folder; give a CSV/TSV/JSON/JSONL/XLSX file or a folder of them")
+    if not out:
+        raise InputError("no data files found in " + ", ".join(map(str, paths))
+                         + "; expected .csv, .tsv, .json, .jsonl or .xlsx files")
+    labels = [lab for lab, _ in out]
+    dup = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if dup:
+        raise InputError(f"two inputs have the same name {', '.join(dup)}; put them in one folder or rename one")
+    return out
+
+
+def default_load_id(files: Sequence[tuple[str, Path]], mapping_text: str = "") -> str:
+    """``load_`` + 16 hex of SHA-256 over the mapping text and every file's bytes (sorted by name)."""
+    h = hashlib.sha256(mapping_text.encode("utf-8"))
+    for _label, path in sorted(files):
+        h.update(b"\0file\0")
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    return "load_" + h.hexdigest()[:16]
+
+
+Converter = Callable[[RawRow], Converted]
+
+
+def _plan(files: Sequence[tuple[str, Path]], mapping: Mapping | None, report: LoadReport
+          ) -> list[tuple[Table, list[Converter]]]:
+    plan: list[tuple[Table, list[Converter]]] = []
+    paths = dict(files)
+    if mapping is None:
+        for label, path in files:
+            try:
+                tables = open_tables(path, label)
+                for t in tables:
+                    header = read_header(t)
+                    role = role_from_name(t.sheet or label) or (role_from_name(label) if t.sheet else None) \
+                        or role_from_header(header)
+                    if role is None:
+                        raise FileFormatError(
+                            f"cannot tell what it holds (columns: {', '.join(header) or 'none'})", file=t.name,
+                            fix="name it parties/projects/contracts/relationships/interactions/signals.csv, "
+                                "use the canonical columns (docs/data-format.md), or give a --mapping")
+                    plan.append((t, [CanonicalConverter(role, header).convert]))
+            except FileFormatError as e:
+                _file_error(report, e)
+        return plan
+    used: set[str] = set()
+    by_table: dict[tuple[str, str | None], tuple[Table, list[Converter]]] = {}
+    for i, ent in enumerate(mapping.entities):
+        spec = mapping.files[ent.from_]
+        matched = mapping.files_for(ent.from_, list(paths))
+        if not matched:
+            raise InputError(f"mapping files.{ent.from_} (path {spec.path!r}) matches none of the inputs "
+                             f"({', '.join(paths)}); give that file too")
+        for label in matched:
+            used.add(label)
+            key = (label, spec.sheet)
+            try:
+                if key not in by_table:
+                    tables = open_tables(paths[label], label, sheets=[spec.sheet] if spec.sheet else None)
+                    by_table[key] = (tables[0], [])
+                table, convs = by_table[key]
+                convs.append(EntityConverter(mapping, i, read_header(table), table.name).convert)
+            except FileFormatError as e:
+                _file_error(report, e)
+    for label in paths:
+        if label not in used:
+            report.warnings.append(f"{label}: not named by the mapping; ignored")
+    plan.extend(by_table.values())
+    return plan
+
+
+def _file_error(report: LoadReport, e: FileFormatError) -> None:
+    report.add_error(RowError(e.file, e.row, "", "", e.reason, e.fix))
+    report.count("file", "rejected")
+
+
+# -- pass 1 ------------------------------------------------------------------------------
+class _Pass1:
+    def __init__(self, report: LoadReport, load_id: str, tmp: Path, progress: ProgressFn | None) -> None:
+        self.report = report
+        self.load_id = load_id
+        self.progress = progress
+        self.files: list[str] = []
+        self.node_spill = open(tmp / "nodes.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        self.edge_spill = open(tmp / "edges.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        self.node_types: dict[str, str] = {}
+        self.first: dict[tuple[bool, str], tuple[int, int]] = {}
+        self.dups: dict[tuple[bool, str], list[tuple[int, int]]] = {}
+        self.combined: dict[tuple[bool, str], list[Any]] = {}
+        self.rejected: set[tuple[int, int]] = set()
+        self.n_nodes = self.n_edges = 0
+        self.rows = 0
+
+    def file_index(self, name: str) -> int:
+        if name not in self.files:
+            self.files.append(name)
+        return self.files.index(name)
+
+    def reject(self, fi: int, row: int, type_key: str, raw: dict[str, Any], errs: list[RowError]) -> None:
+        first_time = (fi, row) not in self.rejected
+        self.rejected.add((fi, row))
+        for e in errs:
+            self.report.add_error(e)
+        if first_time:
+            self.report.count(type_key, "rejected")
+        self.report.quarantine.setdefault(self.files[fi], []).append((row, raw, [str(e) for e in errs]))
+
+    def run(self, table: Table, converters: list[Converter]) -> None:
+        fi = self.file_index(table.name)
+        for raw in table.rows():
+            self.rows += 1
+            if self.progress and self.rows % 1000 == 0:
+                self.progress(LoadProgress("validate", self.rows, None, table.name))
+            if raw.problem:
+                self.reject(fi, raw.row, "row", raw.values,
+                            [RowError(table.name, raw.row, raw.column, "", raw.problem, raw.fix)])
+                continue
+            for conv in converters:
+                res = conv(raw)
+                if res.skip:
+                    self.report.skipped.append(SkippedRow(table.name, raw.row, res.skip))
+                    continue
+                if res.issues:
+                    self.reject(fi, raw.row, res.type_key, raw.values, [
+                        RowError(table.name, raw.row, i.column, "" if i.value is None else str(i.value)[:200],
+                                 i.reason, i.fix) for i in res.issues])
+                    continue
+                for item in res.items:
+                    self.add(fi, raw, item)
+
+    def add(self, fi: int, raw: RawRow, item: Item) -> None:
+        rec = item.record
+        key = (item.is_edge, rec.id)
+        where = (fi, raw.row)
+        if key in self.first:
+            if item.combine == "first":
+                return
+            if item.combine == "sum":
+                entry = self.combined[key]
+                props = entry[0]
+                for p in item.sum_props:
+                    if p in rec.props:
+                        props[p] = props.get(p, 0.0) + rec.props[p]
+                return
+            self.dups.setdefault(key, [self.first[key]]).append(where)
+            return
+        self.first[key] = where
+        props = {**rec.props, "source_file": self.files[fi], "source_row": raw.row, "load_id": self.load_id}
+        if isinstance(rec, NodeRecord):
+            self.node_types[rec.id] = rec.type
+        if item.combine == "sum":
+            self.combined[key] = [props, fi, raw.row, rec, item, raw.values]
+            return
+        self._spill(fi, raw.row, rec, props, item, raw.values)
+
+    def _spill(self, fi: int, row: int, rec: NodeRecord | EdgeRecord, props: dict[str, Any], item: Item,
+               raw: dict[str, Any]) -> None:
+        if isinstance(rec, NodeRecord):
+            self.n_nodes += 1
+            line = [fi, row, rec.id, rec.type, props, raw]
+            self.node_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        else:
+            self.n_edges += 1
+            line = [fi, row, rec.id, rec.kind, rec.source, rec.target, props, item.source_col, item.target_col, raw]
+            self.edge_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+    def finish(self) -> None:
+        for props, fi, row, rec, item, raw in self.combined.values():
+            self._spill(fi, row, rec, props, item, raw)
+        self.combined.clear()
+        self.node_spill.close()
+        self.edge_spill.close()
+
+
+def _read_spill(path: Path) -> Iterator[list[Any]]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
+    if not p1.dups:
+        return
+    raws: dict[tuple[int, int], dict[str, Any]] = {}
+    wanted = {w for rows in p1.dups.values() for w in rows}
+    for name in ("nodes.jsonl", "edges.jsonl"):
+        for line in _read_spill(tmp / name):
+            if (line[0], line[1]) in wanted:
+                raws[(line[0], line[1])] = line[-1]
+    for (is_edge, rid), rows in p1.dups.items():
+        where = ", ".join(f"{p1.files[f]}:{r}" for f, r in rows)
+        what = "relationship" if is_edge else "node"
+        for fi, row in rows:
+            p1.reject(fi, row, "duplicate", raws.get((fi, row), {}), [RowError(
+                p1.files[fi], row, "id", rid, f"duplicate {what} id {rid!r} (rows {where})",
+                "give each row its own id" + (" (or a distinct ref)" if is_edge else "")
+                + ", or remove the repeated rows")])
+        if not is_edge:
+            p1.node_types.pop(rid, None)
+
+
+def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
+    pending: list[list[Any]] = []
+    unknown: set[str] = set()
+    for line in _read_spill(tmp / "edges.jsonl"):
+        if (line[0], line[1]) in p1.rejected:
+            continue
+        if line[4] in p1.node_types and line[5] in p1.node_types:
+            _check_types(p1, line, p1.node_types)
+        else:
+            pending.append(line)
+            unknown.update(x for x in (line[4], line[5]) if x not in p1.node_types)
+    if not pending:
+        return
+    in_store: dict[str, str] = {}
+    ids = sorted(unknown)
+    try:
+        for i in range(0, len(ids), _LOOKUP_CHUNK):
+            for n in store.get_nodes(ids[i: i + _LOOKUP_CHUNK]):
+                if n is not None:
+                    in_store[n.id] = n.type
+    except GraphError as e:
+        raise LoaderStoreError(f"could not look up relationship endpoints in the {store.backend} store: {e}") from e
+    types = {**in_store, **p1.node_types}
+    for line in pending:
+        if (line[0], line[1]) in p1.rejected:
+            continue
+        errs = []
+        for end, col in ((line[4], line[7]), (line[5], line[8])):
+            if end not in types:
+                errs.append(RowError(p1.files[line[0]], line[1], col, end,
+                                     f"{line[3]} endpoint {end!r} is not in the files (or its row was rejected) "
+                                     "nor in the store",
+                                     "add a row for that node (parties/projects/contracts) or correct the id"))
+        if errs:
+            p1.reject(line[0], line[1], line[3], line[-1], errs)
+        else:
+            _check_types(p1, line, types)
+
+
+def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
+    rel = DOMAIN.rel_kinds[line[3]]
+    errs = []
+    for end, col, allowed, side in ((line[4], line[7], rel.sources, "source"), (line[5], line[8], rel.targets, "target")):
+        if types[end] not in allowed:
+            errs.append(RowError(p1.files[line[0]], line[1], col, end,
+                                 f"{rel.name} {side} {end!r} is a {types[end]}; a {rel.name} {side} must be a "
+                                 f"{' or '.join(allowed)}", f"check the id and the direction of the {rel.name} row"))
+    if errs:
+        p1.reject(line[0], line[1], line[3], line[-1], errs)
+
+
+# -- pass 2 ----------------------------------------------------------------------------------
+def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRecord]:
+    for line in _read_spill(tmp / ("edges.jsonl" if edges else "nodes.jsonl")):
+        if (line[0], line[1]) in p1.rejected:
+            continue
+        if edges:
+            yield EdgeRecord(line[2], line[3], line[4], line[5], line[6])
+        else:
+            yield NodeRecord(line[2], line[3], line[4])
+
+
+def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for it in items:
+        batch.append(it)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {**old, **{k: v for k, v in new.items() if k not in _PROV}}
+    for k in _PROV:
+        if k not in merged and k in new:
+            merged[k] = new[k]
+    return merged
+
+
+def _diff(store: GraphStore, batch: list[Any], edges: bool) -> WriteStats:
+    stats = WriteStats()
+    ids = [r.id for r in batch]
+    found = store.get_edges(ids) if edges else store.get_nodes(ids)
+    for rec, old in zip(batch, found, strict=True):
+        key = rec.kind if edges else rec.type
+        if old is None:
+            stats.add(key, "created")
+        else:
+            same = _merged(dict(old.props), dict(rec.props)) == dict(old.props)
+            stats.add(key, "unchanged" if same else "updated")
+    return stats
+
+
+def _pass2(p1: _Pass1, tmp: Path, store: GraphStore, report: LoadReport, *, dry_run: bool, batch_size: int,
+           progress: ProgressFn | None) -> None:
+    total = p1.n_nodes + p1.n_edges
+    done = 0
+    written = 0
+    for edges in (False, True):
+        for batch in _batches(_records(p1, tmp, edges), batch_size):
+            try:
+                if dry_run:
+                    stats = _diff(store, batch, edges)
+                elif edges:
+                    stats = store.write((), batch, batch_size=batch_size)
+                else:
+                    stats = store.write(batch, (), batch_size=batch_size)
+            except GraphError as e:
+                raise LoaderStoreError(
+                    f"the {store.backend} store failed after {written} of {total} records were written: {e}; "
+                    "re-run the same load to complete it (every batch is an idempotent upsert)") from e
+            if not dry_run:
+                report.written = True
+            written += len(batch)
+            for key, bucket in stats.by_type.items():
+                for outcome in ("created", "updated", "unchanged"):
+                    if bucket.get(outcome):
+                        report.count(key, outcome, bucket[outcome])
+            done += len(batch)
+            if progress:
+                progress(LoadProgress("dry-run" if dry_run else "write", done, total))
+
+
+# -- entry points ------------------------------------------------------------------------------
+def load(
+    paths: str | Path | Sequence[str | Path],
+    store: GraphStore,
+    *,
+    mapping: str | Path | Mapping | None = None,
+    mode: Literal["strict", "lenient"] = "strict",
+    dry_run: bool = False,
+    load_id: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: ProgressFn | None = None,
+    report_dir: str | Path | None = None,
+) -> LoadReport:
+    """Load files (canonical layout, or any layout through a YAML ``mapping``) into ``store``.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        Files (CSV, TSV, JSON array, JSON Lines, XLSX) or folders of them.
+    store : GraphStore
+        Where to write (embedded or Neo4j).
+    mapping : path, shipped mapping name (``"worldbank"``) or :class:`stakegraph.loaders.mapping.Mapping`, optional
+        Without it the canonical layout of docs/data-format.md is expected.
+    mode : {"strict", "lenient"}
+        Strict writes nothing when any row is bad; lenient writes the good rows and quarantines the bad.
+    dry_run : bool
+        Validate and count what would be created/updated/unchanged, writing nothing.
+    load_id : str, optional
+        Recorded on every node and edge; defaults to a hash of the files' contents and the mapping,
+        so re-running the same load changes nothing.
+    batch_size : int
+        Records per store write (one transaction each).
+    progress : callable, optional
+        Called with :class:`LoadProgress` while validating and writing.
+    report_dir : path, optional
+        When given, ``report.json`` and quarantine CSVs are written there.
+
+    Returns
+    -------
+    LoadReport
+        Counts per type and outcome, every rejected row, skipped rows; ``written`` says whether the
+        store was touched.
+
+    Raises
+    ------
+    InputError, MappingError, LoaderStoreError
+        A missing path, an invalid mapping, a store failure (re-run to complete).
+    """
+    if mode not in ("strict", "lenient"):
+        raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    plist = [paths] if isinstance(paths, str | Path) else list(paths)
+    files = collect_files(plist)
+    mapping_obj: Mapping | None
+    mapping_text = ""
+    if isinstance(mapping, Mapping):
+        mapping_obj, mapping_text = mapping, mapping.model_dump_json()
+    elif mapping is not None:
+        mapping_obj, mapping_text = load_mapping(mapping)
+    else:
+        mapping_obj = None
+    lid = load_id or default_load_id(files, mapping_text)
+    report = LoadReport(load_id=lid, mode=mode, dry_run=dry_run, files=[lab for lab, _ in files])
+    plan = _plan(files, mapping_obj, report)
+    with tempfile.TemporaryDirectory(prefix="stakegraph-load-") as tmpd:
+        tmp = Path(tmpd)
+        p1 = _Pass1(report, lid, tmp, progress)
+        try:
+            for table, convs in plan:
+                try:
+                    p1.run(table, convs)
+                except FileFormatError as e:
+                    _file_error(report, e)
+        finally:
+            p1.finish()
+        report.rows_read = p1.rows
+        if progress:
+            progress(LoadProgress("validate", p1.rows, p1.rows))
+        _check_duplicates(p1, tmp)
+        _check_endpoints(p1, tmp, store)
+        if not (report.errors and mode == "strict"):
+            _pass2(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    if report_dir is not None:
+        report.write_files(report_dir)
+    return report
+
+
+def unload(load_id: str, store: GraphStore) -> WriteStats:
+    """Remove every node and edge the load ``load_id`` created (nodes are detached)."""
+    try:
+        return store.delete_load(load_id)
+    except GraphError as e:
+        raise LoaderStoreError(f"unload of {load_id} failed on the {store.backend} store: {e}; re-run it") from e

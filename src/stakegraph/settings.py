@@ -1,0 +1,118 @@
+"""The one settings class, read from ``STAKEGRAPH_*`` environment variables (and ``.env``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "stakegraph"
+
+
+class Settings(BaseSettings):
+    """stakegraph's settings. Every field is ``STAKEGRAPH_<FIELD>`` in the environment.
+
+    With ``neo4j_uri`` unset the embedded store in ``data_dir`` is used.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="STAKEGRAPH_", env_file=".env", extra="ignore")
+
+    neo4j_uri: str | None = Field(None, description="Bolt URI, e.g. bolt://127.0.0.1:7687; unset = embedded store")
+    neo4j_user: str = Field("neo4j", description="Neo4j user")
+    neo4j_password: SecretStr | None = Field(None, description="Neo4j password (required when auth is on)")
+    neo4j_database: str = Field("neo4j", description="Neo4j database name")
+    neo4j_auth: bool = Field(True, description="Send credentials to Neo4j (false for the local test server)")
+    neo4j_timeout_s: float = Field(30.0, gt=0, description="Transaction timeout for each Neo4j query")
+    neo4j_max_retry_s: float = Field(
+        5.0, ge=0, description="How long the driver retries a transaction after a transient error or an "
+        "unreachable server; keep it below resolver_timeout_s so an outage answers 'store unavailable'"
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Folder of the embedded store")
+    mode: Mode = Field(Mode.DEVELOPMENT, description="development (GraphiQL, introspection) or production")
+    api_keys: str = Field(
+        "", description="Comma-separated KEY:ROLE pairs, ROLE in read/write/admin; empty = no auth (dev only)"
+    )
+    auth_required: bool = Field(False, description="Require an API key for reads too")
+    cors_origins: str = Field("", description="Comma-separated allowed CORS origins")
+    resolver_timeout_s: float = Field(10.0, gt=0, description="Cancel a GraphQL request after this long")
+    max_depth: int = Field(10, ge=1)
+    max_aliases: int = Field(15, ge=1)
+    max_tokens: int = Field(2000, ge=10)
+    max_cost: int = Field(50_000, ge=1, description="Max product of nested page sizes per query")
+    response_cache_size: int = Field(
+        256, ge=0, description="Read-query responses kept per graph version (LRU; 0 = off); a write empties it"
+    )
+    public_url: str = Field("", description="Base URL used in vizUrl links (empty = relative)")
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _uri_scheme(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        schemes = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+        if not v.startswith(schemes):
+            raise ValueError(
+                f"STAKEGRAPH_NEO4J_URI={v!r} must start with one of {', '.join(schemes)}"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _secrets(self) -> Settings:
+        if self.neo4j_uri and self.neo4j_auth and self.neo4j_password is None:
+            raise ValueError(
+                "STAKEGRAPH_NEO4J_PASSWORD is not set: set it to the Neo4j password, or set "
+                "STAKEGRAPH_NEO4J_AUTH=false for a server without authentication (the local test server)"
+            )
+        if self.mode is Mode.PRODUCTION and not self.api_keys:
+            raise ValueError(
+                "STAKEGRAPH_API_KEYS is empty in production mode: set it to KEY:ROLE pairs, "
+                "e.g. STAKEGRAPH_API_KEYS='s3cret:admin,r3ad:read'"
+            )
+        for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
+            key, _, role = pair.partition(":")
+            if not key or role not in ("read", "write", "admin"):
+                raise ValueError(
+                    f"STAKEGRAPH_API_KEYS entry {pair!r} must be KEY:ROLE with ROLE read, write or admin"
+                )
+        return self
+
+    @property
+    def backend(self) -> str:
+        return "neo4j" if self.neo4j_uri else "embedded"
+
+    @property
+    def embedded_path(self) -> Path:
+        return self.data_dir / "stakegraph.sqlite"
+
+    def key_roles(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in self.api_keys.split(","))):
+            key, _, role = pair.partition(":")
+            out[key] = role
+        return out
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value raises :class:`stakegraph.errors.ConfigError` saying what to set."""
+    from pydantic import ValidationError as PydValidationError
+
+    from stakegraph.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except PydValidationError as e:
+        lines = [
+            f"  {'STAKEGRAPH_' + '_'.join(str(x) for x in err['loc']).upper() if err['loc'] else 'settings'}: "
+            f"{err['msg']}"
+            for err in e.errors()
+        ]
+        raise ConfigError("invalid stakegraph settings:\n" + "\n".join(lines)) from e

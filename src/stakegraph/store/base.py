@@ -1,0 +1,275 @@
+"""The storage interface every backend implements (embedded SQLite, Neo4j).
+
+One contract-test suite (``tests/contract/``) runs the same assertions against
+every implementation. Methods are synchronous; the API calls them from a
+thread pool.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from stakegraph.domain import DOMAIN, Direction, Domain
+from stakegraph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+
+
+@dataclass(frozen=True)
+class NodeFilter:
+    """Filters for :meth:`GraphStore.find_nodes`; ``None`` means "any".
+
+    ``text`` matches names case-insensitively as a substring (any script, e.g. 银行).
+    """
+
+    type: str | None = None
+    kind: str | None = None
+    country: str | None = None
+    text: str | None = None
+    ids: tuple[str, ...] | None = None
+
+
+class GraphStore(abc.ABC):
+    """A graph store: idempotent batched upserts, lookups, traversal and projection.
+
+    Writes are upserts keyed by the deterministic ``id``: writing the same
+    records twice leaves the store unchanged (second ``WriteStats`` says all
+    unchanged). ``write`` is atomic on the embedded store and atomic per batch on
+    Neo4j (re-running a failed load completes it, because every batch is
+    idempotent).
+    """
+
+    backend: str = "abstract"
+    domain: Domain = DOMAIN
+
+    # -- lifecycle ---------------------------------------------------------
+    @abc.abstractmethod
+    def ping(self) -> bool:
+        """True when the store answers a trivial query."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections and files."""
+
+    @abc.abstractmethod
+    def ensure_schema(self) -> None:
+        """Create constraints / tables / indexes if they do not exist (idempotent)."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes ------------------------------------------------------------
+    @abc.abstractmethod
+    def write(
+        self,
+        nodes: Sequence[NodeRecord] = (),
+        edges: Sequence[EdgeRecord] = (),
+        *,
+        batch_size: int = 5000,
+    ) -> WriteStats:
+        """Upsert nodes then edges. Edge endpoints must exist (in the store or in ``nodes``).
+
+        Raises :class:`stakegraph.errors.DanglingEdge` naming the missing ids, before
+        writing anything, when an endpoint is missing.
+        """
+
+    def upsert_nodes(self, nodes: Sequence[NodeRecord], *, batch_size: int = 5000) -> WriteStats:
+        return self.write(nodes, (), batch_size=batch_size)
+
+    def upsert_edges(self, edges: Sequence[EdgeRecord], *, batch_size: int = 5000) -> WriteStats:
+        return self.write((), edges, batch_size=batch_size)
+
+    @abc.abstractmethod
+    def delete_load(self, load_id: str) -> WriteStats:
+        """Remove every node and edge whose ``load_id`` is ``load_id`` (nodes detached)."""
+
+    @abc.abstractmethod
+    def delete_nodes(self, ids: Sequence[str]) -> WriteStats:
+        """Detach-delete the nodes with these ids (missing ids are ignored)."""
+
+    @abc.abstractmethod
+    def delete_edges(self, ids: Sequence[str]) -> WriteStats:
+        """Delete the edges with these ids (missing ids are ignored)."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Remove everything (tests and ``stakegraph reset``)."""
+
+    # -- reads ---------------------------------------------------------------
+    @abc.abstractmethod
+    def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
+        """Nodes by id, in the order asked, ``None`` where missing (one round trip)."""
+
+    def get_node(self, id: str) -> NodeRecord | None:
+        return self.get_nodes([id])[0]
+
+    @abc.abstractmethod
+    def get_edges(self, ids: Sequence[str]) -> list[EdgeRecord | None]:
+        """Edges by id, in the order asked, ``None`` where missing."""
+
+    def get_edge(self, id: str) -> EdgeRecord | None:
+        return self.get_edges([id])[0]
+
+    @abc.abstractmethod
+    def find_nodes(
+        self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0
+    ) -> list[NodeRecord]:
+        """Nodes matching ``flt`` ordered by name then id."""
+
+    @abc.abstractmethod
+    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
+        """How many nodes match ``flt``."""
+
+    @abc.abstractmethod
+    def edges_of(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+    ) -> list[EdgeRecord]:
+        """Edges touching any of ``ids`` (OUT: ids are sources; IN: targets), ordered by id."""
+
+    def edge_ends(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+    ) -> list[tuple[str, str, str]]:
+        """``(edge id, source, target)`` of the edges :meth:`edges_of` would return, ordered by id.
+
+        Traversals need only the ends; backends override this with a query that reads no
+        properties (the default derives it from :meth:`edges_of`).
+        """
+        return [(e.id, e.source, e.target) for e in self.edges_of(ids, direction=direction, kinds=kinds)]
+
+    def degrees(
+        self,
+        ids: Sequence[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+    ) -> dict[str, int]:
+        """How many edges of ``kinds`` touch each of ``ids`` (a self-loop counts once; 0 if none).
+
+        Backends override this with a counting query (no edge is read); the default counts
+        :meth:`edge_ends`.
+        """
+        d = Direction(direction)
+        out = dict.fromkeys(ids, 0)
+        for _, s, t in self.edge_ends(list(out), direction=d, kinds=kinds):
+            for end in {s, t}:
+                if end in out and (d is Direction.BOTH or end == (s if d is Direction.OUT else t)):
+                    out[end] += 1
+        return out
+
+    def neighbours(
+        self,
+        id: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        kinds: Iterable[str] | None = None,
+        depth: int = 1,
+        limit: int | None = None,
+    ) -> Subgraph:
+        """The node, the nodes within ``depth`` hops and the edges among them.
+
+        At most ``limit`` nodes (nearest first, then by id) are returned;
+        ``truncated`` counts those left out. Breadth-first over :meth:`edge_ends`
+        (one query per hop), then one :meth:`get_nodes` and one :meth:`get_edges`
+        for what is kept.
+        """
+        d = Direction(direction)
+        kinds = list(kinds) if kinds is not None else None
+        if self.get_node(id) is None:
+            return Subgraph.of((), ())
+        dist: dict[str, int] = {id: 0}
+        frontier = [id]
+        for hop in range(1, max(depth, 0) + 1):
+            here = set(frontier)
+            nxt: set[str] = set()
+            for _, s, t in self.edge_ends(frontier, direction=d, kinds=kinds):
+                if d is not Direction.IN and s in here and t not in dist:
+                    nxt.add(t)
+                if d is not Direction.OUT and t in here and s not in dist:
+                    nxt.add(s)
+            for n in nxt:
+                dist[n] = hop
+            frontier = sorted(nxt)
+            if not frontier:
+                break
+        ordered = sorted(dist, key=lambda n: (dist[n], n))
+        truncated = 0
+        if limit is not None and len(ordered) > limit:
+            truncated = len(ordered) - limit
+            ordered = ordered[:limit]
+        keep = set(ordered)
+        edge_ids = [eid for eid, _, t in self.edge_ends(ordered, direction=Direction.OUT, kinds=kinds) if t in keep]
+        nodes = [n for n in self.get_nodes(ordered) if n is not None]
+        edges = [e for e in self.get_edges(edge_ids) if e is not None]
+        return Subgraph.of(nodes, edges, truncated)
+
+    def subgraph(self, ids: Sequence[str], *, depth: int = 0) -> Subgraph:
+        """The nodes ``ids`` (plus ``depth`` hops) and every edge among them."""
+        seen: dict[str, NodeRecord] = {}
+        for node in self.get_nodes(list(ids)):
+            if node is not None:
+                seen[node.id] = node
+        if depth > 0:
+            for nid in list(seen):
+                for n in self.neighbours(nid, depth=depth).nodes:
+                    seen.setdefault(n.id, n)
+        keep = set(seen)
+        edges = [e for e in self.edges_of(sorted(keep), direction=Direction.OUT) if e.target in keep]
+        return Subgraph.of(sorted(seen.values(), key=lambda n: n.id), edges)
+
+    @abc.abstractmethod
+    def iter_nodes(self, types: Iterable[str] | None = None) -> Iterable[NodeRecord]:
+        """Every node (of ``types``), streamed."""
+
+    @abc.abstractmethod
+    def iter_edges(self, kinds: Iterable[str] | None = None) -> Iterable[EdgeRecord]:
+        """Every edge (of ``kinds``), streamed."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{"nodes": {type: n}, "edges": {kind: n}}`` with every domain type present (0 allowed)."""
+
+    @abc.abstractmethod
+    def graph_version(self) -> str:
+        """An opaque token that changes whenever the graph changes (cache key)."""
+
+    # -- projection ------------------------------------------------------------
+    def project(
+        self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None
+    ) -> nx.MultiDiGraph:
+        """The graph (or the part of ``types``/``kinds``) as a NetworkX ``MultiDiGraph``.
+
+        Node key = id, attributes = ``type`` plus all properties. Edge key = edge
+        id, attributes = ``kind``, ``id`` plus all properties. ``G.graph`` holds
+        ``version`` and ``store`` (backend name). Edges whose endpoints are outside ``types``
+        are left out.
+        """
+        return to_networkx(
+            self.iter_nodes(types), self.iter_edges(kinds), version=self.graph_version(), backend=self.backend
+        )
+
+
+def to_networkx(
+    nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord], *, version: str = "", backend: str = ""
+) -> nx.MultiDiGraph:
+    """Build the projection used by ``stakegraph.analytics`` from records."""
+    G = nx.MultiDiGraph()
+    G.graph.update(version=version, store=backend)
+    for n in nodes:
+        G.add_node(n.id, **dict(n.props), type=n.type, id=n.id)
+    for e in edges:
+        if e.source in G and e.target in G:
+            G.add_edge(e.source, e.target, key=e.id, **dict(e.props), kind=e.kind, id=e.id)
+    return G

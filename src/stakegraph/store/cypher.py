@@ -1,0 +1,342 @@
+"""Every Cypher statement stakegraph sends to Neo4j, and nothing else.
+
+Labels and relationship types are taken only from :data:`stakegraph.domain.DOMAIN`
+(anything else raises :class:`stakegraph.errors.DomainError`); values always travel
+as ``$parameters``. The f-strings below interpolate nothing but a label or a
+relationship type that went through :func:`label` or :func:`rel_type`, the
+fixed provenance property names of the domain, or constant fragments of this
+module. ``grep -n 'f"' src/stakegraph/store/cypher.py`` lists every one of them.
+
+Conventions of the graph in Neo4j
+---------------------------------
+* Every node has the label :data:`ENTITY` (``id`` unique across the graph) plus
+  the label of its domain type (``Party`` …); its properties are the record's
+  properties plus ``id``.
+* Every relationship has the type of its domain kind (``LENDS_TO`` …) and the
+  property ``id`` (unique by construction: :func:`stakegraph.model.edge_id`).
+* One node labelled :data:`META` (``key: 'graph'``) holds ``version``, bumped in
+  the same transaction as every write that changes the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stakegraph.domain import DOMAIN, ENTITY_LABEL, META_LABEL, PROVENANCE, Domain
+from stakegraph.errors import DomainError
+
+ENTITY = ENTITY_LABEL
+META = META_LABEL
+META_KEY = "graph"
+PROVENANCE_KEYS: tuple[str, ...] = tuple(p.name for p in PROVENANCE)
+NODE_INDEXED_PROPS: tuple[str, ...] = ("kind", "country", "name", "load_id")
+
+
+# -- names from the domain ------------------------------------------------------
+def label(node_type: str, domain: Domain = DOMAIN) -> str:
+    """The Neo4j label of a domain node type; :class:`DomainError` for anything else.
+
+    >>> label("party")
+    'Party'
+    """
+    try:
+        return domain.label(node_type)
+    except KeyError:
+        raise DomainError(
+            f"node type {node_type!r} is not in the domain; use one of {', '.join(domain.node_types)}"
+        ) from None
+
+
+def rel_type(kind: str, domain: Domain = DOMAIN) -> str:
+    """The Neo4j relationship type of a domain kind; :class:`DomainError` for anything else.
+
+    >>> rel_type("lends_to")
+    'LENDS_TO'
+    """
+    try:
+        return domain.rel_type(kind)
+    except KeyError:
+        raise DomainError(
+            f"relationship kind {kind!r} is not in the domain; use one of {', '.join(domain.rel_kinds)}"
+        ) from None
+
+
+def _name(text: str) -> str:
+    """Schema object name fragment (lower-case domain name, already validated)."""
+    return text.lower()
+
+
+# -- schema -------------------------------------------------------------------------
+def schema_statements(domain: Domain = DOMAIN) -> list[str]:
+    """Constraints and indexes, all ``IF NOT EXISTS`` (safe to run on every start).
+
+    Each statement names its schema object right after ``CONSTRAINT`` / ``INDEX``
+    (see :func:`schema_name`).
+    """
+    out = [
+        f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
+        f"CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:{META}) REQUIRE n.key IS UNIQUE",
+    ]
+    for t in domain.node_types:
+        lab = label(t, domain)
+        out.append(f"CREATE CONSTRAINT {_name(lab)}_id IF NOT EXISTS FOR (n:{lab}) REQUIRE n.id IS UNIQUE")
+    for prop in NODE_INDEXED_PROPS:
+        out.append(f"CREATE INDEX entity_{prop} IF NOT EXISTS FOR (n:{ENTITY}) ON (n.{prop})")
+    for k in domain.rel_kinds:
+        rt = rel_type(k, domain)
+        # A uniqueness constraint (not a plain index) on the id: the planner then knows a seek
+        # finds at most one relationship and MERGE seeks instead of scanning the whole index
+        # per row, and concurrent MERGEs of one id serialise on the constraint.
+        out.append(
+            f"CREATE CONSTRAINT rel_{_name(rt)}_id_unique IF NOT EXISTS FOR ()-[r:{rt}]-() REQUIRE r.id IS UNIQUE"
+        )
+        out.append(f"CREATE INDEX rel_{_name(rt)}_load_id IF NOT EXISTS FOR ()-[r:{rt}]-() ON (r.load_id)")
+    return out
+
+
+def legacy_schema_drops(present: Iterable[str], domain: Domain = DOMAIN) -> list[str]:
+    """Drop the plain relationship-id indexes of earlier versions (they block the constraints)."""
+    names = {f"rel_{_name(rel_type(k, domain))}_id" for k in domain.rel_kinds}
+    return [f"DROP INDEX {name} IF EXISTS" for name in sorted(names & set(present))]
+
+
+def schema_name(statement: str) -> str:
+    """The constraint or index name a :func:`schema_statements` statement creates."""
+    return statement.split()[2]
+
+
+#: Index names (a uniqueness constraint's backing index carries the constraint's name).
+SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN name"
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+PING = "RETURN 1 AS ok"
+
+# -- graph version --------------------------------------------------------------------
+BUMP_VERSION = (
+    f"MERGE (m:{META} {{key: $key}}) "
+    "ON CREATE SET m.version = 1 ON MATCH SET m.version = coalesce(m.version, 0) + 1 "
+    "RETURN m.version AS version"
+)
+#: At the start of a write: the graph version and whether the graph is empty (count-store look-ups).
+WRITE_HEAD = (
+    f"OPTIONAL MATCH (m:{META} {{key: $key}}) WITH coalesce(m.version, 0) AS version "
+    f"CALL () {{ MATCH (n:{ENTITY}) RETURN count(n) AS nodes }} "
+    "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+    "RETURN version, nodes, rels"
+)
+GET_VERSION = f"OPTIONAL MATCH (m:{META} {{key: $key}}) RETURN coalesce(m.version, 0) AS version"
+
+
+# -- upserts ------------------------------------------------------------------------------
+# The store reads the records a batch names first (:data:`GET_NODES`, :func:`get_edges`) and
+# decides created / updated / unchanged in Python, in the same transaction; these statements
+# then only write. None of them reads a relationship or node of the type it writes before
+# writing, so the planner needs no ``Eager`` barrier and every ``UNWIND`` streams.
+def _provenance_on_match(var: str) -> str:
+    """``SET`` items keeping provenance from the creator (filled only where absent)."""
+    return ", ".join(f"{var}.{k} = coalesce({var}.{k}, row.prov.{k})" for k in PROVENANCE_KEYS)
+
+
+def create_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
+    """Create ``$rows`` (``{props}``, ``props`` holding ``id`` and every final property) of one type.
+
+    For ids the store has just found absent; the uniqueness constraint on
+    ``Entity.id`` refuses a concurrent creation of the same id (the store then
+    retries the batch, which finds it). Returns ``n``, the number of nodes created.
+    """
+    lab = label(node_type, domain)
+    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{lab}) SET n = row.props RETURN count(*) AS n"
+
+
+def upsert_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
+    """Upsert ``$rows`` (``{id, props, prov}``) of one node type; returns ``n``, the rows written.
+
+    ``props`` are merged over the stored properties; ``prov`` (provenance) is
+    set on create and otherwise only where absent. A node that had another type
+    label gets this one instead. The store sends here the rows it found changed
+    (new rows go to :func:`create_nodes`, unchanged ones are not sent). Ids must
+    be distinct within ``$rows`` (the store sends repeated ids in later statements).
+    """
+    lab = label(node_type, domain)
+    others = [label(t, domain) for t in domain.node_types if t != node_type]
+    remove = f" REMOVE n:{':'.join(others)}" if others else ""
+    return (
+        "UNWIND $rows AS row "
+        f"MERGE (n:{ENTITY} {{id: row.id}}) "
+        "ON CREATE SET n += row.props, n += row.prov "
+        f"ON MATCH SET n += row.props, {_provenance_on_match('n')} "
+        f"SET n:{lab}{remove} "
+        "RETURN count(*) AS n"
+    )
+
+
+def create_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """Create ``$rows`` (``{source, target, props}``, ``props`` holding ``id``) of one kind.
+
+    For ids the store has just found absent (or removed because they moved to
+    other endpoints or another kind; ``props`` then already holds the merge over
+    the old properties). Returns ``n``: rows whose endpoints are missing create
+    nothing and are not counted, so ``n`` below the row count means a dangling edge.
+    """
+    rt = rel_type(kind, domain)
+    return (
+        "UNWIND $rows AS row "
+        f"MATCH (a:{ENTITY} {{id: row.source}}) "
+        f"MATCH (b:{ENTITY} {{id: row.target}}) "
+        f"CREATE (a)-[r:{rt}]->(b) SET r = row.props "
+        "RETURN count(*) AS n"
+    )
+
+
+def upsert_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """Upsert ``$rows`` (``{id, source, target, props, prov}``) of one kind; returns ``n``.
+
+    ``MERGE`` on the relationship id between the two endpoints, ``props``
+    merged over the stored properties, provenance filled only where absent.
+    The store sends here the rows it found changed (same id, same endpoints).
+    ``n`` counts the rows written (rows whose endpoints are missing are not).
+    """
+    rt = rel_type(kind, domain)
+    return (
+        "UNWIND $rows AS row "
+        f"MATCH (a:{ENTITY} {{id: row.source}}) "
+        f"MATCH (b:{ENTITY} {{id: row.target}}) "
+        f"MERGE (a)-[r:{rt} {{id: row.id}}]->(b) "
+        "ON CREATE SET r += row.props, r += row.prov "
+        f"ON MATCH SET r += row.props, {_provenance_on_match('r')} "
+        "RETURN count(*) AS n"
+    )
+
+
+def delete_edges_by_id(kind: str, domain: Domain = DOMAIN) -> str:
+    """Delete the ``kind`` edges whose id is in ``$ids``; returns ``deleted``."""
+    rt = rel_type(kind, domain)
+    return (
+        f"UNWIND $ids AS id MATCH ()-[r:{rt} {{id: id}}]->() USING INDEX SEEK r:{rt}(id) "
+        "DELETE r RETURN count(*) AS deleted"
+    )
+
+
+# -- reads -----------------------------------------------------------------------------------
+_NODE_COLS = "n.id AS id, labels(n) AS labels, properties(n) AS props"
+_EDGE_COLS = "r.id AS id, type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+
+GET_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN {_NODE_COLS}"
+EXISTING_IDS = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id"
+
+
+def get_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """The ``kind`` edges whose id is in ``$ids`` (an index seek per id).
+
+    One statement per kind on purpose: a ``UNION`` of all kinds inside
+    ``CALL`` led the planner to scan a whole index once per id.
+    """
+    rt = rel_type(kind, domain)
+    return (
+        f"UNWIND $ids AS eid MATCH (a)-[r:{rt} {{id: eid}}]->(b) USING INDEX SEEK r:{rt}(id) "
+        f"RETURN {_EDGE_COLS}"
+    )
+
+
+def edges_of(direction: str, *, ends_only: bool = False) -> str:
+    """Edges touching ``$ids``: ``out`` (ids are sources) or ``in`` (ids are targets).
+
+    ``$types`` is ``null`` (any kind) or a list of relationship types. ``ends_only``
+    returns ``id, source, target`` without the properties (traversals).
+    """
+    if direction == "out":
+        pattern = f"(a:{ENTITY} {{id: id}})-[r]->(b)"
+    elif direction == "in":
+        pattern = f"(a)-[r]->(b:{ENTITY} {{id: id}})"
+    else:
+        raise ValueError(f"direction must be 'out' or 'in', not {direction!r}")
+    cols = "r.id AS id, a.id AS source, b.id AS target" if ends_only else _EDGE_COLS
+    return f"UNWIND $ids AS id MATCH {pattern} WHERE $types IS NULL OR type(r) IN $types RETURN {cols}"
+
+
+#: Edges touching each of ``$ids``: outgoing, incoming and self-loops (``$types``: ``null`` = any).
+DEGREES = (
+    f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN id, "
+    "COUNT { (n)-[r]->() WHERE $types IS NULL OR type(r) IN $types } AS out, "
+    "COUNT { (n)<-[r]-() WHERE $types IS NULL OR type(r) IN $types } AS inc, "
+    "COUNT { (n)-[r]->(n) WHERE $types IS NULL OR type(r) IN $types } AS loops"
+)
+
+
+#: Fixed ``WHERE`` fragments for :func:`find_nodes`; the store picks among them, never builds one.
+FILTERS: dict[str, str] = {
+    "kind": "n.kind = $kind",
+    "country": "n.country = $country",
+    "text": (
+        "toLower(coalesce(toString(n.name), '') + ' ' + coalesce(toString(n.name_en), ''))"
+        " + ' ' + toLower(n.id) CONTAINS $text"
+    ),
+    "ids": "n.id IN $ids",
+}
+
+
+def _node_match(node_type: str | None, filters: Iterable[str], domain: Domain) -> str:
+    lab = ENTITY if node_type is None else label(node_type, domain)
+    where = [FILTERS[f] for f in filters]  # KeyError for anything but the fixed names
+    return f"MATCH (n:{lab})" + (f" WHERE {' AND '.join(where)}" if where else "")
+
+
+def find_nodes(node_type: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
+    """Nodes of a type (or any) matching the named :data:`FILTERS`, by name then id, paged."""
+    return (
+        _node_match(node_type, filters, domain)
+        + f" RETURN {_NODE_COLS} ORDER BY coalesce(toString(n.name), ''), n.id SKIP $offset LIMIT $limit"
+    )
+
+
+def count_nodes(node_type: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
+    return _node_match(node_type, filters, domain) + " RETURN count(n) AS n"
+
+
+def node_page(node_type: str, domain: Domain = DOMAIN) -> str:
+    """A page of one type's nodes in id order after ``$after`` (keyset paging on the id index)."""
+    return (
+        f"MATCH (n:{label(node_type, domain)}) WHERE n.id > $after "
+        f"RETURN {_NODE_COLS} ORDER BY n.id LIMIT $limit"
+    )
+
+
+def edge_page(kind: str, domain: Domain = DOMAIN) -> str:
+    """A page of one kind's edges in id order after ``$after`` (keyset paging on the id index)."""
+    return (
+        f"MATCH (a)-[r:{rel_type(kind, domain)}]->(b) WHERE r.id > $after "
+        f"RETURN {_EDGE_COLS} ORDER BY r.id LIMIT $limit"
+    )
+
+
+def count_label(node_type: str, domain: Domain = DOMAIN) -> str:
+    return f"MATCH (n:{label(node_type, domain)}) RETURN count(n) AS n"
+
+
+def count_rel(kind: str, domain: Domain = DOMAIN) -> str:
+    return f"MATCH ()-[r:{rel_type(kind, domain)}]->() RETURN count(r) AS n"
+
+
+# -- deletes -------------------------------------------------------------------------------------
+#: Detach the nodes ``$ids``: delete their relationships, returning each one's type.
+DETACH_RELS = (
+    f"UNWIND $ids AS id MATCH (:{ENTITY} {{id: id}})-[r]-() "
+    "WITH DISTINCT r WITH r, type(r) AS type DELETE r RETURN type, count(*) AS n"
+)
+#: Delete the (already detached) nodes ``$ids``, returning their labels.
+DELETE_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) WITH n, labels(n) AS labels DELETE n RETURN labels"
+#: Up to ``$limit`` ids of the nodes of load ``$load_id``.
+LOAD_NODE_IDS = f"MATCH (n:{ENTITY}) WHERE n.load_id = $load_id RETURN n.id AS id LIMIT $limit"
+#: Up to ``$limit`` node ids, any.
+SOME_NODE_IDS = f"MATCH (n:{ENTITY}) RETURN n.id AS id LIMIT $limit"
+#: Delete up to ``$limit`` relationships between entities (``clear`` empties relationships in
+#: bounded transactions first, so a hub's thousands of relationships never sit in one transaction).
+DELETE_SOME_RELS = f"MATCH (:{ENTITY})-[r]->(:{ENTITY}) WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
+
+
+def delete_load_edges(kind: str, domain: Domain = DOMAIN) -> str:
+    """Delete up to ``$limit`` ``kind`` edges of load ``$load_id``; returns ``deleted``."""
+    rt = rel_type(kind, domain)
+    return (
+        f"MATCH ()-[r:{rt}]->() WHERE r.load_id = $load_id WITH r LIMIT $limit "
+        "DELETE r RETURN count(*) AS deleted"
+    )

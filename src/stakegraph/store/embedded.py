@@ -1,0 +1,476 @@
+"""The embedded default store: one SQLite file, no server.
+
+Why SQLite: it ships with Python, a committed transaction survives a crash or a
+``kill -9`` (write-ahead log with ``synchronous=FULL``), and one file is easy to
+copy and back up. The graph is kept as two tables (nodes, edges) with the
+properties as canonical JSON; traversal is done with indexed look-ups per hop.
+Each :meth:`EmbeddedStore.write` is one transaction: all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from stakegraph.domain import DOMAIN, Direction
+from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
+from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
+from stakegraph.store.base import GraphStore, NodeFilter
+
+PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, kind TEXT, name TEXT, search TEXT,
+  country TEXT, load_id TEXT, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+  load_id TEXT, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
+CREATE INDEX IF NOT EXISTS nodes_country ON nodes(country);
+CREATE INDEX IF NOT EXISTS nodes_load ON nodes(load_id);
+DROP INDEX IF EXISTS edges_source;
+DROP INDEX IF EXISTS edges_target;
+CREATE INDEX IF NOT EXISTS edges_source_ends ON edges(source, kind, target);
+CREATE INDEX IF NOT EXISTS edges_target_ends ON edges(target, kind, source);
+CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
+CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
+"""
+_ANY = NodeFilter()
+_CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
+_PAGE = 10_000  # rows per page of iter_nodes / iter_edges
+
+
+def _dumps(props: dict[str, Any]) -> str:
+    return json.dumps(props, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _search_text(nid: str, props: dict[str, Any]) -> str:
+    return " ".join(str(props.get(k) or "") for k in ("name", "name_en")).lower() + " " + nid.lower()
+
+
+def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Properties after an upsert: new values over old; provenance kept from the creator."""
+    if old is None:
+        return dict(new)
+    merged = {**old, **{k: v for k, v in new.items() if k not in PROVENANCE_KEYS}}
+    for k in PROVENANCE_KEYS:
+        if k not in merged and k in new:
+            merged[k] = new[k]
+    return merged
+
+
+def _clean(props: Any) -> dict[str, Any]:
+    """Incoming properties without ``None`` values (a missing value never erases a stored one)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _check_type(node_type: str) -> None:
+    if node_type not in DOMAIN.node_types:
+        raise DomainError(
+            f"node type {node_type!r} is not in the domain; use one of {', '.join(DOMAIN.node_types)}"
+        )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in DOMAIN.rel_kinds:
+        raise DomainError(
+            f"relationship kind {kind!r} is not in the domain; use one of {', '.join(DOMAIN.rel_kinds)}"
+        )
+
+
+def _chunks(seq: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class EmbeddedStore(GraphStore):
+    """A :class:`GraphStore` in one SQLite file (``":memory:"`` for a throw-away store).
+
+    Parameters
+    ----------
+    path : str or Path
+        Database file; its folder is created.
+    """
+
+    backend = "embedded"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=OFF")
+            self._db.execute("PRAGMA busy_timeout=10000")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(
+                f"cannot open the embedded store at {self.path}: {e}; check the path and its permissions "
+                "(STAKEGRAPH_DATA_DIR)"
+            ) from e
+        self._lock = threading.RLock()
+        self.ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------
+    def ping(self) -> bool:
+        try:
+            with self._lock:
+                return self._db.execute("SELECT 1").fetchone() == (1,)
+        except sqlite3.Error:
+            return False
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def ensure_schema(self) -> None:
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def integrity_check(self) -> bool:
+        """SQLite's own integrity check plus "every edge has both endpoints"."""
+        with self._lock:
+            ok = self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            dangling = self._db.execute(
+                "SELECT COUNT(*) FROM edges e WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id=e.source)"
+                " OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id=e.target)"
+            ).fetchone()[0]
+        return ok and dangling == 0
+
+    # -- writes ----------------------------------------------------------------
+    def write(
+        self,
+        nodes: Sequence[NodeRecord] = (),
+        edges: Sequence[EdgeRecord] = (),
+        *,
+        batch_size: int = 5000,
+    ) -> WriteStats:
+        for n in nodes:
+            _check_type(n.type)
+        for e in edges:
+            _check_kind(e.kind)
+        stats = WriteStats()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._check_endpoints(nodes, edges)
+                    self._write_nodes(nodes, stats)
+                    self._write_edges(edges, stats)
+                    if stats.changed:
+                        self._bump_version()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store write failed: {e}; nothing was written") from e
+        return stats
+
+    def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
+        if not edges:
+            return
+        batch = {n.id for n in nodes}
+        wanted = sorted({e.source for e in edges} | {e.target for e in edges} - batch)
+        present = set(batch)
+        for part in _chunks(wanted):
+            q = f"SELECT id FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - placeholders only
+            present.update(r[0] for r in self._db.execute(q, list(part)))
+        missing = [e for e in edges if e.source not in present or e.target not in present]
+        if missing:
+            ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
+            raise DanglingEdge(
+                f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
+                f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
+            )
+
+    def _existing(self, table: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for part in _chunks(ids):
+            q = f"SELECT id, props FROM {table} WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+            for nid, props in self._db.execute(q, list(part)):
+                out[nid] = json.loads(props)
+        return out
+
+    def _types(self, table: str, expr: str, ids: Sequence[str]) -> dict[str, str]:
+        """``id -> expr`` for the stored rows among ``ids`` (a node's type, an edge's kind and ends)."""
+        out: dict[str, str] = {}
+        for part in _chunks(ids):
+            q = f"SELECT id, {expr} FROM {table} WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+            out.update(dict(self._db.execute(q, list(part)).fetchall()))
+        return out
+
+    def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
+        old = self._existing("nodes", [n.id for n in nodes])
+        types = self._types("nodes", "type", [n.id for n in nodes])
+        rows = []
+        for n in nodes:
+            before = old.get(n.id)
+            after = _merge(before, _clean(n.props))
+            same = before is not None and after == before and types.get(n.id) == n.type
+            outcome = "created" if before is None else ("unchanged" if same else "updated")
+            stats.add(n.type, outcome)
+            if outcome != "unchanged":
+                old[n.id] = after
+                types[n.id] = n.type
+                rows.append((n.id, n.type, after.get("kind"), after.get("name"), _search_text(n.id, after),
+                             after.get("country"), after.get("load_id"), _dumps(after)))
+        self._db.executemany(
+            "INSERT INTO nodes(id,type,kind,name,search,country,load_id,props) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET type=excluded.type, kind=excluded.kind, name=excluded.name,"
+            " search=excluded.search, country=excluded.country, load_id=excluded.load_id, props=excluded.props",
+            rows,
+        )
+
+    def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
+        old = self._existing("edges", [e.id for e in edges])
+        where = self._types("edges", "kind || char(0) || source || char(0) || target", [e.id for e in edges])
+        rows = []
+        for e in edges:
+            before = old.get(e.id)
+            after = _merge(before, _clean(e.props))
+            here = f"{e.kind}\0{e.source}\0{e.target}"
+            same = before is not None and after == before and where.get(e.id) == here
+            outcome = "created" if before is None else ("unchanged" if same else "updated")
+            stats.add(e.kind, outcome)
+            if outcome != "unchanged":
+                old[e.id] = after
+                where[e.id] = here
+                rows.append((e.id, e.kind, e.source, e.target, after.get("load_id"), _dumps(after)))
+        self._db.executemany(
+            "INSERT INTO edges(id,kind,source,target,load_id,props) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, source=excluded.source,"
+            " target=excluded.target, load_id=excluded.load_id, props=excluded.props",
+            rows,
+        )
+
+    def _bump_version(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key,value) VALUES ('version','1') ON CONFLICT(key) DO UPDATE "
+            "SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)"
+        )
+
+    def _delete(
+        self, where_nodes: str, node_args: Sequence[Any], where_edges: str, edge_args: Sequence[Any]
+    ) -> WriteStats:
+        stats = WriteStats()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                node_rows = self._db.execute(f"SELECT id, type FROM nodes WHERE {where_nodes}", node_args).fetchall()  # noqa: S608
+                node_ids = [r[0] for r in node_rows]
+                edge_rows = self._db.execute(f"SELECT id, kind FROM edges WHERE {where_edges}", edge_args).fetchall()  # noqa: S608
+                edge_ids = {r[0]: r[1] for r in edge_rows}
+                for part in _chunks(node_ids):
+                    marks = ",".join("?" * len(part))
+                    q = f"SELECT id, kind FROM edges WHERE source IN ({marks}) OR target IN ({marks})"  # noqa: S608
+                    edge_ids.update(dict(self._db.execute(q, list(part) * 2).fetchall()))
+                for part in _chunks(sorted(edge_ids)):
+                    self._db.execute(f"DELETE FROM edges WHERE id IN ({','.join('?' * len(part))})", list(part))  # noqa: S608
+                for part in _chunks(node_ids):
+                    self._db.execute(f"DELETE FROM nodes WHERE id IN ({','.join('?' * len(part))})", list(part))  # noqa: S608
+                for _, kind in edge_ids.items():
+                    stats.add(kind, "deleted")
+                for _, ntype in node_rows:
+                    stats.add(ntype, "deleted")
+                if stats.changed:
+                    self._bump_version()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return stats
+
+    def delete_load(self, load_id: str) -> WriteStats:
+        return self._delete("load_id = ?", [load_id], "load_id = ?", [load_id])
+
+    def delete_nodes(self, ids: Sequence[str]) -> WriteStats:
+        stats = WriteStats()
+        for part in _chunks(list(ids)):
+            marks = ",".join("?" * len(part))
+            stats.merge(self._delete(f"id IN ({marks})", list(part), "0", []))
+        return stats
+
+    def delete_edges(self, ids: Sequence[str]) -> WriteStats:
+        stats = WriteStats()
+        for part in _chunks(list(ids)):
+            marks = ",".join("?" * len(part))
+            stats.merge(self._delete("0", [], f"id IN ({marks})", list(part)))
+        return stats
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM edges")
+            self._db.execute("DELETE FROM nodes")
+            self._bump_version()
+            self._db.execute("COMMIT")
+
+    # -- reads -------------------------------------------------------------------
+    @staticmethod
+    def _node(row: tuple[str, str, str]) -> NodeRecord:
+        return NodeRecord(row[0], row[1], json.loads(row[2]))
+
+    @staticmethod
+    def _edge(row: tuple[str, str, str, str, str]) -> EdgeRecord:
+        return EdgeRecord(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
+        found: dict[str, NodeRecord] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                q = f"SELECT id, type, props FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+                for row in self._db.execute(q, list(part)):
+                    found[row[0]] = self._node(row)
+        return [found.get(i) for i in ids]
+
+    def get_edges(self, ids: Sequence[str]) -> list[EdgeRecord | None]:
+        found: dict[str, EdgeRecord] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                q = f"SELECT id, kind, source, target, props FROM edges WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
+                for row in self._db.execute(q, list(part)):
+                    found[row[0]] = self._edge(row)
+        return [found.get(i) for i in ids]
+
+    @staticmethod
+    def _where(flt: NodeFilter) -> tuple[str, list[Any]]:
+        clauses, args = ["1=1"], []
+        for col, val in (("type", flt.type), ("kind", flt.kind), ("country", flt.country)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                args.append(val)
+        if flt.text:
+            esc = flt.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("search LIKE ? ESCAPE '\\'")
+            args.append(f"%{esc}%")
+        if flt.ids is not None:
+            clauses.append(f"id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
+            args.extend(flt.ids)
+        return " AND ".join(clauses), args
+
+    def find_nodes(self, flt: NodeFilter = _ANY, *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
+        where, args = self._where(flt)
+        q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?"  # noqa: S608
+        with self._lock:
+            return [self._node(r) for r in self._db.execute(q, [*args, limit, offset])]
+
+    def count_nodes(self, flt: NodeFilter = _ANY) -> int:
+        where, args = self._where(flt)
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM nodes WHERE {where}", args).fetchone()[0])  # noqa: S608
+
+    def edges_of(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[EdgeRecord]:
+        kinds = list(kinds) if kinds is not None else None
+        out: dict[str, EdgeRecord] = {}
+        cols = {Direction.OUT: ("source",), Direction.IN: ("target",), Direction.BOTH: ("source", "target")}[
+            Direction(direction)
+        ]
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                for col in cols:
+                    q, args = self._edge_query("id, kind, source, target, props", col, part, kinds)
+                    for row in self._db.execute(q, args):
+                        out[row[0]] = self._edge(row)
+        return [out[k] for k in sorted(out)]
+
+    def _edge_query(self, select: str, col: str, part: Sequence[str], kinds: list[str] | None,
+                    extra: str = "", group: str = "") -> tuple[str, list[Any]]:
+        q = f"SELECT {select} FROM edges WHERE {col} IN ({','.join('?' * len(part))}){extra}"  # noqa: S608
+        args: list[Any] = list(part)
+        if kinds is not None:
+            q += f" AND kind IN ({','.join('?' * len(kinds)) or 'NULL'})"
+            args += kinds
+        return q + group, args
+
+    def edge_ends(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str]]:
+        kinds = list(kinds) if kinds is not None else None
+        cols = {Direction.OUT: ("source",), Direction.IN: ("target",), Direction.BOTH: ("source", "target")}[
+            Direction(direction)
+        ]
+        out: dict[str, tuple[str, str, str]] = {}
+        with self._lock:
+            for part in _chunks(list(dict.fromkeys(ids))):
+                for col in cols:
+                    q, args = self._edge_query("id, source, target", col, part, kinds)
+                    for row in self._db.execute(q, args):
+                        out[row[0]] = (row[0], row[1], row[2])
+        return [out[k] for k in sorted(out)]
+
+    def degrees(
+        self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        kinds = list(kinds) if kinds is not None else None
+        d = Direction(direction)
+        out = dict.fromkeys(ids, 0)
+        plan: list[tuple[str, str, int]] = []  # (column, extra condition, sign)
+        if d is not Direction.IN:
+            plan.append(("source", "", 1))
+        if d is not Direction.OUT:
+            plan.append(("target", "", 1))
+        if d is Direction.BOTH:
+            plan.append(("source", " AND source = target", -1))
+        with self._lock:
+            for part in _chunks(list(out)):
+                for col, extra, sign in plan:
+                    q, args = self._edge_query(f"{col}, count(*)", col, part, kinds, extra, f" GROUP BY {col}")
+                    for nid, n in self._db.execute(q, args):
+                        out[nid] += sign * n
+        return out
+
+    def iter_nodes(self, types: Iterable[str] | None = None) -> Iterator[NodeRecord]:
+        """Every node (of ``types``) in id order, read in pages of :data:`_PAGE` rows."""
+        types = list(types) if types is not None else None
+        where, args = "", []
+        if types is not None:
+            where, args = f"type IN ({','.join('?' * len(types)) or 'NULL'})", types
+        return (self._node(r) for r in self._paged("SELECT id, type, props FROM nodes", where, args))
+
+    def iter_edges(self, kinds: Iterable[str] | None = None) -> Iterator[EdgeRecord]:
+        """Every edge (of ``kinds``) in id order, read in pages of :data:`_PAGE` rows."""
+        kinds = list(kinds) if kinds is not None else None
+        where, args = "", []
+        if kinds is not None:
+            where, args = f"kind IN ({','.join('?' * len(kinds)) or 'NULL'})", kinds
+        return (self._edge(r) for r in self._paged("SELECT id, kind, source, target, props FROM edges", where, args))
+
+    def _paged(self, select: str, where: str, args: list[Any]) -> Iterator[Any]:
+        """Keyset pages (``id > last``) so a million rows are never held at once; the lock is
+        held per page only, so other threads can use the store between pages."""
+        cond = f"({where}) AND id > ?" if where else "id > ?"
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(f"{select} WHERE {cond} ORDER BY id LIMIT ?", [*args, after, _PAGE]).fetchall()  # noqa: S608
+            yield from rows
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = dict.fromkeys(self.domain.node_types, 0)
+        edges = dict.fromkeys(self.domain.rel_kinds, 0)
+        with self._lock:
+            nodes.update(dict(self._db.execute("SELECT type, COUNT(*) FROM nodes GROUP BY type").fetchall()))
+            edges.update(dict(self._db.execute("SELECT kind, COUNT(*) FROM edges GROUP BY kind").fetchall()))
+        return {"nodes": nodes, "edges": edges}
+
+    def graph_version(self) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return f"embedded:{row[0] if row else 0}"
+
+
