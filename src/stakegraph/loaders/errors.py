@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stakegraph.errors import StakegraphError
+from stakegraph.errors import ConfigError, DataError, Invalid, StakegraphError, Unavailable
 
 if TYPE_CHECKING:
     from stakegraph.loaders.report import LoadReport
@@ -19,33 +19,32 @@ class LoaderError(StakegraphError):
     """Root of the ``loaders`` package's errors."""
 
 
-class InputError(LoaderError):
+class InputError(LoaderError, Invalid):
     """A path given to the loader does not exist or is not a file or folder."""
 
 
-class MappingError(LoaderError):
+class MappingError(LoaderError, ConfigError):
     """A YAML mapping is invalid; the message names the mapping key and the fix."""
 
 
-class FileFormatError(LoaderError):
+class FileFormatError(LoaderError, DataError):
     """A whole file cannot be read: unknown encoding or format, truncated, no header.
 
     ``file`` and ``row`` say where; ``fix`` says what to do.
     """
 
     def __init__(self, message: str, *, file: str = "", row: int | None = None, fix: str = "") -> None:
-        super().__init__(f"{file}: {message}" + (f"; fix: {fix}" if fix else ""))
+        super().__init__(f"{file}: {message}", fix=fix)
         self.file = file
         self.row = row
         self.reason = message
-        self.fix = fix
 
 
 class EncodingRefused(FileFormatError):
     """The file is not UTF-8, UTF-8 with BOM or GB18030/GBK (the message names the encodings tried)."""
 
 
-class DataErrors(LoaderError):
+class DataErrors(LoaderError, DataError):
     """Rows failed validation in strict mode; nothing was written. ``report`` lists every bad row."""
 
     def __init__(self, report: LoadReport) -> None:
@@ -54,5 +53,5 @@ class DataErrors(LoaderError):
         self.report = report
 
 
-class LoaderStoreError(LoaderError):
+class LoaderStoreError(LoaderError, Unavailable):
     """The store failed during a load; re-running the same load completes it (every write is idempotent)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stakegraph.errors import NotFound, StakegraphError
+from stakegraph.errors import Invalid, NotFound, StakegraphError
 
 
 class VizError(StakegraphError):
@@ -13,5 +13,5 @@ class UnknownNode(VizError, NotFound):
     """The id names no node (of the expected type) in the graph."""
 
 
-class BadViewRequest(VizError):
+class BadViewRequest(VizError, Invalid):
     """A view was asked for with arguments it cannot use; the message lists the valid ones."""

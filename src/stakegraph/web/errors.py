@@ -1,41 +1,32 @@
-"""Errors raised by the API on purpose; their messages reach the client unmasked."""
+"""The web door's one translation of errors: an exception's outcome → an HTTP response.
+
+Every class carries its outcome (:mod:`stakegraph.errors`); this module only reads it. GraphQL
+errors are translated in :func:`stakegraph.web.limits.error_policy` from the same attributes.
+"""
 
 from __future__ import annotations
 
-from stakegraph.errors import StakegraphError
+from typing import Any
+
+from stakegraph.errors import StakegraphError, Unavailable, outcome
+
+__all__ = ["error_body", "error_headers"]
 
 
-class ApiError(StakegraphError):
-    """Root of the ``api`` package's errors: a request the API refuses, saying what to change."""
-
-    code = "BAD_REQUEST"
-
-
-class PageSizeError(ApiError):
-    """A ``first`` or ``limit`` outside 1…max, or a bad cursor/offset."""
-
-    code = "PAGE_SIZE"
-
-
-class CostLimitError(ApiError):
-    """The estimated cost of a query (product of nested page sizes) is above the limit."""
-
-    code = "COST_LIMIT"
+def error_body(error: BaseException, request_id: str = "-") -> dict[str, Any]:
+    """The JSON body for ``error``: its message, code, fix; an unexpected error is masked."""
+    status, code, _ = outcome(error)
+    if not isinstance(error, StakegraphError):
+        return {"error": {"code": "INTERNAL", "requestId": request_id,
+                          "message": f"Internal error (request id {request_id}); the server log has the details"}}
+    body: dict[str, Any] = {"code": code, "message": str(error), "status": status}
+    if error.fix:
+        body["fix"] = error.fix
+    return {"error": body}
 
 
-class RequestTimeout(ApiError):
-    """The request ran longer than ``STAKEGRAPH_RESOLVER_TIMEOUT_S`` and was cancelled."""
-
-    code = "TIMEOUT"
-
-
-class NotAllowed(ApiError):
-    """The API key's role does not allow this operation."""
-
-    code = "FORBIDDEN"
-
-
-class AnalyticsUnavailable(ApiError):
-    """The analytics module behind a field is not installed in this build."""
-
-    code = "ANALYTICS_UNAVAILABLE"
+def error_headers(error: BaseException) -> dict[str, str]:
+    """Headers an outcome needs (``Retry-After`` for :class:`~stakegraph.errors.Unavailable`)."""
+    if isinstance(error, Unavailable):
+        return {"Retry-After": str(error.retry_after_s)}
+    return {}

@@ -33,8 +33,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from stakegraph.errors import StakegraphError, StoreError, StoreUnavailable
-from stakegraph.web.errors import ApiError, PageSizeError
+from stakegraph.errors import PageSizeError, StakegraphError, StoreError, StoreUnavailable
 from stakegraph.web.pagination import DEFAULT_PAGE, MAX_PAGE
 
 log = logging.getLogger("stakegraph.api")
@@ -50,7 +49,7 @@ def estimate_cost(schema: GraphQLSchema, document: DocumentNode, operation_name:
 
     A list field's page size is its ``first`` / ``limit`` / ``k`` argument (default 20 for
     connections); fragments and inline fragments are followed. A ``first`` outside 1…100 raises
-    :class:`stakegraph.web.errors.PageSizeError` (checked here, before any store call).
+    :class:`stakegraph.errors.PageSizeError` (checked here, before any store call).
     """
     op = get_operation_ast(document, operation_name)
     if op is None:
@@ -168,9 +167,11 @@ def error_policy(*, production: bool) -> type[SchemaExtension]:
             if isinstance(orig, StoreUnavailable):
                 log.warning("store unavailable", extra={"request_id": rid, "error": str(orig)})
                 return _copy(error, *_unavailable(rid))
-            if isinstance(orig, ApiError) or (isinstance(orig, StakegraphError) and not isinstance(orig, StoreError)):
-                code = getattr(orig, "code", None) or type(orig).__name__
-                return _copy(error, str(orig), {"code": code})
+            if isinstance(orig, StakegraphError) and not isinstance(orig, StoreError):
+                ext: dict[str, Any] = {"code": orig.graphql_code}
+                if orig.fix:
+                    ext["fix"] = orig.fix
+                return _copy(error, str(orig), ext)
             if isinstance(orig, asyncio.TimeoutError | TimeoutError):
                 return _copy(error, f"the request timed out (request id {rid})", {"code": "TIMEOUT"})
             log.error("resolver error (request id %s)", rid, exc_info=orig, extra={"request_id": rid})

@@ -15,12 +15,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from stakegraph.domain import NODE_TYPES, RELATIONSHIP_KINDS
-from stakegraph.errors import DanglingEdge, DomainError, ValidationError
+from stakegraph.errors import DanglingEdge, DomainError, NotAllowed, ValidationError
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id, stable_id
 from stakegraph.validate import edge_props, node_props
 from stakegraph.web.context import Context
 from stakegraph.web.enums import value
-from stakegraph.web.errors import NotAllowed
 from stakegraph.web.inputs import (
     ContractInput,
     InteractionInput,

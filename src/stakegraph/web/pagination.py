@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from stakegraph.web.errors import PageSizeError
+from stakegraph.errors import Invalid, PageSizeError
 
 T = TypeVar("T")
 DEFAULT_PAGE = 20
@@ -33,7 +33,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(text)
         return index
     except (ValueError, UnicodeDecodeError) as e:
-        raise PageSizeError(f"after: {cursor!r} is not a cursor from this API; pass an endCursor you received") from e
+        raise Invalid(f"after: {cursor!r} is not a cursor from this API; pass an endCursor you received") from e
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ def window(first: int | None, after: str | None, offset: int | None) -> Window:
     """The slice for ``first``/``after``/``offset`` (``after`` and ``offset`` are exclusive)."""
     size = check_first(first)
     if after is not None and offset is not None:
-        raise PageSizeError("give either after or offset, not both")
+        raise Invalid("give either after or offset, not both")
     if offset is not None and offset < 0:
-        raise PageSizeError(f"offset must be ≥ 0 (got {offset})")
+        raise Invalid(f"offset must be ≥ 0 (got {offset})")
     start = decode_cursor(after) + 1 if after is not None else (offset or 0)
     return Window(start, size)
 

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from stakegraph.domain import Direction
+from stakegraph.errors import DepthLimitError, Invalid
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store.base import NodeFilter as StoreFilter
 from stakegraph.web.context import Context
@@ -25,7 +26,6 @@ from stakegraph.web.enums import (
     SortField,
     value,
 )
-from stakegraph.web.errors import PageSizeError
 from stakegraph.web.inputs import NodeFilter, RelationshipFilter, Sort
 from stakegraph.web.metrics import as_float, exposure, in_range, node_amount, node_date
 from stakegraph.web.objects import (
@@ -248,7 +248,7 @@ class Query:
         first: int | None = None, after: str | None = None, offset: int | None = None,
     ) -> Connection[Node]:
         if not text.strip():
-            raise PageSizeError("search text is empty; give at least one character")
+            raise Invalid("search text is empty; give at least one character")
         return await list_nodes(info, value(type), None, NodeFilter(name_contains=text.strip()), None,
                                 first, after, offset)
 
@@ -260,7 +260,7 @@ class Query:
         limit: int = 50,
     ) -> Neighborhood:
         if not 1 <= depth <= MAX_DEPTH:
-            raise PageSizeError(f"depth must be between 1 and {MAX_DEPTH} (got {depth})")
+            raise DepthLimitError(f"depth must be between 1 and {MAX_DEPTH} (got {depth})")
         limit = check_first(limit, name="limit")
         ctx = info.context
         sub = await ctx.call(ctx.store.neighbours, str(id), direction=Direction(str(value(direction))),
@@ -279,7 +279,7 @@ class Query:
         to: strawberry.ID, max_hops: int = 4, k: int = 3,
     ) -> list[Path]:
         if not 1 <= max_hops <= MAX_HOPS:
-            raise PageSizeError(f"maxHops must be between 1 and {MAX_HOPS} (got {max_hops})")
+            raise DepthLimitError(f"maxHops must be between 1 and {MAX_HOPS} (got {max_hops})")
         k = check_first(k, name="k", maximum=MAX_K)
         ctx = info.context
         G = await ctx.state.projection()
