@@ -78,31 +78,43 @@ PROJECT_KINDS: tuple[str, ...] = ("lends_to", "invests_in", "sponsors", "guarant
 
 @dataclass(frozen=True)
 class PartyDefault:
-    """Shock: the party (or project) defaults at round 0."""
+    """Shock: the party (or project) defaults at round 0 (text form ``default:ID``)."""
 
     party: str
+
+    def __str__(self) -> str:
+        return f"default:{self.party}"
 
 
 @dataclass(frozen=True)
 class EquityLoss:
-    """Shock: the party loses ``fraction`` (0–1) of its capital at round 0."""
+    """Shock: the party loses ``fraction`` (0–1) of its capital at round 0 (``loss:ID:FRACTION``)."""
 
     party: str
     fraction: float
 
+    def __str__(self) -> str:
+        return f"loss:{self.party}:{self.fraction:g}"
+
 
 @dataclass(frozen=True)
 class RelationshipEnds:
-    """Shock: the relationship ends — a loan is recalled, a customer or offtaker leaves."""
+    """Shock: the relationship ends — a loan is recalled, a customer or offtaker leaves (``ends:EDGE_ID``)."""
 
     edge_id: str
+
+    def __str__(self) -> str:
+        return f"ends:{self.edge_id}"
 
 
 @dataclass(frozen=True)
 class TargetMissed:
-    """Shock: the investee misses its bet-on targets; its buy-backs fall due."""
+    """Shock: the investee misses its bet-on targets; its buy-backs fall due (``missed:ID``)."""
 
     party: str
+
+    def __str__(self) -> str:
+        return f"missed:{self.party}"
 
 
 Shock = PartyDefault | EquityLoss | RelationshipEnds | TargetMissed
@@ -592,7 +604,7 @@ def _result(G: nx.MultiDiGraph, eng: _Engine, shocks: tuple[Shock, ...], waves: 
         key=lambda x: (-len(x.defaulted_parties), -len(x.parties), x.project)))
     missing = tuple(sorted(n for n in eng.first_round if eng.cap(n) is None and G.nodes[n].get("type") == "party"))
     stamp = Stamp("contract_propagation", "threshold rounds with contract clauses",
-                  {**params, "shocks": [repr(s) for s in shocks]}, graph_version(G), REFERENCES)
+                  {**params, "shocks": [str(s) for s in shocks]}, graph_version(G), REFERENCES)
     return PropagationResult(
         shocks, tuple(impacts), sum(p.loss for p in impacts if p.type == "party"),
         sum(p.called for p in impacts), tuple(sorted(eng.default_round)), tuple(waves), last, projects,

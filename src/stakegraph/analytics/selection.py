@@ -14,14 +14,18 @@ import networkx as nx
 
 from stakegraph.domain import RELATIONSHIP_KINDS
 from stakegraph.errors import DomainError, NotFound, ValidationError
+from stakegraph.measures import INACTIVE_STATUSES, declared_weight, is_active, number
+from stakegraph.measures import edge_size as edge_weight
 
 Side = Literal["in", "out"]
 
-#: Edge ``status`` values that mean the relationship no longer exists.  A
-#: ``recalled`` loan is still owed (it is due now), so it stays active.
-INACTIVE_STATUSES: frozenset[str] = frozenset(
-    {"ended", "terminated", "closed", "cancelled", "canceled", "expired", "repaid", "dropped", "inactive"}
-)
+__all__ = [
+    "INACTIVE_STATUSES", "STRUCTURAL_KINDS", "STRUCTURAL_TYPES", "Side", "check_kinds", "check_side",
+    "declared_weight", "edge_weight", "edges_at", "is_active", "iter_kind_edges", "name_of", "number",
+    "require_node", "structural_graph",
+]
+# number, is_active, declared_weight, edge_weight and INACTIVE_STATUSES are defined once in
+# stakegraph.measures (a ``recalled`` loan is still owed, so it stays active) and re-exported here.
 
 #: Relationship kinds that make up the party/project "structure" graph used by
 #: centrality, articulation points and groups (financing, commercial, control).
@@ -68,51 +72,16 @@ def name_of(G: nx.Graph, node: Any) -> str:
     return str(data.get("name") or node)
 
 
-def is_active(data: dict[str, Any]) -> bool:
-    """True unless the edge's ``status`` is one of :data:`INACTIVE_STATUSES`.
-
-    >>> is_active({"status": "ended"}), is_active({"status": "recalled"}), is_active({})
-    (False, True, True)
-    """
-    status = data.get("status")
-    return not (isinstance(status, str) and status.strip().lower() in INACTIVE_STATUSES)
 
 
-def declared_weight(kind: str) -> str | None:
-    """The property the domain declares as the size of a ``kind`` (``RelKind.weight``)."""
-    return RELATIONSHIP_KINDS[kind].weight if kind in RELATIONSHIP_KINDS else None
 
 
-def number(value: Any) -> float | None:
-    """A finite float from ``value``, or ``None`` (missing numbers are absent, never 0)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if x == x and x not in (float("inf"), float("-inf")) else None
 
 
-def edge_weight(data: dict[str, Any], weight: str | None = None) -> float | None:
-    """Size of one edge.
 
-    ``weight=None`` reads the kind's declared weight property (``amount`` for
-    ``lends_to``, ``annual_revenue`` for ``buys_from`` …); a kind with no declared
-    weight counts 1. ``weight="count"`` counts every edge as 1. Any other string
-    names the property to read. ``None`` is returned when the property is absent.
 
-    >>> edge_weight({"kind": "lends_to", "amount": 5.0}), edge_weight({"kind": "controls"})
-    (5.0, 1.0)
-    >>> edge_weight({"kind": "lends_to"}) is None, edge_weight({"kind": "lends_to"}, "count")
-    (True, 1.0)
-    """
-    if weight == "count":
-        return 1.0
-    attr = weight if weight is not None else declared_weight(str(data.get("kind")))
-    if attr is None:
-        return 1.0
-    return number(data.get(attr))
+
+
 
 
 def edges_at(

@@ -16,6 +16,7 @@ import networkx as nx
 from pyvis.network import Network
 
 from stakegraph.domain import RELATIONSHIP_KINDS
+from stakegraph.measures import edge_size, exposure
 from stakegraph.viz.page import CANVAS_FONT, Graph, LegendEntry
 
 #: Colour of each party kind (organisation type), grouped into families an analyst reads at a glance.
@@ -95,15 +96,6 @@ def display_name(G: nx.MultiDiGraph, n: Any) -> str:
     return f"{name} ({en})" if en and str(en) != name else name
 
 
-def num(value: Any) -> float | None:
-    """A float from a stored value, ``None`` when missing or not numeric."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
 
 
 def node_colour(data: Mapping[str, Any]) -> str:
@@ -141,24 +133,8 @@ def edge_title(data: Mapping[str, Any], src_name: str, dst_name: str, extra: Ite
     return "\n".join(lines)
 
 
-def edge_amount(data: Mapping[str, Any]) -> float | None:
-    """The relationship's size: its kind's declared weight (amount, annual_revenue, share_pct), else ``amount``."""
-    rk = RELATIONSHIP_KINDS.get(str(data.get("kind")))
-    w = rk.weight if rk else None
-    v = num(data.get(w)) if w else None
-    return v if v is not None else num(data.get("amount"))
 
 
-def exposure(G: nx.MultiDiGraph, node: Any) -> float:
-    """Sum of the declared weights (money) of the node's financing and commercial relationships."""
-    total = 0.0
-    for _, _, d in G.in_edges(node, data=True):
-        if RELATIONSHIP_KINDS.get(str(d.get("kind"))) and d.get("kind") not in ("sponsors", "owns"):
-            total += edge_amount(d) or 0.0
-    for _, _, d in G.out_edges(node, data=True):
-        if RELATIONSHIP_KINDS.get(str(d.get("kind"))) and d.get("kind") not in ("sponsors", "owns"):
-            total += edge_amount(d) or 0.0
-    return total
 
 
 def log_value(x: float | None) -> float:
@@ -311,7 +287,7 @@ def add_graph_edge(b: Builder, G: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[st
     kind = str(d.get("kind"))
     rk = RELATIONSHIP_KINDS.get(kind)
     colour = EDGE_COLOURS.get(rk.category if rk else "other", EDGE_COLOURS["other"])
-    amount = edge_amount(d)
+    amount = edge_size(d)
     status = str(d.get("status") or "")
     b.edge(str(u), str(v), title=edge_title(d, str(G.nodes[u].get("name") or u), str(G.nodes[v].get("name") or v),
                                             extra),

@@ -21,6 +21,7 @@ from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics.selection import structural_graph
 from stakegraph.domain import RELATIONSHIP_KINDS
+from stakegraph.measures import edge_size, exposure
 from stakegraph.store.base import GraphStore, to_networkx
 from stakegraph.viz.charts import bar_chart
 from stakegraph.viz.errors import BadViewRequest, UnknownNode
@@ -31,9 +32,7 @@ from stakegraph.viz.network import (
     add_graph_edge,
     add_graph_node,
     display_name,
-    edge_amount,
     edge_legend,
-    exposure,
     fmt,
     log_value,
     short,
@@ -290,7 +289,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     for gname in order:
         for party, kind, d in groups[gname]:
             if kind not in ("sponsors", "owns"):
-                stake[party] += edge_amount(d) or 0.0
+                stake[party] += edge_size(d) or 0.0
     top_stake = max(stake.values(), default=0.0) or 1.0
     weights = [max(2, len(members_of[g])) for g in order]
     ring = 360.0 + 9.0 * max(0, max((len(m) for m in members_of.values()), default=0) - 6)
@@ -346,7 +345,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     for gname in order:
         for party, kind, d in groups[gname]:
             rows.append((gname, _name(G, party), G.nodes[party].get("kind") or "", kind,
-                         fmt(edge_amount(d)), d.get("currency") or "", d.get("status") or "", party))
+                         fmt(edge_size(d)), d.get("currency") or "", d.get("status") or "", party))
     page.section("Stakeholder table", table(["role", "party", "party kind", "relationship", "amount", "currency",
                                              "status", "id"], rows, numeric=(4,)))
     crow = []

@@ -5,8 +5,7 @@ Definitions (documented in docs/api.md):
 * amount — contract ``amount``; project ``total_cost``; party ``total_assets``;
   signal ``value``; relationship ``amount``.
 * date — ``date`` (events), ``signed_date`` (contracts), ``start_date`` (projects, relationships).
-* exposure — sum of ``amount`` over the financing relationships (``FINANCING_KINDS``:
-  lends_to, invests_in, sponsors, guarantees, insures) touching the node, either direction.
+* exposure — :func:`stakegraph.measures.exposure` (financing exposure; one definition everywhere).
 """
 
 from __future__ import annotations
@@ -14,22 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
+from stakegraph.measures import exposure
+from stakegraph.measures import number as as_float
 
-from stakegraph.domain import FINANCING_KINDS
+__all__ = ["as_float", "exposure", "in_range", "node_amount", "node_date"]
 
 _AMOUNT_PROP = {"contract": "amount", "project": "total_cost", "party": "total_assets", "signal": "value"}
 _DATE_PROPS = ("date", "signed_date", "start_date")
 
 
-def as_float(v: Any) -> float | None:
-    """``v`` as a float, ``None`` when absent or not a number."""
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
 
 
 def node_amount(node_type: str, props: Mapping[str, Any]) -> float | None:
@@ -44,16 +36,6 @@ def node_date(props: Mapping[str, Any]) -> str | None:
     return None
 
 
-def exposure(G: nx.MultiDiGraph, node: str) -> float:
-    """Total ``amount`` on financing relationships touching ``node`` (in and out)."""
-    total = 0.0
-    for _, _, d in G.out_edges(node, data=True):
-        if d.get("kind") in FINANCING_KINDS:
-            total += as_float(d.get("amount")) or 0.0
-    for _, _, d in G.in_edges(node, data=True):
-        if d.get("kind") in FINANCING_KINDS:
-            total += as_float(d.get("amount")) or 0.0
-    return total
 
 
 def in_range(v: float | str | None, lo: float | str | None, hi: float | str | None) -> bool:

@@ -18,7 +18,6 @@ from strawberry.types import Info
 
 from stakegraph.domain import (
     COMMON_EDGE_PROPS,
-    FINANCING_KINDS,
     NODE_TYPES,
     PROVENANCE,
     RELATIONSHIP_KINDS,
@@ -26,10 +25,11 @@ from stakegraph.domain import (
     Prop,
     PropType,
 )
+from stakegraph.measures import EXPOSURE_DEFINITION, edges_exposure
+from stakegraph.measures import number as as_float
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.web.context import Context
 from stakegraph.web.enums import DirectionEnum, NodeTypeEnum, RelationshipKind, value
-from stakegraph.web.metrics import as_float
 from stakegraph.web.pagination import Connection, slice_connection, window
 
 _PY_TYPES: dict[PropType, Any] = {
@@ -178,13 +178,13 @@ def to_node(rec: NodeRecord) -> Node:
 
 
 def _exposure(edges: list[EdgeRecord]) -> float:
-    return sum(as_float(e.props.get("amount")) or 0.0 for e in edges if e.kind in FINANCING_KINDS)
+    return edges_exposure({"kind": e.kind, **e.props} for e in edges)
 
 
 @strawberry.type(description="An organisation or person.")
 @with_props(NODE_TYPES["party"].props)
 class Party(Node):
-    @strawberry.field(description="Sum of amounts on financing relationships touching the party.")
+    @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
         return _exposure(await info.context.edges_of.load(self.rec.id))
 
@@ -245,7 +245,7 @@ class Project(Node):
     async def signals(self, info: Info[Context, None]) -> list[Signal]:
         return sorted(await self._others(info, "concerns", True), key=_by_date)  # type: ignore[return-value,arg-type]
 
-    @strawberry.field(description="Sum of amounts on financing relationships into the project.")
+    @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
         return _exposure(await info.context.edges_of.load(self.rec.id))
 
