@@ -3,6 +3,12 @@
 The Neo4j server is started once per test session by ``tests/neo4j_fixture.py``
 unless ``STAKEGRAPH_NEO4J_URI`` names one. Tests that need Neo4j never skip
 under ``CI=true``: a server that cannot start fails the run with the reason.
+
+Markers sit where the need is: the ``neo4j`` mark is on the Neo4j parametrisation
+(:data:`BACKEND_PARAMS`) and on tests using ``neo4j_uri`` / ``make_store("neo4j")``;
+``security`` and the others are module-level ``pytestmark`` lines. So
+``pytest -m "not neo4j"`` is the fast loop and starts no Neo4j; a test that reaches
+Neo4j without the mark fails and says so.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ("embedded", "neo4j")
+#: Parametrise over both backends with this; the Neo4j case carries the ``neo4j`` mark.
+BACKEND_PARAMS = [pytest.param("embedded", id="embedded"),
+                  pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j)]
+#: Fixtures that start or reach a Neo4j server: a test using them must carry the ``neo4j`` mark.
+NEO4J_FIXTURES = frozenset({"neo4j_uri", "dedicated_neo4j", "local_server"})
+UNMARKED = ("{test} needs Neo4j but has no `neo4j` mark: add @pytest.mark.neo4j (or "
+            "pytest.param(\"neo4j\", marks=pytest.mark.neo4j)) so `pytest -m \"not neo4j\"` stays Neo4j-free")
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +64,8 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         if backend == "embedded":
             s: GraphStore = EmbeddedStore(tmp_path / f"store{len(opened)}.sqlite")
         elif backend == "neo4j":
+            if request.node.get_closest_marker("neo4j") is None:
+                pytest.fail(UNMARKED.format(test=request.node.nodeid))
             s = _neo4j_store(request.getfixturevalue("neo4j_uri"))
             s.ensure_schema()
             s.clear()
@@ -64,7 +79,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         s.close()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_PARAMS)
 def store(request: pytest.FixtureRequest, make_store) -> GraphStore:
     """An empty store, once per backend: the contract tests run against both."""
     return make_store(request.param)
@@ -80,24 +95,8 @@ def shared_dir() -> Path:
     return SHARED
 
 
-#: Test files (outside tests/security and tests/resilience) that prove requirements listed in
-#: docs/security.md; `make check-security` (pytest -m security) runs them with the security suite.
-SECURITY_FILES = {
-    "tests/api/test_security.py",
-    "tests/contract/test_store_contract.py",
-    "tests/loaders/test_canonical.py",
-    "tests/loaders/test_formats_encodings.py",
-    "tests/loaders/test_malformed.py",
-    "tests/test_domain.py",
-    "tests/test_embedded_crash.py",
-    "tests/viz/test_browser.py",
-    "tests/viz/test_pages.py",
-    "tests/viz/test_routes_cli.py",
-}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        rel = item.path.relative_to(ROOT).as_posix() if item.path.is_relative_to(ROOT) else ""
-        if rel in SECURITY_FILES:
-            item.add_marker(pytest.mark.security)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refuse, before any fixture starts a server, a test that uses Neo4j without the ``neo4j`` mark."""
+    if NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("neo4j") is None:
+        pytest.fail(UNMARKED.format(test=item.nodeid), pytrace=False)

@@ -74,6 +74,7 @@ def test_api_latency_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| GraphQL, no cache |" in out and "| GraphQL, response cache |" in out
 
 
+@pytest.mark.neo4j
 def test_api_latency_on_neo4j(neo4j_uri: str, monkeypatch: pytest.MonkeyPatch,
                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("STAKEGRAPH_NEO4J_URI", neo4j_uri)

@@ -47,6 +47,7 @@ def test_info_json_embedded(tmp_path: Path) -> None:
     assert data["nodes"]["party"] == 0 and "lends_to" in data["edges"]
 
 
+@pytest.mark.neo4j
 def test_info_json_neo4j(neo4j_uri: str, tmp_path: Path) -> None:
     env = {**os.environ, "STAKEGRAPH_NEO4J_URI": neo4j_uri, "STAKEGRAPH_NEO4J_AUTH": "false"}
     out = subprocess.run([sys.executable, "-m", "stakegraph.cli.main", "info", "--json"], env=env, capture_output=True,

@@ -12,6 +12,8 @@ from stakegraph.domain import DOMAIN, NODE_TYPES, RELATIONSHIP_KINDS, PropType
 from stakegraph.errors import DomainError, ValidationError
 from stakegraph.validate import coerce, edge_props, node_props, node_type, rel_kind
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -22,6 +22,8 @@ import pytest
 
 from stakegraph.store import EmbeddedStore
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 NODES_PER_BATCH = 40
 KILLS = 5
 SEED = 20261123

@@ -230,7 +230,7 @@ def test_results_are_json_ready() -> None:
     assert hhi([50, 50]) == 5000
 
 
-@pytest.mark.parametrize("backend", ["embedded", "neo4j"])
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def test_same_numbers_from_a_real_store(make_store, backend: str) -> None:
     store = make_store(backend)
     nodes = [NodeRecord("tech_co", "party", {"name": "科技公司", "kind": "corporate"})]

@@ -16,7 +16,8 @@ from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.store.base import GraphStore, NodeFilter
 from stakegraph.store.embedded import EmbeddedStore
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# security: proves requirements of docs/security.md (make check-security)
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.security]
 
 
 def party(pid: str, name: str, kind: str = "corporate", **props: object) -> NodeRecord:

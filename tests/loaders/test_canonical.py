@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from stakegraph.loaders import default_load_id, load, unload
 from stakegraph.loaders.pipeline import collect_files
 from stakegraph.model import edge_id
 from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import CANONICAL, dump
+
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
 
 NUMERIC = {"total_assets", "capital", "replaceability", "annual_revenue", "capacity_mw", "total_cost", "amount",
            "cross_default_threshold", "bet_on_target", "bet_on_buyback", "share_pct", "tenor_years", "rate",

@@ -11,6 +11,8 @@ from stakegraph.loaders.encoding import detect_encoding
 from stakegraph.store import EmbeddedStore
 from tests.loaders.helpers import LOADERS, without_provenance
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 ENCODINGS = ("utf8", "bom", "gb18030", "gbk")
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 

@@ -13,6 +13,8 @@ from stakegraph.store import EmbeddedStore
 from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import CANONICAL, MALFORMED, dump
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 # file → None for a clean load, else (bad rows expected, a phrase every report must contain)
 EXPECTED: dict[str, tuple[list[int | None], str] | None] = {
     "binary_parties.csv": ([None], "tried UTF-8, UTF-8 with BOM, GB18030/GBK"),

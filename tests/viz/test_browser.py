@@ -27,7 +27,8 @@ from stakegraph.viz import views
 from stakegraph.web.pages import router
 from tests.viz.conftest import HREF, XSS
 
-pytestmark = pytest.mark.browser
+# security: proves requirements of docs/security.md (make check-security)
+pytestmark = [pytest.mark.browser, pytest.mark.security]
 ORIGIN = "http://stakegraph.test"
 
 CANVAS_INK = """() => {

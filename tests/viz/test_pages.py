@@ -18,6 +18,8 @@ from stakegraph.viz.errors import BadViewRequest, UnknownNode
 from stakegraph.viz.page import Page, esc, json_for_script, sha256_source
 from tests.viz.conftest import HREF, SAMPLE, XSS
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 URL = re.compile(r"https?://", re.IGNORECASE)
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 

@@ -17,6 +17,8 @@ from stakegraph.viz import views
 from stakegraph.web.pages import router
 from tests.viz.conftest import XSS
 
+pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
+
 PAGES = ("/", "/viz/ego/xss_img?depth=2", "/viz/project/p_energy_plant_1", "/viz/concentration/xss_seller",
          "/viz/dependencies?focus=a_co", "/viz/contagion?shock=xss_img", "/viz/network?types=party&country=CN",
          "/audit?scope=a_co")
