@@ -52,6 +52,47 @@ class Settings(BaseSettings):
         256, ge=0, description="Read-query responses kept per graph version (LRU; 0 = off); a write empties it"
     )
     public_url: str = Field("", description="Base URL used in vizUrl links (empty = relative)")
+    max_selections: int = Field(
+        1000, ge=10, description="Max selections (fields, fragment spreads, inline fragments) written in one "
+        "GraphQL document, checked before validation"
+    )
+    validation_budget_s: float = Field(
+        0.5, gt=0, description="CPU seconds one GraphQL document may spend in validation and cost analysis"
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body in bytes (413 above; checked before reading it all)"
+    )
+    max_variables_bytes: int = Field(
+        262_144, ge=256, description="Largest GraphQL variables object, in bytes of JSON"
+    )
+    max_json_depth: int = Field(
+        32, ge=4, description="Deepest nesting of arrays/objects in a JSON request body (400 above)"
+    )
+    max_list_items: int = Field(
+        1000, ge=1, description="Longest list in GraphQL variables or arguments (e.g. contagion shocks)"
+    )
+    max_concurrent_per_client: int = Field(
+        4, ge=1, description="Requests one client (API key, else IP address) may have in progress (429 above)"
+    )
+    load_max_unpacked_bytes: int = Field(
+        256 << 20, ge=1, description="Loader: an XLSX (zip) whose members unpack to more bytes is refused before "
+        "it is opened (checked on the zip central directory)"
+    )
+    load_max_compression_ratio: float = Field(
+        100.0, gt=1, description="Loader: an XLSX member over 1 MiB unpacked that is compressed more than this "
+        "ratio is refused as a zip bomb"
+    )
+    load_max_columns: int = Field(16_384, ge=1, description="Loader: most columns in one file or sheet (Excel's limit)")
+    load_max_row_bytes: int = Field(16 << 20, ge=1024, description="Loader: largest row (one line or record) in bytes")
+    load_max_field_chars: int = Field(131_072, ge=64, description="Loader: longest value in one cell, in characters")
+    load_max_id_chars: int = Field(256, ge=8, description="Loader: longest node or relationship id, in characters")
+    load_max_json_depth: int = Field(
+        8, ge=2, description="Loader: deepest nesting of [ and { in a JSON row (rows must be flat anyway)"
+    )
+    load_max_mapping_bytes: int = Field(1 << 20, ge=1024, description="Loader: largest YAML mapping file in bytes")
+    load_max_mapping_nodes: int = Field(
+        20_000, ge=100, description="Loader: most YAML values in a mapping once anchors/aliases are expanded"
+    )
 
     @field_validator("neo4j_uri")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stakegraph.errors import ConfigError, DataError, Invalid, StakegraphError, Unavailable
+from stakegraph.errors import ConfigError, DataError, Invalid, LimitExceeded, StakegraphError, Unavailable
 
 if TYPE_CHECKING:
     from stakegraph.loaders.report import LoadReport
@@ -44,6 +44,15 @@ class EncodingRefused(FileFormatError):
     """The file is not UTF-8, UTF-8 with BOM or GB18030/GBK (the message names the encodings tried)."""
 
 
+class BoundExceeded(FileFormatError, LimitExceeded):
+    """A file exceeds a declared bound (size, ratio, columns, row size); the message names the setting.
+
+    A data error for the CLI (exit 1) and the load report, and a :class:`stakegraph.errors.LimitExceeded`.
+    """
+
+    exit_code = 1
+
+
 class DataErrors(LoaderError, DataError):
     """Rows failed validation in strict mode; nothing was written. ``report`` lists every bad row."""
 
@@ -55,3 +64,7 @@ class DataErrors(LoaderError, DataError):
 
 class LoaderStoreError(LoaderError, Unavailable):
     """The store failed during a load; re-running the same load completes it (every write is idempotent)."""
+
+
+class ReportError(LoaderError, Unavailable):
+    """The report or quarantine files could not be written (full disk, no permission)."""

@@ -17,20 +17,60 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from stakegraph.loaders.bounds import current, setting
 from stakegraph.loaders.encoding import detect_encoding
-from stakegraph.loaders.errors import FileFormatError
+from stakegraph.loaders.errors import BoundExceeded, FileFormatError
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _EXT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
         ".xlsx": "xlsx", ".xlsm": "xlsx", ".txt": "csv"}
 _READ = 1 << 20
-MAX_JSON_ROW = 16 << 20  # characters in one JSON row
+MAX_JSON_ROW = 16 << 20  # bytes in one JSON row (the default of STAKEGRAPH_LOAD_MAX_ROW_BYTES)
+_BOM = "\ufeff"
+_JSON_STR = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+_RATIO_FLOOR = 1 << 20  # zip members smaller than this are not ratio-checked (tiny XML compresses well)
+
+
+class _NonFinite(str):
+    """What JSON ``NaN``/``Infinity``/``-Infinity`` parse to: a marker the row check refuses."""
+
+
+def _bound_fix(name: str, what: str) -> str:
+    return f"{what}, or raise {setting(name)} (default in docs/loading.md, 'Bounds') if the data is genuine"
+
+
+def check_values(values: dict[str, Any]) -> tuple[str, str, str] | None:
+    """``(problem, column, fix)`` for the first value over the field or row bound, else ``None``."""
+    b = current()
+    total = 0
+    for k, v in values.items():
+        if isinstance(v, _NonFinite) or isinstance(v, list) and any(isinstance(x, _NonFinite) for x in v):
+            return f"is {v}: JSON numbers must be finite", k, "write a finite number, or leave the value empty"
+        if isinstance(v, str):
+            n = len(v)
+            if n > b.max_field_chars:
+                return (f"value has {n:,} characters, more than the bound of {b.max_field_chars:,}", k,
+                        _bound_fix("max_field_chars", "shorten the value"))
+            total += n
+    if total > b.max_row_bytes:
+        return (f"row has {total:,} characters, more than the bound of {b.max_row_bytes:,} bytes", "",
+                _bound_fix("max_row_bytes", "split the row"))
+    return None
+
+
+def _checked(n: int, values: dict[str, Any]) -> RawRow:
+    bad = check_values(values)
+    if bad:
+        return RawRow(n, values, bad[0], bad[1], bad[2])
+    return RawRow(n, values)
 
 
 @dataclass(frozen=True)
@@ -55,6 +95,7 @@ class Table:
     sheet: str | None = None
     delimiter: str = ","
     header: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set, repr=False)
 
     @property
     def name(self) -> str:
@@ -113,15 +154,27 @@ def _open_text(table: Table) -> TextIO:
     return open(table.path, encoding=table.encoding, errors="strict", newline="")
 
 
+def _check_width(n: int, label: str, row: int | None = 1) -> None:
+    limit = current().max_columns
+    if n > limit:
+        raise BoundExceeded(f"has {n:,} columns, more than the bound of {limit:,} ({setting('max_columns')})",
+                            file=label, row=row, fix=_bound_fix("max_columns", "split the file into narrower files"))
+
+
 def _header(names: list[Any], label: str) -> list[str]:
+    _check_width(len(names), label)
     out: list[str] = []
+    seen: set[str] = set()
     for i, raw in enumerate(names, start=1):
         name = "" if raw is None else str(raw).strip()
+        if i == 1:
+            name = name.lstrip(_BOM).strip()  # a second byte-order mark (the first is decoded away)
         if not name:
             name = f"column_{i}"
-        if name in out:
+        if name in seen:
             raise FileFormatError(f"column {name!r} appears twice in the header", file=label,
                                   fix="give every column a distinct name")
+        seen.add(name)
         out.append(name)
     return out
 
@@ -131,11 +184,25 @@ def _blank(values: list[Any]) -> bool:
 
 
 # -- CSV / TSV -----------------------------------------------------------------
+def _lines(f: TextIO, table: Table) -> Iterator[str]:
+    """The file's lines, refusing one longer than the row bound before it is read whole."""
+    limit = current().max_row_bytes
+    n = 0
+    while line := f.readline(limit + 1):
+        n += 1
+        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise BoundExceeded(f"line {n:,} is longer than the bound of {limit:,} bytes ({setting('max_row_bytes')})",
+                                file=table.name, row=n, fix=_bound_fix("max_row_bytes", "split the line"))
+        yield line
+
+
 def _csv_rows(table: Table) -> Iterator[RawRow]:
+    limit = current().max_field_chars
     with _open_text(table) as f:
-        reader = csv.reader(f, delimiter=table.delimiter)
+        reader = csv.reader(_lines(f, table), delimiter=table.delimiter)
         header: list[str] | None = None
         n = 0
+        old_limit = csv.field_size_limit(limit)
         try:
             for rec in reader:
                 n += 1
@@ -152,11 +219,13 @@ def _csv_rows(table: Table) -> Iterator[RawRow]:
                                  f"row has {len(rec)} values but the header has {len(header)} columns "
                                  "(a delimiter or quote inside a value?)")
                     continue
-                yield RawRow(n, dict(zip(header, rec, strict=False)))
+                yield _checked(n, dict(zip(header, rec, strict=False)))
         except csv.Error as e:
             raise FileFormatError(f"unreadable CSV at row {n + 1}: {e}", file=table.name, row=n + 1,
-                                  fix="quote values that contain delimiters or newlines; "
-                                      "fields over 131,072 characters are refused") from e
+                                  fix="quote values that contain delimiters or newlines; fields over "
+                                      f"{limit:,} characters are refused ({setting('max_field_chars')})") from e
+        finally:
+            csv.field_size_limit(old_limit)
         if header is None:
             raise FileFormatError("has no header row (only blank lines)", file=table.name,
                                   fix="put the column names on the first line")
@@ -177,6 +246,10 @@ def read_header(table: Table) -> list[str]:
 def _obj_row(n: int, obj: Any, table: Table) -> RawRow:
     if not isinstance(obj, dict):
         return RawRow(n, {}, f"is a JSON {type(obj).__name__}, not an object", "")
+    limit = current().max_columns
+    if len(obj) > limit:
+        return RawRow(n, {}, f"has {len(obj):,} keys, more than the bound of {limit:,} columns", "",
+                      _bound_fix("max_columns", "split the object"))
     values: dict[str, Any] = {}
     for k, v in obj.items():
         if isinstance(v, dict):
@@ -184,33 +257,76 @@ def _obj_row(n: int, obj: Any, table: Table) -> RawRow:
                           "holds a nested object; rows must be flat (flatten it into columns)", str(k))
         if isinstance(v, list) and any(isinstance(x, dict | list) for x in v):
             return RawRow(n, {}, "holds a nested list; only lists of plain values are allowed", str(k))
-        values[str(k).strip()] = v
+        values[str(k).strip().lstrip(_BOM)] = v
+    bad = check_values(values)
+    if bad:
+        return RawRow(n, {k: v for k, v in values.items() if not isinstance(v, _NonFinite | list)}, *bad)
     for k in values:
-        if k not in table.header:
+        if k not in table.seen:
+            table.seen.add(k)
             table.header.append(k)
+    _check_width(len(table.header), table.name, n)
     return RawRow(n, values)
 
 
+def _depth_problem(text: str) -> str:
+    """A message when ``text`` nests ``[``/``{`` deeper than the bound (checked before parsing)."""
+    limit = current().max_json_depth
+    if text.count("[") + text.count("{") <= limit:
+        return ""
+    depth = 0
+    for m in _BRACKET.finditer(_JSON_STR.sub("", text)):
+        depth += 1 if m.group() in "[{" else -1
+        if depth > limit:
+            return (f"is nested deeper than the bound of {limit} levels ({setting('max_json_depth')}); "
+                    "rows must be flat objects")
+    return ""
+
+
+def _parse(text: str) -> tuple[Any, str, str]:
+    """``(object, problem, fix)`` for one JSON row."""
+    problem = _depth_problem(text)
+    if problem:
+        return None, problem, "flatten the row into columns"
+    try:
+        return json.loads(text, parse_constant=_NonFinite), "", ""
+    except RecursionError:
+        return None, "is nested too deeply to read; rows must be flat objects", "flatten the row into columns"
+    except json.JSONDecodeError as e:
+        return None, f"is not valid JSON ({e.msg} at column {e.colno})", "write one complete JSON object per line"
+    except ValueError as e:  # an integer with more digits than Python converts (sys.int_info)
+        return None, f"holds a number that cannot be read ({e})", "write numbers with at most 18 digits"
+
+
 def _jsonl_rows(table: Table) -> Iterator[RawRow]:
-    with _open_text(table) as f:
-        for n, line in enumerate(f, start=1):
+    limit = current().max_row_bytes
+    enc = table.encoding or "utf-8"
+    with open(table.path, "rb") as f:
+        n = 0
+        while raw := f.readline(limit + 1):
+            n += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (more := f.readline(_READ)) and not more.endswith(b"\n"):
+                    pass
+                yield RawRow(n, {}, f"line is larger than the bound of {limit:,} bytes ({setting('max_row_bytes')})",
+                             "", _bound_fix("max_row_bytes", "split the row"))
+                continue
+            line = raw.decode(enc)
+            if n == 1:
+                line = line.lstrip(_BOM)
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except RecursionError:
-                yield RawRow(n, {}, "is nested too deeply to read; rows must be flat objects")
-                continue
-            except json.JSONDecodeError as e:
-                yield RawRow(n, {}, f"is not valid JSON ({e.msg} at column {e.colno})", "",
-                             "write one complete JSON object per line")
+            obj, problem, fix = _parse(line)
+            if problem:
+                yield RawRow(n, {}, problem, "", fix)
                 continue
             yield _obj_row(n, obj, table)
 
 
 # -- JSON array -------------------------------------------------------------------
 def _json_rows(table: Table) -> Iterator[RawRow]:
-    dec = json.JSONDecoder()
+    dec = json.JSONDecoder(parse_constant=_NonFinite)
+    limit = current().max_row_bytes
     with _open_text(table) as f:
         buf = f.read(_READ)
         eof = not buf
@@ -219,7 +335,7 @@ def _json_rows(table: Table) -> Iterator[RawRow]:
         def skip_ws() -> None:
             nonlocal buf, pos, eof
             while True:
-                while pos < len(buf) and buf[pos] in " \t\r\n":
+                while pos < len(buf) and buf[pos] in " \t\r\n\ufeff":
                     pos += 1
                 if pos < len(buf) or eof:
                     return
@@ -251,12 +367,18 @@ def _json_rows(table: Table) -> Iterator[RawRow]:
                 except json.JSONDecodeError as e:
                     if eof:
                         raise fail(f"element {n}: invalid or truncated JSON ({e.msg})") from e
-                if len(buf) - pos > MAX_JSON_ROW:
-                    raise fail(f"element {n} is larger than {MAX_JSON_ROW} characters")
+                except ValueError as e:  # an integer with more digits than Python converts
+                    raise fail(f"element {n} holds a number that cannot be read ({e}); "
+                               "write numbers with at most 18 digits") from e
+                if len(buf) - pos > limit:
+                    raise BoundExceeded(f"element {n} is larger than the bound of {limit:,} bytes "
+                                        f"({setting('max_row_bytes')})", file=table.name, row=n,
+                                        fix=_bound_fix("max_row_bytes", "split the element"))
                 more = f.read(_READ)
                 eof = not more
                 buf, pos = buf[pos:] + more, 0
-            yield _obj_row(n, obj, table)
+            problem = _depth_problem(buf[pos:end]) if isinstance(obj, dict | list) else ""
+            yield RawRow(n, {}, problem, "", "flatten the row into columns") if problem else _obj_row(n, obj, table)
             pos = end
             skip_ws()
             if pos < len(buf) and buf[pos] == ",":
@@ -273,9 +395,37 @@ def _json_rows(table: Table) -> Iterator[RawRow]:
 
 
 # -- XLSX -------------------------------------------------------------------------
+def check_zip(path: Path, label: str) -> None:
+    """Refuse a workbook whose zip directory promises more than the unpacked-size or ratio bounds.
+
+    Only the central directory is read (no member is unpacked); zipfile stops a member at its
+    declared size, so the declared sizes bound the real work.
+    """
+    b = current()
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise FileFormatError(f"is not a readable XLSX workbook ({type(e).__name__}: {e})", file=label,
+                              fix="the file may be truncated or password-protected; save it again from Excel") from e
+    total = sum(i.file_size for i in infos)
+    if total > b.max_unpacked_bytes:
+        raise BoundExceeded(f"unpacks to {total:,} bytes, more than the bound of {b.max_unpacked_bytes:,} "
+                            f"({setting('max_unpacked_bytes')})", file=label,
+                            fix=_bound_fix("max_unpacked_bytes", "split the workbook or save it as CSV"))
+    for i in infos:
+        if i.file_size > _RATIO_FLOOR and i.file_size > b.max_compression_ratio * max(i.compress_size, 1):
+            ratio = i.file_size / max(i.compress_size, 1)
+            raise BoundExceeded(f"member {i.filename!r} is compressed {ratio:,.0f}:1, more than the bound of "
+                                f"{b.max_compression_ratio:g}:1 ({setting('max_compression_ratio')}); "
+                                "it looks like a zip bomb", file=label,
+                                fix=_bound_fix("max_compression_ratio", "save the workbook again from Excel"))
+
+
 def _load_workbook(path: Path, label: str) -> Any:
     import openpyxl
 
+    check_zip(path, label)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as e:
@@ -320,6 +470,8 @@ def _xlsx_rows(table: Table) -> Iterator[RawRow]:
                 if header is None:
                     if _blank(values):
                         continue
+                    while values and (values[-1] is None or isinstance(values[-1], str) and not values[-1].strip()):
+                        values.pop()
                     header = _header(values, table.name)
                     while header and header[-1].startswith("column_") and not values[len(header) - 1]:
                         header.pop()
@@ -334,7 +486,7 @@ def _xlsx_rows(table: Table) -> Iterator[RawRow]:
                     yield RawRow(n, row, "cell holds a formula, not a value (formulas are never evaluated)", formula,
                                  "replace the formula by its value (Copy, Paste Special → Values)")
                     continue
-                yield RawRow(n, row)
+                yield _checked(n, row)
         except FileFormatError:
             raise
         except Exception as e:  # damaged sheet XML
