@@ -21,6 +21,44 @@ _FALSE = {"false", "no", "n", "0", "f", "否"}
 _NUM_CLEAN = re.compile(r"[,\s_]")
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2150, 12, 31)
+#: Largest magnitude of any decimal property (money in any currency, capacities, undeclared numbers):
+#: sums of many such values stay far from the float limit, so views and analytics never meet infinity.
+MAX_ABS_NUMBER = 1e15
+#: Whole numbers must fit a signed 64-bit integer (what Neo4j and SQLite store).
+MAX_INT = 2**63 - 1
+_SHOW = 60
+
+
+def _show(value: object) -> str:
+    """``repr(value)`` cut to a readable length (a 5,000-digit number is not echoed whole)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**_SHOW:
+        return f"<a {value.bit_length()}-bit integer>"
+    text = repr(value)
+    return text if len(text) <= _SHOW else text[: _SHOW - 1] + "…"
+
+
+def check_number(name: str, value: object) -> None:
+    """Refuse a non-finite or out-of-range number (``bool`` and non-numbers pass).
+
+    >>> check_number("x", 2**70)
+    Traceback (most recent call last):
+    ...
+    stakegraph.errors.ValidationError: x: <a 71-bit integer> is outside the 64-bit integer range
+    """
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ValidationError(f"{name}: {_show(value)} is outside the 64-bit integer range", field=name,
+                                  value=None, fix=f"use a whole number between -{MAX_INT} and {MAX_INT}")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(f"{name}: {value!r} is not a finite number", field=name, value=None,
+                                  fix="write a finite number, or leave the value empty")
+        if abs(value) > MAX_ABS_NUMBER:
+            raise ValidationError(f"{name}: {value:g} is beyond the bound of ±{MAX_ABS_NUMBER:g}", field=name,
+                                  value=None, fix=f"use a value between -{MAX_ABS_NUMBER:g} and {MAX_ABS_NUMBER:g} "
+                                  "(scale it, e.g. millions)")
 
 
 def is_blank(value: object) -> bool:
@@ -51,10 +89,7 @@ def coerce(prop: Prop, value: object) -> Any:
         elif t is PropType.FLOAT:
             out = _to_float(value)
         elif t is PropType.INT:
-            f = _to_float(value)
-            if not f.is_integer():
-                raise ValueError
-            out = int(f)
+            out = _to_int(value)
         elif t is PropType.BOOL:
             out = _to_bool(value)
         elif t is PropType.DATE:
@@ -65,9 +100,10 @@ def coerce(prop: Prop, value: object) -> Any:
             raise DomainError(f"unknown property type {t}")
     except (ValueError, TypeError, OverflowError) as e:
         raise ValidationError(
-            f"{prop.name}: {value!r} is not a valid {t.value}", field=prop.name, value=value,
+            f"{prop.name}: {_show(value)} is not a valid {t.value}", field=prop.name, value=value,
             fix=_FIX[t],
         ) from e
+    check_number(prop.name, out)
     if prop.choices is not None and out not in prop.choices:
         raise ValidationError(
             f"{prop.name}: {value!r} is not one of {', '.join(prop.choices)}",
@@ -106,6 +142,18 @@ def _to_float(value: object) -> float:
     if math.isnan(f) or math.isinf(f):
         raise ValueError("not finite")
     return f
+
+
+def _to_int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = _NUM_CLEAN.sub("", str(value)) if isinstance(value, str) else ""
+    if text and len(text) <= 40 and text.lstrip("+-").isdigit():
+        return int(text)  # exact (no float rounding); longer digit runs fail the range check below
+    f = _to_float(value)
+    if not f.is_integer():
+        raise ValueError("not a whole number")
+    return int(f)
 
 
 def _to_bool(value: object) -> bool:
@@ -196,6 +244,7 @@ def node_props(ntype: NodeType, raw: Mapping[str, Any], *, keep_unknown: bool = 
                 raise ValidationError(f"{key} is not a {ntype.name} property", field=key, value=value,
                                       fix=f"use one of {', '.join(known)}")
             if not is_blank(value):
+                check_number(key, value)
                 out[key] = value if isinstance(value, int | float | bool) else str(value)
             continue
         v = coerce(prop, value)
@@ -222,6 +271,7 @@ def edge_props(kind: RelKind, raw: Mapping[str, Any], *, keep_unknown: bool = Tr
                 raise ValidationError(f"{key} is not a {kind.name} property", field=key, value=value,
                                       fix=f"use one of {', '.join(known)}")
             if not is_blank(value):
+                check_number(key, value)
                 out[key] = value if isinstance(value, int | float | bool) else str(value)
             continue
         v = coerce(prop, value)

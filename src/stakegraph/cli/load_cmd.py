@@ -111,9 +111,10 @@ def register(app: typer.Typer) -> None:
         report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Where report.json and quarantine CSVs go (default: ./stakegraph-reports/LOAD_ID when rows are rejected).")] = None,
         errors_shown: Annotated[int, typer.Option("--show-errors", min=0, help="How many errors to print (all are in the report).")] = 50,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Follow symbolic links inside input folders (refused by default).")] = False,
     ) -> None:
         from stakegraph.errors import ConfigError, StakegraphError
-        from stakegraph.loaders import InputError, LoaderStoreError, MappingError
+        from stakegraph.loaders import InputError, LoaderStoreError, MappingError, ReportError
         from stakegraph.loaders import load as do_load
 
         bar = _Bar(quiet)
@@ -126,7 +127,8 @@ def register(app: typer.Typer) -> None:
         try:
             with store:
                 report = do_load(paths, store, mapping=mapping, mode="strict" if strict else "lenient",
-                                 dry_run=dry_run, load_id=load_id, batch_size=batch_size, progress=bar)
+                                 dry_run=dry_run, load_id=load_id, batch_size=batch_size, progress=bar,
+                                 follow_symlinks=follow_symlinks)
         except InputError as e:
             bar.stop()
             _fail(str(e), 2)
@@ -140,7 +142,11 @@ def register(app: typer.Typer) -> None:
         _summary(report)
         if report.errors:
             folder = report_dir or Path("stakegraph-reports") / report.load_id
-            written = report.write_files(folder)
+            try:
+                written = report.write_files(folder)
+            except ReportError as e:
+                typer.echo(f"{len(report.errors):,} error(s) in {report.bad_rows:,} row(s)", err=True)
+                _fail(str(e), 4)
             typer.echo(f"{len(report.errors):,} error(s) in {report.bad_rows:,} row(s):", err=True)
             for err in report.errors[:errors_shown]:
                 typer.echo(f"  {err}", err=True)
@@ -151,7 +157,10 @@ def register(app: typer.Typer) -> None:
                 typer.echo("strict mode: nothing was written (fix the rows, or use --lenient)", err=True)
             raise typer.Exit(1)
         if report_dir is not None:
-            report.write_files(report_dir)
+            try:
+                report.write_files(report_dir)
+            except ReportError as e:
+                _fail(str(e), 4)
         typer.echo(f"load id: {report.load_id}")
 
     @app.command(help="Remove every node and edge a load created (its LOAD_ID is printed by load).\n" + EXIT_HELP)

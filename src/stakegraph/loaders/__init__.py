@@ -7,7 +7,9 @@ removes what a load created. See docs/data-format.md and docs/loading.md.
 
 from __future__ import annotations
 
+from stakegraph.loaders.bounds import Bounds
 from stakegraph.loaders.errors import (
+    BoundExceeded,
     DataErrors,
     EncodingRefused,
     FileFormatError,
@@ -15,12 +17,15 @@ from stakegraph.loaders.errors import (
     LoaderError,
     LoaderStoreError,
     MappingError,
+    ReportError,
 )
 from stakegraph.loaders.pipeline import DEFAULT_BATCH, LoadProgress, default_load_id, load, unload
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
 
 __all__ = [
     "DEFAULT_BATCH",
+    "BoundExceeded",
+    "Bounds",
     "DataErrors",
     "EncodingRefused",
     "FileFormatError",
@@ -30,6 +35,7 @@ __all__ = [
     "LoaderError",
     "LoaderStoreError",
     "MappingError",
+    "ReportError",
     "RowError",
     "SkippedRow",
     "default_load_id",

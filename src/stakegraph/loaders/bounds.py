@@ -49,7 +49,7 @@ def setting(name: str) -> str:
     return "STAKEGRAPH_LOAD_" + name.upper()
 
 
-_CURRENT: ContextVar[Bounds] = ContextVar("stakegraph_load_bounds", default=Bounds())
+_CURRENT: ContextVar[Bounds] = ContextVar("stakegraph_load_bounds", default=Bounds())  # noqa: B039 (frozen)
 
 
 def current() -> Bounds:

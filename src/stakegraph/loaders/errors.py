@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stakegraph.errors import ConfigError, DataError, Invalid, LimitExceeded, StakegraphError, Unavailable
+from stakegraph.errors import (
+    ConfigError,
+    DataError,
+    Invalid,
+    LimitExceeded,
+    StakegraphError,
+    Unavailable,
+)
 
 if TYPE_CHECKING:
     from stakegraph.loaders.report import LoadReport

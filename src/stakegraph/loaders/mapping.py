@@ -14,18 +14,17 @@ the mapping key. See docs/loading.md and ``src/stakegraph/loaders/mappings/world
 from __future__ import annotations
 
 import fnmatch
-import re
 import string
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stakegraph.domain import DOMAIN, PropType
+from stakegraph.domain import DOMAIN, PROVENANCE, PropType
 from stakegraph.loaders.errors import MappingError
 from stakegraph.loaders.formats import RawRow
+from stakegraph.loaders.guards import check_regex, check_template, safe_yaml, search
 from stakegraph.loaders.records import (
     Converted,
     Issue,
@@ -40,6 +39,7 @@ from stakegraph.model import EdgeRecord, NodeRecord, edge_id, stable_id
 from stakegraph.validate import is_blank
 
 _MAPPINGS = Path(__file__).parent / "mappings"
+_PROVENANCE = {p.name for p in PROVENANCE}
 
 
 class _Strict(BaseModel):
@@ -55,11 +55,7 @@ class MatchRule(_Strict):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise ValueError(f"not a valid regular expression: {e}") from e
-        return v
+        return check_regex(v)
 
 
 class ValueSpec(_Strict):
@@ -82,6 +78,11 @@ class ValueSpec(_Strict):
         if isinstance(data, str):
             return {"column": data}
         return data
+
+    @field_validator("template")
+    @classmethod
+    def _safe_template(cls, v: str | None) -> str | None:
+        return None if v is None else check_template(v)
 
     @model_validator(mode="after")
     def _one_source(self) -> ValueSpec:
@@ -110,6 +111,12 @@ class FilterSpec(_Strict):
     op: Literal["nonblank", "nonzero", "equals", "not_equals", "in", "not_in", "matches"]
     value: Any = None
     reason: str | None = None
+
+    @model_validator(mode="after")
+    def _regex(self) -> FilterSpec:
+        if self.op == "matches":
+            check_regex(self.value)
+        return self
 
     def describe(self) -> str:
         if self.reason:
@@ -148,6 +155,10 @@ class EntitySpec(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> EntitySpec:
+        prov = sorted(_PROVENANCE.intersection((*self.props, *self.constants)))
+        if prov:
+            raise ValueError(f"{', '.join(prov)} is provenance, written only by stakegraph; remove it from "
+                             "props/constants")
         if (self.node is None) == (self.edge is None):
             raise ValueError("give exactly one of node (a node type) or edge (a relationship kind)")
         if self.node is not None:
@@ -230,10 +241,7 @@ def _where(loc: tuple[Any, ...], data: Any) -> str:
 
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     """Parse and validate a mapping; errors raise :class:`MappingError` naming the key."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise MappingError(f"{source}: not valid YAML: {e}") from e
+    data = safe_yaml(text, source)
     if not isinstance(data, dict):
         raise MappingError(f"{source}: a mapping must be a YAML object with name, files and entities")
     try:
@@ -300,14 +308,20 @@ class EntityConverter:
             assert vs.template is not None
             col = vs.template
             fields = {c: "" if is_blank(row.get(c)) else text_id(row.get(c)) for c in vs.needed_columns()}
-            raw = vs.template.format_map(fields)
+            try:
+                raw = vs.template.format_map(fields)
+            except (ValueError, KeyError, IndexError) as e:
+                return None, col, Issue(col, "", f"template {vs.template!r} cannot format this row ({e})",
+                                        f"correct {self.key}.{key}.template or the row's values")
         value = raw
         if vs.map is not None or vs.match is not None:
             text = "" if is_blank(raw) else text_id(raw)
             if vs.map is not None and text in vs.map:
                 value = vs.map[text]
-            elif vs.match and any(re.search(m.pattern, text) for m in vs.match):
-                value = next(m.value for m in vs.match if re.search(m.pattern, text))
+            elif vs.match and (hit := self._match(vs.match, text, col, key)) is not None:
+                if isinstance(hit, Issue):
+                    return None, col, hit
+                value = hit.value
             elif vs.default is not None:
                 value = vs.default
             elif is_blank(raw):
@@ -321,6 +335,16 @@ class EntityConverter:
             text = text_id(value)
             value = vs.prefix + (_hash_key(text) if vs.hash else text)
         return value, col, None
+
+    def _match(self, rules: list[MatchRule], text: str, col: str, key: str) -> MatchRule | Issue | None:
+        for m in rules:
+            try:
+                if search(m.pattern, text):
+                    return m
+            except TimeoutError:
+                return Issue(col, text[:200], f"regex {m.pattern!r} took too long on this value",
+                             f"simplify {self.key}.{key}.match")
+        return None
 
     def _skip(self, row: dict[str, Any]) -> str:
         for f in self.spec.filters:
@@ -343,7 +367,10 @@ class EntityConverter:
             elif f.op == "not_in":
                 keep = text not in [str(x) for x in (f.value or [])]
             elif f.op == "matches":
-                keep = re.search(str(f.value), text) is not None
+                try:
+                    keep = search(str(f.value), text)
+                except TimeoutError:
+                    keep = True  # kept: the row is then validated as usual
             if not keep:
                 return f.describe()
         return ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,13 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from stakegraph.domain import DOMAIN, PROVENANCE
-from stakegraph.errors import GraphError
+from stakegraph.errors import GraphError, TypeConflict
+from stakegraph.loaders.bounds import Bounds, using
 from stakegraph.loaders.canonical import CanonicalConverter, role_from_header, role_from_name
 from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError
 from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_header
 from stakegraph.loaders.mapping import EntityConverter, Mapping, load_mapping
-from stakegraph.loaders.records import Converted, Item
+from stakegraph.loaders.records import Converted, Item, id_issues
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
+from stakegraph.loaders.warnings import structure_warnings
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
 from stakegraph.store.base import GraphStore
 
@@ -50,13 +53,27 @@ ProgressFn = Callable[[LoadProgress], None]
 
 
 # -- inputs ---------------------------------------------------------------------------
-def collect_files(paths: Iterable[str | Path]) -> list[tuple[str, Path]]:
+def _walk(folder: Path, follow_symlinks: bool) -> Iterator[Path]:
+    """Every file under ``folder`` (sorted); a symlink inside it is refused unless ``follow_symlinks``."""
+    for root, dirs, names in os.walk(folder, followlinks=follow_symlinks):
+        dirs.sort()
+        for name in sorted(dirs + names):
+            f = Path(root) / name
+            if f.is_symlink() and not follow_symlinks and not name.startswith((".", "_")):
+                raise InputError(f"{f}: is a symbolic link (to {os.readlink(f)}); symlinks in an input folder are "
+                                 "not followed", fix="copy the file into the folder, or pass --follow-symlinks "
+                                 "(follow_symlinks=True) if you trust the link")
+        for name in sorted(names):
+            yield Path(root) / name
+
+
+def collect_files(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> list[tuple[str, Path]]:
     """``(label, path)`` for every data file named or inside a named folder (sorted, hidden files skipped)."""
     out: list[tuple[str, Path]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
+            for f in sorted(_walk(p, follow_symlinks)):
                 rel = f.relative_to(p)
                 if f.is_file() and f.suffix.lower() in _EXT and not any(x.startswith((".", "_")) for x in rel.parts):
                     out.append((rel.as_posix(), f))
@@ -191,6 +208,11 @@ class _Pass1:
                         RowError(table.name, raw.row, i.column, "" if i.value is None else str(i.value)[:200],
                                  i.reason, i.fix) for i in res.issues])
                     continue
+                long_ids = [i for item in res.items for i in id_issues(item)]
+                if long_ids:
+                    self.reject(fi, raw.row, res.type_key, raw.values, [
+                        RowError(table.name, raw.row, i.column, str(i.value), i.reason, i.fix) for i in long_ids])
+                    continue
                 for item in res.items:
                     self.add(fi, raw, item)
 
@@ -304,6 +326,30 @@ def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
             _check_types(p1, line, types)
 
 
+def _check_node_types(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
+    """Reject rows whose node id already names a node of another type in the store (never changed silently)."""
+    try:
+        if not any(store.counts().get("nodes", {}).values()):
+            return
+        ids = sorted(p1.node_types)
+        stored: dict[str, str] = {}
+        for i in range(0, len(ids), _LOOKUP_CHUNK):
+            for n in store.get_nodes(ids[i: i + _LOOKUP_CHUNK]):
+                if n is not None and n.type != p1.node_types.get(n.id):
+                    stored[n.id] = n.type
+    except GraphError as e:
+        raise LoaderStoreError(f"could not look up node types in the {store.backend} store: {e}") from e
+    if not stored:
+        return
+    for line in _read_spill(tmp / "nodes.jsonl"):
+        old = stored.get(line[2])
+        if old is not None and (line[0], line[1]) not in p1.rejected:
+            p1.reject(line[0], line[1], line[3], line[-1], [RowError(
+                p1.files[line[0]], line[1], "id", line[2],
+                f"id {line[2]!r} is already a {old} in the store; a node's type is never changed",
+                f"use another id for this {line[3]}, or unload/remove the {old} first")])
+
+
 def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
     rel = DOMAIN.rel_kinds[line[3]]
     errs = []
@@ -317,6 +363,12 @@ def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
 
 
 # -- pass 2 ----------------------------------------------------------------------------------
+def _edge_lines(p1: _Pass1, tmp: Path) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    for line in _read_spill(tmp / "edges.jsonl"):
+        if (line[0], line[1]) not in p1.rejected:
+            yield line[3], line[4], line[5], line[6]
+
+
 def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRecord]:
     for line in _read_spill(tmp / ("edges.jsonl" if edges else "nodes.jsonl")):
         if (line[0], line[1]) in p1.rejected:
@@ -374,6 +426,11 @@ def _pass2(p1: _Pass1, tmp: Path, store: GraphStore, report: LoadReport, *, dry_
                     stats = store.write((), batch, batch_size=batch_size)
                 else:
                     stats = store.write(batch, (), batch_size=batch_size)
+            except TypeConflict as e:
+                raise LoaderStoreError(
+                    f"the {store.backend} store refused a node type change after {written} of {total} records "
+                    f"were written: {e}", fix="another writer changed the store during the load; re-run the "
+                    "same load to see the conflicting rows") from e
             except GraphError as e:
                 raise LoaderStoreError(
                     f"the {store.backend} store failed after {written} of {total} records were written: {e}; "
@@ -402,6 +459,8 @@ def load(
     batch_size: int = DEFAULT_BATCH,
     progress: ProgressFn | None = None,
     report_dir: str | Path | None = None,
+    follow_symlinks: bool = False,
+    bounds: Bounds | None = None,
 ) -> LoadReport:
     """Load files (canonical layout, or any layout through a YAML ``mapping``) into ``store``.
 
@@ -425,7 +484,11 @@ def load(
     progress : callable, optional
         Called with :class:`LoadProgress` while validating and writing.
     report_dir : path, optional
-        When given, ``report.json`` and quarantine CSVs are written there.
+        When given, ``report.json`` and quarantine CSVs are written there (never over existing files).
+    follow_symlinks : bool
+        Follow symbolic links found inside input folders (refused by default).
+    bounds : Bounds, optional
+        The size bounds (default: the ``STAKEGRAPH_LOAD_*`` settings; docs/loading.md, "Bounds").
 
     Returns
     -------
@@ -435,15 +498,25 @@ def load(
 
     Raises
     ------
-    InputError, MappingError, LoaderStoreError
-        A missing path, an invalid mapping, a store failure (re-run to complete).
+    InputError, MappingError, LoaderStoreError, ReportError
+        A missing path or refused symlink, an invalid mapping, a store failure (re-run to complete),
+        an unwritable report folder.
     """
+    with using(bounds or Bounds.from_settings()):
+        return _load(paths, store, mapping=mapping, mode=mode, dry_run=dry_run, load_id=load_id,
+                     batch_size=batch_size, progress=progress, report_dir=report_dir,
+                     follow_symlinks=follow_symlinks)
+
+
+def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mapping: str | Path | Mapping | None,
+          mode: str, dry_run: bool, load_id: str | None, batch_size: int, progress: ProgressFn | None,
+          report_dir: str | Path | None, follow_symlinks: bool) -> LoadReport:
     if mode not in ("strict", "lenient"):
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     plist = [paths] if isinstance(paths, str | Path) else list(paths)
-    files = collect_files(plist)
+    files = collect_files(plist, follow_symlinks=follow_symlinks)
     mapping_obj: Mapping | None
     mapping_text = ""
     if isinstance(mapping, Mapping):
@@ -471,6 +544,8 @@ def load(
             progress(LoadProgress("validate", p1.rows, p1.rows))
         _check_duplicates(p1, tmp)
         _check_endpoints(p1, tmp, store)
+        _check_node_types(p1, tmp, store)
+        report.warnings.extend(structure_warnings(_edge_lines(p1, tmp)))
         if not (report.errors and mode == "strict"):
             _pass2(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
     if report_dir is not None:

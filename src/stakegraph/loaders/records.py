@@ -14,8 +14,9 @@ from typing import Any
 
 from stakegraph.domain import DOMAIN, PROVENANCE, NodeType, Prop, PropType, RelKind
 from stakegraph.errors import ValidationError
+from stakegraph.loaders.bounds import current, setting
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.validate import coerce, is_blank
+from stakegraph.validate import check_number, coerce, is_blank
 
 #: Every edge property declared by any kind (to type a column that belongs to another kind).
 ALL_EDGE_PROPS: dict[str, Prop] = {}
@@ -102,10 +103,18 @@ def check_props(
     issues: list[Issue] = []
     for name, (value, column) in raw.items():
         if name in _PROVENANCE_NAMES:
+            if not is_blank(value):
+                issues.append(Issue(column, value, f"{name} is provenance, written only by stakegraph",
+                                    f"remove the {column} column (stakegraph records the file, row and load)"))
             continue
         prop = declared.get(name) or (fallback or {}).get(name)
         if prop is None:
             if not is_blank(value):
+                try:
+                    check_number(name, value)
+                except ValidationError as e:
+                    issues.append(Issue(column, "", e.reason, e.fix))
+                    continue
                 props[name] = value if isinstance(value, int | float | bool) else text_id(value)
             continue
         if prop.type is PropType.DATE and isinstance(value, int | float) and not isinstance(value, bool):
@@ -132,3 +141,15 @@ def node_decl(ntype: NodeType) -> dict[str, Prop]:
 
 def edge_decl(kind: RelKind) -> dict[str, Prop]:
     return {p.name: p for p in kind.all_props}
+
+
+def id_issues(item: Item) -> list[Issue]:
+    """Issues for ids of ``item`` longer than the bound (``STAKEGRAPH_LOAD_MAX_ID_CHARS``)."""
+    limit = current().max_id_chars
+    rec = item.record
+    ids = [("id", rec.id)]
+    if isinstance(rec, EdgeRecord):
+        ids += [(item.source_col or "source", rec.source), (item.target_col or "target", rec.target)]
+    return [Issue(col, v[:40] + "…", f"id has {len(v):,} characters, more than the bound of {limit:,}",
+                  f"use shorter ids (a hash: mapping 'hash: true'), or raise {setting('max_id_chars')}")
+            for col, v in ids if len(v) > limit]

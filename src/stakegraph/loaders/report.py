@@ -1,9 +1,10 @@
 """What a load did: created/updated/unchanged/rejected per type, every bad row, skipped rows.
 
 A :class:`LoadReport` is returned by :func:`stakegraph.loaders.load`. ``write_files`` puts
-``report.json`` and, for rejected rows, ``quarantine-<file>.csv`` (the original
-columns plus ``_errors``) into a folder; cells that a spreadsheet would run as
-a formula are neutralised (OWASP CSV injection guidance).
+``report.json`` and, for rejected rows, ``quarantine-<source>.csv`` (the original
+columns plus ``_errors``; one per file path and sheet) into a folder, never over an
+existing file (``-2``, ``-3`` … suffixes); every cell, headers included, that a
+spreadsheet would run as a formula is neutralised (OWASP CSV injection guidance).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from stakegraph.export import neutralise as _export_neutralise
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
@@ -123,32 +125,68 @@ class LoadReport:
 
     # -- files ---------------------------------------------------------------
     def write_files(self, folder: str | Path) -> list[Path]:
-        """Write ``report.json`` and one quarantine CSV per file with rejected rows; return the paths."""
+        """Write ``report.json`` and one quarantine CSV per source with rejected rows; return the paths.
+
+        Existing files are never overwritten (a ``-2`` … suffix is added). A full disk or a folder
+        that cannot be written raises :class:`stakegraph.loaders.errors.ReportError`.
+        """
         out = Path(folder)
+        try:
+            return self._write_files(out)
+        except OSError as e:
+            from stakegraph.loaders.errors import ReportError
+
+            state = ("the load itself was written to the store" if self.written
+                     else "nothing was written to the store")
+            raise ReportError(f"cannot write the load report to {out}: {e.strerror or e}; {state}",
+                              fix="free disk space or give another --report-dir (report_dir), then re-run "
+                                  "(the load is idempotent)") from e
+
+    def _write_files(self, out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
-        written = [out / "report.json"]
-        written[0].write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str), "utf-8")
+        written: list[Path] = []
+        with _create(out, "report", ".json", written) as f:
+            f.write(json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str))
         for fname, rows in self.quarantine.items():
             if not rows:
                 continue
-            safe = re.sub(r"[^\w.-]+", "_", Path(fname).stem) or "file"
-            path = out / f"quarantine-{safe}.csv"
-            columns: list[str] = []
+            columns: dict[str, None] = {}
             for _, raw, _ in rows:
-                columns.extend(c for c in raw if c not in columns)
-            with path.open("w", encoding="utf-8", newline="") as f:
+                for c in raw:
+                    columns.setdefault(c, None)
+            with _create(out, f"quarantine-{_source_name(fname)}", ".csv", written) as f:
                 w = csv.writer(f)
-                w.writerow(["_row", *columns, "_errors"])
+                w.writerow([neutralise(c) for c in ("_row", *columns, "_errors")])
                 for row, raw, msgs in sorted(rows, key=lambda r: r[0]):
                     w.writerow([row, *(neutralise(raw.get(c)) for c in columns), neutralise(" | ".join(msgs))])
-            written.append(path)
         return written
 
 
-def neutralise(value: object) -> str:
-    """Text safe to open in a spreadsheet: a leading ``= + - @``, tab or CR gets a ``'`` prefix.
+def _source_name(label: str) -> str:
+    """A file-name part for a source: ``a/parties.csv`` → ``a_parties``, ``book.xlsx#S 1`` → ``book_S_1``."""
+    path, _, sheet = label.partition("#")
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    text = stem + (f"_{sheet}" if sheet else "")
+    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "file"
 
-    Plain numbers such as ``-5`` stay as they are.
+
+def _create(folder: Path, stem: str, ext: str, written: list[Path]) -> IO[str]:
+    """Open a new file for writing, never an existing one (``stem-2``, ``stem-3`` …)."""
+    for i in range(1, 10_000):
+        path = folder / (f"{stem}{ext}" if i == 1 else f"{stem}-{i}{ext}")
+        try:
+            f = path.open("x", encoding="utf-8", newline="")
+        except FileExistsError:
+            continue
+        written.append(path)
+        return f
+    raise FileExistsError(f"{folder / stem}{ext}: too many files of that name; empty the folder")
+
+
+def neutralise(value: object) -> str:
+    """Text safe to open in a spreadsheet (:func:`stakegraph.export.neutralise`), as text.
+
+    A leading ``= + - @``, tab or CR gets a ``'`` prefix; plain numbers such as ``-5`` stay as they are.
 
     >>> neutralise("=cmd|' /C calc'!A0")
     "'=cmd|' /C calc'!A0"
@@ -158,6 +196,6 @@ def neutralise(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    if _PLAIN_NUMBER.match(text):
+        return text
+    return str(_export_neutralise(text))
