@@ -1,31 +1,47 @@
-"""Build the GraphQL schema with the limits of the settings (depth, aliases, tokens, cost, timeout)."""
+"""Build the GraphQL schema with the limits of the settings (depth, aliases, tokens, cost, timeout).
+
+Parsing and validation run in a small worker pool (not on the event loop), under the request
+deadline, after a linear size check, with a CPU budget; their results are kept in a bounded LRU.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import ExecutionContext, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from stakegraph.errors import StakegraphError, StoreUnavailable
 from stakegraph.settings import Mode, Settings
-from stakegraph.web.limits import cost_limiter, error_policy, operation_recorder, store_unavailable
+from stakegraph.web.limits import (
+    DEFAULT_VALIDATION_BUDGET_S,
+    alias_rule,
+    budget_rule,
+    check_document_size,
+    cost_limiter,
+    depth_rule,
+    error_policy,
+    operation_recorder,
+    store_unavailable,
+)
 from stakegraph.web.mutation import Mutation
 from stakegraph.web.objects import NODE_CLASSES
 from stakegraph.web.query import Query
@@ -33,12 +49,78 @@ from stakegraph.web.response_cache import ResponseCache, cache_key
 
 log = logging.getLogger("stakegraph.api")
 _CACHE_SIZE = 256  # distinct query texts kept parsed and validated
+_CACHE_MAX_CHARS = 20_000  # longer texts are not kept (the cache's memory stays bounded)
+_Prepared = tuple[DocumentNode | None, list[GraphQLError]]
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """graphql-core's "Validation aborted." (too many errors, fragments nested too deeply) with a code."""
+    if isinstance(error, ValidationAbortedError) and not error.extensions:
+        return GraphQLError(f"{error.message} The document has too many errors or nests fragments too "
+                            "deeply; send a smaller query", extensions={"code": "LIMIT_EXCEEDED"})
+    return error
+
+
+class _Preparer:
+    """Parse + size check + validation of one query text, cached; run in a worker thread."""
+
+    def __init__(self, max_selections: int, budget_s: float, limit_rules: tuple[Any, ...] = (),
+                 workers: int = 4) -> None:
+        self.max_selections = max_selections
+        self.budget = budget_rule(budget_s)
+        self.limit_rules = limit_rules
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stakegraph-validate")
+        self._cache: OrderedDict[Any, _Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def prepare(self, schema: Any, query: str, rules: tuple[Any, ...], parse_options: dict[str, Any]) -> _Prepared:
+        key = (query, rules, tuple(sorted(parse_options.items())))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        try:
+            document = parse(query, **parse_options)
+            check_document_size(document, self.max_selections)
+        except GraphQLError as e:
+            found: _Prepared = (None, [e])
+        else:
+            # the limits first, alone: they are linear; the standard rules run only on documents
+            # within them (some standard rules are quadratic in the selections sharing a name)
+            errors = validate(schema, document, (self.budget, *self.limit_rules))
+            if not errors:
+                rest = tuple(r for r in rules if r not in self.limit_rules)
+                errors = validate_document(schema, document, (self.budget, *rest))
+            found = (document, [_with_code(e) for e in errors])
+        if len(query) <= _CACHE_MAX_CHARS:
+            with self._lock:
+                self._cache[key] = found
+                while len(self._cache) > _CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return found
 
 
 class LimitedSchema(strawberry.Schema):
     """A schema whose ``execute`` is cancelled after ``timeout_s`` seconds."""
 
     timeout_s: float = 10.0
+    preparer: _Preparer = _Preparer(1000, DEFAULT_VALIDATION_BUDGET_S)  # replaced by build_schema
+
+    async def _prepare_operation_async(self, context: ExecutionContext, extensions_runner: Any) -> Any:
+        """Parse and validate in the worker pool (the request deadline applies), then let strawberry
+        go on: it skips parsing when the document is set and validation when the errors are."""
+        if context.query and context.graphql_document is None:
+            loop = asyncio.get_running_loop()
+            document, errors = await loop.run_in_executor(
+                self.preparer.pool, self.preparer.prepare, self._schema, context.query,
+                tuple(context.validation_rules), dict(context.parse_options))
+            if document is None:
+                context.pre_execution_errors = errors
+                return PreExecutionError(data=None, errors=errors)
+            context.graphql_document = document
+            context.pre_execution_errors = errors
+        return await super()._prepare_operation_async(context, extensions_runner)
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         try:
@@ -102,11 +184,8 @@ def _query_type() -> type:
 
 
 def _limit_rules(s: Settings) -> list[Any]:
-    """The validation rules of the depth and alias limits (strawberry's own), built once."""
-    return [
-        *QueryDepthLimiter(max_depth=s.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules,
-    ]
+    """The validation rules of the depth and alias limits (each fragment visited once), built once."""
+    return [depth_rule(s.max_depth), alias_rule(s.max_aliases)]
 
 
 def build_schema(settings: Settings | None = None) -> LimitedSchema:
@@ -116,19 +195,16 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
     """
     s = settings or Settings()  # type: ignore[call-arg]
     production = s.mode is Mode.PRODUCTION
+    limit_rules = _limit_rules(s)
     extensions: list[type[SchemaExtension] | Any] = [
         # one fresh extension per request, but the depth/alias rule classes are built once here:
-        # the ValidationCache below is keyed by the rule classes, so it hits across requests
-        functools.partial(AddValidationRules, _limit_rules(s)),
+        # the prepared-document cache (_Preparer) is keyed by the rule classes, so it hits across
+        # requests; a refused text is refused again from the cache
+        functools.partial(AddValidationRules, limit_rules),
         functools.partial(MaxTokensLimiter, max_token_count=s.max_tokens),
-        cost_limiter(s.max_cost),
+        cost_limiter(s.max_cost, s.validation_budget_s),
         error_policy(production=production),
         operation_recorder(),
-        # a repeated query text skips parsing and validation (bounded LRUs, so distinct texts
-        # from clients cannot grow memory). Depth/alias/token limits are part of parsing and
-        # validation; a refused text is refused again from the cache.
-        functools.partial(ParserCache, maxsize=_CACHE_SIZE),
-        functools.partial(ValidationCache, maxsize=_CACHE_SIZE),
     ]
     if production:
         extensions.append(DisableIntrospection)
@@ -140,4 +216,5 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
         config=StrawberryConfig(disable_field_suggestions=production),
     )
     schema.timeout_s = s.resolver_timeout_s
+    schema.preparer = _Preparer(s.max_selections, s.validation_budget_s, tuple(limit_rules))
     return schema
