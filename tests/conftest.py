@@ -24,7 +24,6 @@ from stakegraph.store import EmbeddedStore, GraphStore
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-BACKENDS = ("embedded", "neo4j")
 #: Parametrise over both backends with this; the Neo4j case carries the ``neo4j`` mark.
 BACKEND_PARAMS = [pytest.param("embedded", id="embedded"),
                   pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j)]
@@ -65,7 +64,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
             s: GraphStore = EmbeddedStore(tmp_path / f"store{len(opened)}.sqlite")
         elif backend == "neo4j":
             if request.node.get_closest_marker("neo4j") is None:
-                pytest.fail(UNMARKED.format(test=request.node.nodeid))
+                pytest.fail(UNMARKED.format(test=request.node.nodeid), pytrace=False)
             s = _neo4j_store(request.getfixturevalue("neo4j_uri"))
             s.ensure_schema()
             s.clear()
