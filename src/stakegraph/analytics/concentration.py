@@ -36,6 +36,7 @@ from stakegraph.analytics.selection import (
     declared_weight,
     edge_weight,
     edges_at,
+    is_active,
     iter_kind_edges,
     name_of,
     require_node,
@@ -105,6 +106,8 @@ class ConcentrationResult:
     major_counterparties: tuple[Share, ...]
     unweighted_edges: tuple[str, ...]
     stamp: Stamp
+    #: Why the result is empty, and the kinds the node does have (empty when there are shares).
+    note: str = ""
 
     def share(self, counterparty: str) -> Share:
         """The share of ``counterparty`` (by id, or by a member id under look-through)."""
@@ -347,6 +350,94 @@ def concentration(
         shares=shares, hhi=h, hhi_unit=h / 10_000.0, k=k, cr_k=cr, effective_number=eff,
         bands=bands(h) if shares else (), major_counterparties=tuple(s for s in shares if s.pct >= MAJOR_PCT),
         unweighted_edges=tuple(sorted(missing)), stamp=stamp,
+        note="" if shares else _empty_note(G, node, kinds, side),
+    )
+
+
+def kinds_present(G: nx.MultiDiGraph, node: str) -> tuple[tuple[str, str, int], ...]:
+    """``(kind, direction, count)`` of the node's active relationships, most frequent first.
+
+    >>> G = nx.MultiDiGraph(); _ = G.add_edge("b", "a", kind="lends_to"); _ = G.add_edge("a", "c", kind="owns")
+    >>> kinds_present(G, "a")
+    (('lends_to', 'in', 1), ('owns', 'out', 1))
+    """
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for _, _, d in G.in_edges(node, data=True):
+        if is_active(d):
+            counts[(str(d.get("kind")), "in")] += 1
+    for _, _, d in G.out_edges(node, data=True):
+        if is_active(d):
+            counts[(str(d.get("kind")), "out")] += 1
+    return tuple((k, s, n) for (k, s), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _empty_note(G: nx.MultiDiGraph, node: str, kinds: tuple[str, ...], side: str) -> str:
+    have = kinds_present(G, node)
+    what = f"{name_of(G, node)} has no active {', '.join(kinds)} relationships ({side})"
+    if not have:
+        return what + " and no active relationships at all"
+    listed = ", ".join(f"{k} ({s}) x{n}" for k, s, n in have[:6])
+    k0, s0, _ = have[0]
+    return f"{what}; it has {listed}; e.g. ask with kinds={k0} direction={s0}"
+
+
+def book_concentration(
+    G: nx.MultiDiGraph,
+    *,
+    kinds: Iterable[str] = ("lends_to",),
+    by: Literal["source", "target"] = "source",
+    weight: str | None = None,
+    k: int = 5,
+    active_only: bool = True,
+) -> ConcentrationResult:
+    """Concentration of the whole book: each party's share of all relationships of ``kinds``.
+
+    Variant: the same HHI of percentage shares as :func:`concentration`, but over every active
+    edge of ``kinds`` in the graph, grouped by its ``by`` end — with ``lends_to`` and
+    ``by="source"``, each lender's share of all lending (market concentration of the lenders);
+    with ``buys_from`` and ``by="target"``, each seller's share of all sales.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> for src, dst, amt in (("b1", "x", 60.0), ("b1", "y", 20.0), ("b2", "y", 20.0)):
+    ...     _ = G.add_edge(src, dst, kind="lends_to", amount=amt)
+    >>> r = book_concentration(G)
+    >>> [(s.counterparty, s.pct) for s in r.shares], r.hhi
+    ([('b1', 80.0), ('b2', 20.0)], 6800.0)
+
+    See Also
+    --------
+    concentration : one node's counterparties.
+
+    References
+    ----------
+    .. [1] U.S. DOJ and FTC, *Merger Guidelines*, 2023, §2.1 (HHI of market shares).
+    """
+    kinds = check_kinds(kinds)
+    if by not in ("source", "target"):
+        raise ValidationError(f"by must be 'source' or 'target', not {by!r}", field="by", value=by,
+                              fix="source: group by the party the relationship starts at (lenders for lends_to)")
+    if k < 1:
+        raise ValidationError(f"k must be >= 1, not {k}", field="k", value=k, fix="use e.g. k=5 for CR-5")
+    used = _weights_used(kinds, weight)
+    wanted = set(kinds)
+    triples = ((u if by == "source" else v, key, d) for u, v, key, d in G.edges(keys=True, data=True)
+               if d.get("kind") in wanted and (not active_only or is_active(d)))
+    values, edges, members, missing = _accumulate(G, triples, weight, {})
+    denom, rows, unattributed, h, cr, eff = _summarise(values, None, k)
+    shares = tuple(Share(cp, _display(G, cp), v, pct, (cp,), tuple(sorted(edges[cp]))) for cp, v, pct in rows)
+    stamp = Stamp("book_concentration",
+                  "HHI of percentage shares of the whole book (0-10,000); DOJ/FTC 2010 and 2023 bands",
+                  {"kinds": list(kinds), "by": by, "weight": list(used), "k": k, "active_only": active_only},
+                  graph_version(G), REFERENCES)
+    return ConcentrationResult(
+        node="", name="whole book", kinds=kinds, direction=by, weights=used, look_through=None, total=denom,
+        unattributed_pct=unattributed, n=len(shares), shares=shares, hhi=h, hhi_unit=h / 10_000.0, k=k, cr_k=cr,
+        effective_number=eff, bands=bands(h) if shares else (),
+        major_counterparties=tuple(s for s in shares if s.pct >= MAJOR_PCT),
+        unweighted_edges=tuple(sorted(missing)), stamp=stamp,
+        note="" if shares else f"no active {', '.join(kinds)} relationships in the graph",
     )
 
 

@@ -175,6 +175,46 @@ def lifecycle_stage(
     return result("maturity", "established", "no trend data; established relationships")
 
 
+@dataclass(frozen=True)
+class StageCount:
+    """How many parties are in one lifecycle stage."""
+
+    stage: str
+    parties: int
+
+
+@dataclass(frozen=True)
+class LifecycleBook:
+    """Every organisation's lifecycle stage as of one date, with the count per stage."""
+
+    as_of: str
+    stages: tuple[StageCount, ...]
+    parties: tuple[LifecycleResult, ...]
+    stamp: Stamp
+
+
+def lifecycle_book(
+    G: nx.MultiDiGraph, *, as_of: dt.date | str, rules: LifecycleRules = LifecycleRules()
+) -> LifecycleBook:
+    """:func:`lifecycle_stage` of every organisation (parties that are not persons), id order.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(); G.add_node("a", type="party", kind="company")
+    >>> b = lifecycle_book(G, as_of="2026-06-30")
+    >>> [(s.stage, s.parties) for s in b.stages]
+    [('unknown', 1)]
+    """
+    day = to_date(as_of)
+    parties = sorted(n for n, d in G.nodes(data=True) if d.get("type") == "party" and d.get("kind") != "person")
+    rows = tuple(lifecycle_stage(G, p, as_of=day, rules=rules) for p in parties)
+    counts = Counter(r.stage or "unknown" for r in rows)
+    stages = tuple(StageCount(s, n) for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    stamp = Stamp("lifecycle_book", "rule-based lifecycle stage of every organisation",
+                  {"as_of": day.isoformat(), **asdict(rules)}, graph_version(G), REFERENCES_LIFECYCLE)
+    return LifecycleBook(day.isoformat(), stages, rows, stamp)
+
+
 def _interaction_dates(G: nx.MultiDiGraph, party: str, day: dt.date) -> set[dt.date]:
     out: set[dt.date] = set()
     involved = {u for u, _, d in G.in_edges(party, data=True) if d.get("kind") == "involves"}

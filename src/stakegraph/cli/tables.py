@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from stakegraph.analyses.cells import Shown, money, money_text, num
 
 __all__ = ["CSV_OPTION", "XLSX_OPTION", "Shown", "Tables", "money", "money_text", "num", "print_table", "tables"]
 
@@ -32,35 +33,6 @@ XLSX_OPTION: Any = typer.Option(
     None, "--xlsx", metavar="FILE", dir_okay=False,
     help="Also save every table printed into one .xlsx workbook, one sheet per table (sheet names: the same "
          "slugs, cut to Excel's 31 characters). Numbers stay numbers; text is never a formula.")
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """A cell shown as ``text`` on the terminal and saved as ``value`` (a number) in CSV/XLSX."""
-
-    value: Any
-    text: str
-
-
-def num(value: float | int | None, spec: str, suffix: str = "") -> Shown | None:
-    """``value`` shown with the format ``spec`` (plus ``suffix``) and saved as the number; ``None`` stays empty.
-
-    Examples
-    --------
-    >>> num(1972.2354, ",.0f"), num(86.7647, ".2f", "%"), num(None, ".2f")
-    (Shown(value=1972.2354, text='1,972'), Shown(value=86.7647, text='86.76%'), None)
-    """
-    return None if value is None else Shown(value, f"{value:{spec}}{suffix}")
-
-
-def money(x: float | None) -> Shown | None:
-    """An amount shown with thousands separators and 2 decimals, saved as the number."""
-    return num(x, ",.2f")
-
-
-def money_text(x: float | None) -> str:
-    """An amount as text for a title (``""`` when missing)."""
-    return "" if x is None else f"{x:,.2f}"
 
 
 def _text(v: Any) -> str:

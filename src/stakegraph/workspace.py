@@ -1,0 +1,172 @@
+"""The application object: one store, its projection per graph version, and the result cache.
+
+The CLI, the GraphQL API, the pages and the audit all hold a :class:`Workspace` (datasette passes
+``datasette`` to every view the same way). A write to the store changes its graph version; the next
+read builds the projection for the new version once, and results of older versions are dropped.
+
+>>> from stakegraph.model import EdgeRecord, NodeRecord
+>>> from stakegraph.store import EmbeddedStore
+>>> ws = Workspace(EmbeddedStore(":memory:"))
+>>> _ = ws.store.write([NodeRecord("s", "party", {"name": "S", "kind": "company"}),
+...                     NodeRecord("c", "party", {"name": "C", "kind": "company"})],
+...                    [EdgeRecord("e1", "buys_from", "c", "s", {"annual_revenue": 5.0})])
+>>> ws.run("concentration", node="s").result.hhi
+10000.0
+>>> ws.projections_built
+1
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
+
+import networkx as nx
+
+from stakegraph.analyses import Answer, answer, cache_key, get, parse_params
+from stakegraph.settings import Settings
+from stakegraph.store.base import GraphStore
+
+__all__ = ["Workspace", "RESULT_CACHE_SIZE"]
+
+T = TypeVar("T")
+#: Results kept per graph version (least recently used dropped first).
+RESULT_CACHE_SIZE = 256
+
+
+class Workspace:
+    """Owns the store, the projection per graph version and the result cache.
+
+    Parameters
+    ----------
+    store : GraphStore
+        An open store (its methods are synchronous; web doors call them in a thread).
+    settings : Settings, optional
+        The application's settings (default: read from the environment when needed).
+    owns_store : bool
+        Close the store with the workspace.
+    """
+
+    def __init__(self, store: GraphStore, settings: Settings | None = None, *, owns_store: bool = False) -> None:
+        self.store = store
+        self._settings = settings
+        self.owns_store = owns_store
+        self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
+        self._version: str | None = None
+        self._graph: nx.MultiDiGraph | None = None
+        self._simple: nx.Graph | None = None
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
+        self.projections_built = 0
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Workspace:
+        """A workspace on the store the settings name (Neo4j when ``neo4j_uri`` is set, else embedded)."""
+        from stakegraph.settings import load_settings
+        from stakegraph.store import open_store
+
+        s = settings or load_settings()
+        return cls(open_store(s), s, owns_store=True)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from stakegraph.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    # -- versions and the projection ----------------------------------------------------------
+    def graph_version(self) -> str:
+        """The store's graph version (one read; pass it on to the other calls of the same request)."""
+        return self.store.graph_version()
+
+    def _adopt(self, version: str) -> None:
+        if version != self._version:
+            self._version = version
+            self._graph = None
+            self._simple = None
+            self._results.clear()
+
+    def projection(self, version: str | None = None) -> nx.MultiDiGraph:
+        """The NetworkX projection for ``version`` (read from the store when ``None``), built once.
+
+        Treat it as read-only: it is shared by every request of that version.
+        """
+        v = version if version is not None else self.graph_version()
+        with self._lock:
+            self._adopt(v)
+            if self._graph is not None:
+                return self._graph
+        with self._build_lock:  # one build at a time; the others wait for it
+            with self._lock:
+                if self._version == v and self._graph is not None:
+                    return self._graph
+            G = self.store.project()
+            built = str(G.graph.get("version", v))
+            with self._lock:
+                self.projections_built += 1
+                self._adopt(built)
+                self._graph = G
+            return G
+
+    def simple(self, version: str | None = None) -> nx.Graph:
+        """An undirected simple graph of the projection (one edge per node pair, lowest edge id)."""
+        G = self.projection(version)
+        with self._lock:
+            if self._simple is None or self._graph is not G:
+                S = nx.Graph()
+                S.add_nodes_from(G.nodes)
+                for u, v, key in sorted(G.edges(keys=True), key=lambda t: str(t[2])):
+                    if u != v and not S.has_edge(u, v):
+                        S.add_edge(u, v, id=key)
+                self._simple = S
+            return self._simple
+
+    def cached(self, key: Hashable, compute: Callable[[nx.MultiDiGraph], T], version: str | None = None) -> T:
+        """``compute(G)`` once per graph version and ``key`` (an LRU of :data:`RESULT_CACHE_SIZE`)."""
+        G = self.projection(version)
+        v = str(G.graph.get("version", version or ""))
+        with self._lock:
+            if (v, key) in self._results:
+                self._results.move_to_end((v, key))
+                return self._results[(v, key)]  # type: ignore[no-any-return]
+        out = compute(G)
+        with self._lock:
+            if self._graph is G:
+                self._results[(v, key)] = out
+                while len(self._results) > RESULT_CACHE_SIZE:
+                    self._results.popitem(last=False)
+        return out
+
+    # -- analyses -----------------------------------------------------------------------------
+    def run(self, name: str, params: Mapping[str, Any] | None = None, *, version: str | None = None,
+            **kw: Any) -> Answer:
+        """Answer the analysis ``name`` (see :mod:`stakegraph.analyses`), cached per version and parameters.
+
+        Parameters are checked before the projection is built, so a bad value costs nothing.
+        """
+        analysis = get(name)
+        raw = {**(params or {}), **kw}
+        parsed = parse_params(analysis, raw)
+        key = ("analysis", cache_key(analysis, parsed))
+        return self.cached(key, lambda G: answer(G, analysis, raw), version)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Drop the caches; close the store when the workspace opened it."""
+        with self._lock:
+            self._graph = None
+            self._simple = None
+            self._results.clear()
+        if self.owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
