@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stakegraph.domain import DOMAIN, Direction
-from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
+from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable, TypeConflict
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.store.base import GraphStore, NodeFilter
 from stakegraph.store.embedded import EmbeddedStore
@@ -134,12 +134,13 @@ def test_provenance_kept_from_creator(store: GraphStore) -> None:
     assert e is not None and e.props == {"share_pct": 20.0, "load_id": "first"}
 
 
-def test_type_change_and_moved_edge_are_updates(store: GraphStore) -> None:
+def test_type_change_is_refused_and_moved_edge_is_an_update(store: GraphStore) -> None:
     loaded(store)
-    assert store.write([NodeRecord("c1", "project", dict(NODES[3].props))]).updated == 1
+    with pytest.raises(TypeConflict):  # a node never changes type (tests/contract/test_type_conflict.py)
+        store.write([NodeRecord("c1", "project", dict(NODES[3].props))])
     node = store.get_node("c1")
-    assert node is not None and node.type == "project"
-    assert store.count_nodes(NodeFilter(type="party")) == 5
+    assert node is not None and node.type == "party"
+    assert store.count_nodes(NodeFilter(type="party")) == 6
     moved = EdgeRecord(EDGES[0].id, "lends_to", "b_bank", "s1", {})
     assert store.write([], [moved]).updated == 1
     e = store.get_edge(EDGES[0].id)
@@ -392,10 +393,10 @@ _VALUES = st.one_of(
     st.integers(-5, 5), st.floats(-1e6, 1e6, allow_nan=False), st.text(max_size=5), st.booleans(),
     st.lists(st.text(max_size=3), max_size=3),
 )
-_NODE = st.builds(
-    lambda i, t, props, text: NodeRecord(i, t, {"name": f"N {i}", **props, **text}),
+_NODE = st.builds(  # one type per id: a node never changes type (tests/contract/test_type_conflict.py)
+    lambda i, props, text: NodeRecord(i, "project" if i in ("n1", "n3") else "party",
+                                      {"name": f"N {i}", **props, **text}),
     _IDS,
-    st.sampled_from(["party", "project"]),
     st.dictionaries(st.sampled_from(["amount", "note", "flag", "tags"]), _VALUES, max_size=3),
     st.dictionaries(st.sampled_from(["country", "load_id", "name_en"]), st.text(max_size=4), max_size=2),
 )

@@ -70,7 +70,7 @@ MIXED_NODES = [
     party("p1", country="FR"),  # updated
     party("p8", country="DE"),  # created
     party("p8", country="DE", capital=9.0),  # updated (second occurrence)
-    NodeRecord("p2", "project", {"name": "P2", "kind": "corporate", "country": "CN"}),  # type change: updated
+    NodeRecord("prj", "project", {"name": "Plant 2", "kind": "project"}),  # updated (a type change is refused)
 ]
 MIXED_EDGES = [
     edge("lends_to", "p0", "p1", amount=1.0),  # unchanged

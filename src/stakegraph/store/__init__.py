@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stakegraph.store.base import GraphStore, NodeFilter, to_networkx
+from stakegraph.store.base import GraphStore, to_networkx
 from stakegraph.store.embedded import EmbeddedStore
+from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
 
 if TYPE_CHECKING:
     from stakegraph.settings import Settings
 
-__all__ = ["GraphStore", "NodeFilter", "EmbeddedStore", "open_store", "to_networkx"]
+__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "EmbeddedStore", "open_store", "to_networkx"]
 
 
 def open_store(settings: Settings | None = None) -> GraphStore:

@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import networkx as nx
 
 from stakegraph.domain import DOMAIN, Direction, Domain
 from stakegraph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
 
+__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "to_networkx"]
 
-@dataclass(frozen=True)
-class NodeFilter:
-    """Filters for :meth:`GraphStore.find_nodes`; ``None`` means "any".
-
-    ``text`` matches names case-insensitively as a substring (any script, e.g. 银行).
-    """
-
-    type: str | None = None
-    kind: str | None = None
-    country: str | None = None
-    text: str | None = None
-    ids: tuple[str, ...] | None = None
+_ANY_NODE = NodeFilter()
+_ANY_EDGE = EdgeFilter()
 
 
 class GraphStore(abc.ABC):
@@ -75,7 +66,10 @@ class GraphStore(abc.ABC):
         """Upsert nodes then edges. Edge endpoints must exist (in the store or in ``nodes``).
 
         Raises :class:`stakegraph.errors.DanglingEdge` naming the missing ids, before
-        writing anything, when an endpoint is missing.
+        writing anything, when an endpoint is missing, and
+        :class:`stakegraph.errors.TypeConflict` (``details``: ``id``, ``existing``, ``new``)
+        when a node's id already names a node of another type: a node never changes type,
+        and nothing of the batch holding the conflict is written.
         """
 
     def upsert_nodes(self, nodes: Sequence[NodeRecord], *, batch_size: int = 5000) -> WriteStats:
@@ -117,13 +111,32 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def find_nodes(
-        self, flt: NodeFilter = NodeFilter(), *, limit: int = 100, offset: int = 0
+        self, flt: NodeFilter = _ANY_NODE, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
     ) -> list[NodeRecord]:
-        """Nodes matching ``flt`` ordered by name then id."""
+        """Nodes matching ``flt``, by name then id unless ``sort`` says otherwise (then ties by id).
+
+        Raises :class:`stakegraph.errors.Invalid` (naming the valid keys or properties) for a
+        sort key, range or date range the domain does not declare, or an unparseable date;
+        see :mod:`stakegraph.store.filters` for the matching rules.
+        """
 
     @abc.abstractmethod
-    def count_nodes(self, flt: NodeFilter = NodeFilter()) -> int:
-        """How many nodes match ``flt``."""
+    def count_nodes(self, flt: NodeFilter = _ANY_NODE) -> int:
+        """How many nodes match ``flt`` (as many as :meth:`find_nodes` would return unpaged)."""
+
+    @abc.abstractmethod
+    def find_edges(
+        self, flt: EdgeFilter = _ANY_EDGE, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
+    ) -> list[EdgeRecord]:
+        """Edges matching ``flt``, by id unless ``sort`` says otherwise (then ties by id).
+
+        Refuses what the domain does not declare (kinds, properties, sort keys) with
+        :class:`stakegraph.errors.Invalid`, like :meth:`find_nodes`.
+        """
+
+    @abc.abstractmethod
+    def count_edges(self, flt: EdgeFilter = _ANY_EDGE) -> int:
+        """How many edges match ``flt``."""
 
     @abc.abstractmethod
     def edges_of(

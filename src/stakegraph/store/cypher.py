@@ -262,16 +262,74 @@ DEGREES = (
 )
 
 
+def _lower_eq(prop: str, param: str) -> str:
+    """Case-insensitive equality of a text property (anything else never matches)."""
+    return f"CASE WHEN {prop} IS :: STRING THEN toLower({prop}) END = ${param}"
+
+
+_RANGES = (
+    "ALL(x IN $ranges WHERE valueType({v}[x.prop]) IN ['INTEGER NOT NULL', 'FLOAT NOT NULL']"
+    " AND (x.lo IS NULL OR {v}[x.prop] >= x.lo) AND (x.hi IS NULL OR {v}[x.prop] <= x.hi))"
+)
+_DATES = (
+    "ALL(x IN $dates WHERE {v}[x.prop] IS :: STRING NOT NULL"
+    " AND (x.lo IS NULL OR {v}[x.prop] >= x.lo) AND (x.hi IS NULL OR {v}[x.prop] <= x.hi))"
+)
+
 #: Fixed ``WHERE`` fragments for :func:`find_nodes`; the store picks among them, never builds one.
+#: ``$ranges`` / ``$dates`` are lists of ``{prop, lo, hi}`` whose ``prop`` the store took from the domain.
 FILTERS: dict[str, str] = {
     "kind": "n.kind = $kind",
-    "country": "n.country = $country",
+    "country": _lower_eq("n.country", "country"),
     "text": (
         "toLower(coalesce(toString(n.name), '') + ' ' + coalesce(toString(n.name_en), ''))"
         " + ' ' + toLower(n.id) CONTAINS $text"
     ),
     "ids": "n.id IN $ids",
+    "status": _lower_eq("n.status", "status"),
+    "ranges": _RANGES.format(v="n"),
+    "dates": _DATES.format(v="n"),
 }
+
+#: Fixed ``WHERE`` fragments for :func:`find_edges` (``a`` source, ``r`` edge, ``b`` target).
+EDGE_FILTERS: dict[str, str] = {
+    "sources": "a.id IN $sources",
+    "targets": "b.id IN $targets",
+    "node": "(a.id = $node OR b.id = $node)",
+    "status": _lower_eq("r.status", "status"),
+    "currency": _lower_eq("r.currency", "currency"),
+    "ranges": _RANGES.format(v="r"),
+    "dates": _DATES.format(v="r"),
+    "active_from": "(r.end_date IS NULL OR r.end_date >= $active_from)",
+    "active_to": "(r.start_date IS NULL OR r.start_date <= $active_to)",
+}
+
+_AMOUNT = "CASE WHEN valueType(x.amount) IN ['INTEGER NOT NULL', 'FLOAT NOT NULL'] THEN x.amount ELSE 0 END"
+#: ``ORDER BY`` of :func:`find_nodes` per sort key (``{d}``: direction); ``prop`` sorts by ``n[$sort]``.
+NODE_ORDER: dict[str, str] = {
+    "default": "coalesce(toString(n.name), ''), n.id",
+    "id": "n.id{d}",
+    "name": "coalesce(toString(n.name), ''){d}, n.id",
+    "prop": "n[$sort] IS NULL, n[$sort]{d}, n.id",
+    "relationships": "COUNT { (n)-->() } + COUNT { (n)<--() } - COUNT { (n)-->(n) }{d}, n.id",
+    "exposure": (
+        "reduce(t = 0.0, x IN [(n)-[e]->() WHERE type(e) IN $fin | e]"
+        " + [(n)<-[e]-() WHERE type(e) IN $fin AND startNode(e) <> n | e] | t + " + _AMOUNT + "){d}, n.id"
+    ),
+}
+#: ``ORDER BY`` of :func:`find_edges` per sort key; ``prop`` sorts by ``r[$sort]``.
+EDGE_ORDER: dict[str, str] = {
+    "default": "r.id",
+    "id": "r.id{d}",
+    "kind": "toLower(type(r)){d}, r.id",
+    "source": "a.id{d}, r.id",
+    "target": "b.id{d}, r.id",
+    "prop": "r[$sort] IS NULL, r[$sort]{d}, r.id",
+}
+
+
+def _order(table: dict[str, str], key: str, descending: bool) -> str:
+    return table[key].replace("{d}", " DESC" if descending else "")  # KeyError for anything but the fixed keys
 
 
 def _node_match(node_type: str | None, filters: Iterable[str], domain: Domain) -> str:
@@ -280,16 +338,59 @@ def _node_match(node_type: str | None, filters: Iterable[str], domain: Domain) -
     return f"MATCH (n:{lab})" + (f" WHERE {' AND '.join(where)}" if where else "")
 
 
-def find_nodes(node_type: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
-    """Nodes of a type (or any) matching the named :data:`FILTERS`, by name then id, paged."""
+def find_nodes(
+    node_type: str | None, filters: Iterable[str], domain: Domain = DOMAIN, *, order: str = "default",
+    descending: bool = False,
+) -> str:
+    """Nodes of a type (or any) matching the named :data:`FILTERS`, in the :data:`NODE_ORDER` ``order``, paged."""
     return (
         _node_match(node_type, filters, domain)
-        + f" RETURN {_NODE_COLS} ORDER BY coalesce(toString(n.name), ''), n.id SKIP $offset LIMIT $limit"
+        + f" WITH n ORDER BY {_order(NODE_ORDER, order, descending)} SKIP $offset LIMIT $limit"
+        + f" RETURN {_NODE_COLS}"
     )
 
 
 def count_nodes(node_type: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
     return _node_match(node_type, filters, domain) + " RETURN count(n) AS n"
+
+
+def _edge_match(kinds: Iterable[str] | None, anchor: str | None, filters: Iterable[str], domain: Domain) -> str:
+    """``MATCH`` of edges of ``kinds`` (any when ``None``), started at ``anchor`` (an index seek).
+
+    ``anchor`` is ``node`` (``$node`` at either end), ``sources``, ``targets`` or ``None`` (a scan).
+    """
+    types = "" if kinds is None else ":" + "|".join(rel_type(k, domain) for k in kinds)
+    if anchor == "node":
+        head = (
+            f"MATCH (x:{ENTITY} {{id: $node}})-[r{types}]-() WITH DISTINCT r "
+            "WITH startNode(r) AS a, r, endNode(r) AS b"
+        )
+    elif anchor == "sources":
+        head = f"MATCH (a:{ENTITY})-[r{types}]->(b) WHERE a.id IN $sources WITH a, r, b"
+    elif anchor == "targets":
+        head = f"MATCH (a)-[r{types}]->(b:{ENTITY}) WHERE b.id IN $targets WITH a, r, b"
+    elif anchor is None:
+        head = f"MATCH (a)-[r{types}]->(b)"
+    else:
+        raise ValueError(f"anchor must be node, sources, targets or None, not {anchor!r}")
+    where = [EDGE_FILTERS[f] for f in filters]  # KeyError for anything but the fixed names
+    return head + (f" WHERE {' AND '.join(where)}" if where else "")
+
+
+def find_edges(
+    kinds: Iterable[str] | None, anchor: str | None, filters: Iterable[str], domain: Domain = DOMAIN, *,
+    order: str = "default", descending: bool = False,
+) -> str:
+    """Edges matching the named :data:`EDGE_FILTERS`, in the :data:`EDGE_ORDER` ``order``, paged."""
+    return (
+        _edge_match(kinds, anchor, filters, domain)
+        + f" WITH a, r, b ORDER BY {_order(EDGE_ORDER, order, descending)} SKIP $offset LIMIT $limit"
+        + f" RETURN {_EDGE_COLS}"
+    )
+
+
+def count_edges(kinds: Iterable[str] | None, anchor: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
+    return _edge_match(kinds, anchor, filters, domain) + " RETURN count(r) AS n"
 
 
 def node_page(node_type: str, domain: Domain = DOMAIN) -> str:

@@ -19,7 +19,18 @@ from typing import Any
 from stakegraph.domain import DOMAIN, Direction
 from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
-from stakegraph.store.base import GraphStore, NodeFilter
+from stakegraph.store.base import GraphStore
+from stakegraph.store.filters import (
+    EXPOSURE_KINDS,
+    DateRange,
+    EdgeFilter,
+    NodeFilter,
+    Range,
+    Sort,
+    check_edge_query,
+    check_node_query,
+    type_conflict,
+)
 
 PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
 _SCHEMA = """
@@ -44,6 +55,7 @@ CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
 CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
 """
 _ANY = NodeFilter()
+_ANY_EDGE = EdgeFilter()
 _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
 _PAGE = 10_000  # rows per page of iter_nodes / iter_edges
 
@@ -91,6 +103,128 @@ def _chunks(seq: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
         yield seq[i : i + n]
 
 
+def _lower(value: Any) -> str | None:
+    """``sg_lower`` in SQL: Unicode lower case of text (SQLite's own ``lower`` is ASCII only)."""
+    return value.lower() if isinstance(value, str) else None
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values)) or "NULL"
+
+
+def _prop(name: str) -> str:
+    """A JSON path argument for ``json_extract(props, ?)`` (names come from the domain only)."""
+    return f'$."{name}"'
+
+
+def _common_where(
+    clauses: list[str], args: list[Any], status: str | None, ranges: tuple[Range, ...], dates: tuple[DateRange, ...]
+) -> None:
+    if status is not None:
+        clauses.append("sg_lower(json_extract(props, ?)) = ?")
+        args += [_prop("status"), status]
+    for prop, lo, hi in ranges:
+        clauses.append("typeof(json_extract(props, ?)) IN ('integer', 'real')")
+        args.append(_prop(prop))
+        for op, bound in ((">=", lo), ("<=", hi)):
+            if bound is not None:
+                clauses.append(f"json_extract(props, ?) {op} ?")
+                args += [_prop(prop), bound]
+    for dprop, dlo, dhi in dates:
+        clauses.append("typeof(json_extract(props, ?)) = 'text'")
+        args.append(_prop(dprop))
+        for op, day in ((">=", dlo), ("<=", dhi)):
+            if day is not None:
+                clauses.append(f"json_extract(props, ?) {op} ?")
+                args += [_prop(dprop), day]
+
+
+def _node_where(flt: NodeFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["1=1"]
+    args: list[Any] = []
+    for col, val in (("type", flt.type), ("kind", flt.kind)):
+        if val is not None:
+            clauses.append(f"{col} = ?")
+            args.append(val)
+    if flt.country is not None:
+        clauses.append("sg_lower(country) = ?")
+        args.append(flt.country)
+    if flt.text:
+        esc = flt.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("search LIKE ? ESCAPE '\\'")
+        args.append(f"%{esc}%")
+    if flt.ids is not None:
+        clauses.append(f"id IN ({_marks(flt.ids)})")
+        args.extend(flt.ids)
+    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges)
+    return " AND ".join(clauses), args
+
+
+def _edge_where(flt: EdgeFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["1=1"]
+    args: list[Any] = []
+    for col, vals in (("kind", flt.kinds), ("source", flt.sources), ("target", flt.targets)):
+        if vals is not None:
+            clauses.append(f"{col} IN ({_marks(vals)})")
+            args.extend(vals)
+    if flt.node is not None:
+        clauses.append("(source = ? OR target = ?)")
+        args += [flt.node, flt.node]
+    if flt.currency is not None:
+        clauses.append("sg_lower(json_extract(props, ?)) = ?")
+        args += [_prop("currency"), flt.currency]
+    if flt.active_from is not None:
+        clauses.append("(json_extract(props, ?) IS NULL OR json_extract(props, ?) >= ?)")
+        args += [_prop("end_date"), _prop("end_date"), flt.active_from]
+    if flt.active_to is not None:
+        clauses.append("(json_extract(props, ?) IS NULL OR json_extract(props, ?) <= ?)")
+        args += [_prop("start_date"), _prop("start_date"), flt.active_to]
+    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges)
+    return " AND ".join(clauses), args
+
+
+_AMOUNT = "CASE WHEN typeof(json_extract(e.props, '$.amount')) IN ('integer', 'real') THEN json_extract(e.props, '$.amount') ELSE 0 END"
+_EXPOSURE_KINDS = _marks(EXPOSURE_KINDS)
+#: derived node sort keys: edges touching the node (a self-loop once), financing amount touching it
+_DERIVED = {
+    "relationships": (
+        "(SELECT count(*) FROM edges e WHERE e.source = nodes.id) + (SELECT count(*) FROM edges e WHERE"
+        " e.target = nodes.id) - (SELECT count(*) FROM edges e WHERE e.source = nodes.id AND e.target = nodes.id)",
+        [],
+    ),
+    "exposure": (
+        f"(SELECT coalesce(sum({_AMOUNT}), 0) FROM edges e WHERE (e.source = nodes.id OR e.target = nodes.id)"  # noqa: S608
+        f" AND e.kind IN ({_EXPOSURE_KINDS}))",
+        list(EXPOSURE_KINDS),
+    ),
+}
+
+
+def _node_order(sort: Sort | None) -> tuple[str, list[Any]]:
+    if sort is None:
+        return "name, id", []
+    d = " DESC" if sort.descending else ""
+    if sort.key == "id":
+        return f"id{d}", []
+    if sort.key == "name":
+        return f"coalesce(name, ''){d}, id", []
+    if sort.key in _DERIVED:
+        expr, args = _DERIVED[sort.key]
+        return f"{expr}{d}, id", list(args)
+    return f"json_extract(props, ?) IS NULL, json_extract(props, ?){d}, id", [_prop(sort.key)] * 2
+
+
+def _edge_order(sort: Sort | None) -> tuple[str, list[Any]]:
+    if sort is None:
+        return "id", []
+    d = " DESC" if sort.descending else ""
+    if sort.key == "id":
+        return f"id{d}", []
+    if sort.key in ("kind", "source", "target"):
+        return f"{sort.key}{d}, id", []
+    return f"json_extract(props, ?) IS NULL, json_extract(props, ?){d}, id", [_prop(sort.key)] * 2
+
+
 class EmbeddedStore(GraphStore):
     """A :class:`GraphStore` in one SQLite file (``":memory:"`` for a throw-away store).
 
@@ -112,6 +246,7 @@ class EmbeddedStore(GraphStore):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=OFF")
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.create_function("sg_lower", 1, _lower, deterministic=True)
         except sqlite3.Error as e:
             raise StoreUnavailable(
                 f"cannot open the embedded store at {self.path}: {e}; check the path and its permissions "
@@ -215,6 +350,8 @@ class EmbeddedStore(GraphStore):
         rows = []
         for n in nodes:
             before = old.get(n.id)
+            if before is not None and types.get(n.id) != n.type:
+                raise type_conflict(n.id, types[n.id], n.type)
             after = _merge(before, _clean(n.props))
             same = before is not None and after == before and types.get(n.id) == n.type
             outcome = "created" if before is None else ("unchanged" if same else "updated")
@@ -342,32 +479,33 @@ class EmbeddedStore(GraphStore):
                     found[row[0]] = self._edge(row)
         return [found.get(i) for i in ids]
 
-    @staticmethod
-    def _where(flt: NodeFilter) -> tuple[str, list[Any]]:
-        clauses, args = ["1=1"], []
-        for col, val in (("type", flt.type), ("kind", flt.kind), ("country", flt.country)):
-            if val is not None:
-                clauses.append(f"{col} = ?")
-                args.append(val)
-        if flt.text:
-            esc = flt.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("search LIKE ? ESCAPE '\\'")
-            args.append(f"%{esc}%")
-        if flt.ids is not None:
-            clauses.append(f"id IN ({','.join('?' * len(flt.ids)) or 'NULL'})")
-            args.extend(flt.ids)
-        return " AND ".join(clauses), args
-
-    def find_nodes(self, flt: NodeFilter = _ANY, *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
-        where, args = self._where(flt)
-        q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY name, id LIMIT ? OFFSET ?"  # noqa: S608
+    def find_nodes(
+        self, flt: NodeFilter = _ANY, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
+    ) -> list[NodeRecord]:
+        where, args = _node_where(check_node_query(flt, sort, self.domain))
+        order, oargs = _node_order(sort)
+        q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
         with self._lock:
-            return [self._node(r) for r in self._db.execute(q, [*args, limit, offset])]
+            return [self._node(r) for r in self._db.execute(q, [*args, *oargs, limit, max(offset, 0)])]
 
     def count_nodes(self, flt: NodeFilter = _ANY) -> int:
-        where, args = self._where(flt)
+        where, args = _node_where(check_node_query(flt, None, self.domain))
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM nodes WHERE {where}", args).fetchone()[0])  # noqa: S608
+
+    def find_edges(
+        self, flt: EdgeFilter = _ANY_EDGE, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
+    ) -> list[EdgeRecord]:
+        where, args = _edge_where(check_edge_query(flt, sort, self.domain))
+        order, oargs = _edge_order(sort)
+        q = f"SELECT id, kind, source, target, props FROM edges WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
+        with self._lock:
+            return [self._edge(r) for r in self._db.execute(q, [*args, *oargs, limit, max(offset, 0)])]
+
+    def count_edges(self, flt: EdgeFilter = _ANY_EDGE) -> int:
+        where, args = _edge_where(check_edge_query(flt, None, self.domain))
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM edges WHERE {where}", args).fetchone()[0])  # noqa: S608
 
     def edges_of(
         self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None

@@ -29,7 +29,18 @@ from stakegraph.domain import Direction
 from stakegraph.errors import DanglingEdge, StoreError, StoreUnavailable
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.store import cypher
-from stakegraph.store.base import GraphStore, NodeFilter
+from stakegraph.store.base import GraphStore
+from stakegraph.store.filters import (
+    EXPOSURE_KINDS,
+    DateRange,
+    EdgeFilter,
+    NodeFilter,
+    Range,
+    Sort,
+    check_edge_query,
+    check_node_query,
+    type_conflict,
+)
 
 if TYPE_CHECKING:
     from stakegraph.settings import Settings
@@ -41,6 +52,7 @@ _DELETE_BATCH = 10_000  # items deleted per transaction
 _NOT_BODY = frozenset(("id", *cypher.PROVENANCE_KEYS))
 _CONFLICT_ATTEMPTS = 3  # a write batch raced by a concurrent creation of one of its ids
 _ANY = NodeFilter()
+_ANY_EDGE = EdgeFilter()
 _SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
@@ -106,6 +118,29 @@ def _raise_dangling(edges: Sequence[EdgeRecord], present: set[str]) -> None:
             f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
             f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
         )
+
+
+def _ranges(
+    ranges: tuple[Range, ...], dates: tuple[DateRange, ...], names: list[str], params: dict[str, Any]
+) -> None:
+    """Add the ``ranges`` / ``dates`` filters (property names already checked against the domain)."""
+    if ranges:
+        names.append("ranges")
+        params["ranges"] = [{"prop": p, "lo": lo, "hi": hi} for p, lo, hi in ranges]
+    if dates:
+        names.append("dates")
+        params["dates"] = [{"prop": p, "lo": lo, "hi": hi} for p, lo, hi in dates]
+
+
+def _sort_params(sort: Sort | None, fixed: tuple[str, ...], domain: Any) -> tuple[str, dict[str, Any]]:
+    """(order name in ``cypher.NODE_ORDER`` / ``EDGE_ORDER``, its parameters) for a checked ``sort``."""
+    if sort is None:
+        return "default", {}
+    if sort.key == "exposure" and "exposure" in fixed:
+        return "exposure", {"fin": [domain.rel_type(k) for k in EXPOSURE_KINDS]}
+    if sort.key in fixed:
+        return sort.key, {}
+    return "prop", {"sort": sort.key}
 
 
 def _chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
@@ -458,7 +493,9 @@ class Neo4jStore(GraphStore):
                 if before is None:
                     create[n.type].append({"props": {**body, **prov, "id": n.id}})
                     stats.add(n.type, "created")
-                elif before.type == n.type and _merged(before.props, body, prov) == before.props:
+                elif before.type != n.type:
+                    raise type_conflict(n.id, before.type, n.type)  # the transaction rolls back
+                elif _merged(before.props, body, prov) == before.props:
                     stats.add(n.type, "unchanged")
                 else:
                     update[n.type].append({"id": n.id, "props": body, "prov": prov})
@@ -663,32 +700,36 @@ class Neo4jStore(GraphStore):
             found.update(self._tx(self._fetch_edges_tx, list(part)))
         return [found.get(i) for i in ids]
 
-    def _filter(self, flt: NodeFilter) -> tuple[str | None, list[str], dict[str, Any]] | None:
+    def _filter(self, flt: NodeFilter, sort: Sort | None = None) -> tuple[str | None, list[str], dict[str, Any]] | None:
         """(type, filter names, params), or ``None`` when nothing can match."""
+        flt = check_node_query(flt, sort, self.domain)
         if flt.type is not None and flt.type not in self.domain.node_types:
             return None
         names: list[str] = []
         params: dict[str, Any] = {}
-        if flt.kind is not None:
-            names.append("kind")
-            params["kind"] = flt.kind
-        if flt.country is not None:
-            names.append("country")
-            params["country"] = flt.country
+        for name, val in (("kind", flt.kind), ("country", flt.country), ("status", flt.status)):
+            if val is not None:
+                names.append(name)
+                params[name] = val
         if flt.text:
             names.append("text")
             params["text"] = flt.text.lower()
         if flt.ids is not None:
             names.append("ids")
             params["ids"] = list(flt.ids)
+        _ranges(flt.prop_ranges, flt.date_ranges, names, params)
         return flt.type, names, params
 
-    def find_nodes(self, flt: NodeFilter = _ANY, *, limit: int = 100, offset: int = 0) -> list[NodeRecord]:
-        f = self._filter(flt)
+    def find_nodes(
+        self, flt: NodeFilter = _ANY, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
+    ) -> list[NodeRecord]:
+        f = self._filter(flt, sort)
         if f is None or limit <= 0:
             return []
         ntype, names, params = f
-        rows = self._read(cypher.find_nodes(ntype, names, self.domain), limit=limit, offset=max(offset, 0), **params)
+        order, extra = _sort_params(sort, ("id", "name", "relationships", "exposure"), self.domain)
+        q = cypher.find_nodes(ntype, names, self.domain, order=order, descending=bool(sort and sort.descending))
+        rows = self._read(q, limit=limit, offset=max(offset, 0), **params, **extra)
         return [self._node(r) for r in rows]
 
     def count_nodes(self, flt: NodeFilter = _ANY) -> int:
@@ -697,6 +738,47 @@ class Neo4jStore(GraphStore):
             return 0
         ntype, names, params = f
         return int(self._read(cypher.count_nodes(ntype, names, self.domain), **params)[0]["n"])
+
+    def _edge_filter(
+        self, flt: EdgeFilter, sort: Sort | None = None
+    ) -> tuple[tuple[str, ...] | None, str | None, list[str], dict[str, Any]] | None:
+        """(kinds, anchor, filter names, params), or ``None`` when nothing can match."""
+        flt = check_edge_query(flt, sort, self.domain)
+        if flt.kinds == () or flt.sources == () or flt.targets == ():
+            return None
+        names: list[str] = []
+        params: dict[str, Any] = {}
+        for name, val in (("node", flt.node), ("status", flt.status), ("currency", flt.currency),
+                          ("active_from", flt.active_from), ("active_to", flt.active_to)):
+            if val is not None:
+                names.append(name)
+                params[name] = val
+        for name, ids in (("sources", flt.sources), ("targets", flt.targets)):
+            if ids is not None:
+                names.append(name)
+                params[name] = list(ids)
+        _ranges(flt.prop_ranges, flt.date_ranges, names, params)
+        anchor = "node" if flt.node is not None else next((a for a in ("sources", "targets") if a in params), None)
+        return flt.kinds, anchor, names, params
+
+    def find_edges(
+        self, flt: EdgeFilter = _ANY_EDGE, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
+    ) -> list[EdgeRecord]:
+        f = self._edge_filter(flt, sort)
+        if f is None or limit <= 0:
+            return []
+        kinds, anchor, names, params = f
+        order, extra = _sort_params(sort, ("id", "kind", "source", "target"), self.domain)
+        q = cypher.find_edges(kinds, anchor, names, self.domain, order=order,
+                              descending=bool(sort and sort.descending))
+        return [self._edge(r) for r in self._read(q, limit=limit, offset=max(offset, 0), **params, **extra)]
+
+    def count_edges(self, flt: EdgeFilter = _ANY_EDGE) -> int:
+        f = self._edge_filter(flt)
+        if f is None:
+            return 0
+        kinds, anchor, names, params = f
+        return int(self._read(cypher.count_edges(kinds, anchor, names, self.domain), **params)[0]["n"])
 
     def edges_of(
         self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None

@@ -15,36 +15,84 @@ from stakegraph.web.enums import (
 )
 
 
-@strawberry.input(description="Filters on nodes; every given filter must match.")
+@strawberry.input(description="A range over a declared numeric property (either bound may be left open).")
+class RangeInput:
+    property: str = strawberry.field(description="A numeric property the domain declares, e.g. total_assets.")
+    min: float | None = strawberry.field(default=None, description="Value ≥ this.")
+    max: float | None = strawberry.field(default=None, description="Value ≤ this.")
+
+
+@strawberry.input(description="A range over a declared date property (ISO dates yyyy-mm-dd, both ends included).")
+class DateRangeInput:
+    property: str = strawberry.field(description="A date property the domain declares, e.g. start_date.")
+    from_: str | None = strawberry.field(default=None, name="from", description="Date ≥ this (yyyy-mm-dd).")
+    to: str | None = strawberry.field(default=None, description="Date ≤ this (yyyy-mm-dd).")
+
+
+@strawberry.input(description="Filters on nodes; every given filter must match (the store does the filtering).")
 class NodeFilter:
-    country: str | None = None
+    country: str | None = strawberry.field(default=None, description="Country, case-insensitive (cn finds CN).")
     name_contains: str | None = strawberry.field(
-        default=None, description="Case-insensitive substring of name or English name (any script, e.g. 银行)."
+        default=None, description="Case-insensitive substring of name, English name or id (any script, e.g. 银行)."
     )
-    amount_min: float | None = strawberry.field(default=None, description="Amount ≥ this (see docs/api.md).")
-    amount_max: float | None = None
-    status: str | None = None
-    date_from: str | None = strawberry.field(default=None, description="ISO date; the node's date ≥ this.")
-    date_to: str | None = None
+    amount_min: float | None = strawberry.field(
+        default=None,
+        description="The type's amount ≥ this: party total_assets, project total_cost, contract amount, signal "
+        "value (needs a typed list).",
+    )
+    amount_max: float | None = strawberry.field(default=None, description="The type's amount ≤ this.")
+    status: str | None = strawberry.field(default=None, description="Status, case-insensitive.")
+    date_from: str | None = strawberry.field(
+        default=None,
+        description="The type's date ≥ this (yyyy-mm-dd): project start_date, contract signed_date, event date.",
+    )
+    date_to: str | None = strawberry.field(default=None, description="The type's date ≤ this (yyyy-mm-dd).")
+    ranges: list[RangeInput] | None = strawberry.field(
+        default=None, description="Ranges over declared numeric properties; all must hold."
+    )
+    date_ranges: list[DateRangeInput] | None = strawberry.field(
+        default=None, description="Ranges over declared date properties; all must hold."
+    )
 
 
-@strawberry.input(description="Filters on relationships; every given filter must match.")
+@strawberry.input(description="Filters on relationships; every given filter must match (the store does the filtering).")
 class RelationshipFilter:
-    kinds: list[RelationshipKind] | None = None
-    status: str | None = None
-    currency: str | None = None
-    amount_min: float | None = None
-    amount_max: float | None = None
-    date_from: str | None = strawberry.field(default=None, description="start_date ≥ this (ISO date).")
-    date_to: str | None = None
-    source_id: str | None = None
-    target_id: str | None = None
+    kinds: list[RelationshipKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    status: str | None = strawberry.field(default=None, description="Status, case-insensitive.")
+    currency: str | None = strawberry.field(default=None, description="Currency, case-insensitive.")
+    amount_min: float | None = strawberry.field(default=None, description="amount ≥ this.")
+    amount_max: float | None = strawberry.field(default=None, description="amount ≤ this.")
+    date_from: str | None = strawberry.field(default=None, description="start_date ≥ this (yyyy-mm-dd).")
+    date_to: str | None = strawberry.field(default=None, description="start_date ≤ this (yyyy-mm-dd).")
+    active_from: str | None = strawberry.field(
+        default=None,
+        description="Active on or after this date: end_date missing or ≥ it (yyyy-mm-dd). With activeTo: the "
+        "active period overlaps.",
+    )
+    active_to: str | None = strawberry.field(
+        default=None, description="Active on or before this date: start_date missing or ≤ it (yyyy-mm-dd)."
+    )
+    source_id: str | None = strawberry.field(default=None, description="The source node's id.")
+    target_id: str | None = strawberry.field(default=None, description="The target node's id.")
+    node_id: str | None = strawberry.field(default=None, description="A node at either end.")
+    ranges: list[RangeInput] | None = strawberry.field(
+        default=None, description="Ranges over declared numeric properties (amount, share_pct, …); all must hold."
+    )
+    date_ranges: list[DateRangeInput] | None = strawberry.field(
+        default=None, description="Ranges over declared date properties (start_date, end_date); all must hold."
+    )
 
 
-@strawberry.input(description="Sort order.")
+@strawberry.input(description="Sort order; ties are broken by id, records without the value come last.")
 class Sort:
-    field: SortField = SortField.NAME
+    field: SortField = strawberry.field(
+        default=SortField.NAME,
+        description="NAME (relationships: id), AMOUNT (the type's amount), RELATIONSHIPS or EXPOSURE (nodes).",
+    )
     descending: bool = False
+    property: str | None = strawberry.field(
+        default=None, description="Sort by this declared property instead of field (an undeclared one is refused)."
+    )
 
 
 @strawberry.input(description="A party to create or update (properties not given are kept).")

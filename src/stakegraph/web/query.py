@@ -1,4 +1,4 @@
-"""The Query root: look-ups, filtered and sorted lists, search, neighbourhood and paths."""
+"""The Query root: look-ups, filtered and sorted lists (done by the store), search, neighbourhood and paths."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from stakegraph.domain import Direction
-from stakegraph.errors import DepthLimitError, Invalid
+from stakegraph.errors import DepthLimitError, Invalid, NotFound
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.store.base import NodeFilter as StoreFilter
+from stakegraph.store.filters import EdgeFilter
+from stakegraph.store.filters import NodeFilter as StoreFilter
+from stakegraph.store.filters import Sort as StoreSort
 from stakegraph.web.context import Context
 from stakegraph.web.enums import (
     ContractKind,
@@ -27,7 +29,7 @@ from stakegraph.web.enums import (
     value,
 )
 from stakegraph.web.inputs import NodeFilter, RelationshipFilter, Sort
-from stakegraph.web.metrics import as_float, exposure, in_range, node_amount, node_date
+from stakegraph.web.metrics import _AMOUNT_PROP
 from stakegraph.web.objects import (
     Contract,
     Interaction,
@@ -40,7 +42,7 @@ from stakegraph.web.objects import (
     Signal,
     to_node,
 )
-from stakegraph.web.pagination import Connection, check_first, connection, slice_connection, window
+from stakegraph.web.pagination import Connection, check_first, connection, window
 
 MAX_DEPTH = 3
 MAX_HOPS = 6
@@ -58,92 +60,101 @@ def edge_record(u: str, v: str, d: dict[str, Any]) -> EdgeRecord:
     return EdgeRecord(str(d["id"]), str(d["kind"]), u, v, {k: x for k, x in d.items() if k not in ("kind", "id")})
 
 
-def _needs_projection(flt: NodeFilter | None, sort: Sort | None) -> bool:
-    if sort is not None and (sort.field is not SortField.NAME or sort.descending):
-        return True
+#: The property a typed list's ``amountMin``/``amountMax`` and ``AMOUNT`` sort use (docs/api.md).
+AMOUNT_PROP: dict[str, str] = dict(_AMOUNT_PROP)
+#: The property a typed list's ``dateFrom``/``dateTo`` use.
+DATE_PROP: dict[str, str] = {"project": "start_date", "contract": "signed_date", "interaction": "date", "signal": "date"}
+
+
+def _typed_prop(table: dict[str, str], node_type: str | None, what: str) -> str:
+    if node_type is None or node_type not in table:
+        lists = ", ".join(sorted(f"{t} ({p})" for t, p in table.items()))
+        raise Invalid(f"{what} needs a list of one node type with such a property; {node_type or 'nodes'} has none",
+                      fix=f"use one of the lists {lists}, or name the property in ranges/dateRanges")
+    return table[node_type]
+
+
+def _ranges(flt: NodeFilter | RelationshipFilter, amount: str | None, date: str | None) -> tuple[
+        tuple[tuple[str, float | None, float | None], ...], tuple[tuple[str, str | None, str | None], ...]]:
+    """The store's ``prop_ranges`` and ``date_ranges`` for a GraphQL filter."""
+    ranges = [(amount, flt.amount_min, flt.amount_max)] if amount else []
+    dates = [(date, flt.date_from, flt.date_to)] if date else []
+    ranges += [(r.property, r.min, r.max) for r in flt.ranges or []]
+    dates += [(r.property, r.from_, r.to) for r in flt.date_ranges or []]
+    return tuple(ranges), tuple(dates)
+
+
+def node_query(node_type: str | None, kind: str | None, flt: NodeFilter | None,
+               sort: Sort | None) -> tuple[StoreFilter, StoreSort | None]:
+    """The store filter and sort of a node list (checked by the store, which refuses what is undeclared)."""
+    store_sort: StoreSort | None = None
+    if sort is not None:
+        if sort.property is not None:
+            store_sort = StoreSort(sort.property, sort.descending)
+        elif sort.field is SortField.AMOUNT:
+            store_sort = StoreSort(_typed_prop(AMOUNT_PROP, node_type, "sort AMOUNT"), sort.descending)
+        elif sort.field is not SortField.NAME or sort.descending:
+            store_sort = StoreSort(str(sort.field.value), sort.descending)
     if flt is None:
-        return False
-    return any(x is not None for x in (flt.amount_min, flt.amount_max, flt.status, flt.date_from, flt.date_to))
+        return StoreFilter(type=node_type, kind=kind), store_sort
+    amount = (_typed_prop(AMOUNT_PROP, node_type, "amountMin/amountMax")
+              if flt.amount_min is not None or flt.amount_max is not None else None)
+    date = (_typed_prop(DATE_PROP, node_type, "dateFrom/dateTo")
+            if flt.date_from is not None or flt.date_to is not None else None)
+    ranges, dates = _ranges(flt, amount, date)
+    text = flt.name_contains if flt.name_contains else None
+    return StoreFilter(type=node_type, kind=kind, country=flt.country, text=text, status=flt.status,
+                       prop_ranges=ranges, date_ranges=dates), store_sort
 
 
 async def list_nodes(
     info: Info[Context, None], node_type: str | None, kind: str | None, flt: NodeFilter | None,
     sort: Sort | None, first: int | None, after: str | None, offset: int | None,
 ) -> Connection[Node]:
-    """A page of nodes: store-paginated when sorted by name, else filtered/sorted on the projection."""
+    """A page of nodes, filtered, sorted and paged by the store (no projection is built)."""
     win = window(first, after, offset)
     ctx = info.context
-    text = flt.name_contains if flt and flt.name_contains else None
-    country = flt.country if flt else None
-    if not _needs_projection(flt, sort):
-        sf = StoreFilter(type=node_type, kind=kind, country=country, text=text)
-        total = await ctx.call(ctx.store.count_nodes, sf)
-        recs = await ctx.call(ctx.store.find_nodes, sf, limit=win.size, offset=win.start) if total else []
-        return connection([to_node(r) for r in recs], total, win)
-    G = await ctx.state.projection()
-    assert flt is not None or sort is not None
-    needle = text.lower() if text else None
-    rows: list[tuple[str, dict[str, Any]]] = []
-    for nid, d in G.nodes(data=True):
-        if node_type is not None and d.get("type") != node_type:
-            continue
-        if kind is not None and d.get("kind") != kind:
-            continue
-        if flt is not None:
-            if country is not None and d.get("country") != country:
-                continue
-            if needle is not None:
-                hay = f"{d.get('name') or ''} {d.get('name_en') or ''} {nid}".lower()
-                if needle not in hay:
-                    continue
-            if flt.status is not None and d.get("status") != flt.status:
-                continue
-            if not in_range(node_amount(str(d.get("type")), d), flt.amount_min, flt.amount_max):
-                continue
-            if not in_range(node_date(d), flt.date_from, flt.date_to):
-                continue
-        rows.append((nid, d))
-    field = sort.field if sort else SortField.NAME
-    desc = bool(sort and sort.descending)
-
-    def metric(nid: str, d: dict[str, Any]) -> Any:
-        if field is SortField.AMOUNT:
-            return node_amount(str(d.get("type")), d)
-        if field is SortField.RELATIONSHIPS:
-            return float(G.degree(nid))
-        if field is SortField.EXPOSURE:
-            return exposure(G, nid)
-        return None
-
-    if field is SortField.NAME:
-        rows.sort(key=lambda r: (str(r[1].get("name") or r[0]), r[0]), reverse=desc)
-    else:
-        keyed = [(metric(n, d), n, d) for n, d in rows]
-        keyed.sort(key=lambda t: (t[0] is None, -(t[0] or 0.0) if desc else (t[0] or 0.0),
-                                  str(t[2].get("name") or t[1]), t[1]))
-        rows = [(n, d) for _, n, d in keyed]
-    page = rows[win.start : win.start + win.size]
-    return connection([to_node(node_record(G, n)) for n, _ in page], len(rows), win)
+    sf, store_sort = node_query(node_type, kind, flt, sort)
+    total = await ctx.call(ctx.store.count_nodes, sf)
+    recs = (await ctx.call(ctx.store.find_nodes, sf, sort=store_sort, limit=win.size, offset=win.start)
+            if total else [])
+    return connection([to_node(r) for r in recs], total, win)
 
 
-def _edge_matches(e: EdgeRecord, f: RelationshipFilter | None) -> bool:
-    if f is None:
-        return True
-    if f.kinds and e.kind not in {value(k) for k in f.kinds}:
-        return False
-    p = e.props
-    if f.status is not None and p.get("status") != f.status:
-        return False
-    if f.currency is not None and p.get("currency") != f.currency:
-        return False
-    if f.source_id is not None and e.source != f.source_id:
-        return False
-    if f.target_id is not None and e.target != f.target_id:
-        return False
-    if not in_range(as_float(p.get("amount")), f.amount_min, f.amount_max):
-        return False
-    start = p.get("start_date")
-    return in_range(str(start) if start else None, f.date_from, f.date_to)
+def edge_query(flt: RelationshipFilter | None, sort: Sort | None) -> tuple[EdgeFilter, StoreSort | None]:
+    """The store filter and sort of a relationship list."""
+    store_sort: StoreSort | None = None
+    if sort is not None:
+        if sort.property is not None:
+            store_sort = StoreSort(sort.property, sort.descending)
+        elif sort.field is SortField.AMOUNT:
+            store_sort = StoreSort("amount", sort.descending)
+        elif sort.field is SortField.NAME:
+            store_sort = StoreSort("id", sort.descending) if sort.descending else None
+        else:
+            raise Invalid(f"cannot sort relationships by {sort.field.name}",
+                          fix="sort relationships by NAME (their id), AMOUNT or a declared property")
+    if flt is None:
+        return EdgeFilter(), store_sort
+    amount = "amount" if flt.amount_min is not None or flt.amount_max is not None else None
+    date = "start_date" if flt.date_from is not None or flt.date_to is not None else None
+    ranges, dates = _ranges(flt, amount, date)
+    return EdgeFilter(
+        kinds=tuple(str(value(k)) for k in flt.kinds) if flt.kinds else None,
+        sources=(flt.source_id,) if flt.source_id is not None else None,
+        targets=(flt.target_id,) if flt.target_id is not None else None,
+        node=flt.node_id, status=flt.status, currency=flt.currency, prop_ranges=ranges, date_ranges=dates,
+        active_from=flt.active_from, active_to=flt.active_to,
+    ), store_sort
+
+
+async def _known(info: Info[Context, None], *ids: str) -> None:
+    """:class:`NotFound` naming the ids that are not in the graph."""
+    recs = await info.context.call(info.context.store.get_nodes, list(ids))
+    missing = [i for i, r in zip(ids, recs, strict=True) if r is None]
+    if missing:
+        raise NotFound(f"no node with id {', '.join(map(repr, missing))}",
+                       fix="check the id, or find it with search(text: ...)")
 
 
 async def _typed(info: Info[Context, None], id: str, node_type: str) -> Node | None:
@@ -225,22 +236,18 @@ class Query:
     ) -> Connection[Signal]:
         return await list_nodes(info, "signal", value(kind), filter, sort, first, after, offset)  # type: ignore[return-value]
 
-    @strawberry.field(description="Relationships, filtered; sort AMOUNT (or NAME = by id).")
+    @strawberry.field(description="Relationships (default page 20, max 100); sort NAME (= id), AMOUNT or a property.")
     async def relationships(
         self, info: Info[Context, None], filter: RelationshipFilter | None = None, sort: Sort | None = None,
         first: int | None = None, after: str | None = None, offset: int | None = None,
     ) -> Connection[Relationship]:
         win = window(first, after, offset)
-        G = await info.context.state.projection()
-        edges = [edge_record(u, v, d) for u, v, d in G.edges(data=True)]
-        edges = [e for e in edges if _edge_matches(e, filter)]
-        if sort is not None and sort.field is not SortField.NAME:
-            edges.sort(key=lambda e: (as_float(e.props.get("amount")) is None,
-                                      -(as_float(e.props.get("amount")) or 0.0) if sort.descending
-                                      else (as_float(e.props.get("amount")) or 0.0), e.id))
-        else:
-            edges.sort(key=lambda e: e.id, reverse=bool(sort and sort.descending))
-        return slice_connection([Relationship.of(e) for e in edges], win)
+        ctx = info.context
+        ef, store_sort = edge_query(filter, sort)
+        total = await ctx.call(ctx.store.count_edges, ef)
+        recs = (await ctx.call(ctx.store.find_edges, ef, sort=store_sort, limit=win.size, offset=win.start)
+                if total else [])
+        return connection([Relationship.of(e) for e in recs], total, win)
 
     @strawberry.field(description="Nodes whose name, English name or id contains the text (any script).")
     async def search(
@@ -263,6 +270,7 @@ class Query:
             raise DepthLimitError(f"depth must be between 1 and {MAX_DEPTH} (got {depth})")
         limit = check_first(limit, name="limit")
         ctx = info.context
+        await _known(info, str(id))
         sub = await ctx.call(ctx.store.neighbours, str(id), direction=Direction(str(value(direction))),
                              kinds=[value(k) for k in kinds] if kinds else None, depth=depth, limit=limit)
         center = next((n for n in sub.nodes if n.id == str(id)), None)
@@ -282,9 +290,10 @@ class Query:
             raise DepthLimitError(f"maxHops must be between 1 and {MAX_HOPS} (got {max_hops})")
         k = check_first(k, name="k", maximum=MAX_K)
         ctx = info.context
+        a, b = str(from_), str(to)
+        await _known(info, *dict.fromkeys((a, b)))
         G = await ctx.state.projection()
         S = await ctx.state.simple()
-        a, b = str(from_), str(to)
         if a not in S or b not in S or a == b:
             return []
 
