@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError", "Unavailable", "Timeout",
     "GraphError", "DomainError", "ValidationError", "StoreError", "StoreUnavailable", "DanglingEdge",
     "TypeConflict", "PageSizeError", "CostLimitError", "DepthLimitError", "RequestTimeout", "NotAllowed",
-    "AnalyticsUnavailable", "outcome",
+    "AnalyticsUnavailable", "TooManyRequests", "outcome",
 ]
 
 
@@ -201,6 +201,13 @@ class AnalyticsUnavailable(Unavailable):
     """The analytics module behind a field is not installed in this build."""
 
     graphql_code = "ANALYTICS_UNAVAILABLE"
+
+
+class TooManyRequests(LimitExceeded):
+    """A client has more requests in progress than ``STAKEGRAPH_MAX_CONCURRENT_PER_CLIENT``."""
+
+    http_status = 429
+    graphql_code = "TOO_MANY_REQUESTS"
 
 
 def outcome(error: BaseException) -> tuple[int, str, int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,32 +22,12 @@ from stakegraph.settings import Mode, Settings, load_settings
 from stakegraph.store.base import GraphStore
 from stakegraph.web.context import Context
 from stakegraph.web.examples import graphiql_tabs
+from stakegraph.web.guards import install_guards, role_for
 from stakegraph.web.schema import build_schema
 from stakegraph.web.state import ApiState
 
 log = logging.getLogger("stakegraph.api")
 READY_RETRY_AFTER_S = 5
-
-
-def role_for(settings: Settings, authorization: str | None) -> str | None:
-    """The role of the request's API key, or ``None`` when no key was sent.
-
-    With no keys configured (development) every request is ``admin``. A key that
-    is sent but unknown, or a malformed header, is refused with 401.
-    """
-    keys = settings.key_roles()
-    if not keys:
-        return "admin"
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "Authorization must be 'Bearer <API key>'", {"WWW-Authenticate": "Bearer"})
-    token = token.strip()
-    for key, role in keys.items():
-        if secrets.compare_digest(key.encode(), token.encode()):
-            return role
-    raise HTTPException(401, "unknown API key", {"WWW-Authenticate": "Bearer"})
 
 
 class _GraphQLRouter(GraphQLRouter[Context, None]):
@@ -171,6 +150,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         )
         return response
 
+    install_guards(app, s)  # auth, body/variable limits, per-client concurrency, headers (web/guards.py)
     origins = [o.strip() for o in s.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(

@@ -128,6 +128,10 @@ class LimitedSchema(strawberry.Schema):
         except TimeoutError:
             ctx = kwargs.get("context_value")
             rid = getattr(ctx, "request_id", "-")
+            if await _store_down(ctx):
+                log.warning("request cancelled after %ss, the store does not answer (request id %s)",
+                            self.timeout_s, rid)
+                return ExecutionResult(data=None, errors=[store_unavailable(rid)])
             log.warning("request cancelled after %ss (request id %s)", self.timeout_s, rid)
             return ExecutionResult(data=None, errors=[GraphQLError(
                 f"the request ran longer than the {self.timeout_s:g} s limit (STAKEGRAPH_RESOLVER_TIMEOUT_S) "
@@ -167,6 +171,18 @@ class LimitedSchema(strawberry.Schema):
             if same:
                 cache.put(version, key, result)
         return result
+
+
+async def _store_down(ctx: Any, wait_s: float = 1.0) -> bool:
+    """After a timeout: does the store still answer a ping within ``wait_s``? If not, the store was
+    the cause and the client gets ``STORE_UNAVAILABLE`` (retry later), not ``TIMEOUT`` (ask for less)."""
+    store = getattr(getattr(ctx, "state", None), "store", None)
+    if store is None:
+        return False
+    try:
+        return not await asyncio.wait_for(asyncio.to_thread(store.ping), wait_s)
+    except Exception:  # noqa: BLE001 - a ping failing in any way means the store is down
+        return True
 
 
 def _query_type() -> type:

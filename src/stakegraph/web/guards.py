@@ -1,0 +1,318 @@
+"""HTTP guards in front of every route: auth, body and variable limits, per-client concurrency, headers.
+
+:func:`install_guards` adds one ASGI middleware. For every request, before any route runs:
+
+* **auth** — a sent but unknown key (or a malformed header) is 401 on every route, pages and
+  GraphQL alike; with ``auth_required`` a request without a key is 401 (``/healthz`` and
+  ``/readyz`` excepted). :func:`role_for` is the one reading of the key.
+* **concurrency** — at most ``max_concurrent_per_client`` requests in progress per client (its
+  API key, else its IP address); above, 429 with ``Retry-After``.
+* **body size** — ``Content-Length`` above ``max_body_bytes`` is 413 before reading; a body
+  streamed without a length is counted and cut off at the limit (413 as well).
+* **GraphQL JSON** — a JSON body nesting deeper than ``max_json_depth`` is 400 (not a 500 from
+  the JSON decoder's recursion); variables above ``max_variables_bytes`` or with a list longer
+  than ``max_list_items`` are 413. The check runs in a worker thread.
+* **headers** — every response gets ``X-Content-Type-Options: nosniff``, ``Cache-Control:
+  no-store`` and ``Referrer-Policy`` (those of :func:`stakegraph.viz.page.security_headers`;
+  the pages add their Content-Security-Policy themselves).
+
+Refusals are JSON bodies of :func:`stakegraph.web.errors.error_body` naming the limit and its setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio
+from fastapi import FastAPI, HTTPException
+
+from stakegraph.errors import Invalid, LimitExceeded, StakegraphError, TooManyRequests
+from stakegraph.settings import Settings
+from stakegraph.viz.page import security_headers
+from stakegraph.web.errors import error_body
+
+__all__ = ["install_guards", "role_for", "check_graphql_json"]
+
+log = logging.getLogger("stakegraph.api")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Probes answer without a key and are never queued behind a client's requests.
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+RETRY_AFTER_S = 1
+#: Headers every response gets (the pages' Content-Security-Policy stays theirs).
+ALWAYS = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
+_ALWAYS_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ALWAYS.items()]
+
+
+def role_for(settings: Settings, authorization: str | None) -> str | None:
+    """The role of the request's API key, or ``None`` when no key was sent.
+
+    With no keys configured (development) every request is ``admin``. A key that
+    is sent but unknown, or a malformed header, is refused with 401.
+    """
+    keys = settings.key_roles()
+    if not keys:
+        return "admin"
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "Authorization must be 'Bearer <API key>'", {"WWW-Authenticate": "Bearer"})
+    token = token.strip()
+    for key, role in keys.items():
+        if secrets.compare_digest(key.encode(), token.encode()):
+            return role
+    raise HTTPException(401, "unknown API key", {"WWW-Authenticate": "Bearer"})
+
+
+def _depth_and_longest(value: Any, max_depth: int) -> tuple[int, int]:
+    """Nesting depth of arrays/objects (stops counting past ``max_depth``) and the longest list."""
+    deepest, longest = 0, 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            items: Any = v.values()
+        elif isinstance(v, list):
+            longest = max(longest, len(v))
+            items = v
+        else:
+            continue
+        deepest = max(deepest, d)
+        if d <= max_depth:
+            stack.extend((x, d + 1) for x in items if isinstance(x, dict | list))
+    return deepest, longest
+
+
+def check_graphql_json(body: bytes | str, settings: Settings) -> StakegraphError | None:
+    """The refusal for a GraphQL JSON body, or ``None`` when it is within the limits.
+
+    A body that is not JSON at all is left to the GraphQL view (it answers 400 itself).
+    """
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return _too_deep(settings)
+    except ValueError:
+        return None
+    depth, _ = _depth_and_longest(data, settings.max_json_depth)
+    if depth > settings.max_json_depth:
+        return _too_deep(settings)
+    variables = data.get("variables") if isinstance(data, dict) else None
+    if isinstance(variables, str):  # GET: the variables arrive as a JSON text
+        try:
+            variables = json.loads(variables)
+        except RecursionError:
+            return _too_deep(settings)
+        except ValueError:
+            return None
+        if _depth_and_longest(variables, settings.max_json_depth)[0] > settings.max_json_depth:
+            return _too_deep(settings)
+    if not variables:
+        return None
+    size = len(json.dumps(variables, separators=(",", ":")).encode())
+    if size > settings.max_variables_bytes:
+        return LimitExceeded(
+            f"the variables are {size} bytes, above the limit of {settings.max_variables_bytes} "
+            "(STAKEGRAPH_MAX_VARIABLES_BYTES)", fix="send fewer or shorter values, or split the request",
+            limit=settings.max_variables_bytes, setting="max_variables_bytes")
+    _, longest = _depth_and_longest(variables, settings.max_json_depth)
+    if longest > settings.max_list_items:
+        return LimitExceeded(
+            f"a list in the variables has {longest} items, above the limit of {settings.max_list_items} "
+            "(STAKEGRAPH_MAX_LIST_ITEMS)", fix="send at most that many items (e.g. shocks) per request",
+            limit=settings.max_list_items, setting="max_list_items")
+    return None
+
+
+def _too_deep(settings: Settings) -> Invalid:
+    return Invalid(f"the JSON body nests arrays/objects deeper than {settings.max_json_depth} levels "
+                   "(STAKEGRAPH_MAX_JSON_DEPTH)", fix="send flatter JSON",
+                   limit=settings.max_json_depth, setting="max_json_depth")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class Guards:
+    """The ASGI middleware of :func:`install_guards`."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.active: defaultdict[str, int] = defaultdict(int)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in _ALWAYS_RAW if k not in present)]
+            await send(message)
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        path = scope.get("path", "")
+        refusal = self._auth(headers, path)
+        if refusal is not None:
+            await refusal(send_with_headers)
+            return
+        client = self._client(headers, scope)
+        counted = path not in OPEN_PATHS
+        if counted and self.active[client] >= self.settings.max_concurrent_per_client:
+            n = self.settings.max_concurrent_per_client
+            log.warning("429 for %s: %d requests in progress", client, n)
+            await self._reply(send_with_headers, TooManyRequests(
+                f"this client already has {n} requests in progress (STAKEGRAPH_MAX_CONCURRENT_PER_CLIENT)",
+                fix=f"wait for an answer before sending more; retry in {RETRY_AFTER_S} s",
+                limit=n, setting="max_concurrent_per_client"), {"Retry-After": str(RETRY_AFTER_S)})
+            return
+        if counted:
+            self.active[client] += 1
+        try:
+            await self._guarded(scope, receive, send_with_headers, headers, path)
+        except _BodyTooLarge:
+            if not started:
+                await self._reply(send_with_headers, self._too_large())
+        finally:
+            if counted:
+                self.active[client] -= 1
+                if self.active[client] <= 0:
+                    del self.active[client]
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+                       path: str) -> None:
+        limit = self.settings.max_body_bytes
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                await self._reply(send, Invalid("Content-Length must be a number of bytes"))
+                return
+            if int(length) > limit:
+                await self._reply(send, self._too_large())
+                return
+        is_graphql = path.rstrip("/") == "/graphql"
+        if is_graphql and scope.get("method") == "POST" and "json" in headers.get("content-type", ""):
+            body = await self._read(receive, limit)
+            problem = await anyio.to_thread.run_sync(check_graphql_json, body, self.settings)
+            if problem is not None:
+                await self._reply(send, problem)
+                return
+            receive = _replay(body, receive)
+        elif is_graphql and scope.get("method") == "GET":
+            variables = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("variables")
+            if variables:
+                problem = await anyio.to_thread.run_sync(
+                    check_graphql_json, json.dumps({"variables": variables[0]}), self.settings)
+                if problem is not None:
+                    await self._reply(send, problem)
+                    return
+        else:
+            receive = _counting(receive, limit)
+        await self.app(scope, receive, send)
+
+    def _auth(self, headers: dict[str, str], path: str) -> Callable[[Send], Awaitable[None]] | None:
+        try:
+            role = role_for(self.settings, headers.get("authorization"))
+        except HTTPException as e:
+            status, detail, extra = e.status_code, e.detail, dict(e.headers or {})
+            return lambda send: _json(send, status, {"detail": detail}, extra)
+        if role is None and self.settings.auth_required and path not in OPEN_PATHS:
+            return lambda send: _json(send, 401, {
+                "detail": "an API key is required: send 'Authorization: Bearer <API key>'"},
+                {"WWW-Authenticate": "Bearer"})
+        return None
+
+    @staticmethod
+    def _client(headers: dict[str, str], scope: Scope) -> str:
+        auth = headers.get("authorization")
+        if auth:
+            return "key:" + hashlib.sha256(auth.encode()).hexdigest()[:16]
+        client = scope.get("client")
+        return "ip:" + (client[0] if client else "-")
+
+    def _too_large(self) -> LimitExceeded:
+        n = self.settings.max_body_bytes
+        return LimitExceeded(f"the request body is larger than {n} bytes (STAKEGRAPH_MAX_BODY_BYTES)",
+                             fix="send a smaller request", limit=n, setting="max_body_bytes")
+
+    @staticmethod
+    async def _read(receive: Receive, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    @staticmethod
+    async def _reply(send: Send, error: StakegraphError, headers: dict[str, str] | None = None) -> None:
+        body = error_body(error)
+        body["error"].update({k: v for k, v in error.details.items() if k in ("limit", "setting")})
+        await _json(send, error.http_status, body, headers or {})
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    """``receive`` giving the already-read body once, then the server's messages (disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()
+
+    return receive
+
+
+def _counting(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _BodyTooLarge
+        return message
+
+    return counted
+
+
+async def _json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+    raw = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())]})
+    await send({"type": "http.response.body", "body": raw})
+
+
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """Put the guards in front of every route of ``app`` (see the module docstring)."""
+    app.add_middleware(Guards, settings=settings)  # type: ignore[arg-type]
