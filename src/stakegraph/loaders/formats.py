@@ -216,7 +216,7 @@ def _csv_rows(table: Table) -> Iterator[RawRow]:
                     continue
                 if len(rec) > len(header) and not _blank(rec[len(header):]):
                     yield RawRow(n, dict(zip(header, rec, strict=False)),
-                                 f"row has {len(rec)} values but the header has {len(header)} columns "
+                                 f"row has {len(rec):,} values but the header has {len(header):,} columns "
                                  "(a delimiter or quote inside a value?)")
                     continue
                 yield _checked(n, dict(zip(header, rec, strict=False)))

@@ -33,6 +33,10 @@ REGEX_TIMEOUT_S = 0.5
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
 _REGEX_FIX = ("rewrite it without a quantifier inside a repeated group (e.g. '^a+$' instead of '^(a+)+$'), "
               "alternatives that can match the same text inside a repeat, or backreferences")
+_YAML_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|#[^\n]*")
+_YAML_FLOW = re.compile(r"[\[\]{}]")
+#: Deepest nesting of [ ] and { } in a mapping (PyYAML's parser slows quadratically with depth).
+MAX_YAML_DEPTH = 64
 _SPEC = re.compile(r"^(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>\d*)[,_]?(?:\.(?P<prec>\d+))?[bcdeEfFgGnosxX%]?$")
 
 
@@ -182,6 +186,13 @@ def safe_yaml(text: str, source: str) -> Any:
     if n > b.max_mapping_bytes:
         raise MappingError(f"{source}: the mapping has {n:,} bytes, more than the bound of {b.max_mapping_bytes:,} "
                            f"({setting('max_mapping_bytes')})", fix="shorten the mapping")
+    depth = deepest = 0
+    for m in _YAML_FLOW.finditer(_YAML_QUOTED.sub("", text)):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_YAML_DEPTH:
+        raise MappingError(f"{source}: the mapping is nested too deeply ({deepest} levels of [ ] or {{ }}, more than "
+                           f"{MAX_YAML_DEPTH})", fix="flatten it")
     try:
         aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader))
         if aliases > MAX_YAML_ALIASES:

@@ -243,7 +243,8 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     """Parse and validate a mapping; errors raise :class:`MappingError` naming the key."""
     data = safe_yaml(text, source)
     if not isinstance(data, dict):
-        raise MappingError(f"{source}: a mapping must be a YAML object with name, files and entities")
+        raise MappingError(f"{source}: a mapping must be a YAML object with name, files and entities",
+                           fix="start from src/stakegraph/loaders/mappings/worldbank.yml")
     try:
         return Mapping.model_validate(data)
     except ValidationError as e:
@@ -252,7 +253,8 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
             loc = tuple(x for x in err["loc"] if not str(x).startswith(("function-after", "function-before")))
             msg = str(err["msg"]).removeprefix("Value error, ")
             lines.append(f"  {_where(loc, data)}: {msg}")
-        raise MappingError(f"{source}: invalid mapping:\n" + "\n".join(lines)) from e
+        raise MappingError(f"{source}: invalid mapping:\n" + "\n".join(lines),
+                           fix="correct the keys named above (docs/loading.md, 'Mappings')") from e
 
 
 def load_mapping(path: str | Path) -> tuple[Mapping, str]:
