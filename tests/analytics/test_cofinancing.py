@@ -96,7 +96,7 @@ def test_cli_cofinancing(tmp_path, monkeypatch) -> None:
     from tests.analytics import run_cli, seed_cli_store
 
     seed_cli_store(tmp_path)
-    data = json.loads(run_cli(monkeypatch, tmp_path, "cofinancing", "--json").output)
+    data = json.loads(run_cli(monkeypatch, tmp_path, "cofinancing", "--json").output)["result"]
     assert [(p["a"], p["b"], p["count"], p["amount"], p["amount_overlap"]) for p in data["pairs"]] == [
         ("bank", "bank2", 1, 50.0, 20.0)]
     assert "Bank 2" in run_cli(monkeypatch, tmp_path, "cofinancing").output

@@ -253,14 +253,17 @@ def test_cli_concentration_table_and_json(tmp_path, monkeypatch) -> None:
     seed_cli_store(tmp_path)
     out = run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--kinds", "buys_from").output
     assert "86.76%" in out and "科技公司" in out and "2023" in out
-    data = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--json").output)
-    assert data["cr_k"] == pytest.approx(86.76) and data["stamp"]["algorithm"] == "concentration"
+    answer = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--json").output)
+    data = answer["result"]
+    assert data["cr_k"] == pytest.approx(86.76) and answer["stamp"]["algorithm"] == "concentration"
+    assert "stamp" not in data  # one stamp per answer
     owner = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "tech_co", "--look-through", "owner",
-                               "--json").output)
+                               "--json").output)["result"]
     assert owner["shares"][0]["counterparty"] == "tech_cust_1" and owner["shares"][0]["pct"] == pytest.approx(50)
-    port = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "--kinds", "lends_to", "--json").output)
+    port = json.loads(run_cli(monkeypatch, tmp_path, "portfolio-concentration", "--kinds", "lends_to",
+                              "--json").output)["result"]
     assert [r["node"] for r in port["rows"]] == ["tech_co"]  # parties only by default
-    port = json.loads(run_cli(monkeypatch, tmp_path, "concentration", "--kinds", "lends_to", "--node-type", "any",
-                              "--json").output)
+    port = json.loads(run_cli(monkeypatch, tmp_path, "portfolio-concentration", "--kinds", "lends_to",
+                              "--node-type", "any", "--json").output)["result"]
     assert [(r["node"], r["hhi"]) for r in port["rows"]] == [("tech_co", 10_000), ("p1", 60**2 + 40**2)]
-    assert "tech_co" in run_cli(monkeypatch, tmp_path, "concentration").output
+    assert "tech_co" in run_cli(monkeypatch, tmp_path, "portfolio-concentration").output

@@ -256,19 +256,20 @@ def test_cli_dependencies(tmp_path, monkeypatch) -> None:
     from tests.analytics import run_cli, seed_cli_store
 
     seed_cli_store(tmp_path)
-    ranked = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--json").output)
+    ranked = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--json").output)["result"]
     assert ranked["rows"][0]["impact"]["node"] == "epc_main"
     assert ranked["rows"][0]["impact"]["weighted_stranded"] == pytest.approx(0.8 * 120)
-    out = run_cli(monkeypatch, tmp_path, "dependencies", "--node", "epc_main").output
+    out = run_cli(monkeypatch, tmp_path, "removal-impact", "epc_main").output
     assert "p1, p2" in out and "96.00" in out
-    dom = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--project", "p1", "--json").output)
+    dom = json.loads(run_cli(monkeypatch, tmp_path, "funding-dominators", "p1", "--json").output)["result"]
     assert dom["gateway"] == {"bank": "p1", "bank2": "p1"} and dom["chokepoints"] == []
-    cen = json.loads(run_cli(monkeypatch, tmp_path, "dependencies", "--centrality", "--json").output)
-    assert cen["centrality"]["top"][0]["node"] == "tech_co"
-    assert {p["node"] for p in cen["cuts"]["points"]} >= {"tech_co", "bank", "epc_main"}
-    assert "Articulation" in run_cli(monkeypatch, tmp_path, "dependencies", "--centrality").output
+    cen = json.loads(run_cli(monkeypatch, tmp_path, "centrality", "--json").output)["result"]
+    assert cen["top"][0]["node"] == "tech_co"
+    cuts = json.loads(run_cli(monkeypatch, tmp_path, "cut-points", "--json").output)["result"]
+    assert {p["node"] for p in cuts["points"]} >= {"tech_co", "bank", "epc_main"}
+    assert "Articulation" in run_cli(monkeypatch, tmp_path, "cut-points").output
     assert "epc_main" in run_cli(monkeypatch, tmp_path, "dependencies").output
-    assert "Gateway" in run_cli(monkeypatch, tmp_path, "dependencies", "--project", "p1").output
+    assert "Gateway" in run_cli(monkeypatch, tmp_path, "funding-dominators", "p1").output
 
 
 @settings(max_examples=40, deadline=None)

@@ -163,9 +163,9 @@ def test_cli_groups_and_exposures(tmp_path, monkeypatch) -> None:
     from tests.analytics import run_cli, seed_cli_store
 
     seed_cli_store(tmp_path)
-    groups = json.loads(run_cli(monkeypatch, tmp_path, "groups", "--json").output)
+    groups = json.loads(run_cli(monkeypatch, tmp_path, "groups", "--json").output)["result"]
     assert [g["id"] for g in groups["groups"]] == ["group:tech_cust_1"]
     assert "owns 60%" in run_cli(monkeypatch, tmp_path, "groups").output
-    exp = json.loads(run_cli(monkeypatch, tmp_path, "exposures", "bank", "--json").output)
+    exp = json.loads(run_cli(monkeypatch, tmp_path, "exposures", "bank", "--json").output)["result"]
     assert exp["breaches"] == ["p1"] and exp["reportable"][1]["pct_tier1"] == pytest.approx(12)
     assert "BREACH" in run_cli(monkeypatch, tmp_path, "exposures", "bank").output

@@ -17,7 +17,7 @@ from stakegraph.analytics.health import (
     to_date,
 )
 from stakegraph.analytics.stamp import to_jsonable
-from stakegraph.errors import ValidationError
+from stakegraph.errors import NotFound, ValidationError
 from stakegraph.model import EdgeRecord, NodeRecord
 from tests.analytics import build, run_cli
 
@@ -126,7 +126,7 @@ def test_score_clipped_at_zero_and_ended_excluded() -> None:
                       ("bank", "lends_to", "a_co", {"id": "old", "status": "ended"})])
     r = relationship_health(G, as_of=AS_OF)
     assert r.of("loan").score == 0.0
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFound, match="no scored relationship"):
         r.of("old")
     assert "old" in {x.edge_id for x in relationship_health(G, as_of=AS_OF, include_ended=True).relationships}
 
@@ -155,12 +155,12 @@ def test_cli_health(tmp_path, monkeypatch) -> None:
              for u, v, k, d in G.edges(keys=True, data=True)]
     with EmbeddedStore(tmp_path / "stakegraph.sqlite") as s:
         s.write(nodes, edges)
-    out = json.loads(run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--threshold", "80", "--json").output)
+    out = json.loads(run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--threshold", "80", "--json").output)["result"]
     assert out["alerts"][0]["edge_id"] == "loan" and out["alerts"][0]["score"] == pytest.approx(70.625)
     assert "payment delay" in run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--threshold", "80").output
-    detail = run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--edge", "loan").output
+    detail = run_cli(monkeypatch, tmp_path, "health-detail", "loan", "--as-of", AS_OF).output
     assert "70.6" in detail and "single_threaded" in detail
-    allrows = json.loads(run_cli(monkeypatch, tmp_path, "health", "--as-of", AS_OF, "--all", "--json").output)
+    allrows = json.loads(run_cli(monkeypatch, tmp_path, "health-scores", "--as-of", AS_OF, "--json").output)["result"]
     assert allrows["relationships"][0]["score"] == pytest.approx(70.625)
 
 

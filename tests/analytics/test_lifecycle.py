@@ -160,12 +160,12 @@ def test_cli_lifecycle(tmp_path, monkeypatch) -> None:
     edges = [EdgeRecord(k, d["kind"], u, v, {}) for u, v, k, d in G.edges(keys=True, data=True)]
     with EmbeddedStore(tmp_path / "stakegraph.sqlite") as s:
         s.write(nodes, edges)
-    one = json.loads(run_cli(monkeypatch, tmp_path, "lifecycle", "lonely", "--as-of", AS_OF, "--json").output)
+    one = json.loads(run_cli(monkeypatch, tmp_path, "lifecycle", "lonely", "--as-of", AS_OF, "--json").output)["result"]
     assert one["stage"] == "acquisition"
-    assert "acquisition" in run_cli(monkeypatch, tmp_path, "lifecycle", "--as-of", AS_OF).output
-    com = json.loads(run_cli(monkeypatch, tmp_path, "lifecycle", "--communities", "--seed", "7", "--json").output)
+    assert "acquisition" in run_cli(monkeypatch, tmp_path, "lifecycle-book", "--as-of", AS_OF).output
+    com = json.loads(run_cli(monkeypatch, tmp_path, "communities", "--seed", "7", "--json").output)["result"]
     assert com["modularity"] == pytest.approx(2 * (3 / 7 - 0.25))
-    assert "unrated" in run_cli(monkeypatch, tmp_path, "lifecycle", "--segments").output
+    assert "unrated" in run_cli(monkeypatch, tmp_path, "segments").output
 
 
 def test_sponsor_without_amounts_is_not_in_acquisition() -> None:

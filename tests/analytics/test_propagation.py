@@ -353,15 +353,13 @@ def test_cli_contagion(tmp_path, monkeypatch) -> None:
     nodes, edges = a_co_records()
     with EmbeddedStore(tmp_path / "stakegraph.sqlite") as s:
         s.write(nodes, edges)
-    out = json.loads(run_cli(monkeypatch, tmp_path, "contagion", "--end", "loan", "--json").output)
+    out = json.loads(run_cli(monkeypatch, tmp_path, "contagion", "ends:loan", "--json").output)["result"]
     assert out["defaults"] == ["a_co", "a_supplier_1"] and out["system_loss"] == pytest.approx(610_000)
-    text = run_cli(monkeypatch, tmp_path, "contagion", "--end", "loan").output
+    text = run_cli(monkeypatch, tmp_path, "contagion", "ends:loan").output
     assert "a_supplier_1" in text and "recall" in text and "p_line" in text
-    dr = json.loads(run_cli(monkeypatch, tmp_path, "contagion", "-d", "a_co", "--method", "debtrank",
-                            "--json").output)
+    dr = json.loads(run_cli(monkeypatch, tmp_path, "contagion", "a_co", "--method", "debtrank", "--json").output)
     assert dr["stamp"]["algorithm"] == "debtrank"
-    kp = json.loads(run_cli(monkeypatch, tmp_path, "contagion", "--paths-from", "a_co", "--paths-to", "b_bank",
-                            "--json").output)
+    kp = json.loads(run_cli(monkeypatch, tmp_path, "damaging-paths", "a_co", "b_bank", "--json").output)["result"]
     assert kp["paths"][0]["nodes"] == ["a_co", "b_bank"]
     assert "defaulting" in run_cli(monkeypatch, tmp_path, "contagion", "--method", "clearing").output
-    assert "cascade" in run_cli(monkeypatch, tmp_path, "contagion", "-d", "a_co", "--method", "cascade").output
+    assert "cascade" in run_cli(monkeypatch, tmp_path, "contagion", "a_co", "--method", "cascade").output

@@ -91,10 +91,10 @@ CONTAGION = Analysis(
     title="Contagion of a scenario",
     help="Who loses what when parties default, lose equity, miss targets or a relationship ends. Methods: "
          "contract (clause-aware propagation), debtrank, cascade (threshold), clearing (Eisenberg-Noe, no shocks). "
-         "Shocks: ID or default:ID, loss:ID:FRACTION, ends:EDGE_ID, missed:ID.",
+         "Shocks: ID or default:ID, loss:PARTY:FRACTION, ends:EDGE_ID, missed:ID.",
     params=(
         Param("shocks", "shocks", "Shocks, comma-separated (or the option repeated): ID, default:ID, "
-              "loss:ID:0.3, ends:EDGE_ID, missed:ID.", default=(), positional=True),
+              "loss:PARTY:0.3, ends:EDGE_ID, missed:ID.", default=(), positional=True),
         Param("method", "choice", "contract, debtrank, cascade or clearing.", default="contract", choices=METHODS),
         Param("variant", "choice", "DebtRank variant.", default="battiston2012",
               choices=("battiston2012", "bardoscia2015")),
@@ -164,6 +164,21 @@ HEALTH_SCORES = Analysis(
     example="stakegraph analyze health-scores --top 50",
 )
 
+HEALTH_DETAIL = Analysis(
+    name="health-detail",
+    title="Health of one relationship",
+    help="One relationship's health score 0-100 with every contribution (factor, points, date, decay, reason).",
+    params=(Param("edge", "text", "Id of the relationship.", required=True, positional=True), AS_OF),
+    compute=lambda G, p: hl.relationship_health(G, as_of=resolve_as_of(G, p["as_of"])).of(p["edge"]),
+    result=hl.RelationshipHealth,
+    tables=lambda r, p: [Table(
+        f"{r.source_name} -{r.kind}-> {r.target_name}: score {r.score:.1f} ({r.interactions} interactions, "
+        f"{r.contacts} contacts)", ["factor", "points", "scope", "date", "magnitude", "decay", "reason"],
+        [[c.factor, c.points, c.scope, c.date, num(c.magnitude, ".3f"), num(c.decay, ".3f"), c.reason]
+         for c in r.contributions], name=f"health {r.edge_id}")],
+    example="stakegraph analyze health-detail r_ab_loan",
+)
+
 LIFECYCLE = Analysis(
     name="lifecycle",
     title="Lifecycle stage of a party",
@@ -205,7 +220,7 @@ SEGMENTS = Analysis(
     result=lc.SegmentationResult,
     tables=lambda r, p: [
         *[Table(f"Parties by {title}", ["segment", "parties"],
-                [[k, v] for k, v in sorted(counts.items(), key=lambda kv: -kv[1])], name=f"segments {title}")
+                [[k, v] for k, v in sorted(counts.items(), key=lambda kv: -kv[1])])
           for title, counts in (("size", r.size_counts), ("rating", r.rating_counts),
                                 ("risk appetite", r.risk_appetite_counts))],
         Table("Parties", ["party", "name", "size", "rating", "bucket", "appetite"],
@@ -230,5 +245,5 @@ COMMUNITIES = Analysis(
     example="stakegraph analyze communities --seed 0",
 )
 
-ANALYSES: tuple[Analysis, ...] = (CONTAGION, DAMAGING_PATHS, HEALTH, HEALTH_SCORES, LIFECYCLE, LIFECYCLE_BOOK,
+ANALYSES: tuple[Analysis, ...] = (CONTAGION, DAMAGING_PATHS, HEALTH, HEALTH_SCORES, HEALTH_DETAIL, LIFECYCLE, LIFECYCLE_BOOK,
                                   SEGMENTS, COMMUNITIES)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from stakegraph.analytics.selection import (
+    STRUCTURAL_KINDS,
     check_kinds,
     check_side,
     declared_weight,
@@ -377,8 +378,8 @@ def _empty_note(G: nx.MultiDiGraph, node: str, kinds: tuple[str, ...], side: str
     if not have:
         return what + " and no active relationships at all"
     listed = ", ".join(f"{k} ({s}) x{n}" for k, s, n in have[:6])
-    k0, s0, _ = have[0]
-    return f"{what}; it has {listed}; e.g. ask with kinds={k0} direction={s0}"
+    k0, s0, _ = next((h for h in have if h[0] in STRUCTURAL_KINDS), have[0])
+    return f"{what}; it has {listed}; ask again with kinds {k0}, direction {s0}"
 
 
 def book_concentration(

@@ -46,7 +46,7 @@ import networkx as nx
 from stakegraph.analytics.selection import STRUCTURAL_KINDS, is_active, number
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.domain import SIGNAL_KINDS
-from stakegraph.errors import ValidationError
+from stakegraph.errors import NotFound, ValidationError
 
 REFERENCES = (
     "stakegraph relationship-health score (additive penalty model; exponential time decay with half-lives); "
@@ -130,7 +130,8 @@ class HealthResult:
         for r in self.relationships:
             if r.edge_id == edge_id:
                 return r
-        raise KeyError(edge_id)
+        raise NotFound(f"no scored relationship with id {edge_id!r}",
+                       fix="give the id of an active relationship (ended ones are not scored)")
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,8 @@ import sys
 
 import typer
 
-from stakegraph.cli import (
-    analyze_risk,
-    analyze_structure,
-    generate_cmd,
-    load_cmd,
-    neo4j_cmd,
-    viz_cmd,
-)
-from stakegraph.errors import ConfigError, StakegraphError
+from stakegraph.cli import analyze, generate_cmd, load_cmd, neo4j_cmd, viz_cmd
+from stakegraph.errors import StakegraphError
 
 app = typer.Typer(
     name="stakegraph",
@@ -25,9 +18,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-analyze_app = typer.Typer(help="Analytics: concentration, dependencies, contagion, health, groups …", no_args_is_help=True)
-analyze_structure.register(analyze_app)
-analyze_risk.register(analyze_app)
+analyze_app = typer.Typer(help="Analytics, one command per analysis of the catalogue (stakegraph.analyses); "
+                          "every command has --json, --csv DIR and --xlsx FILE.", no_args_is_help=True)
+analyze.register(analyze_app)
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(neo4j_cmd.app, name="neo4j", help="Run a local Neo4j 5.26 server from Maven Central jars (no Docker).")
 load_cmd.register(app)
@@ -87,12 +80,9 @@ def main() -> None:
     """Entry point: run the app, turning stakegraph's own errors into a message and exit code."""
     try:
         app()
-    except ConfigError as e:
-        typer.echo(f"error: {e}", err=True)
-        sys.exit(3)
     except StakegraphError as e:
         typer.echo(f"error: {e}", err=True)
-        sys.exit(4)
+        sys.exit(e.exit_code)
 
 
 if __name__ == "__main__":

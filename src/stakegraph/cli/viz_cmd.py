@@ -1,8 +1,10 @@
 """``stakegraph viz KIND [ARGS] -o FILE.html`` and ``stakegraph audit [--scope …] -o report.html [--json]``.
 
 Pages are self-contained (vis-network inlined, nothing loaded from the
-network) and open straight from disk. Exit codes: 0 written; 1 bad arguments;
-2 unknown id.
+network) and open straight from disk. Both read the store through a
+:class:`~stakegraph.workspace.Workspace`; the audit is :func:`stakegraph.audit.build_audit`.
+Exit codes come from the error classes (:mod:`stakegraph.cli.errors`): 0 written; 2 bad
+arguments or unknown id; 1 data; 3 configuration; 4 store.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from stakegraph.cli.errors import fail
+
 
 class Kind(StrEnum):
     ego = "ego"
@@ -22,11 +26,6 @@ class Kind(StrEnum):
     dependencies = "dependencies"
     contagion = "contagion"
     network = "network"
-
-
-def _fail(msg: str, code: int) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code)
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -43,8 +42,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command(help="Write a network view as one self-contained HTML file.\n\n"
                       "KIND ARG: ego PARTY_ID | project PROJECT_ID | concentration PARTY_ID | dependencies [FOCUS_ID] | "
-                      "contagion SHOCK (party id, relationship id, ends:EDGE, loss:ID:0.3, missed:ID; comma-separated) "
-                      "| network.\n\nExit codes: 0 written; 1 bad arguments; 2 unknown id.")
+                      "contagion SHOCK (party id, relationship id, ends:EDGE, loss:PARTY:0.3, missed:ID; comma-separated) "
+                      "| network.\n\nExit codes: 0 written; 2 bad arguments or unknown id.")
     def viz(
         kind: Annotated[Kind, typer.Argument(help="Which view.")],
         arg: Annotated[str | None, typer.Argument(help="Node id, or the shock for contagion.")] = None,
@@ -59,65 +58,68 @@ def register(app: typer.Typer) -> None:
         country: Annotated[str | None, typer.Option(help="Network: country filter.")] = None,
         community: Annotated[int | None, typer.Option(help="Network: Louvain community id.")] = None,
     ) -> None:
-        from stakegraph.errors import NotFound, StakegraphError
-        from stakegraph.store import open_store
+        from stakegraph.errors import Invalid, StakegraphError
         from stakegraph.viz import views
+        from stakegraph.workspace import Workspace
 
         needs_arg = kind in (Kind.ego, Kind.project, Kind.concentration, Kind.contagion)
         if needs_arg and not arg:
-            _fail(f"'{kind.value}' needs an id (or a shock for contagion): stakegraph viz {kind.value} ID -o FILE",
-                  1)
+            fail(Invalid(f"'{kind.value}' needs an id (or shocks for contagion)",
+                         fix=f"stakegraph viz {kind.value} ID -o FILE"))
         try:
-            with open_store() as store:
+            with Workspace.open() as ws:
                 if kind is Kind.ego:
-                    page = views.ego_view(store, str(arg), depth=depth, limit=limit or views.MAX_EGO_NODES)
+                    page = views.ego_view(ws.store, str(arg), depth=depth, limit=limit or views.MAX_EGO_NODES)
                 else:
-                    G = store.project()
+                    G = ws.projection()
                     if kind is Kind.project:
                         page = views.project_view(G, str(arg))
                     elif kind is Kind.concentration:
-                        page = views.concentration_view(G, str(arg), basis=basis, k=k)
+                        if basis not in views.BASES:
+                            raise Invalid(f"basis must be one of {', '.join(views.BASES)}, not {basis!r}")
+                        kinds, direction, _ = views.BASES[basis]
+                        ans = ws.run("concentration", node=str(arg), kinds=kinds, direction=direction, k=k)
+                        page = views.concentration_view(G, str(arg), result=ans.result)
                     elif kind is Kind.dependencies:
                         page = views.dependency_view(G, focus=arg)
                     elif kind is Kind.contagion:
-                        page = views.contagion_view(G, str(arg))
+                        ans = ws.run("contagion", {"shocks": str(arg)})
+                        page = views.contagion_view(G, result=ans.result)
                     else:
                         page = views.network_view(G, types=tuple(t.strip() for t in types.split(",") if t.strip()),
                                                   kind=org_kind, country=country, community=community,
                                                   limit=limit or views.NETWORK_LIMIT)
-        except NotFound as e:
-            _fail(str(e), 2)
         except StakegraphError as e:
-            _fail(str(e), 1)
+            fail(e)
         page.links = []  # a file on disk has no server to link to
         _write(page.render(), out)
 
     @app.command(help="Write the dependency-audit report: summary, concentration, central dependencies, contagion "
                       "scenarios, relationship alerts, connected groups and large exposures, each with its view and "
-                      "the stamp of how it was computed.\n\nExit codes: 0 written; 1 bad arguments; 2 unknown id.")
+                      "the stamp of how it was computed.\n\nExit codes: 0 written; 2 bad arguments or unknown id.")
     def audit(
         scope: Annotated[str, typer.Option(help="'all', or a party/project id (its 2-hop surroundings).")] = "all",
         out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default report.html; "
                                                  "with --json default stdout).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Write the same content as JSON.")] = False,
-        as_of: Annotated[str | None, typer.Option(help="Date of the alerts (default: latest event in the data).")]
+        as_of: Annotated[str | None, typer.Option(help="Date of the alerts, yyyy-mm-dd (default: the latest "
+                                                  "interaction, signal or event date in the data).")]
         = None,
     ) -> None:
-        from stakegraph.errors import NotFound, StakegraphError
-        from stakegraph.store import open_store
-        from stakegraph.viz import audit as audit_mod
+        from stakegraph.audit import audit_json, build_audit
+        from stakegraph.errors import StakegraphError
+        from stakegraph.viz.audit import audit_page
+        from stakegraph.workspace import Workspace
 
         try:
-            with open_store() as store:
-                G = store.project()
-            report = audit_mod.build_audit(G, scope=scope, as_of=as_of)
+            with Workspace.open() as ws:
+                G = ws.projection()
+            report = build_audit(G, scope=scope, as_of=as_of)
             if as_json:
-                _write(json.dumps(audit_mod.audit_json(report), ensure_ascii=False, indent=2, default=str), out)
+                _write(json.dumps(audit_json(report), ensure_ascii=False, indent=2, default=str), out)
                 return
-            page = audit_mod.audit_page(G, report)
-        except NotFound as e:
-            _fail(str(e), 2)
+            page = audit_page(G, report)
         except StakegraphError as e:
-            _fail(str(e), 1)
+            fail(e)
         page.links = []
         _write(page.render(), out or Path("report.html"))
