@@ -100,9 +100,9 @@ def analytics_rows(G: nx.MultiDiGraph, *, audit: bool, trace: bool) -> list[tupl
         lambda r: f"{len(r.relationships)} relationships")
     add("connected groups", lambda: connected_groups(G), lambda r: f"{len(r.groups)} groups")
     if audit:
-        from stakegraph.viz.audit import build_audit
+        from stakegraph.audit import build_audit
 
-        add("full dependency audit (stakegraph.viz.audit.build_audit)", lambda: build_audit(G), lambda r: "", heavy=True)
+        add("full dependency audit (stakegraph.audit.build_audit)", lambda: build_audit(G), lambda r: "", heavy=True)
     return rows
 
 

@@ -1,4 +1,4 @@
-"""The full dependency audit (``stakegraph.viz.audit.build_audit``) and DebtRank at scale: wall time, phase
+"""The full dependency audit (``stakegraph.audit.build_audit``) and DebtRank at scale: wall time, phase
 breakdown and peak RSS per size.
 
 Run alone: ``python -m bench.audit --sizes 10000 100000`` (100,000 parties: the first run
@@ -41,7 +41,7 @@ def _top_borrower(G: Any) -> str:
 def measure_size(n_parties: int, *, debtrank: bool = True) -> dict[str, Any]:
     """Project, run DebtRank (one scenario, then ``CENTRAL`` on one prepared network) and the audit."""
     from stakegraph.analytics.debtrank import DebtRankNetwork, debtrank_graph
-    from stakegraph.viz.audit import build_audit
+    from stakegraph.audit import build_audit
 
     out: dict[str, Any] = {"parties": n_parties}
     t0 = time.perf_counter()

@@ -8,11 +8,13 @@ import gc
 import networkx as nx
 import pytest
 
+from stakegraph import audit as audit_mod
 from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import groups as grp
 from stakegraph.analytics import health
 from stakegraph.analytics.stamp import to_jsonable
-from stakegraph.viz import audit as audit_mod
+from stakegraph.measures import default_as_of
+from stakegraph.viz.audit import audit_page
 
 
 def reference_parts(S: nx.MultiDiGraph, as_of: str, *, top: int = 10, scenarios: int = 3) -> dict:
@@ -57,9 +59,9 @@ def test_sampled_betweenness_above_the_threshold_is_named(sample_graph: nx.Multi
     assert to_jsonable(stamp) == to_jsonable(expected.stamp)
     ranked = [r.node for r in expected.top if r.type == "party"]
     central_picks = [s.title for s in report.scenarios if s.why.startswith("central")]
-    assert central_picks and all(any(audit_mod._nm(sample_graph, n) in t for n in
+    assert central_picks and all(any(audit_mod.display_name(sample_graph, n) in t for n in
                                      [report.central.rows[0].impact.node, *ranked]) for t in central_picks)
-    assert "sampled" in audit_mod.audit_page(sample_graph, report).render()
+    assert "sampled" in audit_page(sample_graph, report).render()
 
 
 def test_indexed_groups_answer_as_the_result_does(sample_graph: nx.MultiDiGraph) -> None:
@@ -75,7 +77,7 @@ def test_indexed_groups_answer_as_the_result_does(sample_graph: nx.MultiDiGraph)
 
 
 def test_alerts_from_health_equals_relationship_alerts(sample_graph: nx.MultiDiGraph) -> None:
-    as_of = audit_mod.latest_event_date(sample_graph)
+    as_of = default_as_of(sample_graph).isoformat()
     h = health.relationship_health(sample_graph, as_of=as_of)
     for threshold, top in ((60.0, 25), (90.0, None), (101.0, 3)):
         assert to_jsonable(health.alerts_from_health(h, threshold=threshold, top=top)) == to_jsonable(
@@ -84,7 +86,7 @@ def test_alerts_from_health_equals_relationship_alerts(sample_graph: nx.MultiDiG
 
 def test_signal_points_are_the_per_relationship_computation(sample_graph: nx.MultiDiGraph) -> None:
     """Memoised signal points equal ``_signal_points`` evaluated for each relationship separately."""
-    as_of = audit_mod.latest_event_date(sample_graph)
+    as_of = default_as_of(sample_graph).isoformat()
     day = health.to_date(as_of)
     h = health.relationship_health(sample_graph, as_of=as_of)
     index = health._Index(sample_graph, day, "signal")

@@ -10,6 +10,8 @@ from collections import defaultdict
 import networkx as nx
 import pytest
 
+from stakegraph import audit as audit_core
+from stakegraph.errors import NotFound
 from stakegraph.store import EmbeddedStore
 from stakegraph.viz import audit as audit_mod
 from stakegraph.viz import views
@@ -193,16 +195,18 @@ def test_contagion_view_marks_defaults_and_paths(sample_graph: nx.MultiDiGraph) 
     assert "loss: 300k" in next(n for n in g.nodes if n["id"] == "b_bank")["title"]
 
 
-def test_contagion_shock_syntax(sample_graph: nx.MultiDiGraph) -> None:
-    from stakegraph.analytics import propagation as prop
+def test_contagion_view_reads_the_one_shock_grammar(sample_graph: nx.MultiDiGraph) -> None:
+    """The view has no shock parser of its own: text goes through ``measures.parse_shocks``."""
+    from stakegraph.errors import Invalid, NotFound
+    from stakegraph.measures import parse_shocks
 
-    shocks = views.parse_shocks(sample_graph, "a_co, ends:r_ab_loan, loss:b_bank:0.25, missed:d_tech, r_ab_loan")
-    assert shocks == [prop.PartyDefault("a_co"), prop.RelationshipEnds("r_ab_loan"), prop.EquityLoss("b_bank", 0.25),
-                      prop.TargetMissed("d_tech"), prop.RelationshipEnds("r_ab_loan")]
-    with pytest.raises(UnknownNode):
-        views.parse_shocks(sample_graph, "nobody")
-    with pytest.raises(BadViewRequest):
-        views.parse_shocks(sample_graph, "loss:b_bank:lots")
+    assert not hasattr(views, "parse_shocks") or views.parse_shocks is parse_shocks
+    page = views.contagion_view(sample_graph, "a_co, ends:r_ab_loan, loss:b_bank:0.25")
+    assert page.meta["shocks"] == ["default:a_co", "ends:r_ab_loan", "loss:b_bank:0.25"]
+    with pytest.raises(NotFound):
+        views.contagion_view(sample_graph, "nobody")
+    with pytest.raises(Invalid):
+        views.contagion_view(sample_graph, "loss:b_bank:lots")
 
 
 def test_network_view_filters_and_precomputes_layout(sample_graph: nx.MultiDiGraph) -> None:
@@ -251,15 +255,15 @@ def test_audit_names_the_three_textbook_findings(sample_graph: nx.MultiDiGraph) 
         assert f'id="{anchor}"' in html
     assert html.count('class="stamp"') >= 8
     assert "86.76" in html and "中远建设工程集团" in html
-    data = audit_mod.audit_json(report)
+    data = audit_core.audit_json(report)
     assert data["findings"] == report.findings
     json.dumps(data, ensure_ascii=False, allow_nan=False)
     assert "epc_main" in {row["impact"]["node"] for row in data["central_dependencies"]["rows"]}
 
 
 def test_audit_scope_party(sample_graph: nx.MultiDiGraph) -> None:
-    report = audit_mod.build_audit(sample_graph, scope="tech_co")
+    report = audit_core.build_audit(sample_graph, scope="tech_co")
     assert report.concentration_details[0].node == "tech_co"
     assert report.counts["nodes"]["party"] < 60
-    with pytest.raises(UnknownNode):
-        audit_mod.build_audit(sample_graph, scope="nobody")
+    with pytest.raises(NotFound):
+        audit_core.build_audit(sample_graph, scope="nobody")

@@ -15,6 +15,7 @@ from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store import EmbeddedStore, GraphStore
 from stakegraph.viz import views
 from stakegraph.web.pages import router
+from stakegraph.workspace import Workspace
 from tests.viz.conftest import XSS
 
 pytestmark = pytest.mark.security  # proves requirements of docs/security.md (make check-security)
@@ -28,7 +29,7 @@ PAGES = ("/", "/viz/ego/xss_img?depth=2", "/viz/project/p_energy_plant_1", "/viz
 def client(xss_store: EmbeddedStore) -> TestClient:
     app = FastAPI()
     app.include_router(router)
-    app.state.store = xss_store
+    app.state.workspace = Workspace(xss_store)
     return TestClient(app)
 
 
@@ -49,14 +50,38 @@ def test_served_pages_carry_csp(client: TestClient, url: str) -> None:
     assert XSS not in r.text and not re.search(r"https?://", r.text)
 
 
-def test_errors_are_4xx(client: TestClient) -> None:
-    assert client.get("/viz/ego/nobody").status_code == 404
-    assert client.get("/viz/ego/a_co?depth=9").status_code == 422
-    assert client.get("/viz/project/a_co").status_code == 404
-    assert client.get("/viz/contagion?shock=loss:b_bank:x").status_code == 422
-    assert client.get("/viz/concentration/tech_co?basis=x").status_code == 422
-    assert client.get("/viz/network?types=planet").status_code == 422
-    assert client.get("/audit?scope=nobody").status_code == 404
+@pytest.mark.parametrize(("url", "status", "fix"), [
+    ("/viz/ego/nobody", 404, "look ids up"),
+    ("/viz/ego/a_co?depth=9", 400, "give depth from 1 to 3"),
+    ("/viz/ego/a_co?depth=x", 400, "give depth from 1 to 3"),
+    ("/viz/project/a_co", 404, ""),
+    ("/viz/contagion?shock=loss:b_bank:x", 400, "e.g. loss:b_bank:0.3"),
+    ("/viz/contagion?shocks=a_co&method=magic", 400, "e.g. contract"),
+    ("/viz/concentration/tech_co?basis=x", 400, "kinds="),
+    ("/viz/concentration/tech_co?kinds=friendship", 400, "use lends_to"),
+    ("/viz/concentration/tech_co?direction=up", 400, "e.g. in"),
+    ("/viz/network?types=planet", 400, ""),
+    ("/audit?scope=nobody", 404, ""),
+    ("/audit?as_of=yesterday", 400, "e.g. 2026-01-31"),
+    ("/viz/analysis/nothing", 404, "use one of concentration"),
+    ("/viz/analysis/concentration", 400, "Id of the node"),
+    ("/viz/analysis/concentration?node=tech_co&colour=red", 400, "use node, kinds"),
+    ("/viz/analysis/concentration?node=tech_co&k=0", 400, "give a value from 1"),
+    ("/viz/analysis/concentration?node=tech_co&k=1&k=2", 400, "give k once"),
+    ("/viz/analysis/health?as_of=2026-13-01", 400, "e.g. 2026-01-31"),
+    ("/viz/analysis/structure?format=xml", 400, "format=json"),
+])
+def test_errors_are_pages_with_the_status_and_the_fix(client: TestClient, url: str, status: int, fix: str) -> None:
+    """One translation: the error's own status, an HTML page naming the problem and the fix (no framework 422)."""
+    r = client.get(url)
+    assert r.status_code == status, r.text[:300]
+    assert r.headers["content-type"].startswith("text/html") and "content-security-policy" in r.headers
+    assert 'data-view="error"' in r.text and "pattern" not in r.text
+    assert fix.replace("&", "&amp;").replace("'", "&#39;") in r.text
+    j = client.get(url + ("&" if "?" in url else "?") + "format=json")
+    if "format=xml" not in url:
+        assert j.status_code == status and j.json()["error"]["status"] == status
+        assert fix in j.json()["error"].get("fix", "") + j.json()["error"]["message"]
 
 
 def test_audit_json_matches_html(client: TestClient) -> None:
@@ -70,7 +95,8 @@ def test_audit_json_matches_html(client: TestClient) -> None:
 def test_index_links_views_and_graphiql(client: TestClient) -> None:
     html = client.get("/").text
     for href in ("/graphql", "/audit", "/viz/network", "/viz/dependencies", "/viz/ego/", "/viz/project/",
-                 "/viz/concentration/", "/viz/contagion?shock="):
+                 "/viz/concentration/", "/viz/contagion?shocks=", "/viz/analysis/concentration?node=tech_co",
+                 "/viz/analysis/structure"):
         assert f'href="{href}' in html
 
 
@@ -94,7 +120,7 @@ def test_cli_viz_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     r = runner.invoke(app, ["viz", "contagion", "ends:r_ab_loan", "-o", str(tmp_path / "c.html")])
     assert r.exit_code == 0, r.output
     assert runner.invoke(app, ["viz", "ego", "nobody", "-o", str(out)]).exit_code == 2
-    assert runner.invoke(app, ["viz", "project", "-o", str(out)]).exit_code == 1
+    assert runner.invoke(app, ["viz", "project", "-o", str(out)]).exit_code == 2
     r = runner.invoke(app, ["audit", "--scope", "tech_co", "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)

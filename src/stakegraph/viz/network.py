@@ -15,6 +15,8 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
+from stakegraph.audit import display_name as display_name  # re-exported: one definition
+from stakegraph.audit import fmt as fmt
 from stakegraph.domain import RELATIONSHIP_KINDS
 from stakegraph.measures import edge_size, exposure
 from stakegraph.viz.page import CANVAS_FONT, Graph, LegendEntry
@@ -62,40 +64,6 @@ EDGE_FACTS: tuple[str, ...] = (
     "role", "contract_id", "tenor_years", "rate", "recovery_rate", "cross_default_threshold", "guarantee_cap",
     "bet_on_target", "bet_on_buyback", "repayment_adjustment", "cover",
 )
-
-
-def fmt(value: Any) -> str:
-    """A number in a compact human form (1.2M, 86.76), anything else as text.
-
-    >>> fmt(1234567.0), fmt(86.76), fmt(0.25), fmt("x")
-    ('1.23M', '86.76', '0.25', 'x')
-    """
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, int | float):
-        v = float(value)
-        if math.isnan(v):
-            return "n/a"
-        a = abs(v)
-        for unit, div in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
-            if a >= div * 10 or (unit != "k" and a >= div):
-                return f"{v / div:.3g}{unit}"
-        return f"{v:.4g}" if a < 1000 else f"{v:,.0f}"
-    if isinstance(value, list | tuple):
-        return "; ".join(map(str, value))
-    return str(value)
-
-
-def display_name(G: nx.MultiDiGraph, n: Any) -> str:
-    """The node's name, with its English name in brackets when that differs (``B银行 (B Bank)``)."""
-    if n not in G:
-        return str(n)
-    d = G.nodes[n]
-    name = str(d.get("name") or n)
-    en = d.get("name_en")
-    return f"{name} ({en})" if en and str(en) != name else name
-
-
 
 
 def node_colour(data: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics.selection import structural_graph
 from stakegraph.domain import RELATIONSHIP_KINDS
-from stakegraph.measures import edge_size, exposure
+from stakegraph.measures import edge_size, exposure, parse_shocks
 from stakegraph.store.base import GraphStore, to_networkx
 from stakegraph.viz.charts import bar_chart
 from stakegraph.viz.errors import BadViewRequest, UnknownNode
@@ -362,24 +362,43 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
 
 
 # ----------------------------------------------------------------------------- concentration
-def concentration_view(G: nx.MultiDiGraph, node: str, *, basis: str = "customers", k: int = 5,
+def concentration_view(G: nx.MultiDiGraph, node: str, *, basis: str | None = "customers", k: int = 5,
                        result: conc.ConcentrationResult | None = None, graph_id: str = "concentration") -> Page:
-    """A party and its customers (or lenders, suppliers, investors) sized by share, HHI/CR-k/band legend, bar chart."""
-    if basis not in BASES:
-        raise BadViewRequest(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+    """A party and its counterparties sized by share, HHI/CR-k/band legend, bar chart.
+
+    ``result`` is the catalogue's ``concentration`` answer (any kinds and direction); without it the
+    view computes the concentration of ``basis`` (customers, lenders, suppliers or investors).
+    """
+    if result is None and basis not in BASES:
+        raise BadViewRequest(f"basis must be one of {', '.join(BASES)}, not {basis!r}",
+                             fix="or give kinds=... and direction=in|out")
     _require(G, node)
-    kinds, direction, what = BASES[basis]
-    r = result or conc.concentration(G, node, kinds=kinds, direction=direction, k=k)
+    if result is None:
+        kinds, direction, what = BASES[str(basis)]
+        result = conc.concentration(G, node, kinds=kinds, direction=direction, k=k)
+    r = result
+    what = _what(r)
     graph = concentration_graph(G, r, what, graph_id=graph_id)
     page = Page("concentration", f"Concentration of {r.name}: {what}",
                 f"HHI {r.hhi:,.0f} · CR-{r.k} {r.cr_k:.2f}% · {r.n} counterparties · "
                 + (r.bands[1].band if r.bands else "no weighted relationships"),
-                links=_links(("/viz/ego/" + node, "Ego network")), meta={"node": node, "basis": basis})
+                links=_links(("/viz/ego/" + node, "Ego network")),
+                meta={"node": node, "kinds": list(r.kinds), "direction": r.direction})
     page.graphs.append(graph)
     page.section("Counterparties by share", graph_html(graph), stamp_html(r.stamp))
+    if r.note:
+        page.add(Markup('<p class="muted">{}</p>').format(r.note))
     page.section("Shares", Markup('<div class="chart">{}</div>').format(share_chart(r)))
     page.section("Share table", share_table(r))
     return page
+
+
+def _what(r: conc.ConcentrationResult) -> str:
+    """What the shares are of: the basis's words when the kinds are a basis's, else the kinds."""
+    for kinds, direction, what in BASES.values():
+        if tuple(r.kinds) == kinds and r.direction == direction:
+            return what
+    return f"{', '.join(r.kinds)} ({r.direction})"
 
 
 def concentration_graph(G: nx.MultiDiGraph, r: conc.ConcentrationResult, what: str, *,
@@ -560,39 +579,6 @@ def dependency_graph(G: nx.MultiDiGraph, cuts: deps.CutResult, central: deps.Cen
 
 
 # ----------------------------------------------------------------------------- contagion
-def parse_shocks(G: nx.MultiDiGraph, spec: str | Sequence[str]) -> list[prop.Shock]:
-    """Shocks from text: ``ID`` (a party defaults, or a relationship id ends), ``default:ID``, ``ends:EDGE``,
-    ``loss:ID:0.3`` (equity loss fraction), ``missed:ID`` (bet-on target missed); comma-separated."""
-    items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s and s.strip()]
-    if not items:
-        raise BadViewRequest("give at least one shock: a party id, a relationship id, default:ID, ends:EDGE, "
-                             "loss:ID:FRACTION or missed:ID")
-    edge_ids = {str(k) for _, _, k in G.edges(keys=True)}
-    out: list[prop.Shock] = []
-    for it in items:
-        head, _, rest = it.partition(":")
-        if head == "default" and rest:
-            out.append(prop.PartyDefault(rest))
-        elif head == "ends" and rest:
-            out.append(prop.RelationshipEnds(rest))
-        elif head == "missed" and rest:
-            out.append(prop.TargetMissed(rest))
-        elif head == "loss" and rest:
-            pid, _, frac = rest.rpartition(":")
-            try:
-                out.append(prop.EquityLoss(pid, float(frac)))
-            except ValueError as e:
-                raise BadViewRequest(f"loss shock {it!r} needs loss:ID:FRACTION, e.g. loss:b_bank:0.3") from e
-        elif it in G:
-            out.append(prop.PartyDefault(it))
-        elif it in edge_ids:
-            out.append(prop.RelationshipEnds(it))
-        else:
-            raise UnknownNode(f"shock {it!r} names no node or relationship; use a party id, a relationship id, "
-                              "default:ID, ends:EDGE, loss:ID:FRACTION or missed:ID")
-    return out
-
-
 def loss_colour(h: float | None) -> str:
     """White → amber → red by relative loss ``h`` (0–1); grey when unknown (no capital).
 
@@ -610,19 +596,26 @@ def loss_colour(h: float | None) -> str:
     return "#b91c1c"
 
 
-def contagion_view(G: nx.MultiDiGraph, shocks: str | Sequence[str] | Sequence[prop.Shock], **kwargs: Any) -> Page:
-    """Shocked parties, loss as colour, defaults marked, transmitting steps with their relationship and clause."""
-    shock_list: list[prop.Shock]
-    if isinstance(shocks, str) or all(isinstance(x, str) for x in shocks):
-        shock_list = parse_shocks(G, [str(x) for x in shocks] if not isinstance(shocks, str) else shocks)
-    else:
-        shock_list = [x for x in shocks if not isinstance(x, str)]
-    r = prop.propagate(G, shock_list, **kwargs)
+def contagion_view(G: nx.MultiDiGraph, shocks: str | Sequence[str] | Sequence[prop.Shock] = (), *,
+                   result: prop.PropagationResult | None = None, **kwargs: Any) -> Page:
+    """Shocked parties, loss as colour, defaults marked, transmitting steps with their relationship and clause.
+
+    ``shocks`` in the one shock grammar (:func:`stakegraph.measures.parse_shocks`) or as shock objects;
+    ``result`` an already computed contagion (the catalogue's ``contagion`` answer, method contract).
+    """
+    if result is None:
+        texts = [shocks] if isinstance(shocks, str) else [x for x in shocks if isinstance(x, str)]
+        shock_list: list[prop.Shock] = [*parse_shocks(texts), *(x for x in shocks if not isinstance(x, str))]
+        if not shock_list:
+            raise BadViewRequest("give at least one shock", fix="e.g. a_co, loss:b_bank:0.3, ends:EDGE_ID or "
+                                                                "missed:ID")
+        result = prop.propagate(G, shock_list, **kwargs)
+    r = result
     graph = contagion_graph(G, r)
     page = Page("contagion", "Contagion: " + ", ".join(describe_shock(G, s) for s in r.shocks),
                 f"{len(r.parties)} parties affected · {len(r.defaults)} defaults · system loss {fmt(r.system_loss)} "
                 f"· {r.rounds} rounds", links=_links(("/viz/dependencies", "Dependencies")),
-                meta={"shocks": [repr(s) for s in r.shocks]})
+                meta={"shocks": [str(s) for s in r.shocks]})
     page.graphs.append(graph)
     page.section("Transmission", graph_html(graph), stamp_html(r.stamp))
     page.section("Parties affected", impact_table(r))

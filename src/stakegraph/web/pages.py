@@ -1,177 +1,300 @@
-"""The views served by the API: ``/`` (index), ``/viz/…`` and ``/audit``.
+"""The pages served by the web app: ``/`` (index), ``/viz/…``, ``/viz/analysis/{name}`` and ``/audit``.
 
-The API includes :data:`router`; the store comes from ``request.app.state``
-(``stakegraph.web`` — the API's :class:`stakegraph.web.state.ApiState` — or ``store``). Every page is
-sent with the Content-Security-Policy of :func:`stakegraph.viz.page.security_headers`.
+Every page reads the app's :class:`~stakegraph.workspace.Workspace` (``request.app.state.api.workspace``;
+a bare app may set ``app.state.workspace``): the graph version is read once per request and the
+projection and analysis answers come from the workspace's cache for that version. Where a page
+shows a catalogue analysis, its query parameters are the analysis's parameters (snake_case), parsed
+by the catalogue's :func:`~stakegraph.analyses.parse_params` — the same parser as the CLI and GraphQL.
+
+Errors have one translation (:func:`_error`): a :class:`~stakegraph.errors.StakegraphError` becomes
+an HTML page naming the problem and the fix (JSON for ``format=json``) with the error's
+``http_status``. Authentication is the app's guard (:mod:`stakegraph.web.guards`), in front of every
+route. Pages are rendered by :mod:`stakegraph.viz` and sent with the Content-Security-Policy of
+:func:`stakegraph.viz.page.security_headers`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import networkx as nx
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
-from stakegraph.errors import NotFound, StakegraphError, ValidationError
-from stakegraph.store.base import GraphStore
-from stakegraph.viz import audit as audit_mod
+from stakegraph import audit as audit_core
+from stakegraph.analyses import Analysis, get, parse_params
+from stakegraph.errors import Invalid, StakegraphError, Unavailable
+from stakegraph.measures import to_date
+from stakegraph.viz import audit as audit_view
 from stakegraph.viz import views
-from stakegraph.viz.errors import BadViewRequest
+from stakegraph.viz.analysis import analysis_index, analysis_page, error_page
 from stakegraph.viz.page import Page, security_headers, table
-from stakegraph.web.projection import projection_of
+from stakegraph.web.errors import error_body, error_headers
+from stakegraph.workspace import Workspace
+
+__all__ = ["router"]
 
 router = APIRouter(tags=["views"])
-T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: Built-in views whose parameters are not a catalogue analysis's: their bounds, checked before any work.
+MAX_TEXT = 200
 
 
-class _StoreState:
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-
-
-def _state(request: Request) -> Any:
+# ----------------------------------------------------------------------------- plumbing
+def _workspace(request: Request) -> Workspace:
     st = getattr(request.app.state, "api", None)
-    if st is None:
-        store = getattr(request.app.state, "store", None)
-        if store is None:
-            raise HTTPException(503, "the store is not open yet", {"Retry-After": "2"})
-        st = _StoreState(store)
-    settings = getattr(st, "settings", None) or getattr(request.app.state, "settings", None)
-    if settings is not None and getattr(settings, "auth_required", False):
-        from stakegraph.web.app import role_for
-
-        if role_for(settings, request.headers.get("authorization")) is None:
-            raise HTTPException(401, "an API key is required: send 'Authorization: Bearer <API key>'",
-                                {"WWW-Authenticate": "Bearer"})
-    return st
+    ws = getattr(st, "workspace", None) if st is not None else getattr(request.app.state, "workspace", None)
+    if not isinstance(ws, Workspace):
+        raise Unavailable("the store is not open yet", fix="retry in a few seconds")
+    return ws
 
 
-def _page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=security_headers())
+def _html(html: str, status: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status, headers={**security_headers(), **(headers or {})})
 
 
-async def _run(fn: Callable[[], T]) -> T:
+def _error(request: Request, error: BaseException, as_json: bool) -> Response:
+    """The one translation of an error into a response: its status, the problem and the fix."""
+    rid = str(getattr(request.state, "request_id", "-"))
+    if not isinstance(error, StakegraphError):
+        log.error("page %s failed (request id %s)", request.url.path, rid, exc_info=error)
+    headers = error_headers(error)
+    if as_json:
+        status = error.http_status if isinstance(error, StakegraphError) else 500
+        return JSONResponse(error_body(error, rid), status_code=status, headers={**security_headers(), **headers})
+    status, page = error_page(error, request_id=rid)
+    return _html(page.render(), status, headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get("format", "html").strip().lower() == "json"
+
+
+async def _serve(request: Request, build: Callable[[Workspace, str], Page | dict[str, Any]]) -> Response:
+    """Run ``build(workspace, graph_version)`` in a worker thread (the version read once) and answer it."""
+    as_json = _wants_json(request)
     try:
-        return await asyncio.to_thread(fn)
-    except NotFound as e:
-        raise HTTPException(404, str(e)) from e
-    except (BadViewRequest, ValidationError) as e:
-        raise HTTPException(422, str(e)) from e
-    except StakegraphError as e:
-        raise HTTPException(400, str(e)) from e
+        fmt = request.query_params.get("format", "html").strip().lower()
+        if fmt not in ("html", "json"):
+            raise Invalid(f"format must be html or json, not {fmt[:20]!r}", fix="use format=json or leave it out")
+        ws = _workspace(request)
+
+        def work() -> Page | dict[str, Any]:
+            return build(ws, ws.graph_version())
+
+        out = await asyncio.to_thread(work)
+    except Exception as e:  # noqa: BLE001 - one translation for every error (unexpected ones are masked)
+        return _error(request, e, as_json)
+    if isinstance(out, dict):
+        return JSONResponse(out, headers=security_headers())
+    return _html(out.render())
 
 
-def _graph(request: Request) -> tuple[Any, Callable[[], nx.MultiDiGraph]]:
-    st = _state(request)
-    return st, lambda: projection_of(st)
+def _raw(request: Request, analysis: Analysis, *, skip: tuple[str, ...] = ("format",),
+         aliases: Mapping[str, str] | None = None, path: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The analysis's raw parameters from the query string (repeated list parameters joined) and the path."""
+    out: dict[str, Any] = {}
+    q = request.query_params
+    for key in dict.fromkeys(q.keys()):
+        if key in skip:
+            continue
+        name = (aliases or {}).get(key, key)
+        values = q.getlist(key)
+        p = next((p for p in analysis.params if p.name == name), None)
+        if len(values) > 1 and (p is None or p.kind not in ("kinds", "shocks")):
+            raise Invalid(f"{key} is given {len(values)} times", fix=f"give {key} once")
+        if name in out:
+            values = [*out[name], *values] if isinstance(out[name], list) else [out[name], *values]
+        out[name] = values if len(values) > 1 else values[0]
+    out.update(path or {})
+    return out
 
 
+def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    text = request.query_params.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        x = int(text.strip(), 10)
+    except ValueError:
+        raise Invalid(f"{name} must be an integer, not {text[:40]!r}", fix=f"give {name} from {lo} to {hi}") from None
+    if not lo <= x <= hi:
+        raise Invalid(f"{name} is {x}, outside {lo}..{hi}", fix=f"give {name} from {lo} to {hi}")
+    return x
+
+
+def _text(request: Request, name: str, default: str | None = None) -> str | None:
+    text = request.query_params.get(name)
+    if text is None or not text.strip():
+        return default
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"{name} is {len(text)} characters; at most {MAX_TEXT}", fix=f"shorten {name}")
+    return text.strip()
+
+
+def _bool(request: Request, name: str) -> bool:
+    text = (request.query_params.get(name) or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise Invalid(f"{name} must be true or false, not {text[:20]!r}", fix=f"{name}=true")
+
+
+# ----------------------------------------------------------------------------- index
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def index(request: Request) -> HTMLResponse:
-    """Links to every view and GraphiQL."""
-    st = _state(request)
-    counts = await _run(st.store.counts)
-    page = Page("index", "stakegraph", "Stakeholder-relationship knowledge graph for project finance",
-                links=[("/graphql", "GraphiQL"), ("/audit", "Audit"), ("/viz/network", "Network"),
-                       ("/viz/dependencies", "Dependencies")])
-    views_rows = [
-        ("/graphql", "GraphiQL — query the graph"),
-        ("/audit", "Dependency audit report (also /audit?format=json, /audit?scope=ID)"),
-        ("/viz/network", "Whole network (filters: types, kind, country, community, limit)"),
-        ("/viz/dependencies", "Cut points, bridges and removal impact (focus=ID for a neighbourhood)"),
-        ("/viz/ego/b_bank?depth=2", "Ego network of a party (depth 1–3)"),
-        ("/viz/project/p_energy_plant_1", "Project stakeholders by role"),
-        ("/viz/concentration/tech_co", "Customer concentration (basis=customers|lenders|suppliers|investors)"),
-        ("/viz/contagion?shock=a_co", "Contagion of a default (shock=ID, ends:EDGE, loss:ID:0.3, missed:ID)"),
-    ]
-    from markupsafe import Markup
+async def index(request: Request) -> Response:
+    """Links to every view, every analysis page and GraphiQL."""
+    def build(ws: Workspace, version: str) -> Page:
+        counts = ws.store.counts()
+        page = Page("index", "stakegraph", "Stakeholder-relationship knowledge graph for project finance",
+                    links=[("/graphql", "GraphiQL"), ("/audit", "Audit"), ("/viz/network", "Network"),
+                           ("/viz/dependencies", "Dependencies")])
+        rows = [
+            ("/graphql", "GraphiQL — query the graph"),
+            ("/audit", "Dependency audit report (also /audit?format=json, /audit?scope=ID, as_of=yyyy-mm-dd)"),
+            ("/viz/network", "Whole network (filters: types, kind, country, community, limit)"),
+            ("/viz/dependencies", "Cut points, bridges and removal impact (focus=ID for a neighbourhood)"),
+            ("/viz/ego/b_bank?depth=2", "Ego network of a party (depth 1–3)"),
+            ("/viz/project/p_energy_plant_1", "Project stakeholders by role"),
+            ("/viz/concentration/tech_co", "Concentration (the concentration analysis' kinds, direction, k …; "
+                                           "or basis=customers|lenders|suppliers|investors)"),
+            ("/viz/contagion?shocks=a_co", "Contagion (shocks=ID, loss:ID:0.3, ends:EDGE, missed:ID; method …)"),
+        ]
+        links = Markup("<ul>{}</ul>").format(Markup("").join(
+            Markup('<li><a href="{}">{}</a> — {}</li>').format(href, href, text) for href, text in rows))
+        page.section("Views", links, Markup('<p class="muted">Example ids are from the bundled sample '
+                                            "portfolio.</p>"))
+        page.section("Analyses", Markup('<p class="muted">Every analysis of the catalogue as a page: '
+                                        "/viz/analysis/NAME?PARAMETER=VALUE (add format=json for the answer as "
+                                        "JSON).</p>"), analysis_index())
+        page.section("Graph", table(["node type", "count"], sorted(counts["nodes"].items()), numeric=(1,)),
+                     table(["relationship kind", "count"], sorted(counts["edges"].items()), numeric=(1,)),
+                     Markup('<p class="muted">graph version {}</p>').format(version))
+        return page
 
-    links = Markup("<ul>{}</ul>").format(Markup("").join(
-        Markup('<li><a href="{}">{}</a> — {}</li>').format(href, href, text) for href, text in views_rows))
-    page.section("Views", links, Markup("<p class=\"muted\">Example ids are from the bundled sample portfolio.</p>"))
-    page.section("Graph", table(["node type", "count"], sorted(counts["nodes"].items()), numeric=(1,)),
-                 table(["relationship kind", "count"], sorted(counts["edges"].items()), numeric=(1,)))
-    return _page(page.render())
+    return await _serve(request, build)
 
 
+# ----------------------------------------------------------------------------- any analysis
+@router.get("/viz/analysis/{name}", response_model=None)
+async def analysis(request: Request, name: str) -> Response:
+    """Any catalogue analysis as a page: query parameters are its parameters (snake_case); ``format=json``
+    returns ``Answer.to_json()`` — what ``stakegraph analyze NAME --json`` prints."""
+    def build(ws: Workspace, version: str) -> Page | dict[str, Any]:
+        a = get(name)
+        raw = _raw(request, a)
+        params = parse_params(a, raw)  # checked before the projection is built
+        ans = ws.run(a.name, raw, version=version)
+        if _wants_json(request):
+            return ans.to_json()
+        return analysis_page(a, ans, {**ans.parameters, **params}, query=str(request.url.query))
+
+    return await _serve(request, build)
+
+
+# ----------------------------------------------------------------------------- views
 @router.get("/viz/ego/{node_id}", response_class=HTMLResponse)
-async def ego(request: Request, node_id: str, depth: Annotated[int, Query(ge=1, le=3)] = 2,
-              limit: Annotated[int, Query(ge=1, le=views.MAX_EGO_NODES)] = views.MAX_EGO_NODES) -> HTMLResponse:
-    """Ego network of a node to depth 1–3 (at most 200 nodes)."""
-    st = _state(request)
-    page = await _run(lambda: views.ego_view(st.store, node_id, depth=depth, limit=limit))
-    return _page(page.render())
+async def ego(request: Request, node_id: str) -> Response:
+    """Ego network of a node to depth 1–3 (at most 200 nodes); reads the store, not the projection."""
+    def build(ws: Workspace, version: str) -> Page:
+        depth = _int(request, "depth", 2, 1, 3)
+        limit = _int(request, "limit", views.MAX_EGO_NODES, 1, views.MAX_EGO_NODES)
+        return views.ego_view(ws.store, node_id, depth=depth, limit=limit)
+
+    return await _serve(request, build)
 
 
 @router.get("/viz/project/{project_id}", response_class=HTMLResponse)
-async def project(request: Request, project_id: str) -> HTMLResponse:
+async def project(request: Request, project_id: str) -> Response:
     """A project's stakeholders grouped by role, with its contracts."""
-    _, G = _graph(request)
-    page = await _run(lambda: views.project_view(G(), project_id))
-    return _page(page.render())
+    return await _serve(request, lambda ws, v: views.project_view(ws.projection(v), project_id))
 
 
 @router.get("/viz/concentration/{node_id}", response_class=HTMLResponse)
-async def concentration(request: Request, node_id: str,
-                        basis: Annotated[str, Query(pattern="^(customers|lenders|suppliers|investors)$")] = "customers",
-                        k: Annotated[int, Query(ge=1, le=50)] = 5) -> HTMLResponse:
-    """A party's customers (or lenders …) by share, HHI, CR-k, bands, bar chart."""
-    _, G = _graph(request)
-    page = await _run(lambda: views.concentration_view(G(), node_id, basis=basis, k=k))
-    return _page(page.render())
+async def concentration(request: Request, node_id: str) -> Response:
+    """A node's counterparties by share: the ``concentration`` analysis (kinds, direction, weight,
+    look_through, k, total), or ``basis=customers|lenders|suppliers|investors`` as a shorthand."""
+    def build(ws: Workspace, version: str) -> Page:
+        a = get("concentration")
+        raw = _raw(request, a, skip=("format", "basis"), path={"node": node_id})
+        basis = _text(request, "basis")
+        if basis is not None:
+            if basis not in views.BASES:
+                raise Invalid(f"basis must be one of {', '.join(views.BASES)}, not {basis[:40]!r}",
+                              fix="or give kinds=... and direction=in|out")
+            kinds, direction, _ = views.BASES[basis]
+            raw = {"kinds": list(kinds), "direction": direction, **raw}
+        ans = ws.run("concentration", raw, version=version)  # an unknown node is NotFound
+        return views.concentration_view(ws.projection(version), node_id, result=ans.result)
+
+    return await _serve(request, build)
 
 
 @router.get("/viz/dependencies", response_class=HTMLResponse)
-async def dependencies(request: Request, focus: Annotated[str | None, Query(max_length=200)] = None,
-                       radius: Annotated[int, Query(ge=1, le=4)] = 2,
-                       top: Annotated[int, Query(ge=1, le=100)] = 20, full: bool = False) -> HTMLResponse:
+async def dependencies(request: Request) -> Response:
     """Articulation points and bridges, removal impact in the tooltips (``full=true``: every node)."""
-    _, G = _graph(request)
-    page = await _run(lambda: views.dependency_view(G(), top=top, focus=focus, radius=radius, full=full))
-    return _page(page.render())
+    def build(ws: Workspace, version: str) -> Page:
+        focus = _text(request, "focus")
+        radius = _int(request, "radius", 2, 1, 4)
+        top = _int(request, "top", 20, 1, 100)
+        full = _bool(request, "full")
+        return views.dependency_view(ws.projection(version), top=top, focus=focus, radius=radius, full=full)
+
+    return await _serve(request, build)
 
 
 @router.get("/viz/contagion", response_class=HTMLResponse)
-async def contagion(request: Request, shock: Annotated[str, Query(min_length=1, max_length=2000)],
-                    recovery: Annotated[float, Query(ge=0, le=1)] = 0.4) -> HTMLResponse:
-    """Contagion of shocks: ``shock=ID`` (default), ``ends:EDGE``, ``loss:ID:0.3``, ``missed:ID``; comma-separated."""
-    _, G = _graph(request)
-    page = await _run(lambda: views.contagion_view(G(), shock, recovery_default=recovery))
-    return _page(page.render())
+async def contagion(request: Request) -> Response:
+    """Contagion of shocks: the ``contagion`` analysis' parameters (``shocks``, ``method``, ``recovery`` …;
+    ``shock`` is an alias of ``shocks``). Method contract draws the transmission; the others show tables."""
+    def build(ws: Workspace, version: str) -> Page:
+        a = get("contagion")
+        raw = _raw(request, a, aliases={"shock": "shocks"})
+        params = parse_params(a, raw)
+        ans = ws.run("contagion", raw, version=version)
+        if params["method"] != "contract":
+            return analysis_page(a, ans, {**ans.parameters, **params}, query=str(request.url.query))
+        return views.contagion_view(ws.projection(version), result=ans.result)
+
+    return await _serve(request, build)
 
 
 @router.get("/viz/network", response_class=HTMLResponse)
-async def network(request: Request, types: Annotated[str, Query(max_length=200)] = "party,project",
-                  kind: Annotated[str | None, Query(max_length=100)] = None,
-                  country: Annotated[str | None, Query(max_length=100)] = None,
-                  community: Annotated[int | None, Query(ge=0)] = None,
-                  limit: Annotated[int, Query(ge=1, le=5000)] = views.NETWORK_LIMIT) -> HTMLResponse:
+async def network(request: Request) -> Response:
     """The whole network filtered by type, kind, country or community."""
-    _, G = _graph(request)
-    type_list = tuple(t.strip() for t in types.split(",") if t.strip())
-    page = await _run(lambda: views.network_view(G(), types=type_list, kind=kind, country=country,
-                                                 community=community, limit=limit))
-    return _page(page.render())
+    def build(ws: Workspace, version: str) -> Page:
+        types = _text(request, "types", "party,project") or ""
+        type_list = tuple(t.strip() for t in types.split(",") if t.strip())
+        community = request.query_params.get("community")
+        return views.network_view(ws.projection(version), types=type_list, kind=_text(request, "kind"),
+                                  country=_text(request, "country"),
+                                  community=None if not community else _int(request, "community", 0, 0, 10**9),
+                                  limit=_int(request, "limit", views.NETWORK_LIMIT, 1, 5000))
+
+    return await _serve(request, build)
 
 
+# ----------------------------------------------------------------------------- audit
 @router.get("/audit", response_model=None)
-async def audit(request: Request, scope: Annotated[str, Query(max_length=200)] = "all",
-                format: Annotated[str, Query(pattern="^(html|json)$")] = "html",
-                as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> Any:
-    """The dependency-audit report (``format=json`` for the same content as JSON)."""
-    _, G = _graph(request)
+async def audit(request: Request) -> Response:
+    """The dependency-audit report (``format=json`` for the same content as JSON); ``scope``, ``as_of``."""
+    def build(ws: Workspace, version: str) -> Page | dict[str, Any]:
+        scope = _text(request, "scope", "all") or "all"
+        as_of_text = _text(request, "as_of")
+        as_of = to_date(as_of_text).isoformat() if as_of_text else None
 
-    def build() -> tuple[str | None, dict[str, Any] | None]:
-        g = G()
-        r = audit_mod.build_audit(g, scope=scope, as_of=as_of)
-        if format == "json":
-            return None, audit_mod.audit_json(r)
-        return audit_mod.audit_page(g, r).render(), None
+        def compute(G: nx.MultiDiGraph) -> audit_core.AuditReport:
+            return audit_core.build_audit(G, scope=scope, as_of=as_of)
 
-    html, data = await _run(build)
-    if data is not None:
-        return JSONResponse(data, headers=security_headers())
-    return _page(html or "")
+        report = ws.cached(("audit", scope, as_of), compute, version)
+        if _wants_json(request):
+            return audit_core.audit_json(report)
+        return audit_view.audit_page(ws.projection(version), report)
+
+    return await _serve(request, build)
