@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -108,7 +108,7 @@ def _low(v: Any) -> str | None:
     return v.lower() if isinstance(v, str) else None
 
 
-def _ranges_ok(p: dict[str, Any], ranges: Sequence[Any], dates: Sequence[Any]) -> bool:
+def _ranges_ok(p: Mapping[str, Any], ranges: Sequence[Any], dates: Sequence[Any]) -> bool:
     for prop, lo, hi in ranges:
         v = p.get(prop)
         if not _num(v) or (lo is not None and v < lo) or (hi is not None and v > hi):

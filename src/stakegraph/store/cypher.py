@@ -151,8 +151,9 @@ def upsert_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
     """Upsert ``$rows`` (``{id, props, prov}``) of one node type; returns ``n``, the rows written.
 
     ``props`` are merged over the stored properties; ``prov`` (provenance) is
-    set on create and otherwise only where absent. A node that had another type
-    label gets this one instead. The store sends here the rows it found changed
+    set on create and otherwise only where absent. The store never sends a node of
+    another type (it raises ``TypeConflict`` first); ``SET``/``REMOVE`` of the labels
+    keeps the labels right regardless. The store sends here the rows it found changed
     (new rows go to :func:`create_nodes`, unchanged ones are not sent). Ids must
     be distinct within ``$rows`` (the store sends repeated ids in later statements).
     """
