@@ -42,11 +42,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command(help="Write a network view as one self-contained HTML file.\n\n"
                       "KIND ARG: ego PARTY_ID | project PROJECT_ID | concentration PARTY_ID | dependencies [FOCUS_ID] | "
-                      "contagion SHOCK (party id, relationship id, ends:EDGE, loss:PARTY:0.3, missed:ID; comma-separated) "
+                      "contagion SHOCKS (ID or default:ID, loss:ID:0.3, ends:EDGE_ID, missed:ID; comma-separated) "
                       "| network.\n\nExit codes: 0 written; 2 bad arguments or unknown id.")
     def viz(
         kind: Annotated[Kind, typer.Argument(help="Which view.")],
-        arg: Annotated[str | None, typer.Argument(help="Node id, or the shock for contagion.")] = None,
+        arg: Annotated[str | None, typer.Argument(help="Node id, or the shocks for contagion.")] = None,
         out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("view.html"),
         depth: Annotated[int, typer.Option(help="Ego depth 1-3.")] = 2,
         limit: Annotated[int | None, typer.Option(help="Node cap (ego <= 200; network default 2000).")] = None,
