@@ -43,6 +43,14 @@ def _targets(store: Any) -> dict[str, str]:
     return {"busy": busiest, "seller": seller, "text": "材料"}
 
 
+def _full(name: str) -> str:
+    """The full typed selection of an analytics answer (what the old untyped `result` returned)."""
+    from stakegraph.analyses import get
+    from stakegraph.web.results import selection_for
+
+    return selection_for(get(name))
+
+
 def queries(t: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     """Shape → (GraphQL query, plain JSON path or None)."""
     return {
@@ -54,9 +62,10 @@ def queries(t: dict[str, str]) -> dict[str, tuple[str, str | None]]:
             "edges { id kind sourceId targetId } } }",
             f"/bench/neighborhood?id={t['busy']}"),
         "concentration": (
-            f'{{ concentration(node: "{t["seller"]}", kinds: [BUYS_FROM]) {{ result }} }}', None),
+            f'{{ concentration(node: "{t["seller"]}", kinds: [BUYS_FROM]) {_full("concentration")} }}', None),
         "contagion": (
-            f'{{ contagion(shocks: [{{kind: DEFAULT, party: "{t["busy"]}"}}], model: CONTRACT) {{ result }} }}',
+            f'{{ contagion(shocks: [{{kind: DEFAULT, party: "{t["busy"]}"}}], method: CONTRACT) '
+            f'{_full("contagion")} }}',
             None),
         "search (first 20)": (
             f'{{ search(text: "{t["text"]}", first: 20) {{ totalCount nodes {{ id name type }} }} }}',

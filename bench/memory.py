@@ -47,7 +47,7 @@ def api_worker(n_parties: int) -> dict[str, Any]:
     store = EmbeddedStore(db)
     # the figure is memory, not latency: a 100k projection outlasts the default 10 s request limit
     app = create_app(load_settings(neo4j_uri=None, resolver_timeout_s=3600), store)
-    q = '{ concentration(node: "pty_0000001", kinds: [BUYS_FROM]) { result } }'
+    q = '{ concentration(node: "pty_0000001", kinds: [BUYS_FROM]) { result { hhi } } }'
 
     async def go() -> float:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:

@@ -95,7 +95,7 @@ def test_7_introspection_and_graphiql(make_client: Any) -> None:
     dev = make_client()
     assert gql(dev, "{ __schema { queryType { name } } }")["data"]["__schema"]["queryType"]["name"] == "Query"
     page = dev.get("/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "graphiql" in page.text.lower() and "centralDependencies" in page.text
+    assert page.status_code == 200 and "graphiql" in page.text.lower() and "fundingDominators" in page.text
     prod = make_client(mode="production", api_keys="k:read")
     h = {"Authorization": "Bearer k"}
     d = gql(prod, "{ __schema { queryType { name } } }", headers=h)

@@ -56,8 +56,8 @@ READS = [
     '{ counts graphVersion }',
 ]
 ANALYTICS = [
-    '{ concentration(node: "tech_co", kinds: [BUYS_FROM], direction: IN) { result } }',
-    '{ largeExposures(lender: "b_bank") { result } }',
+    '{ concentration(node: "tech_co", kinds: [BUYS_FROM], direction: IN) { result { hhi } } }',
+    '{ exposures(node: "b_bank") { result { totalExposure } } }',
 ]
 
 

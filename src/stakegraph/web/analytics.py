@@ -1,62 +1,30 @@
-"""Analytics fields: the same functions, parameters and numbers as ``stakegraph analyze … --json``.
+"""Analytics fields generated from the analysis catalogue (:mod:`stakegraph.analyses`).
 
-Each field returns an :class:`AnalyticsResult`: the typed stamp (algorithm, variant,
-parameters, graph version, reference) and ``result``, exactly
-``stakegraph.analytics.stamp.to_jsonable(result)`` — what the CLI prints with ``--json``.
-Results are cached per graph version and parameters (``ApiState.cached``).
+One field per analysis, named ``Analysis.graphql_name`` (``removal-impact`` → ``removalImpact``).
+Its arguments come from the analysis's :class:`~stakegraph.analyses.Param` declarations (camelCase,
+described, defaults shown); every value goes through the catalogue's ``parse_params``, so a bound,
+a default or an error message exists once for the CLI, the pages and GraphQL. The field answers a
+typed ``<Name>Answer`` (:mod:`stakegraph.web.results`): the parameters as data, one stamp, and the
+result — the same numbers as ``stakegraph analyze NAME --json``. Answers are cached per graph version
+and parameters by the :class:`~stakegraph.workspace.Workspace`; one graph-version read per request.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Hashable
+import inspect
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import networkx as nx
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stakegraph.analytics.stamp import to_jsonable
-from stakegraph.errors import ValidationError
+from stakegraph.analyses import CATALOGUE, Analysis, Param
+from stakegraph.errors import Invalid
 from stakegraph.web.context import Context
-from stakegraph.web.enums import DirectionEnum, NodeTypeEnum, RelationshipKind, value
+from stakegraph.web.enums import RelationshipKind
+from stakegraph.web.results import Stamp, answer_type, selection_for, to_view
 
-
-@strawberry.type(description="How an analytics result was computed and on which graph.")
-class Stamp:
-    algorithm: str
-    variant: str
-    parameters: JSON
-    graph_version: str
-    reference: str
-
-
-@strawberry.type(description="An analytics result: its stamp and the full result (as `stakegraph analyze --json`).")
-class AnalyticsResult:
-    stamp: Stamp | None
-    result: JSON
-
-
-@strawberry.enum(description="Contagion model.")
-class ContagionModel(Enum):
-    CONTRACT = "contract"
-    DEBTRANK = "debtrank"
-    CASCADE = "cascade"
-    CLEARING = "clearing"
-
-
-@strawberry.enum(description="DebtRank variant.")
-class DebtRankVariant(Enum):
-    BATTISTON2012 = "battiston2012"
-    BARDOSCIA2015 = "bardoscia2015"
-
-
-@strawberry.enum(description="Counterparty aggregation for concentration.")
-class LookThrough(Enum):
-    OWNER = "owner"
-    GROUP = "group"
+__all__ = ["AnalyticsQuery", "ShockInput", "ShockKind", "Stamp", "choice_enum", "selection_for", "shock_text"]
 
 
 @strawberry.enum(description="Kind of contagion shock.")
@@ -68,200 +36,146 @@ class ShockKind(Enum):
 
 
 @strawberry.input(description="One shock: a party defaults / loses a fraction of equity / misses bet-on targets, "
-                              "or a relationship ends.")
+                              "or a relationship ends. The same shocks as the text grammar of the CLI and URLs "
+                              "(ID, default:ID, loss:ID:FRACTION, ends:EDGE_ID, missed:ID).")
 class ShockInput:
     kind: ShockKind
-    party: str | None = None
-    fraction: float | None = strawberry.field(default=None, description="EQUITY_LOSS: fraction of capital lost.")
-    relationship_id: str | None = strawberry.field(default=None, description="RELATIONSHIP_ENDS: the edge id.")
+    party: strawberry.ID | None = strawberry.field(default=None, description="The party (every kind but "
+                                                                            "RELATIONSHIP_ENDS).")
+    fraction: float | None = strawberry.field(default=None, description="EQUITY_LOSS: fraction of capital lost "
+                                                                        "(0-1).")
+    relationship_id: strawberry.ID | None = strawberry.field(default=None,
+                                                             description="RELATIONSHIP_ENDS: the edge id.")
 
 
-def _shock(s: ShockInput) -> Any:
-    from stakegraph.analytics.propagation import (
-        EquityLoss,
-        PartyDefault,
-        RelationshipEnds,
-        TargetMissed,
-    )
+_SHOCK_HEAD = {ShockKind.DEFAULT: "default", ShockKind.TARGET_MISSED: "missed", ShockKind.EQUITY_LOSS: "loss",
+               ShockKind.RELATIONSHIP_ENDS: "ends"}
 
+
+def shock_text(s: ShockInput) -> str:
+    """The text form of one shock input (``default:ID``, ``loss:ID:0.3`` …), parsed by the catalogue."""
     if s.kind is ShockKind.RELATIONSHIP_ENDS:
         if not s.relationship_id:
-            raise ValidationError("RELATIONSHIP_ENDS needs relationshipId", field="shocks.relationshipId",
-                                  fix="give the id of the relationship that ends")
-        return RelationshipEnds(s.relationship_id)
-    if not s.party:
-        raise ValidationError(f"{s.kind.name} needs party", field="shocks.party", fix="give a party id")
-    if s.kind is ShockKind.DEFAULT:
-        return PartyDefault(s.party)
-    if s.kind is ShockKind.TARGET_MISSED:
-        return TargetMissed(s.party)
-    if s.fraction is None:
-        raise ValidationError("EQUITY_LOSS needs fraction", field="shocks.fraction", fix="e.g. fraction: 0.3")
-    return EquityLoss(s.party, s.fraction)
+            raise Invalid("RELATIONSHIP_ENDS needs relationshipId", field="shocks.relationshipId",
+                          fix="give the id of the relationship that ends")
+        target = str(s.relationship_id)
+    else:
+        if not s.party:
+            raise Invalid(f"{s.kind.name} needs party", field="shocks.party", fix="give a party id")
+        target = str(s.party)
+    if "," in target:
+        raise Invalid(f"shock target {target[:40]!r} contains a comma", field="shocks",
+                      fix="ids in shocks cannot contain commas")
+    if s.kind is ShockKind.EQUITY_LOSS:
+        if s.fraction is None:
+            raise Invalid("EQUITY_LOSS needs fraction", field="shocks.fraction", fix="e.g. fraction: 0.3")
+        return f"loss:{target}:{s.fraction!r}"
+    return f"{_SHOCK_HEAD[s.kind]}:{target}"
 
 
-def _as_of(text: str | None) -> dt.date:
-    from stakegraph.analytics.health import to_date
+# --- enums of choice parameters ----------------------------------------------------------------
 
-    return dt.date.today() if not text else to_date(text)
-
-
-def _stamp_of(result: Any) -> Stamp | None:
-    st = getattr(result, "stamp", None)
-    if st is None and isinstance(result, list) and result:
-        st = getattr(result[0], "stamp", None)
-    if st is None:
-        return None
-    return Stamp(algorithm=st.algorithm, variant=st.variant, parameters=to_jsonable(st.parameters),
-                 graph_version=st.graph_version, reference=st.reference)
+_CHOICE_ENUMS: dict[tuple[str, ...], Any] = {}
 
 
-async def _run(info: Info[Context, None], key: Hashable, compute: Callable[[nx.MultiDiGraph], Any]) -> AnalyticsResult:
-    def jsonable(G: nx.MultiDiGraph) -> tuple[Stamp | None, Any]:
-        r = compute(G)
-        return _stamp_of(r), to_jsonable(r)
-
-    stamp, data = await info.context.state.cached(key, jsonable)
-    return AnalyticsResult(stamp=stamp, result=data)
+def _pascal(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in text.replace("-", "_").split("_"))
 
 
-def _kinds(kinds: list[RelationshipKind] | None, default: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(str(value(k)) for k in kinds) if kinds else default
+def choice_enum(analysis: Analysis, p: Param) -> Any:
+    """The GraphQL enum of a choice parameter: one per set of choices, named after the first analysis
+    and parameter that declare it (``ContagionMethod``, ``ConcentrationDirection`` …)."""
+    if p.choices not in _CHOICE_ENUMS:
+        name = _pascal(analysis.name) + _pascal(p.name)
+        py = Enum(name, {c.upper(): c for c in p.choices}, type=str)  # type: ignore[misc]
+        _CHOICE_ENUMS[p.choices] = strawberry.enum(py, description=f"{p.help} (`{analysis.name}`)")
+    return _CHOICE_ENUMS[p.choices]
 
 
-@strawberry.type
-class AnalyticsQuery:
-    @strawberry.field(description="Concentration (shares, HHI, CR-k, DOJ/FTC bands) of one node, or of every node "
-                                  "(portfolio view) when node is omitted. CLI: analyze concentration.")
-    async def concentration(
-        self, info: Info[Context, None], node: str | None = None,
-        kinds: list[RelationshipKind] | None = None,
-        direction: DirectionEnum = DirectionEnum.IN,  # type: ignore[attr-defined]
-        weight: str | None = None, look_through: LookThrough | None = None, k: int = 5,
-        total: float | None = None,
-        node_type: NodeTypeEnum | None = NodeTypeEnum.PARTY,  # type: ignore[attr-defined]
-        min_counterparties: int = 1,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics.concentration import concentration, portfolio_concentration
+# --- arguments ---------------------------------------------------------------------------------
 
-        ks = _kinds(kinds, ("buys_from", "offtakes"))
-        d, lt, nt = value(direction), value(look_through), value(node_type)
-        if node is None:
-            key: Hashable = ("portfolio_concentration", ks, d, weight, nt, min_counterparties, lt, k)
-            return await _run(info, key, lambda G: portfolio_concentration(
-                G, kinds=ks, direction=str(d), weight=weight, node_type=nt, min_counterparties=min_counterparties,
-                look_through=lt, k=k))  # type: ignore[arg-type]
-        key = ("concentration", node, ks, d, weight, lt, k, total)
-        return await _run(info, key, lambda G: concentration(
-            G, node, kinds=ks, direction=str(d), weight=weight, look_through=lt, k=k, total=total))  # type: ignore[arg-type]
 
-    @strawberry.field(description="Providers ranked by stranded money × (1 − replaceability), with cut points. "
-                                  "CLI: analyze dependencies.")
-    async def central_dependencies(
-        self, info: Info[Context, None], top: int = 20, kinds: list[RelationshipKind] | None = None,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics import dependencies as dep
+def _argument_type(analysis: Analysis, p: Param) -> tuple[Any, Any]:
+    """The Python annotation (before nullability) and the GraphQL default of one parameter."""
+    default = p.default
+    if p.kind == "kinds":
+        members = list(RelationshipKind)
+        by_value = {m.value: m for m in members}
+        return list[RelationshipKind], (tuple(by_value[k] for k in default) if default else None)
+    if p.kind == "choice":
+        enum_cls = choice_enum(analysis, p)
+        return enum_cls, (enum_cls(default) if default is not None else None)
+    if p.kind == "shocks":
+        return list[ShockInput], None
+    if p.kind == "node":
+        return strawberry.ID, default
+    scalar = {"int": int, "float": float, "bool": bool, "text": str, "date": str}[p.kind]
+    return scalar, default
 
-        ks = _kinds(kinds, ("lends_to", "builds", "offtakes", "buys_from"))
-        return await _run(info, ("central_dependencies", top, ks),
-                          lambda G: dep.central_dependencies(G, top=top, kinds=ks))
 
-    @strawberry.field(description="Contagion from shocks: contract-aware propagation, DebtRank, threshold cascade, "
-                                  "or Eisenberg–Noe clearing (no shocks). CLI: analyze contagion.")
-    async def contagion(
-        self, info: Info[Context, None], shocks: list[ShockInput] | None = None,
-        model: ContagionModel = ContagionModel.CONTRACT,
-        variant: DebtRankVariant = DebtRankVariant.BATTISTON2012,
-        recovery: float = 0.4, margin: float = 1.0, rounds: int = 50,
-    ) -> AnalyticsResult:
-        parsed = tuple(_shock(s) for s in shocks or ())
-        key = ("contagion", parsed, model.value, variant.value, recovery, margin, rounds)
-        if model is ContagionModel.CLEARING:
-            from stakegraph.analytics.clearing import clearing_graph
+def _parameters(analysis: Analysis) -> list[inspect.Parameter]:
+    out = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+           inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None])]
+    for p in sorted(analysis.params, key=lambda p: not p.required):
+        base, default = _argument_type(analysis, p)
+        help_ = p.help.replace(" (comma-separated)", "") + (" ISO date yyyy-mm-dd." if p.kind == "date" else "")
+        if p.kind == "shocks":
+            help_ = "Shocks of the scenario (the CLI's ID, default:ID, loss:ID:0.3, ends:EDGE_ID, missed:ID)."
+        if p.minimum is not None or p.maximum is not None:
+            lo = "" if p.minimum is None else f"{p.minimum:g}"
+            hi = "" if p.maximum is None else f"{p.maximum:g}"
+            help_ += f" Range {lo or '-inf'}…{hi or 'inf'}."
+        arg = strawberry.argument(name=p.camel, description=help_)
+        if p.required:
+            out.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[base, arg]))
+        else:
+            out.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
+                                         default=strawberry.UNSET if default is None else default,
+                                         annotation=Annotated[base | None, arg]))
+    return out
 
-            return await _run(info, key, clearing_graph)
-        if not parsed:
-            raise ValidationError("no shock given", field="shocks",
-                                  fix="give at least one shock, e.g. {kind: DEFAULT, party: \"a_co\"}")
-        from stakegraph.analytics.propagation import EquityLoss, PartyDefault
 
-        if model is ContagionModel.DEBTRANK:
-            from stakegraph.analytics.debtrank import debtrank_graph
+def _raw(analysis: Analysis, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """GraphQL argument values as the catalogue reads them (shock inputs in their text form)."""
+    raw: dict[str, Any] = {}
+    for p in analysis.params:
+        v = kwargs.get(p.name)
+        if v is None or v is strawberry.UNSET:
+            continue
+        raw[p.name] = [shock_text(s) for s in v] if p.kind == "shocks" else v
+    return raw
 
-            h0: dict[str, float] = {}
-            for s in parsed:
-                if isinstance(s, PartyDefault):
-                    h0[s.party] = 1.0
-                elif isinstance(s, EquityLoss):
-                    h0[s.party] = s.fraction
-                else:
-                    raise ValidationError("DebtRank takes DEFAULT and EQUITY_LOSS shocks only", field="model",
-                                          fix="use model CONTRACT for relationship shocks")
-            return await _run(info, key, lambda G: debtrank_graph(G, h0, variant=variant.value))  # type: ignore[arg-type]
-        if model is ContagionModel.CASCADE:
-            from stakegraph.analytics.cascade import threshold_cascade_graph
 
-            if not all(isinstance(s, PartyDefault) for s in parsed):
-                raise ValidationError("the threshold cascade takes DEFAULT shocks only", field="model",
-                                      fix="use model CONTRACT for other shocks")
-            return await _run(info, key, lambda G: threshold_cascade_graph(
-                G, [s.party for s in parsed], recovery_default=recovery))
-        from stakegraph.analytics.propagation import propagate
+def _resolver(analysis: Analysis) -> Any:
+    async def resolve(self: Any, info: Info[Context, None], **kwargs: Any) -> Any:
+        ctx = info.context
+        version = await ctx.version()
+        answer = await ctx.state.run(analysis.name, _raw(analysis, kwargs), version)
+        return to_view(analysis, answer)
 
-        return await _run(info, key, lambda G: propagate(
-            G, list(parsed), rounds=rounds, recovery_default=recovery, revenue_margin=margin))
+    resolve.__name__ = analysis.graphql_name
+    resolve.__qualname__ = f"AnalyticsQuery.{analysis.graphql_name}"
+    ret = answer_type(analysis)
+    resolve.__signature__ = inspect.Signature(_parameters(analysis), return_annotation=ret)  # type: ignore[attr-defined]
+    resolve.__annotations__ = {p.name: p.annotation for p in _parameters(analysis)[1:]} | {"return": ret}
+    return resolve
 
-    @strawberry.field(description="Relationships scoring below the threshold (0–100), ranked, with reasons. "
-                                  "CLI: analyze health.")
-    async def relationship_alerts(
-        self, info: Info[Context, None], as_of: str | None = None, threshold: float = 60.0,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics.health import relationship_alerts
 
-        day = _as_of(as_of)
-        return await _run(info, ("relationship_alerts", day, threshold),
-                          lambda G: relationship_alerts(G, as_of=day, threshold=threshold))
+def _description(analysis: Analysis) -> str:
+    return f"{analysis.help} CLI: `stakegraph analyze {analysis.name}`" + (
+        f", e.g. `{analysis.example}`." if analysis.example else ".")
 
-    @strawberry.field(description="Lifecycle stage of a party, or of every organisation when party is omitted. "
-                                  "CLI: analyze lifecycle.")
-    async def lifecycle(
-        self, info: Info[Context, None], party: str | None = None, as_of: str | None = None,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics import lifecycle as lc
 
-        day = _as_of(as_of)
-        if party:
-            return await _run(info, ("lifecycle", party, day), lambda G: lc.lifecycle_stage(G, party, as_of=day))
+def _query_class() -> type:
+    body: dict[str, Any] = {"__module__": __name__, "__doc__": "The analytics fields, one per catalogue analysis."}
+    for analysis in CATALOGUE.values():
+        body[analysis.graphql_name] = strawberry.field(resolver=_resolver(analysis), name=analysis.graphql_name,
+                                                       description=_description(analysis))
+    return strawberry.type(type("AnalyticsQuery", (), body))
 
-        def every(G: nx.MultiDiGraph) -> list[Any]:
-            parties = sorted(n for n, d in G.nodes(data=True) if d.get("type") == "party" and d.get("kind") != "person")
-            return [lc.lifecycle_stage(G, p, as_of=day) for p in parties]
 
-        return await _run(info, ("lifecycle", None, day), every)
-
-    @strawberry.field(description="Groups of connected counterparties (Basel LEX10). CLI: analyze groups.")
-    async def connected_groups(
-        self, info: Info[Context, None], control_threshold: float = 50.0, interdependence_threshold: float = 50.0,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics.groups import connected_groups
-
-        return await _run(info, ("connected_groups", control_threshold, interdependence_threshold),
-                          lambda G: connected_groups(G, control_threshold=control_threshold,
-                                                     interdependence_threshold=interdependence_threshold))
-
-    @strawberry.field(description="Large exposures of a lender vs its Tier 1 capital (Basel LEX). "
-                                  "CLI: analyze exposures.")
-    async def large_exposures(self, info: Info[Context, None], lender: str) -> AnalyticsResult:
-        from stakegraph.analytics.groups import large_exposures
-
-        return await _run(info, ("large_exposures", lender), lambda G: large_exposures(G, lender))
-
-    @strawberry.field(description="Lender pairs by the projects they finance together. CLI: analyze cofinancing.")
-    async def co_financing(
-        self, info: Info[Context, None], kinds: list[RelationshipKind] | None = None, min_shared: int = 1,
-    ) -> AnalyticsResult:
-        from stakegraph.analytics.cofinancing import cofinancing
-
-        ks = _kinds(kinds, ("lends_to",))
-        return await _run(info, ("cofinancing", ks, min_shared),
-                          lambda G: cofinancing(G, kinds=ks, min_shared=min_shared))
+if TYPE_CHECKING:
+    class AnalyticsQuery:
+        """The analytics fields, one per catalogue analysis."""
+else:
+    AnalyticsQuery = _query_class()

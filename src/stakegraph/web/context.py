@@ -40,6 +40,7 @@ class Context(BaseContext):
         self.edges: DataLoader[str, EdgeRecord | None] = DataLoader(load_fn=self._load_edges)
         self.edges_of: DataLoader[str, list[EdgeRecord]] = DataLoader(load_fn=self._load_edges_of)
         self.degrees: DataLoader[DegreeKey, int] = DataLoader(load_fn=self._load_degrees)
+        self._version: asyncio.Future[str] | None = None
 
     @property
     def store(self) -> GraphStore:
@@ -48,6 +49,12 @@ class Context(BaseContext):
     @property
     def settings(self) -> Settings:
         return self.state.settings
+
+    async def version(self) -> str:
+        """The store's graph version, read once per request (every analytics field of it shares the read)."""
+        if self._version is None:
+            self._version = asyncio.ensure_future(self.call(self.store.graph_version))
+        return await self._version
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a synchronous store call in a worker thread."""

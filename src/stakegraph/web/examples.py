@@ -90,40 +90,78 @@ mutation RecordSignal {
     "concentration": """
 query Concentration {
   concentration(node: "tech_co", kinds: [BUYS_FROM]) {
+    analysis parameters
     stamp { algorithm variant parameters graphVersion reference }
-    result
+    result {
+      node name n total hhi crK effectiveNumber note
+      shares { counterparty name value pct }
+      bands { edition band }
+    }
   }
 }""",
-    "centralDependencies": """
-query CentralDependencies {
-  centralDependencies(top: 10) { stamp { algorithm variant graphVersion } result }
+    "dependencies": """
+query Dependencies {
+  dependencies(top: 10) {
+    stamp { algorithm graphVersion }
+    result { rows { articulationPoint impact { node name replaceability moneyStranded weightedStranded } } }
+  }
 }""",
     "contagion": """
 query Contagion {
-  contagion(shocks: [{kind: DEFAULT, party: "a_co"}], model: DEBTRANK, variant: BATTISTON2012) {
+  contagion(shocks: [{kind: DEFAULT, party: "a_co"}], method: DEBTRANK, variant: BATTISTON2012) {
+    parameters
     stamp { algorithm variant parameters graphVersion }
-    result
+    result {
+      __typename
+      ... on DebtRankGraphResult { debtrank totalStress additionalDefaults nodes { node name h defaulted } }
+      ... on PropagationResult { systemLoss defaults parties { party name loss defaulted } }
+    }
   }
 }""",
-    "relationshipAlerts": """
-query RelationshipAlerts {
-  relationshipAlerts(asOf: "2026-06-30", threshold: 60) { stamp { algorithm graphVersion } result }
+    "health": """
+query Health {
+  health(asOf: "2026-06-30", threshold: 60) {
+    stamp { algorithm graphVersion }
+    result { asOf alerts { rank edgeId kind sourceName targetName score reasons } }
+  }
 }""",
     "lifecycle": """
 query Lifecycle {
-  lifecycle(party: "tech_co", asOf: "2026-06-30") { stamp { algorithm variant } result }
+  lifecycle(node: "tech_co", asOf: "2026-06-30") {
+    stamp { algorithm variant }
+    result { party name asOf stage rule reason trendPct }
+  }
 }""",
-    "connectedGroups": """
-query ConnectedGroups {
-  connectedGroups(controlThreshold: 50, interdependenceThreshold: 50) { stamp { algorithm } result }
+    "groups": """
+query Groups {
+  groups(controlThreshold: 50, interdependenceThreshold: 50) {
+    result { groups { id name parents members { id name } } groupOf { key value } }
+  }
 }""",
-    "largeExposures": """
-query LargeExposures {
-  largeExposures(lender: "b_bank") { stamp { algorithm variant } result }
+    "exposures": """
+query Exposures {
+  exposures(node: "b_bank") {
+    stamp { algorithm variant }
+    result { lender tier1Capital totalExposure breaches largest { groupId name amount pctTier1 limitPct breach } }
+  }
 }""",
-    "coFinancing": """
-query CoFinancing {
-  coFinancing(kinds: [LENDS_TO], minShared: 1) { stamp { algorithm graphVersion } result }
+    "cofinancing": """
+query Cofinancing {
+  cofinancing(kinds: [LENDS_TO], minShared: 1) {
+    result { lenders projects pairs { a b count amount amountOverlap projects } }
+  }
+}""",
+    "centrality": """
+query Centrality {
+  centrality(top: 5) { result { backend top { node name type betweenness pagerank core } } }
+}""",
+    "structure": """
+query Structure {
+  structure { result { nodes relationships components largestComponent isolated nodeTypes { name count } } }
+}""",
+    "fundingDominators": """
+query FundingDominators {
+  fundingDominators(node: "p_energy_plant_1") { result { project name chokepoints gateway { key value } } }
 }""",
 }
 
