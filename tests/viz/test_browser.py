@@ -25,6 +25,7 @@ from stakegraph.store import EmbeddedStore
 from stakegraph.store.base import to_networkx
 from stakegraph.viz import views
 from stakegraph.web.pages import router
+from stakegraph.workspace import Workspace
 from tests.viz.conftest import HREF, XSS
 
 # security: proves requirements of docs/security.md (make check-security)
@@ -59,7 +60,7 @@ class Visit:
 def client(xss_store: EmbeddedStore) -> TestClient:
     app = FastAPI()
     app.include_router(router)
-    app.state.store = xss_store
+    app.state.workspace = Workspace(xss_store)
     return TestClient(app)
 
 
@@ -198,7 +199,7 @@ def test_contagion_view(page: tuple[Any, Visit], xss_graph: nx.MultiDiGraph, art
     from stakegraph.analytics import propagation as prop
 
     pg, visit = page
-    state = open_view(pg, visit, "/viz/contagion?shock=a_co")
+    state = open_view(pg, visit, "/viz/contagion?shocks=a_co")
     r = prop.propagate(xss_graph, [prop.PartyDefault("a_co")])
     expected = {p.party for p in r.parties} | {s.source for s in r.steps} | {s.target for s in r.steps}
     assert state["views"][0]["dataNodes"] == len(expected)
