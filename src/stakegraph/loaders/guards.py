@@ -179,6 +179,14 @@ def _expanded_size(root: yaml.Node, limit: int, source: str) -> int:
     return size.get(id(root), 0)
 
 
+def _flow_depth(text: str) -> int:
+    depth = deepest = 0
+    for m in _YAML_FLOW.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def safe_yaml(text: str, source: str) -> Any:
     """``yaml.safe_load(text)`` after the size, alias, expansion and nesting bounds were checked."""
     b = current()
@@ -186,10 +194,9 @@ def safe_yaml(text: str, source: str) -> Any:
     if n > b.max_mapping_bytes:
         raise MappingError(f"{source}: the mapping has {n:,} bytes, more than the bound of {b.max_mapping_bytes:,} "
                            f"({setting('max_mapping_bytes')})", fix="shorten the mapping")
-    depth = deepest = 0
-    for m in _YAML_FLOW.finditer(_YAML_QUOTED.sub("", text)):
-        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
-        deepest = max(deepest, depth)
+    deepest, raw = _flow_depth(_YAML_QUOTED.sub("", text)), _flow_depth(text)
+    if raw > 4 * MAX_YAML_DEPTH:  # text that looks quoted cannot hide a deep nest
+        deepest = raw
     if deepest > MAX_YAML_DEPTH:
         raise MappingError(f"{source}: the mapping is nested too deeply ({deepest} levels of [ ] or {{ }}, more than "
                            f"{MAX_YAML_DEPTH})", fix="flatten it")

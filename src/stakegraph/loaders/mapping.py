@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stakegraph.domain import DOMAIN, PROVENANCE, PropType
+from stakegraph.loaders.bounds import current, setting
 from stakegraph.loaders.errors import MappingError
 from stakegraph.loaders.formats import RawRow
 from stakegraph.loaders.guards import check_regex, check_template, safe_yaml, search
@@ -263,6 +264,10 @@ def load_mapping(path: str | Path) -> tuple[Mapping, str]:
     if not p.exists() and (_MAPPINGS / f"{path}.yml").exists():
         p = _MAPPINGS / f"{path}.yml"
     try:
+        limit = current().max_mapping_bytes
+        if p.stat().st_size > limit:
+            raise MappingError(f"{path}: the mapping has {p.stat().st_size:,} bytes, more than the bound of {limit:,} "
+                               f"({setting('max_mapping_bytes')})", fix="shorten the mapping")
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise MappingError(f"cannot read mapping {path}: {e}; give a readable UTF-8 YAML file") from e
