@@ -102,6 +102,25 @@ def _zip_bomb(d: Path) -> Path:
     return path
 
 
+def _sheet_bomb(d: Path) -> Path:
+    """A workbook whose own sheet XML is padded with 200 MB of whitespace (what openpyxl would parse)."""
+    src = _xlsx(d / "src" / "parties.xlsx", {"parties": [["id", "name", "kind"], ["z1", "Z", "bank"]]})
+    out = d / "parties.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info, data)
+                continue
+            head, sep, tail = data.partition(b"<sheetData>")
+            with zout.open(info.filename, "w") as f:
+                f.write(head + sep)
+                for _ in range(200):
+                    f.write(b" " * MIB)
+                f.write(tail)
+    return out
+
+
 def _mapping(text: str) -> Callable[[Path], Path]:
     def build(d: Path) -> Path:
         return _w(d / "m.yml", text)
@@ -179,6 +198,11 @@ CASES: list[Case] = [
     Case("xlsx-unpacked-size", lambda d: _xlsx(d / "parties.xlsx", {"parties": [["id", "name", "kind"]] +
          [[f"p{i}", "N" * 50, "bank"] for i in range(300)]}), 1, ["parties.xlsx", "unpacks to", "STAKEGRAPH_LOAD_MAX_UNPACKED_BYTES"],
          bounds=SMALL),
+    Case("xlsx-sheet-xml-bomb", _sheet_bomb, 1, ["parties.xlsx", "xl/worksheets/sheet1.xml", "STAKEGRAPH_LOAD_MAX_COMPRESSION_RATIO"]),
+    Case("xlsx-amount-1e308", lambda d: _xlsx(d / "relationships.xlsx", {"relationships": [
+        ["source_id", "target_id", "kind", "amount", "extra"], ["b_bank", "a_co", "lends_to", 1e308, 1],
+        ["b_bank", "d_tech", "lends_to", 5, 1.7e308]]}), 1,
+         ["relationships.xlsx#relationships:2", "[amount]", "relationships.xlsx#relationships:3", "[extra]", "beyond the bound"]),
     Case("xlsx-not-a-zip", lambda d: _w(d / "parties.xlsx", b"not a zip at all"), 1, ["parties.xlsx", "not a zip", "re-export"]),
     Case("xlsx-truncated-zip", lambda d: _w(d / "parties.xlsx", _xlsx(d / "x" / "p.xlsx", {"s": [["id"]]}).read_bytes()[:300]),
          1, ["parties.xlsx", "XLSX", "save it again"]),
