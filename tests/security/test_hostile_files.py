@@ -272,7 +272,12 @@ CASES: list[Case] = [
          ["parties.jsonl:1", "[source_row]", "provenance"]),
     Case("jsonl-id-20k", lambda d: _jsonl(d, json.dumps({"id": ID20K, "name": "N", "kind": "bank"})), 1,
          ["parties.jsonl:1", "[id]", "STAKEGRAPH_LOAD_MAX_ID_CHARS"]),
+    Case("jsonl-lone-surrogates", lambda d: _jsonl(d, '{"id": "p1", "name": "\\ud800x", "kind": "bank"}',
+         '{"id": "p2", "\\udc00": 1, "name": "N", "kind": "bank"}'), 1,
+         ["parties.jsonl:1 [name]", "parties.jsonl:2 [\\udc00]", "unpaired UTF-16 surrogate", "both halves"], mode="lenient"),
     # JSON array
+    Case("json-top-level-infinity", lambda d: _w(d / "parties.json", "[Infinity, -Infinity]"), 1,
+         ["parties.json:1", "is Infinity, not an object", "parties.json:2", "one JSON object per row"]),
     Case("json-element-over-bound", lambda d: _w(d / "parties.json", json.dumps([{"id": "p1", "name": "N" * (2 * MIB), "kind": "bank"}])),
          1, ["parties.json", "element 1", "65,536 bytes", "STAKEGRAPH_LOAD_MAX_ROW_BYTES"], bounds=SMALL),
     Case("json-nan", lambda d: _w(d / "parties.json", '[{"id": "p1", "name": "N", "kind": "bank", "capital": NaN}]'), 1,
@@ -292,6 +297,9 @@ CASES: list[Case] = [
                           " filters: [{column: id, op: in, value: &v [a, *v]}]}\n")),
     Case("yaml-too-many-aliases", lambda d: _parties(d, "p1,N,bank"), 3, ["m.yml", "aliases", "write the values out"],
          mapping=_mapping("name: t\nfiles: {p: 'parties*.csv'}\nx: &a 1\ny: [" + ", ".join(["*a"] * 150) + "]\nentities: []\n")),
+    Case("yaml-lone-surrogate", lambda d: _parties(d, "p1,N,bank"), 3, ["m.yml", "unpaired UTF-16 surrogate"],
+         mapping=_mapping('name: t\nfiles: {p: "parties*.csv"}\nentities:\n  - {name: e1, from: p, node: party, id: id,'
+                          ' props: {name: name, kind: kind}, constants: {country: "\\ud800"}}\n')),
     Case("yaml-deep-nesting", lambda d: _parties(d, "p1,N,bank"), 3, ["m.yml", "nested too deeply", "flatten"],
          mapping=_mapping("name: t\nx: " + "[" * 5000 + "]" * 5000 + "\n")),
     Case("yaml-too-large", lambda d: _parties(d, "p1,N,bank"), 3, ["m.yml", "bytes, more than the bound", "STAKEGRAPH_LOAD_MAX_MAPPING_BYTES"],

@@ -54,6 +54,9 @@ def check_values(values: dict[str, Any]) -> tuple[str, str, str] | None:
     for k, v in values.items():
         if isinstance(v, _NonFinite) or isinstance(v, list) and any(isinstance(x, _NonFinite) for x in v):
             return f"is {v}: JSON numbers must be finite", k, "write a finite number, or leave the value empty"
+        if not (_clean(k) and (_clean(v) if isinstance(v, str) else not isinstance(v, list) or all(map(_clean, v)))):
+            return ("holds an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape without its pair)", _shown(k),
+                    "write the text as UTF-8, or escape both halves of the pair")
         if isinstance(v, str):
             n = len(v)
             if n > b.max_field_chars:
@@ -64,6 +67,21 @@ def check_values(values: dict[str, Any]) -> tuple[str, str, str] | None:
         return (f"row has {total:,} characters, more than the bound of {b.max_row_bytes:,} bytes", "",
                 _bound_fix("max_row_bytes", "split the row"))
     return None
+
+
+def _clean(text: object) -> bool:
+    """False for text holding lone surrogates (JSON ``"\\ud800"``), which cannot be written as UTF-8."""
+    if not isinstance(text, str) or text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _checked(n: int, values: dict[str, Any]) -> RawRow:
@@ -245,7 +263,8 @@ def read_header(table: Table) -> list[str]:
 # -- JSON Lines -----------------------------------------------------------------
 def _obj_row(n: int, obj: Any, table: Table) -> RawRow:
     if not isinstance(obj, dict):
-        return RawRow(n, {}, f"is a JSON {type(obj).__name__}, not an object", "")
+        what = str(obj) if isinstance(obj, _NonFinite) else f"a JSON {type(obj).__name__}"
+        return RawRow(n, {}, f"is {what}, not an object", "", "write one JSON object per row")
     limit = current().max_columns
     if len(obj) > limit:
         return RawRow(n, {}, f"has {len(obj):,} keys, more than the bound of {limit:,} columns", "",
@@ -260,7 +279,8 @@ def _obj_row(n: int, obj: Any, table: Table) -> RawRow:
         values[str(k).strip().lstrip(_BOM)] = v
     bad = check_values(values)
     if bad:
-        return RawRow(n, {k: v for k, v in values.items() if not isinstance(v, _NonFinite | list)}, *bad)
+        return RawRow(n, {k: v for k, v in values.items() if not isinstance(v, _NonFinite | list)
+                          and _clean(k) and _clean(v)}, *bad)
     for k in values:
         if k not in table.seen:
             table.seen.add(k)

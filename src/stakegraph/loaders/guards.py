@@ -7,6 +7,7 @@ Every refusal is a ``ValueError`` (inside pydantic validation, so the mapping ke
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from typing import Any
@@ -213,7 +214,12 @@ def safe_yaml(text: str, source: str) -> Any:
                     f"{source}: the mapping expands to more than {b.max_mapping_nodes:,} values through its "
                     f"anchors and aliases (bound {setting('max_mapping_nodes')}); a 'billion laughs' mapping?",
                     fix="write the values out instead of nesting aliases of aliases")
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+        return data
+    except UnicodeEncodeError as e:
+        raise MappingError(f"{source}: the mapping holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)",
+                           fix="write the character itself, or both halves of the pair") from e
     except RecursionError as e:
         raise MappingError(f"{source}: the mapping is nested too deeply to read", fix="flatten it") from e
     except yaml.YAMLError as e:

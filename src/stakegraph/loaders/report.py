@@ -175,7 +175,7 @@ def _create(folder: Path, stem: str, ext: str, written: list[Path]) -> IO[str]:
     for i in range(1, 10_000):
         path = folder / (f"{stem}{ext}" if i == 1 else f"{stem}-{i}{ext}")
         try:
-            f = path.open("x", encoding="utf-8", newline="")
+            f = path.open("x", encoding="utf-8", errors="backslashreplace", newline="")
         except FileExistsError:
             continue
         written.append(path)
