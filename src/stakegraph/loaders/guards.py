@@ -112,7 +112,10 @@ def search(pattern: str, text: str) -> bool:
     A timeout raises ``TimeoutError`` (the caller reports the row).
     """
     if _regex is not None:
-        return _regex.search(pattern, text, timeout=REGEX_TIMEOUT_S) is not None
+        try:
+            return _regex.search(pattern, text, timeout=REGEX_TIMEOUT_S) is not None
+        except _regex.error:  # a pattern only Python's engine reads: checked statically, so run it there
+            pass
     return re.search(pattern, text) is not None
 
 
