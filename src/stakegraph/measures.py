@@ -14,7 +14,7 @@ them. ``docs/architecture.md`` ("One meaning") quotes this module.
 * :func:`default_as_of` — the one as-of rule: a given date wins; else the latest observation date
   in the graph (interactions, signals, events); else today. Each answer stamps the date used and
   the rule that chose it.
-* Shocks — one grammar: the text form ``default:ID`` (or a bare ``ID``), ``loss:ID:FRACTION``,
+* Shocks — one grammar: the text form ``default:ID`` (or a bare ``ID``), ``loss:PARTY:FRACTION``,
   ``ends:EDGE_ID``, ``missed:ID`` (comma-separated in URLs), parsed by :func:`parse_shocks`; the
   GraphQL ``ShockInput`` builds the same :mod:`stakegraph.analytics.propagation` objects, and
   :func:`to_h0` is the only place a shock becomes DebtRank's initial distress.
@@ -217,7 +217,7 @@ def format_shock(shock: Any) -> str:
 def parse_shocks(text: str | Sequence[str]) -> tuple[Any, ...]:
     """Shock objects from the text grammar (comma-separated, or a sequence of texts).
 
-    ``ID`` or ``default:ID`` — the party defaults; ``loss:ID:FRACTION`` — it loses that fraction
+    ``ID`` or ``default:ID`` — the party defaults; ``loss:PARTY:FRACTION`` — it loses that fraction
     (0–1) of its capital; ``ends:EDGE_ID`` — the relationship ends; ``missed:ID`` — the party
     misses its bet-on (valuation-adjustment) targets.
     """
@@ -247,7 +247,7 @@ def parse_shocks(text: str | Sequence[str]) -> tuple[Any, ...]:
             out.append(p.EquityLoss(party, f))
         else:
             raise Invalid(f"shock {t!r} is not in the shock grammar",
-                          fix="use ID, default:ID, loss:ID:0.3, ends:EDGE_ID or missed:ID")
+                          fix="use ID, default:ID, loss:PARTY:0.3, ends:EDGE_ID or missed:ID")
     return tuple(out)
 
 

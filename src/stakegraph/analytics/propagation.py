@@ -88,7 +88,7 @@ class PartyDefault:
 
 @dataclass(frozen=True)
 class EquityLoss:
-    """Shock: the party loses ``fraction`` (0–1) of its capital at round 0 (``loss:ID:FRACTION``)."""
+    """Shock: the party loses ``fraction`` (0–1) of its capital at round 0 (``loss:PARTY:FRACTION``)."""
 
     party: str
     fraction: float
