@@ -203,3 +203,24 @@ def test_whole_book_concentration_and_structure_counts(cli_env: Path) -> None:
     assert book["hhi"] == pytest.approx(pct[0] ** 2 + pct[1] ** 2)
     st = cli_json("structure")["result"]
     assert st["components"] >= 1 and st["largest_component"] <= st["structure_nodes"]
+
+
+def test_store_sorts_by_the_same_exposure(store: Any) -> None:
+    """The stores' ``Sort("exposure")`` (SQL / Cypher) orders by :func:`measures.exposure` (both backends)."""
+    from stakegraph.model import EdgeRecord, NodeRecord
+    from stakegraph.store import NodeFilter
+    from stakegraph.store.filters import Sort
+
+    nodes = [NodeRecord(i, "party", {"name": i, "kind": "corporate"}) for i in ("a", "b", "c", "bank", "gov")]
+    edges = [
+        EdgeRecord("l1", "lends_to", "bank", "a", {"amount": 100.0, "status": "repaid"}),  # ended: not exposure
+        EdgeRecord("l2", "lends_to", "bank", "b", {"amount": 60.0}),
+        EdgeRecord("g1", "guarantees", "gov", "c", {"amount": 500.0, "guarantee_cap": 50.0}),  # the cap counts
+        EdgeRecord("s1", "buys_from", "a", "b", {"annual_revenue": 1e6}),  # commercial: not exposure
+    ]
+    store.write(nodes, edges)
+    G = store.project()
+    got = [n.id for n in store.find_nodes(NodeFilter(type="party"), sort=Sort("exposure", descending=True))]
+    want = sorted(G.nodes, key=lambda n: (-measures.exposure(G, n), n))
+    assert [measures.exposure(G, n) for n in want] == [60.0, 60.0, 50.0, 50.0, 0.0]
+    assert got == want

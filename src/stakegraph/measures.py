@@ -118,9 +118,10 @@ def money_of_edge(data: Mapping[str, Any]) -> float | None:
 
 
 def _touching(G: nx.MultiDiGraph, node: Any) -> Iterable[Mapping[str, Any]]:
+    """The node's edges in and out, a self-loop once."""
     if node not in G:
         return ()
-    return [d for _, _, d in G.in_edges(node, data=True)] + [d for _, _, d in G.out_edges(node, data=True)]
+    return [d for u, _, d in G.in_edges(node, data=True) if u != node] + [d for _, _, d in G.out_edges(node, data=True)]
 
 
 def exposure(G: nx.MultiDiGraph, node: Any) -> float:

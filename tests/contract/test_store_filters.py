@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from stakegraph.domain import FINANCING_KINDS
 from stakegraph.errors import Invalid
+from stakegraph.measures import edges_exposure
 from stakegraph.model import EdgeRecord, NodeRecord, edge_id
 from stakegraph.store.base import GraphStore
 from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
@@ -170,7 +170,7 @@ def node_value(key: str) -> Callable[[NodeRecord], Any]:
     if key == "relationships":
         return lambda n: len(_touching(n))
     if key == "exposure":
-        return lambda n: sum(e.props.get("amount", 0) for e in _touching(n, FINANCING_KINDS))
+        return lambda n: edges_exposure({"kind": e.kind, **e.props} for e in _touching(n))  # the one definition
     return lambda n: n.props.get(key)
 
 

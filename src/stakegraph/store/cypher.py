@@ -305,7 +305,12 @@ EDGE_FILTERS: dict[str, str] = {
     "active_to": "(r.start_date IS NULL OR r.start_date <= $active_to)",
 }
 
-_AMOUNT = "CASE WHEN valueType(x.amount) IN ['INTEGER NOT NULL', 'FLOAT NOT NULL'] THEN x.amount ELSE 0 END"
+_NUMERIC = "['INTEGER NOT NULL', 'FLOAT NOT NULL']"
+#: money of one financing edge, as stakegraph.measures.money_of_edge (guarantee_cap for guarantees)
+_AMOUNT = (f"CASE WHEN type(x) = $guarantees AND valueType(x.guarantee_cap) IN {_NUMERIC} THEN x.guarantee_cap "
+           f"WHEN valueType(x.amount) IN {_NUMERIC} THEN x.amount ELSE 0 END")
+#: active as stakegraph.measures.is_active: a text status that is not an ended one
+_ACTIVE = "NOT (valueType(e.status) = 'STRING NOT NULL' AND toLower(trim(e.status)) IN $inactive)"
 #: ``ORDER BY`` of :func:`find_nodes` per sort key (``{d}``: direction); ``prop`` sorts by ``n[$sort]``.
 NODE_ORDER: dict[str, str] = {
     "default": "coalesce(toString(n.name), ''), n.id",
@@ -314,8 +319,8 @@ NODE_ORDER: dict[str, str] = {
     "prop": "n[$sort] IS NULL, n[$sort]{d}, n.id",
     "relationships": "COUNT { (n)-->() } + COUNT { (n)<--() } - COUNT { (n)-->(n) }{d}, n.id",
     "exposure": (
-        "reduce(t = 0.0, x IN [(n)-[e]->() WHERE type(e) IN $fin | e]"
-        " + [(n)<-[e]-() WHERE type(e) IN $fin AND startNode(e) <> n | e] | t + " + _AMOUNT + "){d}, n.id"
+        f"reduce(t = 0.0, x IN [(n)-[e]->() WHERE type(e) IN $fin AND {_ACTIVE} | e]"
+        f" + [(n)<-[e]-() WHERE type(e) IN $fin AND startNode(e) <> n AND {_ACTIVE} | e] | t + {_AMOUNT}){{d}}, n.id"
     ),
 }
 #: ``ORDER BY`` of :func:`find_edges` per sort key; ``prop`` sorts by ``r[$sort]``.

@@ -18,6 +18,7 @@ from typing import Any
 
 from stakegraph.domain import DOMAIN, Direction
 from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
+from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
 from stakegraph.store.base import GraphStore
 from stakegraph.store.filters import (
@@ -183,8 +184,16 @@ def _edge_where(flt: EdgeFilter) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-_AMOUNT = "CASE WHEN typeof(json_extract(e.props, '$.amount')) IN ('integer', 'real') THEN json_extract(e.props, '$.amount') ELSE 0 END"
+_NUM = "typeof(json_extract(e.props, '$.{p}')) IN ('integer', 'real')"
+#: money of one financing edge, as stakegraph.measures.money_of_edge (guarantee_cap for guarantees)
+_AMOUNT = (f"CASE WHEN e.kind = 'guarantees' AND {_NUM.format(p='guarantee_cap')} "
+           "THEN json_extract(e.props, '$.guarantee_cap') "
+           f"WHEN {_NUM.format(p='amount')} THEN json_extract(e.props, '$.amount') ELSE 0 END")
 _EXPOSURE_KINDS = _marks(EXPOSURE_KINDS)
+_INACTIVE = sorted(INACTIVE_STATUSES)
+#: active as stakegraph.measures.is_active: a text status that is not an ended one
+_ACTIVE = (f"NOT (typeof(json_extract(e.props, '$.status')) = 'text' AND "
+           f"lower(trim(json_extract(e.props, '$.status'))) IN ({_marks(_INACTIVE)}))")
 #: derived node sort keys: edges touching the node (a self-loop once), financing amount touching it
 _DERIVED = {
     "relationships": (
@@ -194,8 +203,8 @@ _DERIVED = {
     ),
     "exposure": (
         f"(SELECT coalesce(sum({_AMOUNT}), 0) FROM edges e WHERE (e.source = nodes.id OR e.target = nodes.id)"  # noqa: S608
-        f" AND e.kind IN ({_EXPOSURE_KINDS}))",
-        list(EXPOSURE_KINDS),
+        f" AND e.kind IN ({_EXPOSURE_KINDS}) AND {_ACTIVE})",
+        [*EXPOSURE_KINDS, *_INACTIVE],
     ),
 }
 

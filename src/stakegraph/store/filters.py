@@ -42,7 +42,8 @@ Range = tuple[str, float | None, float | None]
 DateRange = tuple[str, str | None, str | None]
 
 #: Node sort keys that are not properties: edges touching the node (a self-loop once) and
-#: ``exposure``, the sum of ``amount`` over the financing relationships touching it.
+#: ``exposure`` — :func:`stakegraph.measures.exposure` computed in the store: ``amount``
+#: (``guarantee_cap`` for guarantees) over the *active* financing relationships touching it.
 NODE_DERIVED_SORTS: tuple[str, ...] = ("relationships", "exposure")
 EXPOSURE_KINDS: tuple[str, ...] = FINANCING_KINDS
 _NUMERIC = (PropType.FLOAT, PropType.INT)

@@ -27,6 +27,7 @@ from neo4j import exceptions as nx_errors
 
 from stakegraph.domain import Direction
 from stakegraph.errors import DanglingEdge, StoreError, StoreUnavailable
+from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.store import cypher
 from stakegraph.store.base import GraphStore
@@ -137,7 +138,8 @@ def _sort_params(sort: Sort | None, fixed: tuple[str, ...], domain: Any) -> tupl
     if sort is None:
         return "default", {}
     if sort.key == "exposure" and "exposure" in fixed:
-        return "exposure", {"fin": [domain.rel_type(k) for k in EXPOSURE_KINDS]}
+        return "exposure", {"fin": [domain.rel_type(k) for k in EXPOSURE_KINDS],
+                            "guarantees": domain.rel_type("guarantees"), "inactive": sorted(INACTIVE_STATUSES)}
     if sort.key in fixed:
         return sort.key, {}
     return "prop", {"sort": sort.key}
