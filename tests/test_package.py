@@ -185,8 +185,6 @@ def test_viz_imports_no_web_framework_at_run_time() -> None:
     assert out.stdout.strip() == "[]", f"importing stakegraph.viz loaded {out.stdout.strip()}"
 
 
-@pytest.mark.xfail(strict=True, reason="stakegraph.loaders.warnings shadows the standard library's "
-                   "warnings (loaders owner: rename it, e.g. loaders/notices.py, then drop this mark)")
 def test_no_module_is_named_like_the_standard_library() -> None:
     clash = sorted(m for m in modules() if m.rsplit(".", 1)[-1] in sys.stdlib_module_names)
     assert not clash, f"rename these (they shadow the standard library inside their package): {clash}"

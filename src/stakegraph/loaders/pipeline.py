@@ -29,7 +29,7 @@ from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_he
 from stakegraph.loaders.mapping import EntityConverter, Mapping, load_mapping
 from stakegraph.loaders.records import Converted, Item, id_issues
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
-from stakegraph.loaders.warnings import structure_warnings
+from stakegraph.loaders.structure_checks import structure_warnings
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
 from stakegraph.store.base import GraphStore
 
