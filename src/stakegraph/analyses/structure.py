@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
+
+import networkx as nx
 
 from stakegraph.analyses.cells import money, money_text, num
 from stakegraph.analyses.spec import Analysis, Param, Table
@@ -11,9 +15,26 @@ from stakegraph.analytics import cofinancing as cof
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics import dependencies as dep
 from stakegraph.analytics import groups as grp
-from stakegraph.analytics.selection import STRUCTURAL_KINDS
+from stakegraph.analytics.selection import STRUCTURAL_KINDS, structural_graph
 
 P = Mapping[str, Any]
+_STRUCTURES: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[bool, nx.Graph]] = weakref.WeakKeyDictionary()
+_STRUCTURES_LOCK = threading.Lock()
+
+
+def shared_structure(G: nx.MultiDiGraph, directed: bool = False) -> nx.Graph:
+    """The default structure graph of ``G``, built once per projection and shared read-only.
+
+    Centrality and cut points (and the audit, which runs both) use the same one.
+    """
+    with _STRUCTURES_LOCK:
+        hit = _STRUCTURES.get(G, {}).get(directed)
+    if hit is not None:
+        return hit
+    H = structural_graph(G, directed=directed)
+    with _STRUCTURES_LOCK:
+        _STRUCTURES.setdefault(G, {})[directed] = H
+    return H
 
 TOP = Param("top", "int", "Rows to return and show.", default=20, minimum=1, maximum=10_000)
 K = Param("k", "int", "CR-k: the share of the k largest counterparties.", default=5, minimum=1, maximum=1000,
@@ -206,7 +227,8 @@ CENTRALITY = Analysis(
         TOP,
     ),
     compute=lambda G, p: dep.centrality(G, weighted=p["weighted"], directed=p["directed"], k=p["sample"],
-                                        seed=p["seed"], top=p["top"]),
+                                        seed=p["seed"], top=p["top"],
+                                        structure=shared_structure(G, directed=p["directed"])),
     result=dep.CentralityResult,
     tables=lambda r, p: [Table(
         "Centrality (party/project structure graph)", ["node", "name", "type", "betweenness", "pagerank", "core"],
@@ -220,7 +242,7 @@ CUT_POINTS = Analysis(
     title="Cut points and bridges",
     help="Articulation points (parties/projects whose loss splits the structure graph) and bridges.",
     params=(TOP,),
-    compute=lambda G, p: dep.articulation_points_and_bridges(G),
+    compute=lambda G, p: dep.articulation_points_and_bridges(G, structure=shared_structure(G)),
     result=dep.CutResult,
     tables=lambda r, p: [
         Table("Articulation points", ["node", "name", "pieces", "cut off"],
