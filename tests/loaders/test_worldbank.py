@@ -1,9 +1,10 @@
-"""The real World Bank data through the shipped mapping, on both backends: counts and the USD total
-match values computed here, independently, with the csv module."""
+"""The real World Bank data (shipped compressed in data/worldbank) through the shipped mapping, on both
+backends: counts and the USD total match values computed here, independently, with the csv module."""
 
 from __future__ import annotations
 
 import csv
+import lzma
 import math
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from stakegraph.loaders import load
 from stakegraph.store.base import GraphStore
 
 pytestmark = pytest.mark.slow
+WORLDBANK = Path(__file__).resolve().parents[2] / "data" / "worldbank"
 
 
 def _expected(wb: Path) -> dict[str, object]:
-    with open(wb / "all_proj_financiers_2025.csv", encoding="utf-8", newline="") as f:
+    with lzma.open(wb / "all_proj_financiers_2025.csv.xz", "rt", encoding="utf-8", newline="") as f:
         fin = list(csv.DictReader(f))
-    with open(wb / "all_projects_as_of31mar2025.csv", encoding="utf-8", newline="") as f:
+    with lzma.open(wb / "all_projects_as_of31mar2025.csv.xz", "rt", encoding="utf-8", newline="") as f:
         proj = list(csv.DictReader(f))
     positive = [r for r in fin if r["amount_usd"].strip() and float(r["amount_usd"]) > 0]
     zero_rows = [i + 2 for i, r in enumerate(fin) if not r["amount_usd"].strip() or float(r["amount_usd"]) == 0]
@@ -34,8 +36,8 @@ def _expected(wb: Path) -> dict[str, object]:
     }
 
 
-def test_worldbank_loads_with_counts_and_total_matching_the_csv(store: GraphStore, shared_dir: Path) -> None:
-    wb = shared_dir / "data" / "worldbank"
+def test_worldbank_loads_with_counts_and_total_matching_the_csv(store: GraphStore) -> None:
+    wb = WORLDBANK
     exp = _expected(wb)
     report = load(wb, store, mapping="worldbank", batch_size=10_000)
     assert report.ok, [str(e) for e in report.errors[:5]]
@@ -50,7 +52,7 @@ def test_worldbank_loads_with_counts_and_total_matching_the_csv(store: GraphStor
     assert {e.props["currency"] for e in store.iter_edges(["lends_to"])} == {"USD"}
     # empty/zero amounts are reported with their rows, never invented
     zero = [s for s in report.skipped if s.reason == "amount_usd is empty or zero"]
-    assert sorted(s.row for s in zero) == exp["zero_rows"] and zero[0].file == "all_proj_financiers_2025.csv"
+    assert sorted(s.row for s in zero) == exp["zero_rows"] and zero[0].file == "all_proj_financiers_2025.csv.xz"
     gef = store.get_node("wb_fin_GEFU")
     assert gef is not None and gef.props["kind"] == "multilateral_agency"
     p = store.get_node("P000001")

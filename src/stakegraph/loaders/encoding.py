@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from stakegraph.loaders.compressed import open_bytes
 from stakegraph.loaders.errors import EncodingRefused
 
 TRIED = "UTF-8, UTF-8 with BOM, GB18030/GBK"
@@ -40,7 +41,7 @@ def detect_encoding(path: str | Path, *, label: str | None = None) -> str:
     'gb18030'
     """
     name = label or Path(path).name
-    with open(path, "rb") as f:
+    with open_bytes(Path(path), name) as f:
         head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
         _check(path, "utf-8-sig", name)
@@ -63,7 +64,7 @@ def _check(path: str | Path, encoding: str, name: str, *, strict: bool = True) -
     """Decode the whole file strictly; NUL bytes are refused (UTF-16 without BOM, binary)."""
     dec = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
-        with open(path, "rb") as f:
+        with open_bytes(Path(path), name) as f:
             while chunk := f.read(_CHUNK):
                 if b"\x00" in chunk:
                     raise EncodingRefused(
@@ -83,7 +84,7 @@ def _check(path: str | Path, encoding: str, name: str, *, strict: bool = True) -
 def _reads_like_chinese(path: str | Path) -> bool:
     common = other = 0
     dec = codecs.getincrementaldecoder("gb18030")(errors="strict")
-    with open(path, "rb") as f:
+    with open_bytes(Path(path)) as f:
         while chunk := f.read(_CHUNK):
             for ch in dec.decode(chunk):
                 if ch < "\x80":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 import zipfile
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stakegraph.loaders.bounds import current, setting
+from stakegraph.loaders.compressed import compression, data_suffix, open_bytes
 from stakegraph.loaders.encoding import detect_encoding
 from stakegraph.loaders.errors import BoundExceeded, FileFormatError
 
@@ -131,11 +133,14 @@ class Table:
 
 
 def sniff_format(path: Path, label: str) -> str:
-    """The file's format from its first bytes, using the extension to break ties."""
-    with open(path, "rb") as f:
+    """The file's format from its first bytes (decompressed), using the extension to break ties."""
+    with open_bytes(path, label) as f:
         head = f.read(4096)
-    ext = _EXT.get(path.suffix.lower())
+    ext = _EXT.get(data_suffix(path))
     if head.startswith(b"PK\x03\x04"):
+        if compression(path):
+            raise FileFormatError("is a compressed XLSX workbook (a workbook is already a zip)", file=label,
+                                  fix="give the .xlsx file itself, not a .gz/.xz of it")
         return "xlsx"
     if ext == "xlsx":
         raise FileFormatError("has an .xlsx name but is not a zip/XLSX workbook (truncated or mislabelled)",
@@ -169,7 +174,8 @@ def open_tables(path: Path, label: str, *, sheets: list[str] | None = None) -> l
 
 
 def _open_text(table: Table) -> TextIO:
-    return open(table.path, encoding=table.encoding, errors="strict", newline="")
+    return io.TextIOWrapper(open_bytes(table.path, table.label), encoding=table.encoding or "utf-8", errors="strict",
+                            newline="")
 
 
 def _check_width(n: int, label: str, row: int | None = 1) -> None:
@@ -321,7 +327,7 @@ def _parse(text: str) -> tuple[Any, str, str]:
 def _jsonl_rows(table: Table) -> Iterator[RawRow]:
     limit = current().max_row_bytes
     enc = table.encoding or "utf-8"
-    with open(table.path, "rb") as f:
+    with open_bytes(table.path, table.label) as f:
         n = 0
         while raw := f.readline(limit + 1):
             n += 1

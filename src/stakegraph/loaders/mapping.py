@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stakegraph.domain import DOMAIN, PROVENANCE, PropType
 from stakegraph.loaders.bounds import current, setting
+from stakegraph.loaders.compressed import plain_name
 from stakegraph.loaders.errors import MappingError
 from stakegraph.loaders.formats import RawRow
 from stakegraph.loaders.guards import check_regex, check_template, safe_yaml, search
@@ -219,9 +220,13 @@ class Mapping(_Strict):
         return self
 
     def files_for(self, alias: str, candidates: Sequence[str]) -> list[str]:
-        """The candidate file labels matching ``files[alias].path`` (glob on the name or relative path)."""
+        """The candidate file labels matching ``files[alias].path`` (glob on the name or relative path).
+
+        A compressed file also matches without its extension: ``a.csv.xz`` matches ``*.csv``.
+        """
         pat = self.files[alias].path
-        return [c for c in candidates if fnmatch.fnmatch(c, pat) or fnmatch.fnmatch(c.rsplit("/", 1)[-1], pat)]
+        return [c for c in candidates
+                if any(fnmatch.fnmatch(x, pat) or fnmatch.fnmatch(x.rsplit("/", 1)[-1], pat) for x in (c, plain_name(c)))]
 
 
 def _where(loc: tuple[Any, ...], data: Any) -> str:

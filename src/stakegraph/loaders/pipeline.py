@@ -24,6 +24,7 @@ from stakegraph.domain import DOMAIN, PROVENANCE
 from stakegraph.errors import GraphError, TypeConflict
 from stakegraph.loaders.bounds import Bounds, using
 from stakegraph.loaders.canonical import CanonicalConverter, role_from_header, role_from_name
+from stakegraph.loaders.compressed import data_suffix
 from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError
 from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_header
 from stakegraph.loaders.mapping import EntityConverter, Mapping, load_mapping
@@ -75,7 +76,7 @@ def collect_files(paths: Iterable[str | Path], *, follow_symlinks: bool = False)
         if p.is_dir():
             for f in sorted(_walk(p, follow_symlinks)):
                 rel = f.relative_to(p)
-                if f.is_file() and f.suffix.lower() in _EXT and not any(x.startswith((".", "_")) for x in rel.parts):
+                if f.is_file() and data_suffix(f) in _EXT and not any(x.startswith((".", "_")) for x in rel.parts):
                     out.append((rel.as_posix(), f))
         elif p.is_file():
             out.append((p.name, p))
@@ -83,7 +84,7 @@ def collect_files(paths: Iterable[str | Path], *, follow_symlinks: bool = False)
             raise InputError(f"{raw}: no such file or folder; give a CSV/TSV/JSON/JSONL/XLSX file or a folder of them")
     if not out:
         raise InputError("no data files found in " + ", ".join(map(str, paths))
-                         + "; expected .csv, .tsv, .json, .jsonl or .xlsx files")
+                         + "; expected .csv, .tsv, .json, .jsonl or .xlsx files (text ones may be .gz or .xz)")
     labels = [lab for lab, _ in out]
     dup = sorted({lab for lab in labels if labels.count(lab) > 1})
     if dup:
