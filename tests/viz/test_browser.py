@@ -31,6 +31,8 @@ from tests.viz.conftest import HREF, XSS
 # security: proves requirements of docs/security.md (make check-security)
 pytestmark = [pytest.mark.browser, pytest.mark.security]
 ORIGIN = "http://stakegraph.test"
+#: A second origin serving a three-node data set (no connected groups, no lender with capital).
+SMALL = "http://small.stakegraph.test"
 
 CANVAS_INK = """() => {
   const out = [];
@@ -46,6 +48,27 @@ CANVAS_INK = """() => {
 }"""
 VIS_COUNTS = """() => Object.entries(window.__stakegraph.networks).map(([id, n]) =>
   [id, n.body.data.nodes.length, n.body.data.edges.length])"""
+#: After drawing: repeated ids, and every section heading / table not on top where it is drawn.
+COVERED = """() => {
+  const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  const hidden = [];
+  for (const s of document.querySelectorAll('main > section')) {
+    const h = s.querySelector(':scope > h2');
+    if (!h) { hidden.push('section without heading'); continue; }
+    for (const el of [h, ...s.querySelectorAll('table')]) {
+      el.scrollIntoView({block: 'center'});
+      const r = el.getBoundingClientRect();
+      const top = document.elementFromPoint(Math.max(r.left, 0) + Math.min(20, r.width / 2),
+                                           Math.max(r.top, 0) + Math.min(8, r.height / 2));
+      if (!r.width || !r.height || !top || !(el === top || el.contains(top))) {
+        hidden.push(h.textContent + ' / ' + el.tagName + ' under ' + (top ? top.tagName + '.' + top.className : '-'));
+      }
+    }
+  }
+  window.scrollTo(0, 0);
+  return {repeated, hidden, sections: document.querySelectorAll('main > section').length};
+}"""
 INJECTED = """() => document.querySelectorAll('img[src="x"], a[href^="javascript"], .vis-tooltip *:not(br)').length"""
 
 
@@ -65,15 +88,32 @@ def client(xss_store: EmbeddedStore) -> TestClient:
 
 
 @pytest.fixture(scope="module")
-def page(browser: Any, client: TestClient) -> Iterator[tuple[Any, Visit]]:
+def small_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    store = EmbeddedStore(tmp_path_factory.mktemp("viz_small") / "small.sqlite")
+    store.ensure_schema()
+    store.write([NodeRecord("a", "party", {"name": "银行 A", "kind": "bank", "country": "CN"}),
+                 NodeRecord("b", "party", {"name": "B Co", "kind": "corporate"}),
+                 NodeRecord("p", "project", {"name": "Plant"})],
+                [EdgeRecord("e1", "lends_to", "a", "b", {"amount": 100.0}),
+                 EdgeRecord("e2", "sponsors", "b", "p", {"share_pct": 50.0})])
+    app = FastAPI()
+    app.include_router(router)
+    app.state.workspace = Workspace(store)
+    yield TestClient(app)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, client: TestClient, small_client: TestClient) -> Iterator[tuple[Any, Visit]]:
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
     visit = Visit()
 
     def route(r: Any) -> None:
         url = r.request.url
-        if url.startswith(ORIGIN + "/"):
+        if url.startswith((ORIGIN + "/", SMALL + "/")):
             parts = urlsplit(url)
-            resp = client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+            served = small_client if url.startswith(SMALL + "/") else client
+            resp = served.get(parts.path + (f"?{parts.query}" if parts.query else ""))
             r.fulfill(status=resp.status_code, body=resp.content,
                       headers={k: v for k, v in resp.headers.items() if k.lower() != "content-length"})
         else:
@@ -94,9 +134,9 @@ def page(browser: Any, client: TestClient) -> Iterator[tuple[Any, Visit]]:
     ctx.close()
 
 
-def open_view(pg: Any, visit: Visit, path: str, timeout: float = 60.0) -> dict[str, Any]:
+def open_view(pg: Any, visit: Visit, path: str, timeout: float = 60.0, origin: str = ORIGIN) -> dict[str, Any]:
     visit.console.clear()
-    resp = pg.goto(ORIGIN + path, wait_until="load")
+    resp = pg.goto(origin + path, wait_until="load")
     assert resp is not None and resp.status == 200, path
     assert "content-security-policy" in resp.headers
     deadline = time.monotonic() + timeout
@@ -223,7 +263,22 @@ def test_audit_page(page: tuple[Any, Visit], artifacts: Path) -> None:
     body = pg.locator("body").inner_text()
     assert "86.76%" in body and "B Bank" in body and "single EPC contractor dependency" in body
     check_page(pg, visit, "audit", artifacts, state)
+    seen = pg.evaluate(COVERED)
+    assert seen["sections"] == 6 and seen["repeated"] == [] and seen["hidden"] == [], seen
+    assert pg.locator("#groups h2").inner_text() == "Connected groups and large exposures"
+    assert pg.locator("#groups table").count() == 2 and pg.locator("#groups-graph canvas").count() == 1
     pg.screenshot(path=str(artifacts / "audit_full.png"), full_page=True)
+
+
+def test_audit_page_without_groups_is_ready(page: tuple[Any, Visit], artifacts: Path) -> None:
+    pg, visit = page
+    state = open_view(pg, visit, "/audit", timeout=30.0, origin=SMALL)
+    assert all(v["id"] != "groups-graph" for v in state["views"])
+    assert "No connected groups in scope" in pg.locator("#groups").inner_text()
+    seen = pg.evaluate(COVERED)
+    assert seen["repeated"] == [] and seen["hidden"] == [], seen
+    assert visit.console == [] and visit.blocked == []
+    pg.screenshot(path=str(artifacts / "audit_small.png"), full_page=True)
 
 
 def test_index_page(page: tuple[Any, Visit], artifacts: Path) -> None:

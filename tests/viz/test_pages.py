@@ -267,3 +267,19 @@ def test_audit_scope_party(sample_graph: nx.MultiDiGraph) -> None:
     assert report.counts["nodes"]["party"] < 60
     with pytest.raises(NotFound):
         audit_core.build_audit(sample_graph, scope="nobody")
+
+
+def test_repeated_element_ids_are_refused() -> None:
+    from stakegraph.viz.network import Builder
+    from stakegraph.viz.page import Page
+
+    page = Page("t", "t")
+    page.section("Groups", anchor="groups")
+    b = Builder("groups")
+    b.node("a", "A", title="A", color="#000")
+    page.graphs.append(b.graph())
+    with pytest.raises(ValueError, match="'groups' is used twice"):
+        page.render()
+    page.graphs[0].id = "groups-graph"
+    html = page.render()
+    assert html.count('id="groups"') == 1 and '"id":"groups-graph"' in html and "<section>" not in html

@@ -4,6 +4,12 @@ The analysis lives in :mod:`stakegraph.audit` (:func:`~stakegraph.audit.build_au
 of the graph over the catalogue's analyses); this module only draws it: summary and key findings,
 concentration, central dependencies, contagion scenarios, relationship alerts, connected groups and
 large exposures, each with its view or chart and the stamp of how it was computed.
+
+Element ids: a section's id is its anchor (``summary``, ``concentration``, ``dependencies``,
+``contagion``, ``alerts``, ``groups`` — stable URL fragments); a drawing's id names the drawing
+(``conc0``, ``deps``, ``contagion0``, ``groups-graph``). :func:`~stakegraph.viz.page.render` refuses
+a page whose ids repeat (vis-network draws into the element of its id, so a repeated id would have it
+draw over that section).
 """
 
 from __future__ import annotations
@@ -115,7 +121,11 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
 
     # groups and large exposures
     gg = groups_graph(S, r.groups)
-    page.graphs.append(gg)
+    if gg.nodes:
+        page.graphs.append(gg)
+        group_drawing = graph_html(gg)
+    else:
+        group_drawing = Markup('<p class="muted">No connected groups in scope: nothing to draw.</p>')
     grows = [(g.name, len(g.members), ", ".join(_nm(S, p) for p in g.parents[:3]),
               ", ".join(sorted({link.basis for link in g.links})), g.id) for g in r.groups.groups[:20]]
     erows = []
@@ -130,7 +140,7 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
     echart = (bar_chart(chart_rows, title=f"{r.exposures[0].name}: exposures as % of Tier 1 capital (limit 25%)",
                         unit="%", marker=25.0) if chart_rows else Markup('<p class="muted">No lender with Tier 1 '
                                                                          'capital in scope.</p>'))
-    page.section("Connected groups and large exposures", graph_html(gg),
+    page.section("Connected groups and large exposures", group_drawing,
                  table(["group", "members", "parents", "links by", "id"], grows, numeric=(1,)),
                  stamp_html(r.groups.stamp), Markup('<div class="chart">{}</div>').format(echart),
                  table(["lender", "group / counterparty", "members", "exposure", "% of Tier 1", "limit %", "status"],
@@ -141,7 +151,7 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
 
 def groups_graph(G: nx.MultiDiGraph, groups: grp.ConnectedGroupsResult, *, top: int = 6) -> Graph:
     """The largest connected groups: members and the control / interdependence links that join them."""
-    b = Builder("groups", height=480)
+    b = Builder("groups-graph", height=480)
     palette = ["#2563eb", "#059669", "#7c3aed", "#ea580c", "#0d9488", "#be185d"]
     shown: list[grp.ConnectedGroup] = [g for g in groups.groups[:top]]
     for gi, g in enumerate(shown):

@@ -92,7 +92,9 @@ VIEW_JS = """(function () {
     var net = new vis.Network(el, { nodes: new vis.DataSet(g.nodes), edges: new vis.DataSet(g.edges) }, g.options);
     state.networks[g.id] = net;
     net.once("afterDrawing", function () { info.drawn = true; settle(); });
-    if (g.options.physics && g.options.physics.enabled) {
+    if (!g.nodes.length) {
+      info.drawn = true; info.stable = true;  /* nothing to lay out: no stabilisation event will come */
+    } else if (g.options.physics && g.options.physics.enabled) {
       net.once("stabilizationIterationsDone", function () {
         net.setOptions({ physics: { enabled: false } });
         info.stable = true; settle();
@@ -289,14 +291,26 @@ class Page:
     graphs: list[Graph] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    anchors: list[str] = field(default_factory=list)
 
     def add(self, fragment: Markup) -> None:
         self.body.append(fragment)
 
     def section(self, heading: str, *parts: Markup, anchor: str = "") -> None:
-        self.body.append(
-            Markup('<section id="{}"><h2>{}</h2>{}</section>').format(anchor, heading, Markup("").join(parts))
-        )
+        """A ``<section>`` with its heading; ``anchor`` (optional) is its id, which no drawing may share."""
+        if anchor:
+            self.anchors.append(anchor)
+        opening = Markup('<section id="{}">').format(anchor) if anchor else Markup("<section>")
+        self.body.append(Markup("{}<h2>{}</h2>{}</section>").format(opening, heading, Markup("").join(parts)))
+
+    def check_ids(self) -> None:
+        """Raise ``ValueError`` when a section anchor or drawing id repeats (or is the data island's)."""
+        seen = {"sg-data"}
+        for i in [*self.anchors, *(g.id for g in self.graphs)]:
+            if i in seen:
+                raise ValueError(f"element id {i!r} is used twice on page {self.kind!r}: give the section or "
+                                 "drawing another id")
+            seen.add(i)
 
     def render(self) -> str:
         """The complete HTML document (UTF-8 text)."""
@@ -305,6 +319,7 @@ class Page:
 
 def render(page: Page) -> str:
     """Render ``page``: escaped text, JSON island, inline vendored vis-network, hashed scripts, meta CSP."""
+    page.check_ids()
     crumbs = Markup("")
     if page.links:
         crumbs = Markup('<nav class="crumbs">{}</nav>').format(
