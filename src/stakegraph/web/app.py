@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -20,6 +19,8 @@ from strawberry.fastapi import GraphQLRouter
 
 from stakegraph.settings import Mode, Settings, load_settings
 from stakegraph.store.base import GraphStore
+from stakegraph.viz.graphiql import graphiql_csp, graphiql_page
+from stakegraph.viz.page import security_headers
 from stakegraph.web.context import Context
 from stakegraph.web.examples import graphiql_tabs
 from stakegraph.web.guards import install_guards, role_for
@@ -31,14 +32,11 @@ READY_RETRY_AFTER_S = 5
 
 
 class _GraphQLRouter(GraphQLRouter[Context, None]):
-    """GraphQLRouter whose GraphiQL page opens with the example queries as tabs."""
+    """GraphQLRouter whose GraphiQL page is served offline (vendored assets) with the examples as tabs."""
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:  # type: ignore[override]
-        html = self.graphql_ide_html.replace(
-            "plugins: [explorerPlugin],",
-            "plugins: [explorerPlugin],\n          defaultTabs: " + json.dumps(graphiql_tabs()) + ",",
-        )
-        return HTMLResponse(html)
+        return HTMLResponse(graphiql_page(graphiql_tabs()), headers={
+            **security_headers(), "Content-Security-Policy": graphiql_csp()})
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:

@@ -27,11 +27,12 @@ from markupsafe import Markup
 
 from stakegraph import audit as audit_core
 from stakegraph.analyses import Analysis, get, parse_params
-from stakegraph.errors import Invalid, StakegraphError, Unavailable
+from stakegraph.errors import Invalid, NotFound, StakegraphError, Unavailable
 from stakegraph.measures import to_date
 from stakegraph.viz import audit as audit_view
 from stakegraph.viz import views
 from stakegraph.viz.analysis import analysis_index, analysis_page, error_page
+from stakegraph.viz.graphiql import ASSET_TYPES, asset
 from stakegraph.viz.page import Page, security_headers, table
 from stakegraph.web.errors import error_body, error_headers
 from stakegraph.workspace import Workspace
@@ -144,6 +145,29 @@ def _bool(request: Request, name: str) -> bool:
     if text in ("1", "true", "yes", "on"):
         return True
     raise Invalid(f"{name} must be true or false, not {text[:20]!r}", fix=f"{name}=true")
+
+
+# ----------------------------------------------------------------------------- assets
+#: Vendored files never change within a release: browsers may keep them a day.
+ASSET_CACHE = "public, max-age=86400"
+
+
+@router.get("/assets/{name}", include_in_schema=False)
+async def assets(request: Request, name: str) -> Response:
+    """A vendored browser asset (GraphiQL, React, vis-network, the explorer's script) by its exact name."""
+    body = asset(name)
+    if body is None:
+        return _error(request, NotFound(f"no asset named {name[:60]!r}",
+                                        fix="assets are linked from the pages; open / instead"), False)
+    return Response(body, media_type=ASSET_TYPES[name],
+                    headers={"Cache-Control": ASSET_CACHE, "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon(request: Request) -> Response:
+    """The app's icon (SVG; browsers accept it at the conventional address)."""
+    return Response(asset("favicon.svg"), media_type=ASSET_TYPES["favicon.svg"],
+                    headers={"Cache-Control": ASSET_CACHE})
 
 
 # ----------------------------------------------------------------------------- index
