@@ -19,6 +19,7 @@ read builds the projection for the new version once, and results of older versio
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import networkx as nx
 
 from stakegraph.analyses import Answer, answer, cache_key, get, parse_params
+from stakegraph.asof import cached_graph_as_of
 from stakegraph.settings import Settings
 from stakegraph.store.base import GraphStore
 
@@ -125,6 +127,14 @@ class Workspace:
                         S.add_edge(u, v, id=key)
                 self._simple = S
             return self._simple
+
+    def as_of(self, day: dt.date | str, version: str | None = None) -> nx.MultiDiGraph:
+        """The projection as it stood on ``day`` (:func:`stakegraph.asof.graph_as_of`), built once per
+        (version, day) and dropped with the projection of that version. Read-only, like the projection.
+
+        Every analysis given ``as_of`` runs on this graph (:func:`stakegraph.analyses.answer`).
+        """
+        return cached_graph_as_of(self.projection(version), day)
 
     def cached(self, key: Hashable, compute: Callable[[nx.MultiDiGraph], T], version: str | None = None) -> T:
         """``compute(G)`` once per graph version and ``key`` (an LRU of :data:`RESULT_CACHE_SIZE`)."""

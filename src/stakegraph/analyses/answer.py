@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +10,13 @@ import networkx as nx
 
 from stakegraph.analyses.spec import Analysis, params_as_data, parse_params
 from stakegraph.analytics.stamp import Stamp, graph_version, to_jsonable
+from stakegraph.asof import AS_OF_GRAPH_RULE, cached_graph_as_of
 from stakegraph.measures import AS_OF_RULE
 
-__all__ = ["Answer", "answer", "strip_stamps"]
+__all__ = ["Answer", "answer", "strip_stamps", "WHOLE_GRAPH_RULE"]
+
+#: What the stamp says when no date is given to an analysis that has no as-of rule of its own.
+WHOLE_GRAPH_RULE = "no date given: the whole graph as loaded"
 
 
 @dataclass(frozen=True)
@@ -50,21 +53,30 @@ def _stamp_of(result: Any) -> Stamp | None:
 
 
 def answer(G: nx.MultiDiGraph, analysis: Analysis, raw: Mapping[str, Any]) -> Answer:
-    """Run ``analysis`` on ``G`` with parameters from any door (pure: no I/O)."""
+    """Run ``analysis`` on ``G`` with parameters from any door (pure: no I/O).
+
+    The common ``as_of`` parameter is applied here, once: given a day, the analysis runs on
+    :func:`stakegraph.asof.graph_as_of` of that day (kept per projection and day). Without one it
+    runs on ``G``; health and lifecycle then report for the day :data:`stakegraph.measures.AS_OF_RULE`
+    picks, and the stamp says which rule chose the date.
+    """
     params = parse_params(analysis, raw)
-    result = analysis.compute(G, params)
+    day = params.get("as_of") if analysis.dated else None
+    result = analysis.compute(cached_graph_as_of(G, day) if day is not None else G, params)
     data = params_as_data(params)
     own = _stamp_of(result)
     merged: dict[str, Any] = dict(to_jsonable(own.parameters)) if own else {}
     merged.update({k: v for k, v in data.items() if v is not None})
     as_of = getattr(result, "as_of", None)
-    if "as_of" in data:
-        merged["as_of"] = str(as_of)[:10] if as_of else data["as_of"]
-        merged["as_of_rule"] = "given" if data["as_of"] else AS_OF_RULE
-        data = {**data, "as_of": merged["as_of"]}
+    if analysis.dated:
+        if day is not None:
+            merged.update(as_of=data["as_of"], as_of_rule="given", as_of_graph=AS_OF_GRAPH_RULE)
+        elif as_of:
+            merged.update(as_of=str(as_of)[:10], as_of_rule=AS_OF_RULE)
+            data = {**data, "as_of": merged["as_of"]}
+        else:
+            merged["as_of_rule"] = WHOLE_GRAPH_RULE
     stamp = Stamp(own.algorithm if own else analysis.name, own.variant if own else "",
                   merged, own.graph_version if own and own.graph_version else graph_version(G),
                   own.reference if own else "")
-    if dataclasses.is_dataclass(result) and not isinstance(result, type) and own is not None:
-        pass  # the result keeps its own stamp for Python callers; doors show Answer.stamp
     return Answer(analysis.name, data, stamp, result)

@@ -36,7 +36,8 @@ from stakegraph.domain import RELATIONSHIP_KINDS
 from stakegraph.errors import Invalid, LimitExceeded
 from stakegraph.measures import format_shock, parse_shocks, to_date
 
-__all__ = ["Param", "Analysis", "Table", "ParamKind", "parse_params", "params_as_data", "MAX_TEXT", "MAX_LIST"]
+__all__ = ["Param", "Analysis", "Table", "ParamKind", "parse_params", "params_as_data", "MAX_TEXT", "MAX_LIST",
+           "AS_OF"]
 
 ParamKind = Literal["node", "text", "int", "float", "bool", "date", "kinds", "choice", "shocks"]
 #: Longest text a parameter takes (ids, property names).
@@ -72,6 +73,13 @@ class Param:
         return head + "".join(x.title() for x in rest)
 
 
+#: The common parameter of every analysis: the graph as it stood that day (:func:`stakegraph.asof.graph_as_of`).
+AS_OF = Param("as_of", "date", "Run on the graph as it stood that day (yyyy-mm-dd): relationships started by then "
+              "and not ended before, contracts signed, signals and events dated up to then. Health and lifecycle "
+              "score as of this day; without it they use the latest interaction, signal or event date in the data, "
+              "the others the whole graph.")
+
+
 @dataclass(frozen=True)
 class Table:
     """A table as the CLI prints it and ``--csv``/``--xlsx`` save it."""
@@ -102,6 +110,18 @@ class Analysis:
     example: str = ""
     #: Extra lines printed under the tables (e.g. "no capital: …").
     notes: Callable[[Any], list[str]] = field(default=lambda r: [])
+    #: Takes the common :data:`AS_OF` parameter (added here, once); False for analyses over a time window
+    #: of their own (trend, diff).
+    dated: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.dated:
+            return
+        others = tuple(p for p in self.params if p.name != "as_of")
+        if len(others) < len(self.params):  # declared in place (health, lifecycle): the common one, there
+            object.__setattr__(self, "params", tuple(AS_OF if p.name == "as_of" else p for p in self.params))
+        else:
+            object.__setattr__(self, "params", (*self.params, AS_OF))
 
     @property
     def graphql_name(self) -> str:

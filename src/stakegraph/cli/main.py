@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from stakegraph.analyses import get
 from stakegraph.cli import analyze, generate_cmd, load_cmd, neo4j_cmd, viz_cmd
 from stakegraph.errors import StakegraphError
 
@@ -22,6 +23,7 @@ analyze_app = typer.Typer(help="Analytics, one command per analysis of the catal
                           "every command has --json, --csv DIR and --xlsx FILE.", no_args_is_help=True)
 analyze.register(analyze_app)
 app.add_typer(analyze_app, name="analyze")
+app.command("diff", short_help="What changed between two dates (= analyze diff).")(analyze._command(get("diff")))
 app.add_typer(neo4j_cmd.app, name="neo4j", help="Run a local Neo4j 5.26 server from Maven Central jars (no Docker).")
 load_cmd.register(app)
 generate_cmd.register(app)
