@@ -353,10 +353,12 @@ def _relationships(H: nx.MultiDiGraph) -> dict[str, tuple[str, str, dict[str, An
             if types[u] in _TIES and types[v] in _TIES and is_active(d)}
 
 
-def _change(key: str, u: str, v: str, d: dict[str, Any]) -> RelationshipChange:
+def _change(G: nx.MultiDiGraph, key: str, u: str, v: str, _: dict[str, Any]) -> RelationshipChange:
+    """The relationship as loaded (its status as stated, not as it read on either date)."""
     def s(x: Any) -> str | None:
         return None if x is None else str(x)
 
+    d = G.edges[u, v, key]
     return RelationshipChange(key, str(d.get("kind")), u, v, s(d.get("start_date")), s(d.get("end_date")),
                               s(d.get("status")), money_of_edge(d))
 
@@ -421,8 +423,8 @@ def diff(
     ks = tuple(kinds)
     H0, H1 = graph_at(G, d0), graph_at(G, d1)
     r0, r1 = _relationships(H0), _relationships(H1)
-    started = tuple(_change(key, *r1[key]) for key in sorted(set(r1) - set(r0)))
-    ended = tuple(_change(key, *r0[key]) for key in sorted(set(r0) - set(r1)))
+    started = tuple(_change(G, key, *r1[key]) for key in sorted(set(r1) - set(r0)))
+    ended = tuple(_change(G, key, *r0[key]) for key in sorted(set(r0) - set(r1)))
     p0 = {x.node: x for x in conc.portfolio_concentration(H0, kinds=ks, direction=direction, node_type=None).rows}
     p1 = {x.node: x for x in conc.portfolio_concentration(H1, kinds=ks, direction=direction, node_type=None).rows}
     bands: list[BandChange] = []
