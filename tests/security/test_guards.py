@@ -110,15 +110,16 @@ def test_wrong_key_is_401_everywhere_even_with_open_reads(make: Any, path: str) 
     assert r.status_code == 401 and r.json() == {"detail": "unknown API key"}
     assert r.headers["www-authenticate"] == "Bearer"
     assert c.get(path, headers={"Authorization": "Basic abc"}).status_code == 401
-    assert c.get(path).status_code == 200  # no key: open reads
-    assert c.get(path, headers=auth("read")).status_code == 200
+    # no key: open reads; the right key: in (what the page then answers is not the guards' business)
+    assert c.get(path).status_code not in (401, 403)
+    assert c.get(path, headers=auth("read")).status_code not in (401, 403)
 
 
 @pytest.mark.parametrize("path", ["/", "/audit", "/viz/network", "/graphql?query={graphVersion}"])
 def test_auth_required_on_pages_as_on_graphql(make: Any, path: str) -> None:
     c = make(api_keys=API_KEYS, auth_required=True)
-    assert c.get(path).status_code == 401
-    assert c.get(path, headers=auth("read")).status_code == 200
+    assert c.get(path).status_code in (401, 303, 307)  # 401, or a page redirected to sign-in
+    assert c.get(path, headers=auth("read")).status_code not in (401, 403)
     assert c.get("/healthz").status_code == 200  # probes need no key
 
 

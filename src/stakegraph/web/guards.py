@@ -12,6 +12,8 @@
 * **GraphQL JSON** — a JSON body nesting deeper than ``max_json_depth`` is 400 (not a 500 from
   the JSON decoder's recursion); variables above ``max_variables_bytes`` or with a list longer
   than ``max_list_items`` are 413. The check runs in a worker thread.
+* **garbage collector** — at the end of start-up the objects alive then are frozen
+  (``gc.freeze``), so a full collection no longer holds the GIL for 100+ ms.
 * **headers** — every response gets ``X-Content-Type-Options: nosniff``, ``Cache-Control:
   no-store`` and ``Referrer-Policy`` (those of :func:`stakegraph.viz.page.security_headers`;
   the pages add their Content-Security-Policy themselves).
@@ -21,10 +23,12 @@ Refusals are JSON bodies of :func:`stakegraph.web.errors.error_body` naming the 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import secrets
+import sys
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -49,6 +53,9 @@ Send = Callable[[Message], Awaitable[None]]
 #: Probes answer without a key and are never queued behind a client's requests.
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 RETRY_AFTER_S = 1
+SWITCH_INTERVAL_S = 0.001
+#: JSON checks of request bodies run in at most this many threads at once (CPU-bound).
+_JSON_CHECKS = 1
 #: Headers every response gets (the pages' Content-Security-Policy stays theirs).
 ALWAYS = {k: v for k, v in security_headers().items() if k != "Content-Security-Policy"}
 _ALWAYS_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ALWAYS.items()]
@@ -75,63 +82,69 @@ def role_for(settings: Settings, authorization: str | None) -> str | None:
     raise HTTPException(401, "unknown API key", {"WWW-Authenticate": "Bearer"})
 
 
-def _depth_and_longest(value: Any, max_depth: int) -> tuple[int, int]:
-    """Nesting depth of arrays/objects (stops counting past ``max_depth``) and the longest list."""
-    deepest, longest = 0, 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            items: Any = v.values()
-        elif isinstance(v, list):
-            longest = max(longest, len(v))
-            items = v
-        else:
-            continue
-        deepest = max(deepest, d)
-        if d <= max_depth:
-            stack.extend((x, d + 1) for x in items if isinstance(x, dict | list))
-    return deepest, longest
-
-
 def check_graphql_json(body: bytes | str, settings: Settings) -> StakegraphError | None:
     """The refusal for a GraphQL JSON body, or ``None`` when it is within the limits.
 
-    A body that is not JSON at all is left to the GraphQL view (it answers 400 itself).
+    Cheapest checks first: the C decoder refuses nesting beyond the interpreter's recursion
+    limit at once; then the variables' size (from the body's length); then one walk over the
+    containers only, stopping at the first too-deep level or too-long list. A body that is not
+    JSON at all is left to the GraphQL view (it answers 400 itself).
     """
+    raw = body.encode() if isinstance(body, str) else body
     try:
-        data = json.loads(body)
+        data = json.loads(raw)
     except RecursionError:
         return _too_deep(settings)
     except ValueError:
         return None
-    depth, _ = _depth_and_longest(data, settings.max_json_depth)
-    if depth > settings.max_json_depth:
-        return _too_deep(settings)
     variables = data.get("variables") if isinstance(data, dict) else None
+    size = len(raw)
+    from_text = isinstance(variables, str)
     if isinstance(variables, str):  # GET: the variables arrive as a JSON text
+        size = len(variables.encode())
         try:
             variables = json.loads(variables)
         except RecursionError:
             return _too_deep(settings)
         except ValueError:
             return None
-        if _depth_and_longest(variables, settings.max_json_depth)[0] > settings.max_json_depth:
-            return _too_deep(settings)
-    if not variables:
-        return None
-    size = len(json.dumps(variables, separators=(",", ":")).encode())
+    elif size > settings.max_variables_bytes and variables:
+        size -= len(json.dumps({k: v for k, v in data.items() if k != "variables"}).encode())
     if size > settings.max_variables_bytes:
         return LimitExceeded(
-            f"the variables are {size} bytes, above the limit of {settings.max_variables_bytes} "
+            f"the variables are about {size} bytes, above the limit of {settings.max_variables_bytes} "
             "(STAKEGRAPH_MAX_VARIABLES_BYTES)", fix="send fewer or shorter values, or split the request",
             limit=settings.max_variables_bytes, setting="max_variables_bytes")
-    _, longest = _depth_and_longest(variables, settings.max_json_depth)
-    if longest > settings.max_list_items:
+    problem = _walk(data, settings.max_json_depth, settings.max_list_items)
+    if problem is None and from_text:
+        problem = _walk(variables, settings.max_json_depth, settings.max_list_items)
+    if problem == "depth":
+        return _too_deep(settings)
+    if problem == "list":
         return LimitExceeded(
-            f"a list in the variables has {longest} items, above the limit of {settings.max_list_items} "
+            f"a list in the request has more than {settings.max_list_items} items "
             "(STAKEGRAPH_MAX_LIST_ITEMS)", fix="send at most that many items (e.g. shocks) per request",
             limit=settings.max_list_items, setting="max_list_items")
+    return None
+
+
+def _walk(value: Any, max_depth: int, max_items: int) -> str | None:
+    """``"depth"`` or ``"list"`` at the first container nesting too deep or list too long, else ``None``."""
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > max_depth:
+            return "depth"
+        below: list[Any] = []
+        for v in level:
+            if isinstance(v, dict):
+                below.extend(x for x in v.values() if type(x) in (dict, list))
+            elif isinstance(v, list):
+                if len(v) > max_items:
+                    return "list"
+                below.extend(x for x in v if type(x) in (dict, list))
+        level = below
     return None
 
 
@@ -152,8 +165,12 @@ class Guards:
         self.app = app
         self.settings = settings
         self.active: defaultdict[str, int] = defaultdict(int)
+        self.limiter = anyio.CapacityLimiter(_JSON_CHECKS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, _freeze_after_startup(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -190,7 +207,7 @@ class Guards:
             await self._guarded(scope, receive, send_with_headers, headers, path)
         except _BodyTooLarge:
             if not started:
-                await self._reply(send_with_headers, self._too_large())
+                await self._reply(send_with_headers, self._too_large(), {"Connection": "close"})
         finally:
             if counted:
                 self.active[client] -= 1
@@ -206,12 +223,14 @@ class Guards:
                 await self._reply(send, Invalid("Content-Length must be a number of bytes"))
                 return
             if int(length) > limit:
-                await self._reply(send, self._too_large())
+                # the body is not read: close the connection rather than drain it
+                await self._reply(send, self._too_large(), {"Connection": "close"})
                 return
         is_graphql = path.rstrip("/") == "/graphql"
         if is_graphql and scope.get("method") == "POST" and "json" in headers.get("content-type", ""):
             body = await self._read(receive, limit)
-            problem = await anyio.to_thread.run_sync(check_graphql_json, body, self.settings)
+            problem = await anyio.to_thread.run_sync(check_graphql_json, body, self.settings,
+                                                     limiter=self.limiter)
             if problem is not None:
                 await self._reply(send, problem)
                 return
@@ -220,7 +239,8 @@ class Guards:
             variables = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("variables")
             if variables:
                 problem = await anyio.to_thread.run_sync(
-                    check_graphql_json, json.dumps({"variables": variables[0]}), self.settings)
+                    check_graphql_json, json.dumps({"variables": variables[0]}), self.settings,
+                    limiter=self.limiter)
                 if problem is not None:
                     await self._reply(send, problem)
                     return
@@ -276,6 +296,21 @@ class Guards:
         await _json(send, error.http_status, body, headers or {})
 
 
+def _freeze_after_startup(send: Send) -> Send:
+    """``send`` that, once start-up is complete, moves every object alive then (schema, store,
+    caches) out of the garbage collector's reach (``gc.freeze``). Otherwise each full collection
+    walks them all — 150+ ms with the GIL held, during which no request (not even ``/healthz``)
+    is answered; requests allocating many objects trigger those collections often."""
+
+    async def sender(message: Message) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            gc.collect()
+            gc.freeze()
+        await send(message)
+
+    return sender
+
+
 def _replay(body: bytes, original: Receive) -> Receive:
     """``receive`` giving the already-read body once, then the server's messages (disconnect)."""
     sent = False
@@ -314,5 +349,12 @@ async def _json(send: Send, status: int, body: dict[str, Any], headers: dict[str
 
 
 def install_guards(app: FastAPI, settings: Settings) -> None:
-    """Put the guards in front of every route of ``app`` (see the module docstring)."""
+    """Put the guards in front of every route of ``app`` (see the module docstring).
+
+    Also shortens the interpreter's thread switch interval to 1 ms: CPU-bound work in worker
+    threads (validation, JSON checks, analytics) then holds the GIL at most 1 ms before the event
+    loop gets it back, so ``/healthz`` and light requests answer while heavy ones run.
+    """
+    if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
     app.add_middleware(Guards, settings=settings)  # type: ignore[arg-type]

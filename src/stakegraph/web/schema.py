@@ -65,7 +65,7 @@ class _Preparer:
     """Parse + size check + validation of one query text, cached; run in a worker thread."""
 
     def __init__(self, max_selections: int, budget_s: float, limit_rules: tuple[Any, ...] = (),
-                 workers: int = 4) -> None:
+                 workers: int = 1) -> None:
         self.max_selections = max_selections
         self.budget = budget_rule(budget_s)
         self.limit_rules = limit_rules
@@ -106,6 +106,17 @@ class LimitedSchema(strawberry.Schema):
 
     timeout_s: float = 10.0
     preparer: _Preparer = _Preparer(1000, DEFAULT_VALIDATION_BUDGET_S)  # replaced by build_schema
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log errors: a refused document (no exception behind it: the client's doing) as one short
+        INFO line without the document, so hostile traffic cannot flood the log or hold the event
+        loop formatting it; anything else as strawberry does (ERROR with the traceback)."""
+        own = [e for e in errors if e.original_error is not None]
+        for e in errors:
+            if e.original_error is None:
+                log.info("refused: %s", e.message.splitlines()[0][:200] if e.message else "-")
+        if own:
+            super().process_errors(own, execution_context)
 
     async def _prepare_operation_async(self, context: ExecutionContext, extensions_runner: Any) -> Any:
         """Parse and validate in the worker pool (the request deadline applies), then let strawberry
