@@ -119,6 +119,30 @@ def search(pattern: str, text: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+def find(pattern: str, text: str, *, full: bool = False) -> dict[str, str] | None:
+    """The named groups of the first match of a checked pattern (``{}`` without groups), ``None`` if none.
+
+    ``full`` matches the whole text. Bounded like :func:`search` (``TimeoutError`` after the timeout).
+    """
+    m: Any = None
+    if _regex is not None:
+        try:
+            fn = _regex.fullmatch if full else _regex.search
+            m = fn(pattern, text, timeout=REGEX_TIMEOUT_S)
+        except _regex.error:
+            m = (re.fullmatch if full else re.search)(pattern, text)
+    else:
+        m = (re.fullmatch if full else re.search)(pattern, text)
+    if m is None:
+        return None
+    return {k: "" if v is None else v for k, v in m.groupdict().items()}
+
+
+def group_names(pattern: str) -> list[str]:
+    """The named groups of a checked pattern, in order."""
+    return list(re.compile(pattern).groupindex)
+
+
 # -- templates ------------------------------------------------------------------------------------
 def check_template(template: str) -> str:
     """``template`` when it only names fields (``{name}``) with small format specs; else ``ValueError``.

@@ -9,11 +9,21 @@ purpose (reported with their row numbers, never silently); ``on_duplicate``
 says how rows that make the same id combine (``error``, ``first``, or ``sum``
 the ``sum`` properties). The mapping is validated when read; every error names
 the mapping key. See docs/loading.md and ``src/stakegraph/loaders/mappings/worldbank.yml``.
+
+Version 2 features (any mapping may use them): ``unmapped: keep`` (values not in ``map`` pass
+through), ``match`` rules whose ``template`` uses the pattern's named groups, ``convert`` (``number``:
+"1.2bn" → 1.2e9, ``percent``: "60%" → 60.0, ``year_to_date``/``year_end_date``), ``split`` (a
+multi-valued cell → one record per part, the part's named groups usable as columns), ``unpivot``
+(repeated columns → one record per column), ``extra`` (chosen columns kept as typed properties),
+``merges_with`` (entities that make the same id on purpose). Constants are checked against the domain
+when the mapping is read (one error per mistake); the rows are applied by
+:mod:`stakegraph.loaders.converter`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 import string
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,27 +31,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stakegraph.domain import DOMAIN, PROVENANCE, PropType
+from stakegraph.domain import DOMAIN, PROVENANCE, Prop, PropType
+from stakegraph.errors import ValidationError as DomainValidationError
 from stakegraph.loaders.bounds import current, setting
 from stakegraph.loaders.compressed import plain_name
 from stakegraph.loaders.errors import MappingError
-from stakegraph.loaders.formats import RawRow
-from stakegraph.loaders.guards import check_regex, check_template, safe_yaml, search
-from stakegraph.loaders.records import (
-    Converted,
-    Issue,
-    Item,
-    check_kind,
-    check_props,
-    edge_decl,
-    node_decl,
-    text_id,
-)
-from stakegraph.model import EdgeRecord, NodeRecord, edge_id, stable_id
-from stakegraph.validate import is_blank
+from stakegraph.loaders.guards import check_regex, check_template, group_names, safe_yaml
+from stakegraph.loaders.records import edge_decl, node_decl
+from stakegraph.loaders.transforms import Conversion, extra_prop
+from stakegraph.validate import coerce
 
 _MAPPINGS = Path(__file__).parent / "mappings"
 _PROVENANCE = {p.name for p in PROVENANCE}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 class _Strict(BaseModel):
@@ -49,15 +51,33 @@ class _Strict(BaseModel):
 
 
 class MatchRule(_Strict):
-    """``pattern`` (a Python regular expression, searched) → ``value``."""
+    """``pattern`` (a Python regular expression, searched) → ``value``, or ``template`` of its named groups."""
 
     pattern: str
-    value: Any
+    value: Any = None
+    template: str | None = None
 
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, v: str) -> str:
         return check_regex(v)
+
+    @field_validator("template")
+    @classmethod
+    def _safe_template(cls, v: str | None) -> str | None:
+        return None if v is None else check_template(v)
+
+    @model_validator(mode="after")
+    def _one(self) -> MatchRule:
+        if (self.value is None) == (self.template is None):
+            raise ValueError("give exactly one of value or template")
+        if self.template is not None:
+            groups = group_names(self.pattern)
+            unknown = [f for _, f, _, _ in string.Formatter().parse(self.template) if f and f not in groups]
+            if unknown:
+                raise ValueError(f"template field {{{unknown[0]}}} is not a named group of the pattern "
+                                 f"(groups: {', '.join(groups) or 'none; write (?P<name>...)'})")
+        return self
 
 
 class ValueSpec(_Strict):
@@ -70,7 +90,9 @@ class ValueSpec(_Strict):
     value: Any = None
     map: dict[str, Any] | None = None
     match: list[MatchRule] | None = None
+    unmapped: Literal["error", "keep", "default", "blank"] | None = None
     default: Any = None
+    convert: Conversion | None = None
     prefix: str = ""
     hash: bool = False
 
@@ -94,6 +116,10 @@ class ValueSpec(_Strict):
         if len(given) != 1:
             raise ValueError("give exactly one of column, columns, template, value"
                              + (f" (got {', '.join(given)})" if given else ""))
+        if self.unmapped is not None and self.map is None and self.match is None:
+            raise ValueError("unmapped says what happens to values not in map/match; give map or match too")
+        if self.unmapped == "default" and self.default is None:
+            raise ValueError("unmapped: default needs default")
         return self
 
     def needed_columns(self) -> list[str]:
@@ -104,6 +130,51 @@ class ValueSpec(_Strict):
         if self.template is not None:
             return [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
         return []
+
+
+class ExtraSpec(ValueSpec):
+    """A column kept as a property outside the domain, with its declared ``type``."""
+
+    type: Literal["text", "number", "integer", "date", "bool"] = "text"
+
+
+class SplitSpec(_Strict):
+    """Split ``column`` on ``sep`` into parts: one record per part; ``pattern``'s named groups become columns."""
+
+    column: str
+    sep: str = ";"
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        return None if v is None else check_regex(v)
+
+    @field_validator("sep")
+    @classmethod
+    def _sep(cls, v: str) -> str:
+        if not v:
+            raise ValueError("sep must not be empty")
+        return v
+
+    def names(self) -> list[str]:
+        return [self.column] + (group_names(self.pattern) if self.pattern else [])
+
+
+class UnpivotSpec(_Strict):
+    """Columns whose name matches ``columns`` (whole name) → one record each; the cell is ``value``."""
+
+    columns: str
+    value: str = "value"
+    keep_blank: bool = False
+
+    @field_validator("columns")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        return check_regex(v)
+
+    def names(self) -> list[str]:
+        return [self.value, *group_names(self.columns)]
 
 
 class FilterSpec(_Strict):
@@ -154,10 +225,29 @@ class EntitySpec(_Strict):
     filters: list[FilterSpec] = Field(default_factory=list)
     on_duplicate: Literal["error", "first", "sum"] = "error"
     sum: list[str] = Field(default_factory=list)
+    split: SplitSpec | None = None
+    unpivot: UnpivotSpec | None = None
+    extra: dict[str, ExtraSpec] = Field(default_factory=dict)
+    merges_with: list[str] = Field(default_factory=list)
+
+    @field_validator("extra", mode="before")
+    @classmethod
+    def _extra_shorthand(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: {"column": x} if isinstance(x, str) else x for k, x in v.items()}
+        return v
+
+    def declared(self) -> dict[str, Prop]:
+        """The typed properties of this entity (domain ones and ``extra``)."""
+        if self.node is not None:
+            base = node_decl(DOMAIN.node_types[self.node])
+        else:
+            base = edge_decl(DOMAIN.rel_kinds[self.edge or ""])
+        return base | {k: extra_prop(k, x.type) for k, x in self.extra.items()}
 
     @model_validator(mode="after")
     def _shape(self) -> EntitySpec:
-        prov = sorted(_PROVENANCE.intersection((*self.props, *self.constants)))
+        prov = sorted(_PROVENANCE.intersection((*self.props, *self.constants, *self.extra)))
         if prov:
             raise ValueError(f"{', '.join(prov)} is provenance, written only by stakegraph; remove it from "
                              "props/constants")
@@ -196,13 +286,19 @@ class EntitySpec(_Strict):
             raise ValueError("sum is only used with on_duplicate: sum")
         if self.on_duplicate == "sum" and not self.sum:
             raise ValueError("on_duplicate: sum needs the list of properties to add (sum: [amount])")
+        for key in self.extra:
+            if key in typed or key in ("id", "kind", "type", "source", "target"):
+                raise ValueError(f"extra.{key} is a declared property; map it under props instead")
+            if not _NAME.match(key):
+                raise ValueError(f"extra.{key}: a property name is lower-case letters, digits and _ "
+                                 "(e.g. fossil_score)")
         return self
 
 
 class Mapping(_Strict):
     """A whole mapping file."""
 
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 1
     name: str
     description: str = ""
     files: dict[str, FileSpec]
@@ -217,7 +313,16 @@ class Mapping(_Strict):
             if e.name in names:
                 raise ValueError(f"entity name {e.name!r} is used twice")
             names.add(e.name)
+        for e in self.entities:
+            for other in e.merges_with:
+                if other not in names or other == e.name:
+                    raise ValueError(f"entity {e.name!r}: merges_with {other!r} is not another entity "
+                                     f"(entities: {', '.join(sorted(names))})")
         return self
+
+    def merge_pairs(self) -> set[frozenset[str]]:
+        """Pairs of entities that make the same ids on purpose (``merges_with``, either way round)."""
+        return {frozenset((e.name, o)) for e in self.entities for o in e.merges_with}
 
     def files_for(self, alias: str, candidates: Sequence[str]) -> list[str]:
         """The candidate file labels matching ``files[alias].path`` (glob on the name or relative path).
@@ -245,6 +350,59 @@ def _where(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts) or "mapping"
 
 
+def _constant_problem(ntype_kinds: tuple[str, ...] | None, what: str, prop: Prop | None, value: Any) -> str:
+    """Why ``value`` cannot be property ``prop`` (or a kind), or ``""``."""
+    if ntype_kinds is not None:
+        if str(value).strip() not in ntype_kinds:
+            return f"{value!r} is not a {what} kind; use one of {', '.join(ntype_kinds)}"
+        return ""
+    if prop is None:
+        return ""
+    try:
+        coerce(prop, value)
+    except DomainValidationError as e:
+        return e.reason + (f"; {e.fix}" if e.fix else "")
+    return ""
+
+
+def constant_problems(mapping: Mapping) -> list[str]:
+    """One line per constant of the mapping that its property cannot hold (checked before any row is read).
+
+    Constants are ``constants``, ``value:`` specs, ``map`` targets, ``match`` values and ``default``s
+    (not those that are converted, prefixed or hashed afterwards).
+    """
+    out: list[str] = []
+    for e in mapping.entities:
+        key = f"entities[{e.name}]"
+        decl = e.declared()
+        kinds = DOMAIN.node_types[e.node].kinds if e.node is not None else None
+        what = e.node or e.edge or ""
+        specs: dict[str, ValueSpec] = {**e.props, **e.extra}
+        for name, value in e.constants.items():
+            if name == "kind" and kinds is not None:
+                continue  # checked by the model (constants.kind)
+            why = _constant_problem(None, what, decl.get(name), value)
+            if why:
+                out.append(f"{key}.constants.{name}: {why}")
+        for name, vs in specs.items():
+            if vs.convert or vs.hash or vs.prefix:
+                continue
+            k = kinds if name == "kind" else None
+            cands: list[tuple[str, Any]] = []
+            if vs.value is not None:
+                cands.append(("value", vs.value))
+            cands += [(f"map[{src!r}]", v) for src, v in (vs.map or {}).items() if v is not None]
+            cands += [(f"match[{i}].value", r.value) for i, r in enumerate(vs.match or []) if r.value is not None]
+            if vs.default is not None:
+                cands.append(("default", vs.default))
+            for where, value in cands:
+                why = _constant_problem(k, what, decl.get(name), value)
+                if why:
+                    out.append(f"{key}.props.{name}.{where}: {why}" if name in e.props
+                               else f"{key}.extra.{name}.{where}: {why}")
+    return out
+
+
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     """Parse and validate a mapping; errors raise :class:`MappingError` naming the key."""
     data = safe_yaml(text, source)
@@ -252,7 +410,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
         raise MappingError(f"{source}: a mapping must be a YAML object with name, files and entities",
                            fix="start from src/stakegraph/loaders/mappings/worldbank.yml")
     try:
-        return Mapping.model_validate(data)
+        mapping = Mapping.model_validate(data)
     except ValidationError as e:
         lines = []
         for err in e.errors():
@@ -261,6 +419,11 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
             lines.append(f"  {_where(loc, data)}: {msg}")
         raise MappingError(f"{source}: invalid mapping:\n" + "\n".join(lines),
                            fix="correct the keys named above (docs/loading.md, 'Mappings')") from e
+    problems = constant_problems(mapping)
+    if problems:
+        raise MappingError(f"{source}: invalid mapping:\n" + "\n".join(f"  {p}" for p in problems),
+                           fix="correct the keys named above (docs/loading.md, 'Mappings')")
+    return mapping
 
 
 def load_mapping(path: str | Path) -> tuple[Mapping, str]:
@@ -279,166 +442,3 @@ def load_mapping(path: str | Path) -> tuple[Mapping, str]:
     return parse_mapping(text, str(path)), text
 
 
-# -- applying an entity to rows -------------------------------------------------------
-def _hash_key(text: str) -> str:
-    return stable_id(" ".join(text.split()).casefold())
-
-
-class EntityConverter:
-    """Applies one :class:`EntitySpec` to the rows of one table (checked against its header)."""
-
-    def __init__(self, mapping: Mapping, index: int, header: Sequence[str], file: str) -> None:
-        self.spec = mapping.entities[index]
-        self.key = f"entities[{self.spec.name}]"
-        cols = set(header)
-        needed: list[tuple[str, str]] = []
-        for key, vs in self._specs():
-            needed += [(key, c) for c in vs.needed_columns()]
-        needed += [(f"filters[{i}]", f.column) for i, f in enumerate(self.spec.filters)]
-        missing = [(k, c) for k, c in needed if c not in cols]
-        if missing:
-            what = "; ".join(f"{self.key}.{k} names column {c!r}" for k, c in missing)
-            raise MappingError(f"{what}, which {file} does not have (columns: {', '.join(header)})")
-        self.type_key = self.spec.node or self.spec.edge or ""
-
-    def _specs(self) -> list[tuple[str, ValueSpec]]:
-        s = self.spec
-        out = [(k, v) for k, v in (("id", s.id), ("source", s.source), ("target", s.target), ("ref", s.ref))
-               if v is not None]
-        return out + [(f"props.{k}", v) for k, v in s.props.items()]
-
-    def _value(self, vs: ValueSpec, row: dict[str, Any], key: str) -> tuple[Any, str, Issue | None]:
-        if vs.value is not None:
-            return vs.value, "", None
-        if vs.column is not None:
-            col, raw = vs.column, row.get(vs.column)
-        elif vs.columns is not None:
-            col = "+".join(vs.columns)
-            parts = [row.get(c) for c in vs.columns]
-            raw = None if all(is_blank(p) for p in parts) else vs.sep.join("" if is_blank(p) else text_id(p) for p in parts)
-        else:
-            assert vs.template is not None
-            col = vs.template
-            fields = {c: "" if is_blank(row.get(c)) else text_id(row.get(c)) for c in vs.needed_columns()}
-            try:
-                raw = vs.template.format_map(fields)
-            except (ValueError, KeyError, IndexError) as e:
-                return None, col, Issue(col, "", f"template {vs.template!r} cannot format this row ({e})",
-                                        f"correct {self.key}.{key}.template or the row's values")
-        value = raw
-        if vs.map is not None or vs.match is not None:
-            text = "" if is_blank(raw) else text_id(raw)
-            if vs.map is not None and text in vs.map:
-                value = vs.map[text]
-            elif vs.match and (hit := self._match(vs.match, text, col, key)) is not None:
-                if isinstance(hit, Issue):
-                    return None, col, hit
-                value = hit.value
-            elif vs.default is not None:
-                value = vs.default
-            elif is_blank(raw):
-                value = None
-            else:
-                return None, col, Issue(col, raw, f"{text!r} is not in the value map ({self.key}.{key}.map)",
-                                        f"add it to {self.key}.{key}.map or set {self.key}.{key}.default")
-        elif is_blank(value) and vs.default is not None:
-            value = vs.default
-        if (vs.hash or vs.prefix) and not is_blank(value):
-            text = text_id(value)
-            value = vs.prefix + (_hash_key(text) if vs.hash else text)
-        return value, col, None
-
-    def _match(self, rules: list[MatchRule], text: str, col: str, key: str) -> MatchRule | Issue | None:
-        for m in rules:
-            try:
-                if search(m.pattern, text):
-                    return m
-            except TimeoutError:
-                return Issue(col, text[:200], f"regex {m.pattern!r} took too long on this value",
-                             f"simplify {self.key}.{key}.match")
-        return None
-
-    def _skip(self, row: dict[str, Any]) -> str:
-        for f in self.spec.filters:
-            v = row.get(f.column)
-            text = "" if is_blank(v) else text_id(v)
-            keep = True
-            if f.op == "nonblank":
-                keep = bool(text)
-            elif f.op == "nonzero":
-                try:
-                    keep = bool(text) and float(text.replace(",", "")) != 0
-                except ValueError:
-                    keep = True  # not a number: validation reports it
-            elif f.op == "equals":
-                keep = text == str(f.value)
-            elif f.op == "not_equals":
-                keep = text != str(f.value)
-            elif f.op == "in":
-                keep = text in [str(x) for x in (f.value or [])]
-            elif f.op == "not_in":
-                keep = text not in [str(x) for x in (f.value or [])]
-            elif f.op == "matches":
-                try:
-                    keep = search(str(f.value), text)
-                except TimeoutError:
-                    keep = True  # kept: the row is then validated as usual
-            if not keep:
-                return f.describe()
-        return ""
-
-    def convert(self, raw: RawRow) -> Converted:
-        s = self.spec
-        out = Converted(type_key=self.type_key)
-        row = raw.values
-        skip = self._skip(row)
-        if skip:
-            out.skip = skip
-            return out
-        ends: dict[str, tuple[str, str]] = {}
-        for key in ("id", "source", "target", "ref"):
-            vs = getattr(s, key)
-            if vs is None:
-                continue
-            v, col, issue = self._value(vs, row, key)
-            if issue:
-                out.issues.append(issue)
-            elif is_blank(v) and key != "ref":
-                out.issues.append(Issue(col, "", f"{key} is blank ({self.key}.{key})", f"fill in {col}"))
-            elif not is_blank(v):
-                ends[key] = (text_id(v), col)
-        values: dict[str, tuple[Any, str]] = {k: (v, "") for k, v in s.constants.items()}
-        for name, vs in s.props.items():
-            v, col, issue = self._value(vs, row, f"props.{name}")
-            if issue:
-                out.issues.append(issue)
-            else:
-                values[name] = (v, col or name)
-        if s.node is not None:
-            ntype = DOMAIN.node_types[s.node]
-            kind_v, kind_col = values.pop("kind", (None, "kind"))
-            kind, issues = check_kind(ntype, kind_v, kind_col or f"{self.key}.props.kind")
-            out.issues += issues
-            props, issues = check_props(node_decl(ntype), values)
-        else:
-            assert s.edge is not None
-            props, issues = check_props(edge_decl(DOMAIN.rel_kinds[s.edge]), values)
-        out.issues += [Issue(i.column, i.value, f"{i.reason} ({self.key})", i.fix) for i in issues]
-        if out.issues:
-            return out
-        if s.node is not None:
-            if kind:
-                props["kind"] = kind
-            out.items.append(Item(NodeRecord(ends["id"][0], s.node, props), combine=s.on_duplicate,
-                                  sum_props=tuple(s.sum)))
-        else:
-            assert s.edge is not None
-            src, src_col = ends["source"]
-            tgt, tgt_col = ends["target"]
-            ref = ends.get("ref", ("", ""))[0] or None
-            if ref:
-                props["ref"] = ref
-            eid = ends["id"][0] if "id" in ends else edge_id(s.edge, src, tgt, ref)
-            out.items.append(Item(EdgeRecord(eid, s.edge, src, tgt, props), source_col=src_col,
-                                  target_col=tgt_col, combine=s.on_duplicate, sum_props=tuple(s.sum)))
-        return out

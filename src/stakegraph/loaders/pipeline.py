@@ -22,12 +22,14 @@ from typing import Any, Literal
 
 from stakegraph.domain import DOMAIN, PROVENANCE
 from stakegraph.errors import GraphError, TypeConflict
+from stakegraph.loaders import fx
 from stakegraph.loaders.bounds import Bounds, using
 from stakegraph.loaders.canonical import CanonicalConverter, role_from_header, role_from_name
 from stakegraph.loaders.compressed import data_suffix
-from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError
+from stakegraph.loaders.converter import EntityConverter, probe
+from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError, MappingError
 from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_header
-from stakegraph.loaders.mapping import EntityConverter, Mapping, load_mapping
+from stakegraph.loaders.mapping import Mapping, load_mapping
 from stakegraph.loaders.records import Converted, Item, id_issues
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
 from stakegraph.loaders.structure_checks import structure_warnings
@@ -149,6 +151,19 @@ def _plan(files: Sequence[tuple[str, Path]], mapping: Mapping | None, report: Lo
     for label in paths:
         if label not in used:
             report.warnings.append(f"{label}: not named by the mapping; ignored")
+    mistakes: list[str] = []
+    for table, convs in by_table.values():
+        rows = table.rows()
+        try:
+            mistakes += probe(rows, convs, table.name)
+        except FileFormatError:
+            pass  # reported when the file is read
+        finally:
+            getattr(rows, "close", lambda: None)()
+    if mistakes:
+        raise MappingError("the mapping does not fit the files (nothing was loaded):\n"
+                           + "\n".join(f"  {m}" for m in mistakes),
+                           fix="correct the mapping keys named above (docs/loading.md, 'Mappings')")
     plan.extend(by_table.values())
     return plan
 
@@ -160,8 +175,12 @@ def _file_error(report: LoadReport, e: FileFormatError) -> None:
 
 # -- pass 1 ------------------------------------------------------------------------------
 class _Pass1:
-    def __init__(self, report: LoadReport, load_id: str, tmp: Path, progress: ProgressFn | None) -> None:
+    def __init__(self, report: LoadReport, load_id: str, tmp: Path, progress: ProgressFn | None,
+                 mode: str = "strict", merges: set[frozenset[str]] | None = None) -> None:
         self.report = report
+        self.mode = mode
+        self.merges = merges or set()
+        self.origin: dict[tuple[bool, str], str] = {}
         self.load_id = load_id
         self.progress = progress
         self.files: list[str] = []
@@ -222,6 +241,12 @@ class _Pass1:
         key = (item.is_edge, rec.id)
         where = (fi, raw.row)
         if key in self.first:
+            prev = self.origin.get(key, "")
+            if prev != item.origin and prev and frozenset((prev, item.origin)) not in self.merges:
+                self._collision(key, prev, item, where)
+                return
+            if prev != item.origin:
+                return  # merges_with: the first entity's record stands
             if item.combine == "first":
                 return
             if item.combine == "sum":
@@ -234,6 +259,8 @@ class _Pass1:
             self.dups.setdefault(key, [self.first[key]]).append(where)
             return
         self.first[key] = where
+        if item.origin:
+            self.origin[key] = item.origin
         props = {**rec.props, "source_file": self.files[fi], "source_row": raw.row, "load_id": self.load_id}
         if isinstance(rec, NodeRecord):
             self.node_types[rec.id] = rec.type
@@ -241,6 +268,20 @@ class _Pass1:
             self.combined[key] = [props, fi, raw.row, rec, item, raw.values]
             return
         self._spill(fi, raw.row, rec, props, item, raw.values)
+
+    def _collision(self, key: tuple[bool, str], prev: str, item: Item, where: tuple[int, int]) -> None:
+        fi0, row0 = self.first[key]
+        fi, row = where
+        what = "relationship" if item.is_edge else "node"
+        msg = (f"{what} id {key[1]!r} is made by entities[{prev}] ({self.files[fi0]}:{row0}) and by "
+               f"entities[{item.origin}] ({self.files[fi]}:{row})")
+        fix = (f"give the two entities distinct ids (a prefix), or add merges_with: [{prev}] to "
+               f"entities[{item.origin}] if they are the same {what}")
+        if self.mode == "strict":
+            self.reject(fi, row, item.type_key, {}, [RowError(self.files[fi], row, "id", key[1],
+                                                              f"id collision: {msg}", fix)])
+        else:
+            self.report.warnings.append(f"id collision: {msg}; kept the first, dropped the second ({fix})")
 
     def _spill(self, fi: int, row: int, rec: NodeRecord | EdgeRecord, props: dict[str, Any], item: Item,
                raw: dict[str, Any]) -> None:
@@ -250,7 +291,8 @@ class _Pass1:
             self.node_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         else:
             self.n_edges += 1
-            line = [fi, row, rec.id, rec.kind, rec.source, rec.target, props, item.source_col, item.target_col, raw]
+            line = [fi, row, rec.id, rec.kind, rec.source, rec.target, props, item.source_col, item.target_col,
+                    item.source_text, item.target_text, raw]
             self.edge_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
     def finish(self) -> None:
@@ -315,8 +357,16 @@ def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
         if (line[0], line[1]) in p1.rejected:
             continue
         errs = []
-        for end, col in ((line[4], line[7]), (line[5], line[8])):
-            if end not in types:
+        for end, col, text, side in ((line[4], line[7], line[9], "source"), (line[5], line[8], line[10], "target")):
+            if end in types:
+                continue
+            if text and text != end:
+                errs.append(RowError(p1.files[line[0]], line[1], col, text,
+                                     f"{line[3]} {side} {text!r} (id {end!r}) is not in the files (or its row was "
+                                     "rejected) nor in the store",
+                                     f"add a row making {text!r} (the entity that makes {side} ids, with the same "
+                                     "prefix/hash) or correct the value"))
+            else:
                 errs.append(RowError(p1.files[line[0]], line[1], col, end,
                                      f"{line[3]} endpoint {end!r} is not in the files (or its row was rejected) "
                                      "nor in the store",
@@ -518,6 +568,8 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
         raise ValueError("batch_size must be at least 1")
     plist = [paths] if isinstance(paths, str | Path) else list(paths)
     files = collect_files(plist, follow_symlinks=follow_symlinks)
+    fx_files = [f for f in files if fx.is_fx_label(f[0])]  # FX rates load as rates (stakegraph.loaders.fx)
+    files = [f for f in files if f not in fx_files]
     mapping_obj: Mapping | None
     mapping_text = ""
     if isinstance(mapping, Mapping):
@@ -529,9 +581,10 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
     lid = load_id or default_load_id(files, mapping_text)
     report = LoadReport(load_id=lid, mode=mode, dry_run=dry_run, files=[lab for lab, _ in files])
     plan = _plan(files, mapping_obj, report)
+    rates = fx.rates_for_load(fx_files, report)
     with tempfile.TemporaryDirectory(prefix="stakegraph-load-") as tmpd:
         tmp = Path(tmpd)
-        p1 = _Pass1(report, lid, tmp, progress)
+        p1 = _Pass1(report, lid, tmp, progress, mode, mapping_obj.merge_pairs() if mapping_obj else None)
         try:
             for table, convs in plan:
                 try:
@@ -549,6 +602,8 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
         report.warnings.extend(structure_warnings(_edge_lines(p1, tmp)))
         if not (report.errors and mode == "strict"):
             _pass2(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
+            if not dry_run:
+                fx.write_rates(store, rates, report)
     if report_dir is not None:
         report.write_files(report_dir)
     return report

@@ -34,6 +34,7 @@ class Issue:
     value: Any
     reason: str
     fix: str
+    key: str = ""  # the mapping key it came from (entities[x].props.y), for mapping mistakes
 
 
 @dataclass
@@ -45,6 +46,9 @@ class Item:
     target_col: str = ""
     combine: str = "error"  # what duplicates of this id do: error | first | sum
     sum_props: tuple[str, ...] = ()
+    origin: str = ""  # the mapping entity that made it ("" for the canonical layout)
+    source_text: str = ""  # the endpoints as written in the file (before prefix/hash)
+    target_text: str = ""
 
     @property
     def is_edge(self) -> bool:
