@@ -88,6 +88,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     async def get_context(request: Request, response: Response) -> Context:
         role = role_for(s, request.headers.get("authorization"))
+        if role is None:  # a browser session (the guards checked its cookie and CSRF token)
+            role = getattr(request.state, "session_role", None)
         if role is None and s.auth_required:
             raise HTTPException(401, "an API key is required: send 'Authorization: Bearer <API key>'",
                                 {"WWW-Authenticate": "Bearer"})
@@ -128,8 +130,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                             status_code=503, headers={"Retry-After": str(READY_RETRY_AFTER_S)})
 
     from stakegraph.web.pages import router as viz_router
+    from stakegraph.web.session import router as session_router
 
     app.include_router(viz_router)
+    app.include_router(session_router)
 
     @app.middleware("http")
     async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -5,6 +5,9 @@
 * **auth** — a sent but unknown key (or a malformed header) is 401 on every route, pages and
   GraphQL alike; with ``auth_required`` a request without a key is 401 (``/healthz`` and
   ``/readyz`` excepted). :func:`role_for` is the one reading of the key.
+* **browser sessions** — without a key, the ``sg_session`` cookie of :mod:`stakegraph.web.session`
+  gives the role (unsafe methods need its CSRF token); with ``auth_required`` a page navigation
+  without either is redirected to ``/login``.
 * **concurrency** — at most ``max_concurrent_per_client`` requests in progress per client (its
   API key, else its IP address); above, 429 with ``Retry-After``.
 * **body size** — ``Content-Length`` above ``max_body_bytes`` is 413 before reading; a body
@@ -41,6 +44,7 @@ from stakegraph.errors import Invalid, LimitExceeded, StakegraphError, TooManyRe
 from stakegraph.settings import Settings
 from stakegraph.viz.page import security_headers
 from stakegraph.web.errors import error_body
+from stakegraph.web.session import PUBLIC_PATHS, cookie_auth
 
 __all__ = ["install_guards", "role_for", "check_graphql_json"]
 
@@ -187,7 +191,7 @@ class Guards:
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path = scope.get("path", "")
-        refusal = self._auth(headers, path)
+        refusal = self._auth(headers, path, scope)
         if refusal is not None:
             await refusal(send_with_headers)
             return
@@ -248,13 +252,17 @@ class Guards:
             receive = _counting(receive, limit)
         await self.app(scope, receive, send)
 
-    def _auth(self, headers: dict[str, str], path: str) -> Callable[[Send], Awaitable[None]] | None:
+    def _auth(self, headers: dict[str, str], path: str, scope: Scope) -> Callable[[Send], Awaitable[None]] | None:
         try:
             role = role_for(self.settings, headers.get("authorization"))
         except HTTPException as e:
             status, detail, extra = e.status_code, e.detail, dict(e.headers or {})
             return lambda send: _json(send, status, {"detail": detail}, extra)
-        if role is None and self.settings.auth_required and path not in OPEN_PATHS:
+        if role is None:  # no key sent: a browser session's cookie, CSRF check, sign-in redirect
+            role, refusal = cookie_auth(scope, headers, path, self.settings)
+            if refusal is not None:
+                return refusal
+        if role is None and self.settings.auth_required and path not in OPEN_PATHS | PUBLIC_PATHS:
             return lambda send: _json(send, 401, {
                 "detail": "an API key is required: send 'Authorization: Bearer <API key>'"},
                 {"WWW-Authenticate": "Bearer"})

@@ -35,6 +35,7 @@ from stakegraph.viz.analysis import analysis_index, analysis_page, error_page
 from stakegraph.viz.graphiql import ASSET_TYPES, asset
 from stakegraph.viz.page import Page, security_headers, table
 from stakegraph.web.errors import error_body, error_headers
+from stakegraph.web.session import logout_form
 from stakegraph.workspace import Workspace
 
 __all__ = ["router"]
@@ -179,6 +180,7 @@ async def index(request: Request) -> Response:
         page = Page("index", "stakegraph", "Stakeholder-relationship knowledge graph for project finance",
                     links=[("/graphql", "GraphiQL"), ("/audit", "Audit"), ("/viz/network", "Network"),
                            ("/viz/dependencies", "Dependencies")])
+        page.add(logout_form(request))
         rows = [
             ("/graphql", "GraphiQL — query the graph"),
             ("/audit", "Dependency audit report (also /audit?format=json, /audit?scope=ID, as_of=yyyy-mm-dd)"),
