@@ -55,10 +55,10 @@ def cli_json(*args: str) -> dict[str, Any]:
 
 def test_exposure_is_one_definition_everywhere(app_client: TestClient, tmp_path: Path) -> None:
     G = fill(EmbeddedStore(tmp_path / "x.sqlite")).project()
-    # by hand: a_co borrows 500,000 (recalled, still owed) + 200,000 and sponsors p_plant (no amount);
-    # its supplier's annual_revenue (commercial) is not exposure
-    assert measures.exposure(G, "a_co") == 700_000.0
-    assert measures.exposure(G, "b_bank") == 500_000.0 + 2e7
+    # by hand: a_co borrows CNY 500,000 (recalled, still owed) + CNY 200,000 and sponsors p_plant (no amount);
+    # its supplier's annual_revenue (commercial) is not exposure. In USD at the fixture's 8 CNY per USD:
+    assert measures.exposure(G, "a_co") == 700_000.0 / 8
+    assert measures.exposure(G, "b_bank") == 500_000.0 / 8 + 2e7  # CNY and USD loans, both in USD
     d = gql(app_client, '{ party(id: "a_co") { exposure } b: party(id: "b_bank") { exposure } }')["data"]
     assert d["party"]["exposure"] == measures.exposure(G, "a_co")
     assert d["b"]["exposure"] == measures.exposure(G, "b_bank")
@@ -195,11 +195,11 @@ def test_empty_concentration_says_so_and_names_the_kinds(cli_env: Path) -> None:
 
 def test_whole_book_concentration_and_structure_counts(cli_env: Path) -> None:
     book = cli_json("book-concentration", "--kinds", "lends_to")["result"]
-    # by hand: b_bank 500,000 + 2e7; c_bank 200,000 + 5e6 -> shares 79.76% / 20.24% of 25.7e6
-    total = 500_000 + 2e7 + 200_000 + 5e6
-    assert book["total"] == total
+    # by hand, in USD (the CNY loans at the fixture's 8 CNY per USD): b_bank 62,500 + 2e7; c_bank 25,000 + 5e6
+    total = 500_000 / 8 + 2e7 + 200_000 / 8 + 5e6
+    assert book["total"] == pytest.approx(total)
     assert [s["counterparty"] for s in book["shares"]] == ["b_bank", "c_bank"]
-    pct = [100 * (500_000 + 2e7) / total, 100 * (200_000 + 5e6) / total]
+    pct = [100 * (500_000 / 8 + 2e7) / total, 100 * (200_000 / 8 + 5e6) / total]
     assert book["hhi"] == pytest.approx(pct[0] ** 2 + pct[1] ** 2)
     st = cli_json("structure")["result"]
     assert st["components"] >= 1 and st["largest_component"] <= st["structure_nodes"]

@@ -55,6 +55,8 @@ class Prop:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    #: For an amount of money: the property of the same record that holds its currency (ISO 4217).
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class RelKind:
 
 ENTITY_LABEL = "Entity"
 META_LABEL = "StakegraphMeta"
+#: Label of the FX-rate nodes (one per date, currency and base; not entities of the graph).
+FX_RATE_LABEL = "FxRate"
 
 PROVENANCE: tuple[Prop, ...] = (
     Prop("source_file", PropType.STR, "File the record was loaded from"),
@@ -163,11 +167,11 @@ _PARTY_PROPS: tuple[Prop, ...] = (
     Prop("country", PropType.STR, "Country (ISO code or name)"),
     Prop("region", PropType.STR, "Region"),
     Prop("sector", PropType.STR, "Industry sector"),
-    Prop("total_assets", PropType.FLOAT, "Total assets (DebtRank weight)", minimum=0),
-    Prop("capital", PropType.FLOAT, "Capital / equity buffer (loss-absorbing)", minimum=0),
-    Prop("tier1_capital", PropType.FLOAT, "Basel Tier 1 capital (banks)", minimum=0),
-    Prop("external_assets", PropType.FLOAT, "Assets outside the graph (Eisenberg–Noe e_i)", minimum=0),
-    Prop("external_liabilities", PropType.FLOAT, "Liabilities outside the graph", minimum=0),
+    Prop("total_assets", PropType.FLOAT, "Total assets (DebtRank weight)", minimum=0, currency="currency"),
+    Prop("capital", PropType.FLOAT, "Capital / equity buffer (loss-absorbing)", minimum=0, currency="currency"),
+    Prop("tier1_capital", PropType.FLOAT, "Basel Tier 1 capital (banks)", minimum=0, currency="currency"),
+    Prop("external_assets", PropType.FLOAT, "Assets outside the graph (Eisenberg–Noe e_i)", minimum=0, currency="currency"),
+    Prop("external_liabilities", PropType.FLOAT, "Liabilities outside the graph", minimum=0, currency="currency"),
     Prop("debt_to_asset", PropType.FLOAT, "Debt-to-asset ratio (0–1)", minimum=0),
     Prop("net_margin", PropType.FLOAT, "Net margin (fraction, may be negative)"),
     Prop("credit_rating", PropType.STR, "Credit rating (e.g. AA, BBB-, B)"),
@@ -175,7 +179,9 @@ _PARTY_PROPS: tuple[Prop, ...] = (
     Prop("replaceability", PropType.FLOAT, "0 = irreplaceable … 1 = easily replaced", minimum=0, maximum=1),
     Prop("size_segment", PropType.STR, "Size segment", choices=("sme", "mid", "large")),
     Prop("risk_appetite", PropType.STR, "Risk appetite", choices=("conservative", "balanced", "aggressive")),
-    Prop("annual_revenue", PropType.FLOAT, "Annual revenue (sales)", minimum=0),
+    Prop("annual_revenue", PropType.FLOAT, "Annual revenue (sales)", minimum=0, currency="currency"),
+    Prop("currency", PropType.STR, "Currency (ISO 4217) of the party's figures: total_assets, capital, "
+         "tier1_capital, external_assets, external_liabilities, annual_revenue"),
     Prop("gsib", PropType.BOOL, "Global systemically important bank (LEX20)"),
     Prop("email", PropType.STR, "Contact e-mail (persons)"),
     Prop("title", PropType.STR, "Job title (persons)"),
@@ -188,7 +194,7 @@ _PROJECT_PROPS: tuple[Prop, ...] = (
     Prop("sector", PropType.STR, "Sector (solar, wind, hydro, transport, …)"),
     Prop("status", PropType.STR, "Status (pipeline, active, closed, dropped, …)"),
     Prop("capacity_mw", PropType.FLOAT, "Capacity in MW", minimum=0),
-    Prop("total_cost", PropType.FLOAT, "Total project cost", minimum=0),
+    Prop("total_cost", PropType.FLOAT, "Total project cost", minimum=0, currency="currency"),
     Prop("currency", PropType.STR, "Currency of total_cost"),
     Prop("start_date", PropType.DATE, "Approval / start date"),
     Prop("end_date", PropType.DATE, "Closing / end date"),
@@ -199,14 +205,14 @@ _CONTRACT_PROPS: tuple[Prop, ...] = (
     Prop("name", PropType.STR, "Contract name or number", required=True),
     Prop("signed_date", PropType.DATE, "Date signed"),
     Prop("end_date", PropType.DATE, "Maturity / end date"),
-    Prop("amount", PropType.FLOAT, "Contract amount", minimum=0),
-    Prop("currency", PropType.STR, "Currency"),
+    Prop("amount", PropType.FLOAT, "Contract amount", minimum=0, currency="currency"),
+    Prop("currency", PropType.STR, "Currency (ISO 4217) of amount, guarantee_cap and the other money"),
     Prop("status", PropType.STR, "Status (active, terminated, disputed, renegotiated, …)"),
-    Prop("cross_default_threshold", PropType.FLOAT, "Cross-default: a default on other debt above this amount is a default here", minimum=0),
-    Prop("guarantee_cap", PropType.FLOAT, "Maximum a guarantor pays when called", minimum=0),
-    Prop("bet_on_target", PropType.FLOAT, "Bet-on (valuation-adjustment) performance target, e.g. net profit", minimum=0),
+    Prop("cross_default_threshold", PropType.FLOAT, "Cross-default: a default on other debt above this amount is a default here", minimum=0, currency="currency"),
+    Prop("guarantee_cap", PropType.FLOAT, "Maximum a guarantor pays when called", minimum=0, currency="currency"),
+    Prop("bet_on_target", PropType.FLOAT, "Bet-on (valuation-adjustment) performance target, e.g. net profit", minimum=0, currency="currency"),
     Prop("bet_on_metric", PropType.STR, "Metric the bet-on target refers to (net_profit, revenue, ipo_by)"),
-    Prop("bet_on_buyback", PropType.FLOAT, "Amount the investee must pay back when the target is missed", minimum=0),
+    Prop("bet_on_buyback", PropType.FLOAT, "Amount the investee must pay back when the target is missed", minimum=0, currency="currency"),
     Prop("repayment_adjustment", PropType.STR, "Repayment-adjustment clause (schedule or rate renegotiable with market conditions)"),
     Prop("covenants", PropType.LIST, "Covenants (list, e.g. 'DSCR>=1.2')"),
     Prop("scope", PropType.STR, "Scope of work"),
@@ -251,8 +257,8 @@ NODE_TYPES: Mapping[str, NodeType] = {
 
 COMMON_EDGE_PROPS: tuple[Prop, ...] = (
     Prop("ref", PropType.STR, "Distinguishes several relationships of one kind between the same two nodes"),
-    Prop("amount", PropType.FLOAT, "Amount (principal, commitment, cover, contract value)", minimum=0),
-    Prop("currency", PropType.STR, "Currency of amount"),
+    Prop("amount", PropType.FLOAT, "Amount (principal, commitment, cover, contract value)", minimum=0, currency="currency"),
+    Prop("currency", PropType.STR, "Currency (ISO 4217) of amount, annual_revenue, guarantee_cap and the other money"),
     Prop("share_pct", PropType.FLOAT, "Share in percent (0–100)", minimum=0, maximum=100),
     Prop("start_date", PropType.DATE, "Start date"),
     Prop("end_date", PropType.DATE, "End / maturity date"),
@@ -271,17 +277,17 @@ RELATIONSHIP_KINDS: Mapping[str, RelKind] = {
                 (Prop("tenor_years", PropType.FLOAT, "Tenor in years", minimum=0),
                  Prop("rate", PropType.FLOAT, "Interest rate (fraction)"),
                  Prop("recovery_rate", PropType.FLOAT, "Expected recovery on default (0–1)", minimum=0, maximum=1),
-                 Prop("cross_default_threshold", PropType.FLOAT, "Cross-default threshold on this loan", minimum=0),
+                 Prop("cross_default_threshold", PropType.FLOAT, "Cross-default threshold on this loan", minimum=0, currency="currency"),
                  Prop("repayment_adjustment", PropType.STR, "Renegotiable repayment clause")),
                 weight="amount", role="lender", category="financing"),
         RelKind("invests_in", "INVESTS_IN", "Equity investor invests in a party or project", _P, _PP,
-                (Prop("bet_on_target", PropType.FLOAT, "Bet-on performance target", minimum=0),
-                 Prop("bet_on_buyback", PropType.FLOAT, "Buy-back owed if target missed", minimum=0)),
+                (Prop("bet_on_target", PropType.FLOAT, "Bet-on performance target", minimum=0, currency="currency"),
+                 Prop("bet_on_buyback", PropType.FLOAT, "Buy-back owed if target missed", minimum=0, currency="currency")),
                 weight="amount", role="investor", category="financing"),
         RelKind("sponsors", "SPONSORS", "Sponsor initiates and holds a project", _P, ("project",),
                 weight="share_pct", role="sponsor", category="financing"),
         RelKind("guarantees", "GUARANTEES", "Guarantor guarantees the debt of a party or project (amount = cap)", _P, _PP,
-                (Prop("guarantee_cap", PropType.FLOAT, "Maximum called", minimum=0),
+                (Prop("guarantee_cap", PropType.FLOAT, "Maximum called", minimum=0, currency="currency"),
                  Prop("guaranteed_share_of_debt", PropType.FLOAT, "Share of the obligor's debt guaranteed (0–100)", minimum=0, maximum=100)),
                 weight="amount", role="guarantor", category="financing"),
         RelKind("insures", "INSURES", "Insurer covers a party or project (credit, political risk)", _P, _PP,
@@ -292,14 +298,14 @@ RELATIONSHIP_KINDS: Mapping[str, RelKind] = {
         RelKind("operates", "OPERATES", "O&M operator runs a project", _P, ("project",),
                 weight="amount", role="om", category="commercial"),
         RelKind("supplies", "SUPPLIES", "Supplier supplies a party or project", _P, _PP,
-                (Prop("annual_revenue", PropType.FLOAT, "Annual sales to the target", minimum=0),),
+                (Prop("annual_revenue", PropType.FLOAT, "Annual sales to the target", minimum=0, currency="currency"),),
                 weight="annual_revenue", role="supplier", category="commercial"),
         RelKind("buys_from", "BUYS_FROM", "Customer buys from a seller (annual_revenue = the seller's sales to it)", _P, _PP,
-                (Prop("annual_revenue", PropType.FLOAT, "Seller's annual revenue from this customer", minimum=0),
+                (Prop("annual_revenue", PropType.FLOAT, "Seller's annual revenue from this customer", minimum=0, currency="currency"),
                  Prop("revenue_share_pct", PropType.FLOAT, "Share of the seller's sales (0–100)", minimum=0, maximum=100)),
                 weight="annual_revenue", role="customer", category="commercial"),
         RelKind("offtakes", "OFFTAKES", "Offtaker buys a project's output", _P, ("project",),
-                (Prop("annual_revenue", PropType.FLOAT, "Annual revenue paid to the project", minimum=0),
+                (Prop("annual_revenue", PropType.FLOAT, "Annual revenue paid to the project", minimum=0, currency="currency"),
                  Prop("tenor_years", PropType.FLOAT, "Offtake tenor in years", minimum=0)),
                 weight="annual_revenue", role="offtaker", category="commercial"),
         RelKind("partner_of", "PARTNER_OF", "Partner of a project (implementing agency, advisor, law firm)", _P, _PP,
@@ -359,3 +365,13 @@ class Domain:
 
 
 DOMAIN = Domain()
+
+#: Every amount of money the domain declares, by property name: the property holding its currency.
+#: (``amount`` → ``currency`` on relationships and contracts, ``total_cost`` → ``currency`` on
+#: projects, ``tier1_capital`` → ``currency`` on parties, …). Read by :mod:`stakegraph.money`.
+MONEY_PROPS: Mapping[str, str] = {
+    p.name: p.currency
+    for props in [*(t.props for t in NODE_TYPES.values()), *(k.all_props for k in RELATIONSHIP_KINDS.values())]
+    for p in props
+    if p.currency
+}

@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError", "Unavailable", "Timeout",
     "GraphError", "DomainError", "ValidationError", "StoreError", "StoreUnavailable", "DanglingEdge",
     "TypeConflict", "PageSizeError", "CostLimitError", "DepthLimitError", "RequestTimeout", "NotAllowed",
-    "AnalyticsUnavailable", "TooManyRequests", "outcome",
+    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "outcome",
 ]
 
 
@@ -208,6 +208,12 @@ class TooManyRequests(LimitExceeded):
 
     http_status = 429
     graphql_code = "TOO_MANY_REQUESTS"
+
+
+class MissingRate(DataError):
+    """No FX rate converts an amount's currency to the reporting currency on the as-of date."""
+
+    graphql_code = "MISSING_RATE"
 
 
 def outcome(error: BaseException) -> tuple[int, str, int]:

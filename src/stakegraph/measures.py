@@ -11,6 +11,9 @@ them. ``docs/architecture.md`` ("One meaning") quotes this module.
   relationships (``lends_to``, ``invests_in``, ``sponsors``, ``guarantees``, ``insures``), in and out:
   ``amount`` (a guarantee's ``guarantee_cap`` when set). Commercial volume (sales, offtake) is a
   different measure, :func:`commercial_volume`, and is never called exposure.
+* Money — every sum is in one currency: :func:`money_context` converts each amount from the
+  currency the domain declares for it to the reporting currency at the rate in force on the
+  as-of date (:mod:`stakegraph.money`); a missing rate is :class:`stakegraph.errors.MissingRate`.
 * :func:`default_as_of` — the one as-of rule: a given date wins; else the latest observation date
   in the graph (interactions, signals, events); else today. Each answer stamps the date used and
   the rule that chose it.
@@ -31,18 +34,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 
-from stakegraph.domain import COMMERCIAL_KINDS, FINANCING_KINDS, RELATIONSHIP_KINDS
-from stakegraph.errors import Invalid, LimitExceeded
+from stakegraph.domain import COMMERCIAL_KINDS, FINANCING_KINDS, MONEY_PROPS, RELATIONSHIP_KINDS
+from stakegraph.errors import Invalid, LimitExceeded, MissingRate
+from stakegraph.money import DEFAULT_REPORTING_CURRENCY, RATE_RULE, FxTable, normalise_currency
 
 __all__ = [
     "number", "edge_size", "money_of_edge", "exposure", "commercial_volume", "EXPOSURE_DEFINITION",
     "to_date", "default_as_of", "AS_OF_RULE", "resolve_as_of", "parse_shocks", "format_shock", "to_h0",
     "MAX_SHOCKS", "INACTIVE_STATUSES", "is_active", "declared_weight", "edges_exposure",
+    "Money", "money_context", "local_money", "node_money", "money_stamp", "currencies_in",
 ]
 
 #: Statuses of a relationship that has ended; such an edge carries no exposure (see docs).
@@ -86,12 +93,14 @@ def declared_weight(kind: str) -> str | None:
     return RELATIONSHIP_KINDS[kind].weight if kind in RELATIONSHIP_KINDS else None
 
 
-def edge_size(data: Mapping[str, Any], weight: str | None = None) -> float | None:
+def edge_size(data: Mapping[str, Any], weight: str | None = None, *, money: Money | None = None) -> float | None:
     """Size of one edge.
 
     ``weight=None`` reads the kind's declared weight property; a kind with no declared weight
     counts 1. ``weight="count"`` counts every edge as 1. Any other string names the property.
-    ``None`` when the property is absent or not a finite number.
+    ``None`` when the property is absent or not a finite number. A money property (``amount``,
+    ``annual_revenue`` …) is converted to the reporting currency by ``money`` (from
+    :func:`money_context`); without ``money`` it is read as stated, in the edge's own currency.
 
     >>> edge_size({"kind": "lends_to"}) is None, edge_size({"kind": "lends_to"}, "count")
     (True, 1.0)
@@ -101,20 +110,23 @@ def edge_size(data: Mapping[str, Any], weight: str | None = None) -> float | Non
     attr = weight if weight is not None else declared_weight(str(data.get("kind")))
     if attr is None:
         return 1.0
-    return number(data.get(attr))
+    return money.of(data, attr) if money is not None else number(data.get(attr))
 
 
-def money_of_edge(data: Mapping[str, Any]) -> float | None:
+def money_of_edge(data: Mapping[str, Any], *, money: Money | None = None) -> float | None:
     """The money a financing edge carries: ``guarantee_cap`` for guarantees when set, else ``amount``.
+
+    Converted to the reporting currency by ``money`` when given (else as stated).
 
     >>> money_of_edge({"kind": "guarantees", "amount": 9, "guarantee_cap": 4}), money_of_edge({"amount": 3})
     (4.0, 3.0)
     """
+    read = money.of if money is not None else (lambda d, p: number(d.get(p)))
     if data.get("kind") == "guarantees":
-        cap = number(data.get("guarantee_cap"))
+        cap = read(data, "guarantee_cap")
         if cap is not None:
             return cap
-    return number(data.get("amount"))
+    return read(data, "amount")
 
 
 def _touching(G: nx.MultiDiGraph, node: Any) -> Iterable[Mapping[str, Any]]:
@@ -137,26 +149,161 @@ def exposure(G: nx.MultiDiGraph, node: Any) -> float:
     >>> exposure(G, "co"), exposure(G, "bank"), commercial_volume(G, "co")
     (150.0, 100.0, 30.0)
     """
-    return edges_exposure(_touching(G, node))
+    return edges_exposure(_touching(G, node), money=money_context(G))
 
 
-def edges_exposure(edges: Iterable[Mapping[str, Any]]) -> float:
-    """:func:`exposure` over given edge data (one node's edges, e.g. from the store)."""
-    total = 0.0
-    for d in edges:
-        if d.get("kind") in FINANCING_KINDS and is_active(d):
-            total += money_of_edge(d) or 0.0
-    return total
+def edges_exposure(edges: Iterable[Mapping[str, Any]], *, money: Money | None = None) -> float:
+    """:func:`exposure` over given edge data (one node's edges, e.g. from the store).
+
+    Without ``money`` the edges must share one currency (the sum is in it); edges in several
+    currencies raise :class:`stakegraph.errors.MissingRate`: no FX table is at hand here.
+    """
+    rows = [d for d in edges if d.get("kind") in FINANCING_KINDS and is_active(d)]
+    m = money if money is not None else local_money(rows)
+    return sum((money_of_edge(d, money=m) or 0.0 for d in rows), 0.0)
 
 
 def commercial_volume(G: nx.MultiDiGraph, node: Any) -> float:
     """Sales and offtake volume on the node's active commercial relationships (their declared weight)."""
     total = 0.0
+    money = money_context(G)
     for d in _touching(G, node):
         if d.get("kind") in COMMERCIAL_KINDS and is_active(d):
             w = declared_weight(str(d.get("kind")))
-            total += (number(d.get(w)) if w else None) or 0.0
+            total += (money.of(d, w) if w else None) or 0.0
     return total
+
+
+# --- money: every sum in one currency ---------------------------------------------------------
+
+
+class Money:
+    """How one graph's amounts become one currency: the reporting currency, FX table and day.
+
+    Built by :func:`money_context` (never by hand in analytics). :meth:`of` reads a money property
+    of a node or edge and converts it from the currency the domain declares for it
+    (:data:`stakegraph.domain.MONEY_PROPS`) at the rate in force on :attr:`day`
+    (:data:`stakegraph.money.RATE_RULE`). An amount with no currency is in the reporting currency.
+    A missing rate raises :class:`stakegraph.errors.MissingRate`, never converts 1:1.
+    """
+
+    def __init__(self, reporting: str, fx: FxTable | None, day: Callable[[], dt.date],
+                 currencies: Iterable[str] = ()) -> None:
+        self.reporting = reporting
+        self.fx = fx if fx is not None else FxTable()
+        self._day_fn = day
+        self._day: dt.date | None = None
+        self.currencies = frozenset(currencies)
+        self._factor: dict[str, float] = {}
+
+    @property
+    def day(self) -> dt.date:
+        """The date whose rates convert (the graph's as-of date)."""
+        if self._day is None:
+            self._day = self._day_fn()
+        return self._day
+
+    def amount(self, value: float, currency: Any) -> float:
+        """``value`` stated in ``currency`` (``None``: the reporting currency), in the reporting currency."""
+        cur = normalise_currency(currency)
+        if cur is None or cur == self.reporting:
+            return value
+        f = self._factor.get(cur)
+        if f is None:
+            f = self._factor[cur] = self.fx.quote(cur, self.reporting, self.day)[0]
+        return value * f
+
+    def of(self, data: Mapping[str, Any], prop: str) -> float | None:
+        """The property ``prop`` of a record as a number, converted when the domain says it is money."""
+        value = number(data.get(prop))
+        field = MONEY_PROPS.get(prop)
+        if value is None or field is None:
+            return value
+        return self.amount(value, data.get(field))
+
+    def stamp(self) -> dict[str, Any]:
+        """What every money answer says about its currency: ``currency`` and, when any conversion
+        applies, the rule, the date, each currency's rate (date and source) or ``missing``."""
+        out: dict[str, Any] = {"currency": self.reporting}
+        others = sorted(c for c in self.currencies if c != self.reporting)
+        if not others:
+            return out
+        rates: dict[str, Any] = {}
+        for c in others:
+            try:
+                factor, used = self.fx.quote(c, self.reporting, self.day)
+            except MissingRate:
+                rates[c] = "missing"
+                continue
+            rates[c] = {"to_reporting": factor,
+                        "rates": [f"{r.rate:g} {r.currency} per {r.base} on {r.day.isoformat()}" for r in used],
+                        "source": sorted({r.source for r in used if r.source})}
+        out.update(fx_as_of=self.day.isoformat(), fx_rule=RATE_RULE, fx_rates=rates)
+        return out
+
+
+_CONTEXTS: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], Money]] = weakref.WeakKeyDictionary()
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def currencies_in(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The stated currencies of records that carry money (upper-case)."""
+    fields = set(MONEY_PROPS.values())
+    out: set[str] = set()
+    for d in records:
+        for f in fields:
+            c = normalise_currency(d.get(f))
+            if c is not None:
+                out.add(c)
+    return out
+
+
+def _graph_day(G: nx.Graph) -> dt.date:
+    given = G.graph.get("as_of")
+    return to_date(given) if given not in (None, "") else default_as_of(G)
+
+
+def money_context(G: nx.Graph) -> Money:
+    """The :class:`Money` of a projection (built once per graph, then reused).
+
+    ``G.graph["fx"]`` (an :class:`stakegraph.money.FxTable`, set by the store's projection) converts
+    to ``G.graph["reporting_currency"]`` (default USD) at the rates of ``G.graph["as_of"]`` (else
+    :func:`default_as_of`). Without an FX table a book whose amounts all share one currency is
+    reported in it; a book in several currencies raises :class:`stakegraph.errors.MissingRate`
+    on the first amount that needs converting.
+    """
+    fx = G.graph.get("fx") or None
+    reporting = normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY
+    key = (id(fx), reporting, str(G.graph.get("as_of") or ""), len(G))
+    with _CONTEXTS_LOCK:
+        hit = _CONTEXTS.get(G)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    present = currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
+    if fx is None and len(present) == 1:
+        reporting = next(iter(present))
+    m = Money(reporting, fx, lambda: _graph_day(G), present)
+    with _CONTEXTS_LOCK:
+        _CONTEXTS[G] = (key, m)
+    return m
+
+
+def local_money(records: Iterable[Mapping[str, Any]]) -> Money:
+    """A :class:`Money` for records outside a projection (no FX table): one currency, or MissingRate."""
+    rows = list(records)
+    present = currencies_in(rows)
+    reporting = next(iter(present)) if len(present) == 1 else DEFAULT_REPORTING_CURRENCY
+    return Money(reporting, None, dt.date.today, present)
+
+
+def node_money(G: nx.Graph, node: Any, prop: str) -> float | None:
+    """A node's money property (``tier1_capital``, ``total_assets`` …) in the graph's reporting currency."""
+    return money_context(G).of(G.nodes[node], prop)
+
+
+def money_stamp(G: nx.Graph) -> dict[str, Any]:
+    """The currency facts an answer on ``G`` stamps (see :meth:`Money.stamp`)."""
+    return money_context(G).stamp()
 
 
 def to_date(value: Any, *, field_name: str = "as_of") -> dt.date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.money import FxRate
 from stakegraph.settings import Settings
 from stakegraph.store.base import GraphStore
 from stakegraph.web.app import create_app
@@ -53,8 +55,13 @@ EDGES = [
 ]
 
 
+#: One FX rate (a round test rate, 8 CNY per USD) so that the CNY and USD loans add up in USD.
+FX_RATES = [FxRate(dt.date(2024, 1, 2), "CNY", 8.0, "USD", "test rate")]
+
+
 def fill(store: GraphStore) -> GraphStore:
     store.write(NODES, EDGES)
+    store.write_fx_rates(FX_RATES)
     return store
 
 

@@ -74,11 +74,11 @@ def test_filters_chinese_name_amount_status_dates(client: TestClient) -> None:
 
 def test_sort_by_exposure_and_relationships(client: TestClient) -> None:
     d = gql(client, "{ parties(sort: {field: EXPOSURE, descending: true}, first: 3) { nodes { id exposure } } }")
-    # hand sums of financing amounts touching each party
+    # hand sums of financing amounts touching each party, in USD (CNY at the fixture's 8 per USD)
     assert d["data"]["parties"]["nodes"] == [
-        {"id": "b_bank", "exposure": 500000.0 + 2e7},
-        {"id": "c_bank", "exposure": 200000.0 + 5e6},
-        {"id": "a_co", "exposure": 500000.0 + 200000.0},  # sponsors carries no amount
+        {"id": "b_bank", "exposure": 500000.0 / 8 + 2e7},
+        {"id": "c_bank", "exposure": 200000.0 / 8 + 5e6},
+        {"id": "a_co", "exposure": (500000.0 + 200000.0) / 8},  # sponsors carries no amount
     ]
     d = gql(client, "{ parties(sort: {field: RELATIONSHIPS, descending: true}, first: 1) "
                     "{ nodes { id relationshipCount } } }")

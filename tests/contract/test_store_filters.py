@@ -6,6 +6,7 @@ The reference below is computed from the written records alone, following the ru
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -14,8 +15,9 @@ from typing import Any
 import pytest
 
 from stakegraph.errors import Invalid
-from stakegraph.measures import edges_exposure
+from stakegraph.measures import Money, edges_exposure
 from stakegraph.model import EdgeRecord, NodeRecord, edge_id
+from stakegraph.money import FxRate, FxTable
 from stakegraph.store.base import GraphStore
 from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
 
@@ -97,6 +99,7 @@ def dataset(seed: int = 7) -> tuple[list[NodeRecord], list[EdgeRecord]]:
 
 
 NODES, EDGES = dataset()
+FX = FxTable([FxRate(dt.date(1900, 1, 1), "CNY", 8.0, "USD", "test")])
 
 
 # -- the reference ------------------------------------------------------------------------------------------
@@ -170,7 +173,8 @@ def node_value(key: str) -> Callable[[NodeRecord], Any]:
     if key == "relationships":
         return lambda n: len(_touching(n))
     if key == "exposure":
-        return lambda n: edges_exposure({"kind": e.kind, **e.props} for e in _touching(n))  # the one definition
+        return lambda n: edges_exposure(({"kind": e.kind, **e.props} for e in _touching(n)),  # the one definition
+                                        money=Money("USD", FX, lambda: dt.date(2100, 1, 1)))
     return lambda n: n.props.get(key)
 
 
@@ -201,6 +205,8 @@ def ids(records: Sequence[Any]) -> list[str]:
 @pytest.fixture
 def filled(store: GraphStore) -> GraphStore:
     store.write(NODES, EDGES)
+    store.write_fx_rates(FX.rows())  # the CNY amounts convert to USD (the exposure sort is in one currency)
+    store.reporting_currency = "USD"
     return store
 
 

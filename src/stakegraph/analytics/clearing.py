@@ -19,9 +19,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
 
-from stakegraph.analytics.selection import is_active, number
+from stakegraph.analytics.selection import is_active
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import GraphError, ValidationError
+from stakegraph.measures import money_context
 
 Method = Literal["fictitious_default", "fixed_point", "lp"]
 METHODS: tuple[Method, ...] = ("fictitious_default", "fixed_point", "lp")
@@ -220,11 +221,13 @@ def clearing_graph(G: nx.MultiDiGraph, *, method: Method = "fictitious_default")
     nodes = tuple(sorted((n for n, t in G.nodes(data="type") if t == "party"), key=str))
     index = {n: i for i, n in enumerate(nodes)}
     L = np.zeros((len(nodes), len(nodes)))
+    money = money_context(G)  # every amount in the reporting currency
     for u, v, data in G.edges(data=True):
         if data.get("kind") == "lends_to" and u in index and v in index and u != v and is_active(data):
-            L[index[v], index[u]] += number(data.get("amount")) or 0.0
-    e = np.array([number(G.nodes[n].get("external_assets")) or 0.0 for n in nodes])
-    xl = np.array([number(G.nodes[n].get("external_liabilities")) or 0.0 for n in nodes])
+            L[index[v], index[u]] += money.of(data, "amount") or 0.0
+    e = np.array([money.of(G.nodes[n], "external_assets") or 0.0 for n in nodes])
+    xl = np.array([money.of(G.nodes[n], "external_liabilities") or 0.0 for n in nodes])
     r = clearing_vector(L, e, external_liabilities=xl, method=method, nodes=nodes)
-    stamp = Stamp(r.stamp.algorithm, r.stamp.variant, r.stamp.parameters, graph_version(G), REFERENCES)
+    stamp = Stamp(r.stamp.algorithm, r.stamp.variant, {**r.stamp.parameters, **money.stamp()}, graph_version(G),
+                  REFERENCES)
     return ClearingResult(r.p, r.p_bar, r.defaulted, r.default_rounds, r.shortfall, r.equity, r.rounds, nodes, stamp)

@@ -43,7 +43,9 @@ from stakegraph.analytics.selection import (
     require_node,
 )
 from stakegraph.analytics.stamp import Stamp, graph_version
+from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import ValidationError
+from stakegraph.measures import money_context, money_stamp
 
 LookThrough = Literal["owner", "group"] | None
 
@@ -241,6 +243,11 @@ def _weights_used(kinds: tuple[str, ...], weight: str | None) -> tuple[str, ...]
     return used
 
 
+def _money_params(G: nx.MultiDiGraph, used: tuple[str, ...]) -> dict[str, Any]:
+    """The currency facts to stamp when a weight is money (none for shares, counts)."""
+    return money_stamp(G) if any(u in MONEY_PROPS for u in used) else {}
+
+
 def _accumulate(
     G: nx.MultiDiGraph, triples: Iterable[tuple[Any, str, dict[str, Any]]], weight: str | None,
     mapping: Mapping[str, str],
@@ -249,8 +256,9 @@ def _accumulate(
     edges: dict[str, list[str]] = defaultdict(list)
     members: dict[str, list[str]] = defaultdict(list)
     missing: list[str] = []
+    money = money_context(G)  # money weights (amount, annual_revenue) in the reporting currency
     for cp, key, data in triples:
-        w = edge_weight(data, weight)
+        w = edge_weight(data, weight, money=money)
         if w is None:
             missing.append(key)
             continue
@@ -341,7 +349,8 @@ def concentration(
         "concentration",
         "HHI of percentage shares (0-10,000); DOJ/FTC 2010 and 2023 bands; major >= 10% (ASC 280-10-50-42)",
         {"node": node, "kinds": list(kinds), "direction": side, "weight": list(used),
-         "look_through": look_through, "k": k, "total": total, "active_only": active_only},
+         "look_through": look_through, "k": k, "total": total, "active_only": active_only,
+         **_money_params(G, used)},
         graph_version(G),
         REFERENCES,
     )
@@ -430,7 +439,8 @@ def book_concentration(
     shares = tuple(Share(cp, _display(G, cp), v, pct, (cp,), tuple(sorted(edges[cp]))) for cp, v, pct in rows)
     stamp = Stamp("book_concentration",
                   "HHI of percentage shares of the whole book (0-10,000); DOJ/FTC 2010 and 2023 bands",
-                  {"kinds": list(kinds), "by": by, "weight": list(used), "k": k, "active_only": active_only},
+                  {"kinds": list(kinds), "by": by, "weight": list(used), "k": k, "active_only": active_only,
+                   **_money_params(G, used)},
                   graph_version(G), REFERENCES)
     return ConcentrationResult(
         node="", name="whole book", kinds=kinds, direction=by, weights=used, look_through=None, total=denom,
@@ -544,7 +554,7 @@ def portfolio_concentration(
         "HHI of percentage shares per node, one pass over the edges",
         {"kinds": list(kinds), "direction": side, "node_type": node_type, "weight": list(used),
          "min_counterparties": min_counterparties, "look_through": look_through, "k": k,
-         "active_only": active_only},
+         "active_only": active_only, **_money_params(G, used)},
         graph_version(G),
         REFERENCES,
     )

@@ -36,6 +36,7 @@ from stakegraph.analytics.exposure import SparseExposureMatrix, sparse_exposure_
 from stakegraph.analytics.selection import name_of
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import NotFound, ValidationError
+from stakegraph.measures import money_stamp
 
 Variant = Literal["battiston2012", "bardoscia2015"]
 VARIANTS: tuple[Variant, ...] = ("battiston2012", "bardoscia2015")
@@ -404,7 +405,8 @@ class DebtRankNetwork:
             rows.append(DebtRankRow(node, name_of(self.G, node), total - initial, total, extra, rounds))
         rows.sort(key=lambda r: (-r.debtrank, r.node))
         params = {"nodes": len(chosen), "shock": shock, "include_equity": self.include_equity,
-                  "include_guarantees": self.include_guarantees, "weight": self.weight}
+                  "include_guarantees": self.include_guarantees, "weight": self.weight,
+                  **money_stamp(self.G)}
         stamp = Stamp("debtrank_ranking", variant, params, graph_version(self.G), REFERENCES)
         return DebtRankRanking(tuple(rows), m.missing_capital, stamp)
 
@@ -420,7 +422,7 @@ class DebtRankNetwork:
         rows.sort(key=lambda s: (-s.h, -s.weight, s.node))
         extra = tuple(m.nodes[i] for i in np.flatnonzero((h >= 1 - _EPS) & (h0 < 1 - _EPS)))
         params = {"shocks": dict(shock_map), "include_equity": self.include_equity,
-                  "include_guarantees": self.include_guarantees, "weight": self.weight}
+                  "include_guarantees": self.include_guarantees, "weight": self.weight, **money_stamp(G)}
         stamp = Stamp("debtrank", variant, params, graph_version(G), REFERENCES)
         return DebtRankGraphResult(dict(shock_map), total - initial, total, initial, extra,
                                    tuple(rows), m.missing_capital, rounds, stamp)

@@ -55,6 +55,7 @@ from stakegraph.analytics.selection import (
 )
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import ValidationError
+from stakegraph.measures import money_context, money_stamp
 
 DEPENDENCY_KINDS: tuple[str, ...] = ("lends_to", "builds", "offtakes", "buys_from")
 FUNDING_FLOW_KINDS: tuple[str, ...] = ("lends_to", "invests_in", "sponsors")
@@ -483,11 +484,12 @@ def _provider_index(
          if data.get("kind") in kinds and _active(data))
         if targets is not None else iter_kind_edges(G, kinds)
     )
+    money = money_context(G)  # amounts in the reporting currency
     for u, v, key, data in edges:
         if u == v:
             continue
         slot = index[(v, data["kind"])][u]
-        slot[0] += edge_weight(data) or 0.0
+        slot[0] += edge_weight(data, money=money) or 0.0
         slot[1].append(str(key))
     return index
 
@@ -534,7 +536,7 @@ def _impact_stamp(G: nx.MultiDiGraph, kinds: tuple[str, ...], extra: Mapping[str
     return Stamp(
         "removal_impact",
         "direct sole-provider test per kind; weighted = (1 - replaceability) x amount (missing r = 0)",
-        {"kinds": list(kinds), **extra}, graph_version(G),
+        {"kinds": list(kinds), **extra, **money_stamp(G)}, graph_version(G),
         "stakegraph docs/analytics/structure.md (removal impact); Basel-style single-name dependency",
     )
 

@@ -19,6 +19,8 @@ Convention (shared by DebtRank, the threshold cascade and Eisenberg–Noe):
   in ``missing_capital`` (load the capital to include it).
 * ``w[i]`` = the ``weight`` property (``total_assets`` by default), else a
   project's ``total_cost``, else the row sum of A (its assets in the network).
+* Every amount and buffer is in the reporting currency: converted once by
+  :func:`stakegraph.measures.money_context` (a missing FX rate raises ``MissingRate``).
 
 Two forms of the same matrix: :func:`exposure_matrix` (dense ``numpy`` n × n,
 for small networks and the clearing / cascade models) and
@@ -36,6 +38,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from stakegraph.analytics.selection import is_active, number
+from stakegraph.measures import Money, money_context
 
 NODE_TYPES: tuple[str, ...] = ("party", "project")
 
@@ -53,14 +56,19 @@ class ExposureMatrix:
     edges: tuple[str, ...]
 
 
-def capital_of(data: dict) -> float | None:
+def capital_of(data: dict, money: Money | None = None) -> float | None:
     """A node's loss-absorbing buffer: ``capital``, else ``tier1_capital``, else ``None``.
+
+    Converted to the reporting currency by ``money`` when given (else as stated).
 
     >>> capital_of({"capital": 5}), capital_of({"tier1_capital": 2.5}), capital_of({})
     (5.0, 2.5, None)
     """
-    c = number(data.get("capital"))
-    return c if c is not None else number(data.get("tier1_capital"))
+    def read(prop: str) -> float | None:
+        return money.of(data, prop) if money is not None else number(data.get(prop))
+
+    c = read("capital")
+    return c if c is not None else read("tier1_capital")
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ def _scan(
     cols: list[int] = []
     vals: list[float] = []
     used: list[str] = []
+    money = money_context(G)
     for u, v, key, data in G.edges(keys=True, data=True):
         kind = data.get("kind")
         if kind == "lends_to" or (kind == "invests_in" and include_equity):
@@ -97,9 +106,9 @@ def _scan(
             continue
         if u not in index or v not in index or u == v or not is_active(data):
             continue
-        value = number(data.get(prop))
+        value = money.of(data, prop)
         if value is None and prop == "guarantee_cap":
-            value = number(data.get("amount"))
+            value = money.of(data, "amount")
         if value is not None and value > 0:
             rows.append(index[u])
             cols.append(index[v])
@@ -115,18 +124,19 @@ def _buffers(
     E = np.empty(n)
     w = np.zeros(n)
     missing: list[str] = []
+    money = money_context(G)
     for node, i in index.items():
         data = G.nodes[node]
-        cap = capital_of(data)
+        cap = capital_of(data, money)
         if cap is None:
             E[i] = np.inf
             if data.get("type") == "party":
                 missing.append(node)
         else:
             E[i] = cap
-        wv = number(data.get(weight))
+        wv = money.of(data, weight)
         if wv is None and data.get("type") == "project":
-            wv = number(data.get("total_cost"))
+            wv = money.of(data, "total_cost")
         w[i] = wv if wv is not None else row_sums[i]
     return E, w, tuple(missing)
 

@@ -60,6 +60,7 @@ from stakegraph.analytics.selection import (
 )
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import ValidationError
+from stakegraph.measures import money_context
 
 LEX10 = (
     "Basel Committee on Banking Supervision, Large exposures framework, "
@@ -256,25 +257,26 @@ def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: floa
     receipts: dict[Any, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(lambda: [0.0, [], None]))
     debt: dict[Any, float] = defaultdict(float)
     guarantees: list[tuple[Any, Any, str, dict[str, Any]]] = []
+    money = money_context(G)  # amounts and revenues in the reporting currency
     for u, v, key, data in iter_kind_edges(G, (*_RECEIPT_KINDS, "lends_to", "guarantees")):
         if u == v or G.nodes[u].get("type") not in types or G.nodes[v].get("type") not in types:
             continue
         kind = data["kind"]
         if kind == "lends_to":
-            debt[v] += number(data.get("amount")) or 0.0
+            debt[v] += money.of(data, "amount") or 0.0
         elif kind == "guarantees":
             guarantees.append((u, v, key, data))
         else:
             seller, payer = (v, u) if _RECEIPT_KINDS[kind] else (u, v)
             rec = receipts[seller][payer]
-            rec[0] += number(data.get("annual_revenue")) or 0.0
+            rec[0] += money.of(data, "annual_revenue") or 0.0
             rec[1].append(key)
             stated = number(data.get("revenue_share_pct"))
             if stated is not None:
                 rec[2] = (rec[2] or 0.0) + stated
     links: list[GroupLink] = []
     for seller, payers in receipts.items():
-        total = number(G.nodes[seller].get("annual_revenue"))
+        total = money.of(G.nodes[seller], "annual_revenue")
         basis_total = "annual_revenue"
         if not total and G.nodes[seller].get("type") == "project":
             # projects declare no revenue: their receipts are their offtake / sales edges
@@ -294,7 +296,7 @@ def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: floa
         pct = number(data.get("guaranteed_share_of_debt"))
         how = "guaranteed_share_of_debt"
         if pct is None:
-            amount = number(data.get("amount"))
+            amount = money.of(data, "amount")
             if amount is None or not debt.get(v):
                 continue
             pct, how = 100.0 * amount / debt[v], f"{amount:g} / {debt[v]:g} lent to the obligor"
@@ -442,8 +444,10 @@ def large_exposures(
     ``kinds`` from the lender is its ``amount`` as recorded — loans and equity
     at nominal (accounting) value, guarantees given at their full amount
     (credit-conversion factor 100%); no netting, no credit-risk mitigation
-    substitution, no look-through of funds; amounts in different currencies are
-    summed as given (convert before loading). Edges without an amount are
+    substitution, no look-through of funds. Every amount and the Tier 1 capital are
+    converted to the reporting currency at the rate in force on the as-of date
+    (:func:`stakegraph.measures.money_context`); ``currencies`` lists the currencies
+    as stated. Edges without an amount are
     skipped. Exposures to members of one group are added up (LEX10); a
     counterparty in no group is its own group (id = its node id).
 
@@ -480,7 +484,8 @@ def large_exposures(
     """
     require_node(G, lender)
     kinds = check_kinds(kinds)
-    tier1 = number(G.nodes[lender].get("tier1_capital"))
+    money = money_context(G)
+    tier1 = money.of(G.nodes[lender], "tier1_capital")
     if not tier1 or tier1 <= 0:
         raise ValidationError(
             f"party {lender!r} has no tier1_capital", field="tier1_capital", value=tier1,
@@ -493,7 +498,7 @@ def large_exposures(
     for _u, v, key, data in G.out_edges(lender, keys=True, data=True):
         if data.get("kind") not in kinds or not is_active(data):
             continue
-        amount = number(data.get("amount"))
+        amount = money.of(data, "amount")
         if amount is None:
             continue
         gid = groups.group_of.get(str(v), str(v))
@@ -530,7 +535,8 @@ def large_exposures(
     stamp = Stamp(
         "large_exposures",
         "LEX30 simplified: nominal amounts, guarantees at CCF 100%, no CRM/netting; groups per connected_groups",
-        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": groups.stamp.parameters},
+        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": groups.stamp.parameters,
+         **money.stamp()},
         graph_version(G),
         LEX_LIMITS,
     )

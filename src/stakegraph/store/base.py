@@ -8,15 +8,19 @@ thread pool.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 
 from stakegraph.domain import DOMAIN, Direction, Domain
+from stakegraph.errors import Invalid
 from stakegraph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
+from stakegraph.money import FxRate, FxTable, normalise_currency
 from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
 
-__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "to_networkx"]
+__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "to_networkx", "fx_rows", "fx_rate"]
 
 _ANY_NODE = NodeFilter()
 _ANY_EDGE = EdgeFilter()
@@ -34,6 +38,8 @@ class GraphStore(abc.ABC):
 
     backend: str = "abstract"
     domain: Domain = DOMAIN
+    #: The currency projections report money in (``None``: ``STAKEGRAPH_REPORTING_CURRENCY``).
+    reporting_currency: str | None = None
 
     # -- lifecycle ---------------------------------------------------------
     @abc.abstractmethod
@@ -258,6 +264,68 @@ class GraphStore(abc.ABC):
     def graph_version(self) -> str:
         """An opaque token that changes whenever the graph changes (cache key)."""
 
+    # -- FX rates ------------------------------------------------------------------
+    @abc.abstractmethod
+    def write_fx_rates(self, rates: Sequence[FxRate]) -> int:
+        """Upsert FX rates keyed by (date, currency, base); how many were created or changed.
+
+        Idempotent: writing the same rates again changes nothing and returns 0. A change
+        bumps the graph version (projections convert money with these rates).
+        """
+
+    @abc.abstractmethod
+    def fx_rates(self) -> list[FxRate]:
+        """Every FX rate held, by base, currency and date (with its ``source``)."""
+
+    def fx_table(self) -> FxTable | None:
+        """The FX rates as an :class:`stakegraph.money.FxTable`, ``None`` when none are loaded."""
+        rates = self.fx_rates()
+        return FxTable(rates) if rates else None
+
+    def _stated_currencies(self) -> set[str]:
+        """Upper-case currencies stated on financing edges (backends override with one query)."""
+        from stakegraph.store.filters import EXPOSURE_KINDS
+
+        return {c for e in self.iter_edges(EXPOSURE_KINDS) if (c := normalise_currency(e.props.get("currency")))}
+
+    def _latest_date(self) -> str | None:
+        """The latest ``date`` of any node (the default as-of rule); backends override with one query."""
+        dates = [str(n.props["date"])[:10] for n in self.iter_nodes() if n.props.get("date")]
+        return max(dates) if dates else None
+
+    def exposure_factors(self) -> dict[str, float]:
+        """Per stated currency, the factor to the reporting currency for sorting by exposure.
+
+        The rule of :func:`stakegraph.measures.money_context` applied to the store: rates in force
+        on the default as-of date; without FX rates, one currency needs none and several raise
+        :class:`stakegraph.errors.MissingRate`.
+        """
+        currencies = self._stated_currencies()
+        fx = self.fx_table()
+        if fx is None and len(currencies) <= 1:
+            return {}
+        target = self._reporting_currency()
+        if not currencies - {target}:
+            return {}
+        latest = self._latest_date()
+        try:
+            day = dt.date.fromisoformat(latest) if latest else dt.date.today()
+        except ValueError:
+            day = dt.date.today()
+        table = fx or FxTable()
+        return {c: table.quote(c, target, day)[0] for c in sorted(currencies) if c != target}
+
+    def money_facts(self) -> dict[str, Any]:
+        """``fx`` and ``reporting_currency`` for :func:`to_networkx` (a projection that sums money)."""
+        return {"fx": self.fx_table(), "reporting_currency": self._reporting_currency()}
+
+    def _reporting_currency(self) -> str:
+        if self.reporting_currency:
+            return self.reporting_currency
+        from stakegraph.settings import load_settings
+
+        return load_settings().reporting_currency.upper()
+
     # -- projection ------------------------------------------------------------
     def project(
         self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None
@@ -266,20 +334,44 @@ class GraphStore(abc.ABC):
 
         Node key = id, attributes = ``type`` plus all properties. Edge key = edge
         id, attributes = ``kind``, ``id`` plus all properties. ``G.graph`` holds
-        ``version`` and ``store`` (backend name). Edges whose endpoints are outside ``types``
-        are left out.
+        ``version`` and ``store`` (backend name), ``fx`` (the store's FX rates, or ``None``) and
+        ``reporting_currency`` (see :func:`stakegraph.measures.money_context`). Edges whose
+        endpoints are outside ``types`` are left out.
         """
+        version = self.graph_version()
         return to_networkx(
-            self.iter_nodes(types), self.iter_edges(kinds), version=self.graph_version(), backend=self.backend
+            self.iter_nodes(types), self.iter_edges(kinds), version=version, backend=self.backend,
+            **self.money_facts(),
         )
 
 
+def fx_rows(rates: Iterable[FxRate]) -> list[dict[str, Any]]:
+    """Canonical rows of FX rates for a store write (currencies upper-case, date ISO); checked."""
+    out = []
+    for r in rates:
+        cur, base = normalise_currency(r.currency), normalise_currency(r.base)
+        if not isinstance(r.day, dt.date) or not cur or not base:
+            raise Invalid(f"FX rate {r!r} needs a date, a currency and a base", fix="see docs/money-and-time.md")
+        out.append({"date": r.day.isoformat(), "currency": cur, "base": base, "rate": float(r.rate),
+                    "source": r.source or ""})
+    return out
+
+
+def fx_rate(row: Mapping[str, Any]) -> FxRate:
+    """An :class:`FxRate` from a stored row."""
+    return FxRate(dt.date.fromisoformat(str(row["date"])[:10]), str(row["currency"]), float(row["rate"]),
+                  str(row["base"]), str(row.get("source") or ""))
+
+
 def to_networkx(
-    nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord], *, version: str = "", backend: str = ""
+    nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord], *, version: str = "", backend: str = "",
+    fx: FxTable | None = None, reporting_currency: str | None = None,
 ) -> nx.MultiDiGraph:
-    """Build the projection used by ``stakegraph.analytics`` from records."""
+    """Build the projection used by ``stakegraph.analytics`` from records (with the money facts)."""
     G = nx.MultiDiGraph()
-    G.graph.update(version=version, store=backend)
+    G.graph.update(version=version, store=backend, fx=fx)
+    if reporting_currency:
+        G.graph["reporting_currency"] = reporting_currency
     for n in nodes:
         G.add_node(n.id, **dict(n.props), type=n.type, id=n.id)
     for e in edges:

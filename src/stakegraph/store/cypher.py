@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from stakegraph.domain import DOMAIN, ENTITY_LABEL, META_LABEL, PROVENANCE, Domain
+from stakegraph.domain import DOMAIN, ENTITY_LABEL, FX_RATE_LABEL, META_LABEL, PROVENANCE, Domain
 from stakegraph.errors import DomainError
 
 ENTITY = ENTITY_LABEL
 META = META_LABEL
+FX = FX_RATE_LABEL
 META_KEY = "graph"
 PROVENANCE_KEYS: tuple[str, ...] = tuple(p.name for p in PROVENANCE)
 NODE_INDEXED_PROPS: tuple[str, ...] = ("kind", "country", "name", "load_id")
@@ -76,6 +77,7 @@ def schema_statements(domain: Domain = DOMAIN) -> list[str]:
     out = [
         f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
         f"CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:{META}) REQUIRE n.key IS UNIQUE",
+        f"CREATE CONSTRAINT fx_rate_key IF NOT EXISTS FOR (n:{FX}) REQUIRE (n.date, n.currency, n.base) IS UNIQUE",
     ]
     for t in domain.node_types:
         lab = label(t, domain)
@@ -320,7 +322,8 @@ NODE_ORDER: dict[str, str] = {
     "relationships": "COUNT { (n)-->() } + COUNT { (n)<--() } - COUNT { (n)-->(n) }{d}, n.id",
     "exposure": (
         f"reduce(t = 0.0, x IN [(n)-[e]->() WHERE type(e) IN $fin AND {_ACTIVE} | e]"
-        f" + [(n)<-[e]-() WHERE type(e) IN $fin AND startNode(e) <> n AND {_ACTIVE} | e] | t + {_AMOUNT}){{d}}, n.id"
+        f" + [(n)<-[e]-() WHERE type(e) IN $fin AND startNode(e) <> n AND {_ACTIVE} | e]"
+        f" | t + ({_AMOUNT}) * coalesce($fx[toUpper(trim(toString(x.currency)))], 1.0)){{d}}, n.id"
     ),
 }
 #: ``ORDER BY`` of :func:`find_edges` per sort key; ``prop`` sorts by ``r[$sort]``.
@@ -447,3 +450,28 @@ def delete_load_edges(kind: str, domain: Domain = DOMAIN) -> str:
         f"MATCH ()-[r:{rt}]->() WHERE r.load_id = $load_id WITH r LIMIT $limit "
         "DELETE r RETURN count(*) AS deleted"
     )
+
+
+# -- FX rates ------------------------------------------------------------------------------------
+#: Upsert FX rates ``$rows`` (date, currency, base, rate, source) keyed by (date, currency, base);
+#: returns how many were created or changed.
+UPSERT_FX_RATES = (
+    f"UNWIND $rows AS row MERGE (x:{FX} {{date: row.date, currency: row.currency, base: row.base}}) "
+    "WITH x, row, (x.rate IS NULL OR x.rate <> row.rate OR coalesce(x.source, '') <> row.source) AS changed "
+    "SET x.rate = row.rate, x.source = row.source "
+    "RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed"
+)
+#: Every FX rate, by base, currency and date.
+FX_RATES = (
+    f"MATCH (x:{FX}) RETURN x.date AS date, x.currency AS currency, x.base AS base, x.rate AS rate, "
+    "coalesce(x.source, '') AS source ORDER BY base, currency, date"
+)
+#: Delete up to ``$limit`` FX rates (``clear``).
+DELETE_SOME_FX = f"MATCH (x:{FX}) WITH x LIMIT $limit DELETE x RETURN count(*) AS n"
+#: Currencies stated on financing relationships ``$fin`` (upper-case), for converting exposure sorts.
+STATED_CURRENCIES = (
+    "MATCH ()-[r]->() WHERE type(r) IN $fin AND r.currency IS NOT NULL "
+    "RETURN DISTINCT toUpper(trim(toString(r.currency))) AS currency"
+)
+#: The latest ``date`` of any entity (the default as-of rule).
+LATEST_DATE = f"MATCH (n:{ENTITY}) WHERE n.date IS NOT NULL RETURN max(left(toString(n.date), 10)) AS latest"

@@ -20,7 +20,10 @@ from stakegraph.domain import DOMAIN, Direction
 from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
 from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
+from stakegraph.money import FxRate
 from stakegraph.store.base import GraphStore
+from stakegraph.store.base import fx_rate as _fx_rate
+from stakegraph.store.base import fx_rows as _fx_rows
 from stakegraph.store.filters import (
     EXPOSURE_KINDS,
     DateRange,
@@ -44,6 +47,10 @@ CREATE TABLE IF NOT EXISTS edges (
   load_id TEXT, props TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fx_rates (
+  date TEXT NOT NULL, currency TEXT NOT NULL, base TEXT NOT NULL, rate REAL NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY (date, currency, base)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
 CREATE INDEX IF NOT EXISTS nodes_country ON nodes(country);
@@ -194,22 +201,26 @@ _INACTIVE = sorted(INACTIVE_STATUSES)
 #: active as stakegraph.measures.is_active: a text status that is not an ended one
 _ACTIVE = (f"NOT (typeof(json_extract(e.props, '$.status')) = 'text' AND "
            f"lower(trim(json_extract(e.props, '$.status'))) IN ({_marks(_INACTIVE)}))")
-#: derived node sort keys: edges touching the node (a self-loop once), financing amount touching it
-_DERIVED = {
+#: derived node sort keys: edges touching the node (a self-loop once); exposure is in _node_order (converted)
+_DERIVED: dict[str, tuple[str, list[Any]]] = {
     "relationships": (
         "(SELECT count(*) FROM edges e WHERE e.source = nodes.id) + (SELECT count(*) FROM edges e WHERE"
         " e.target = nodes.id) - (SELECT count(*) FROM edges e WHERE e.source = nodes.id AND e.target = nodes.id)",
         [],
     ),
-    "exposure": (
-        f"(SELECT coalesce(sum({_AMOUNT}), 0) FROM edges e WHERE (e.source = nodes.id OR e.target = nodes.id)"  # noqa: S608
-        f" AND e.kind IN ({_EXPOSURE_KINDS}) AND {_ACTIVE})",
-        [*EXPOSURE_KINDS, *_INACTIVE],
-    ),
 }
 
 
-def _node_order(sort: Sort | None) -> tuple[str, list[Any]]:
+def _fx_case(factors: dict[str, float]) -> tuple[str, list[Any]]:
+    """SQL factor of an edge's stated currency to the reporting currency (1 when unstated or reporting)."""
+    if not factors:
+        return "", []
+    whens = " ".join("WHEN ? THEN ?" for _ in factors)
+    args: list[Any] = [x for item in factors.items() for x in item]
+    return f" * (CASE upper(trim(json_extract(e.props, '$.currency'))) {whens} ELSE 1.0 END)", args
+
+
+def _node_order(sort: Sort | None, factors: dict[str, float] | None = None) -> tuple[str, list[Any]]:
     if sort is None:
         return "name, id", []
     d = " DESC" if sort.descending else ""
@@ -217,6 +228,11 @@ def _node_order(sort: Sort | None) -> tuple[str, list[Any]]:
         return f"id{d}", []
     if sort.key == "name":
         return f"coalesce(name, ''){d}, id", []
+    if sort.key == "exposure":
+        fx, fx_args = _fx_case(factors or {})
+        expr = (f"(SELECT coalesce(sum(({_AMOUNT}){fx}), 0) FROM edges e WHERE"  # noqa: S608 - fixed fragments
+                f" (e.source = nodes.id OR e.target = nodes.id) AND e.kind IN ({_EXPOSURE_KINDS}) AND {_ACTIVE})")
+        return f"{expr}{d}, id", [*fx_args, *EXPOSURE_KINDS, *_INACTIVE]
     if sort.key in _DERIVED:
         expr, args = _DERIVED[sort.key]
         return f"{expr}{d}, id", list(args)
@@ -458,8 +474,52 @@ class EmbeddedStore(GraphStore):
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM edges")
             self._db.execute("DELETE FROM nodes")
+            self._db.execute("DELETE FROM fx_rates")
             self._bump_version()
             self._db.execute("COMMIT")
+
+    # -- FX rates ------------------------------------------------------------------
+    def write_fx_rates(self, rates: Sequence[FxRate]) -> int:
+        rows = _fx_rows(rates)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    before = self._db.total_changes
+                    self._db.executemany(
+                        "INSERT INTO fx_rates(date,currency,base,rate,source) VALUES (?,?,?,?,?)"
+                        " ON CONFLICT(date,currency,base) DO UPDATE SET rate=excluded.rate, source=excluded.source"
+                        " WHERE rate IS NOT excluded.rate OR source IS NOT excluded.source",
+                        [(r["date"], r["currency"], r["base"], r["rate"], r["source"]) for r in rows],
+                    )
+                    changed = self._db.total_changes - before
+                    if changed:
+                        self._bump_version()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store write of FX rates failed: {e}; nothing was written") from e
+        return changed
+
+    def _stated_currencies(self) -> set[str]:
+        q = (f"SELECT DISTINCT upper(trim(json_extract(props, '$.currency'))) FROM edges "  # noqa: S608
+             f"WHERE kind IN ({_EXPOSURE_KINDS}) AND json_extract(props, '$.currency') IS NOT NULL")
+        with self._lock:
+            return {r[0] for r in self._db.execute(q, list(EXPOSURE_KINDS)).fetchall() if r[0]}
+
+    def _latest_date(self) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT max(substr(json_extract(props, '$.date'), 1, 10)) FROM nodes "
+                                   "WHERE json_extract(props, '$.date') IS NOT NULL").fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def fx_rates(self) -> list[FxRate]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT date, currency, base, rate, source FROM fx_rates ORDER BY base, currency, date").fetchall()
+        return [_fx_rate(dict(zip(("date", "currency", "base", "rate", "source"), r, strict=True))) for r in rows]
 
     # -- reads -------------------------------------------------------------------
     @staticmethod
@@ -492,7 +552,8 @@ class EmbeddedStore(GraphStore):
         self, flt: NodeFilter = _ANY, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
     ) -> list[NodeRecord]:
         where, args = _node_where(check_node_query(flt, sort, self.domain))
-        order, oargs = _node_order(sort)
+        factors = self.exposure_factors() if sort is not None and sort.key == "exposure" else None
+        order, oargs = _node_order(sort, factors)
         q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
         with self._lock:
             return [self._node(r) for r in self._db.execute(q, [*args, *oargs, limit, max(offset, 0)])]

@@ -29,8 +29,9 @@ from stakegraph.domain import Direction
 from stakegraph.errors import DanglingEdge, StoreError, StoreUnavailable
 from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
+from stakegraph.money import FxRate
 from stakegraph.store import cypher
-from stakegraph.store.base import GraphStore
+from stakegraph.store.base import GraphStore, fx_rate, fx_rows
 from stakegraph.store.filters import (
     EXPOSURE_KINDS,
     DateRange,
@@ -667,7 +668,34 @@ class Neo4jStore(GraphStore):
             pass
         while ids := [r["id"] for r in self._read(cypher.SOME_NODE_IDS, limit=_DELETE_BATCH)]:
             self._tx(self._detach_delete_tx, ids, write=True)
+        while self._tx(lambda tx: int(tx.run(cypher.DELETE_SOME_FX, limit=_DELETE_BATCH).single(strict=True)["n"]),
+                       write=True):
+            pass
         self._tx(self._bump, write=True)
+
+    # -- FX rates ------------------------------------------------------------------------------
+    def write_fx_rates(self, rates: Sequence[FxRate]) -> int:
+        self._ensure()
+        rows = fx_rows(rates)
+
+        def fn(tx: neo4j.ManagedTransaction, part: list[dict[str, Any]]) -> int:
+            n = int(tx.run(cypher.UPSERT_FX_RATES, rows=part).single(strict=True)["changed"])
+            if n:
+                self._bump(tx)
+            return n
+
+        return sum(self._tx(fn, list(part), write=True) for part in _chunks(rows, 5000))
+
+    def _stated_currencies(self) -> set[str]:
+        fin = [self.domain.rel_type(k) for k in EXPOSURE_KINDS]
+        return {r["currency"] for r in self._read(cypher.STATED_CURRENCIES, fin=fin) if r["currency"]}
+
+    def _latest_date(self) -> str | None:
+        rows = self._read(cypher.LATEST_DATE)
+        return str(rows[0]["latest"]) if rows and rows[0]["latest"] else None
+
+    def fx_rates(self) -> list[FxRate]:
+        return [fx_rate(r) for r in self._read(cypher.FX_RATES)]
 
     # -- reads --------------------------------------------------------------------------------------
     def _type_of(self, labels: Iterable[str]) -> str:
@@ -730,6 +758,8 @@ class Neo4jStore(GraphStore):
             return []
         ntype, names, params = f
         order, extra = _sort_params(sort, ("id", "name", "relationships", "exposure"), self.domain)
+        if order == "exposure":
+            extra["fx"] = self.exposure_factors()
         q = cypher.find_nodes(ntype, names, self.domain, order=order, descending=bool(sort and sort.descending))
         rows = self._read(q, limit=limit, offset=max(offset, 0), **params, **extra)
         return [self._node(r) for r in rows]

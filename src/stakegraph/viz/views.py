@@ -169,7 +169,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 2, limit: int = MA
     if centre is None:
         raise UnknownNode(f"no node with id {node_id!r}; look ids up with the GraphQL API or `stakegraph` queries")
     sub = store.neighbours(node_id, depth=depth, limit=limit, kinds=kinds)
-    G = to_networkx(sub.nodes, sub.edges, version=store.graph_version())
+    G = to_networkx(sub.nodes, sub.edges, version=store.graph_version(), **store.money_facts())
     # hop distance inside what is shown
     dist = {node_id: 0}
     queue = deque([node_id])

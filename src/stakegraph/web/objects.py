@@ -25,7 +25,7 @@ from stakegraph.domain import (
     Prop,
     PropType,
 )
-from stakegraph.measures import EXPOSURE_DEFINITION, edges_exposure
+from stakegraph.measures import EXPOSURE_DEFINITION, edges_exposure, money_context
 from stakegraph.measures import number as as_float
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.web.context import Context
@@ -177,8 +177,11 @@ def to_node(rec: NodeRecord) -> Node:
     return cls(id=strawberry.ID(rec.id), name=rec.name, kind=rec.kind, rec=rec)  # type: ignore[call-arg]
 
 
-def _exposure(edges: list[EdgeRecord]) -> float:
-    return edges_exposure({"kind": e.kind, **e.props} for e in edges)
+async def _exposure(info: Info[Context, None], node_id: str) -> float:
+    """Exposure in the reporting currency (the projection's FX table and as-of date convert it)."""
+    edges = await info.context.edges_of.load(node_id)
+    money = money_context(await info.context.state.projection(await info.context.version()))
+    return edges_exposure(({"kind": e.kind, **e.props} for e in edges), money=money)
 
 
 @strawberry.type(description="An organisation or person.")
@@ -186,7 +189,7 @@ def _exposure(edges: list[EdgeRecord]) -> float:
 class Party(Node):
     @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
-        return _exposure(await info.context.edges_of.load(self.rec.id))
+        return await _exposure(info, self.rec.id)
 
     @strawberry.field(description="Interactions involving the party.")
     async def interactions(self, info: Info[Context, None]) -> list[Interaction]:
@@ -247,7 +250,7 @@ class Project(Node):
 
     @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
-        return _exposure(await info.context.edges_of.load(self.rec.id))
+        return await _exposure(info, self.rec.id)
 
     @strawberry.field(description="Project view (HTML).")
     def viz_url(self, info: Info[Context, None]) -> str:
