@@ -149,6 +149,7 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
             node[n] = record_as_of(data, d) if data.get("type") == "contract" else data
             succ[n] = {}
             pred[n] = {}
+    day_ = _day
     for u, nbrs in G._succ.items():  # noqa: SLF001
         if u not in node:
             continue
@@ -156,7 +157,16 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
         for v, keydict in nbrs.items():
             if v not in node:
                 continue
-            kept = {k: record_as_of(e, d) for k, e in keydict.items() if existed_on(e, d, edge=True)}
+            kept: dict[Any, Any] = {}
+            for k, e in keydict.items():
+                start, end = e.get("start_date"), e.get("end_date")
+                if start is not None or end is not None:  # existed_on(e, d, edge=True), inlined
+                    start, end = day_(start), day_(end)
+                    if (start is not None and start > d) or (end is not None and end < d):
+                        continue
+                    if end is not None and "status" in e and not is_active(e):
+                        e = {**e, "status": "active"}  # record_as_of, inlined
+                kept[k] = e
             if kept:
                 su[v] = kept
                 pred[v][u] = kept
