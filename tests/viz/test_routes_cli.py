@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from stakegraph.measures import exposure
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store import EmbeddedStore, GraphStore
 from stakegraph.viz import views
@@ -92,12 +93,34 @@ def test_audit_json_matches_html(client: TestClient) -> None:
         assert f.split(":")[0].replace("&", "&amp;") in html
 
 
-def test_index_links_views_and_graphiql(client: TestClient) -> None:
+def test_index_links_views_and_graphiql(client: TestClient, xss_store: EmbeddedStore) -> None:
     html = client.get("/").text
-    for href in ("/graphql", "/audit", "/viz/network", "/viz/dependencies", "/viz/ego/", "/viz/project/",
-                 "/viz/concentration/", "/viz/contagion?shocks=", "/viz/analysis/concentration?node=tech_co",
-                 "/viz/analysis/structure"):
+    G = xss_store.project()
+    top = max(sorted(n for n, d in G.nodes(data=True) if d["type"] == "party"), key=lambda n: exposure(G, n))
+    for href in ("/explore", "/graphql", "/audit", "/viz/network", "/viz/dependencies", "/viz/ego/",
+                 "/viz/project/", "/viz/concentration/", "/viz/contagion?shocks=",
+                 f"/viz/analysis/concentration?node={top}", "/viz/analysis/structure"):
         assert f'href="{href}' in html
+    for heading in ("Largest exposures", "Most concentrated parties", "Cut points", "Projects"):
+        assert f"<h2>{heading}</h2>" in html
+
+
+def test_index_names_only_the_users_own_ids(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "own.sqlite") as s:
+        s.ensure_schema()
+        s.write([NodeRecord("own_bank", "party", {"name": "自有银行", "kind": "bank"}),
+                 NodeRecord("own_co", "party", {"name": "Own Co", "kind": "corporate"}),
+                 NodeRecord("own_plant", "project", {"name": "Own Plant"})],
+                [EdgeRecord("own_e1", "lends_to", "own_bank", "own_co", {"amount": 100.0}),
+                 EdgeRecord("own_e2", "sponsors", "own_co", "own_plant", {"share_pct": 60.0})])
+        app = FastAPI()
+        app.include_router(router)
+        app.state.workspace = Workspace(s)
+        html = TestClient(app).get("/").text
+    ids = set(re.findall(r'href="(/viz/[^"]+)"', html))
+    assert any("own_bank" in h for h in ids) and any("own_plant" in h for h in ids)
+    for sample_id in ("b_bank", "tech_co", "a_co", "p_energy_plant_1"):
+        assert sample_id not in html
 
 
 def test_cli_viz_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,11 +123,21 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
     return parse_qsl(query, keep_blank_values=True)
 
 
-def analysis_index() -> Markup:
-    """A list of every catalogue analysis with a link to its page (example parameters of its CLI example)."""
+def analysis_index(nodes: Sequence[str] = ()) -> Markup:
+    """A list of every catalogue analysis with a link to its page: the parameters of its CLI example,
+    with the example's node ids replaced by ``nodes`` (the user's own; the parameter is left out
+    when there are too few) and edge ids left out — no link names a sample id."""
     items = []
     for a in CATALOGUE.values():
         q = example_query(a)
+        picks = iter(nodes)
+        for p in a.params:
+            if p.name in q and p.kind in ("node", "shocks", "edge"):
+                pick = next(picks, None) if p.kind != "edge" else None
+                if pick is None:
+                    del q[p.name]
+                else:
+                    q[p.name] = pick
         href = f"/viz/analysis/{a.name}" + (f"?{urlencode(q)}" if q else "")
         items.append(Markup('<li><a href="{}">{}</a> — {}</li>').format(href, a.name, a.title))
     return Markup("<ul>{}</ul>").format(Markup("").join(items))

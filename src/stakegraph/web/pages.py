@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 from fastapi import APIRouter, Request
@@ -28,11 +29,12 @@ from markupsafe import Markup
 from stakegraph import audit as audit_core
 from stakegraph.analyses import Analysis, get, parse_params
 from stakegraph.errors import Invalid, NotFound, StakegraphError, Unavailable
-from stakegraph.measures import to_date
+from stakegraph.measures import exposure, to_date
 from stakegraph.viz import audit as audit_view
 from stakegraph.viz import views
 from stakegraph.viz.analysis import analysis_index, analysis_page, error_page
 from stakegraph.viz.graphiql import ASSET_TYPES, asset
+from stakegraph.viz.network import fmt
 from stakegraph.viz.page import Page, security_headers, table
 from stakegraph.web.errors import error_body, error_headers
 from stakegraph.web.session import logout_form
@@ -172,36 +174,107 @@ async def favicon(request: Request) -> Response:
 
 
 # ----------------------------------------------------------------------------- index
+#: Rows of each list on the index page.
+INDEX_TOP = 10
+
+
+def _link(href: str, text: Any) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, "" if text is None else text)
+
+
+def _q(node_id: Any) -> str:
+    return quote(str(node_id), safe="")
+
+
+def _top_exposures(ws: Workspace, version: str) -> list[tuple[float, str]]:
+    """The parties with the largest financing exposure (:func:`stakegraph.measures.exposure`), cached."""
+    def top(G: nx.MultiDiGraph) -> list[tuple[float, str]]:
+        xs = ((exposure(G, n), str(n)) for n, d in G.nodes(data=True) if d.get("type") == "party")
+        return sorted((x for x in xs if x[0] > 0), key=lambda x: (-x[0], x[1]))[:INDEX_TOP]
+
+    return ws.cached(("index", "exposure"), top, version)  # type: ignore[no-any-return]
+
+
+def _index_lists(ws: Workspace, version: str) -> list[tuple[str, Markup]]:
+    """The user's own data: largest exposures, most concentrated parties, cut points, projects.
+
+    Each list is computed on its own; one that fails shows its problem and fix instead."""
+    G = ws.projection(version)
+
+    def exposures() -> Markup:
+        rows = [(_link(f"/viz/ego/{_q(n)}?depth=1", views.display_name(G, n)), G.nodes[n].get("kind", ""),
+                 fmt(x), _link(f"/viz/concentration/{_q(n)}?basis=lenders", "lenders"), n)
+                for x, n in _top_exposures(ws, version)]
+        return table(["party", "kind", "exposure", "view", "id"], rows, numeric=(2,))
+
+    def concentrated() -> Markup:
+        r = ws.run("portfolio-concentration", {"top": str(INDEX_TOP)}, version=version).result
+        return table(["party", "kind", "counterparties", "HHI", "CR-k %", "band (2023)", "id"],
+                     [(_link(f"/viz/concentration/{_q(x.node)}", x.name), x.kind, x.n, f"{x.hhi:,.0f}",
+                       f"{x.cr_k:.1f}", x.band_2023, x.node) for x in r.rows[:INDEX_TOP]], numeric=(2, 3, 4))
+
+    def cuts() -> Markup:
+        r = ws.run("cut-points", {"top": str(INDEX_TOP)}, version=version).result
+        return table(["cut point", "pieces it separates", "nodes cut off", "contagion", "id"],
+                     [(_link(f"/viz/dependencies?focus={_q(c.node)}", c.name), len(c.pieces), len(c.separated),
+                       _link(f"/viz/contagion?shocks={_q(c.node)}", "default"), c.node)
+                      for c in r.points[:INDEX_TOP]], numeric=(1, 2))
+
+    def projects() -> Markup:
+        ids = sorted((str(n) for n, d in G.nodes(data=True) if d.get("type") == "project"),
+                     key=lambda n: (views.display_name(G, n), n))
+        rows = [(_link(f"/viz/project/{_q(n)}", views.display_name(G, n)), G.nodes[n].get("status", ""),
+                 G.in_degree(n), n) for n in ids[:2 * INDEX_TOP]]
+        more = (Markup('<p class="muted">and {} more: search them in the explorer or GraphiQL.</p>')
+                .format(len(ids) - len(rows)) if len(ids) > len(rows) else Markup(""))
+        return table(["project", "status", "relationships in", "id"], rows, numeric=(2,)) + more
+
+    out: list[tuple[str, Markup]] = []
+    for heading, build in (("Largest exposures", exposures), ("Most concentrated parties", concentrated),
+                           ("Cut points", cuts), ("Projects", projects)):
+        try:
+            out.append((heading, build()))
+        except StakegraphError as e:
+            out.append((heading, Markup('<p class="flag">{}</p><p class="muted">{}</p>').format(
+                e.reason or str(e), e.fix and f"fix: {e.fix}")))
+    return out
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> Response:
-    """Links to every view, every analysis page and GraphiQL."""
+    """The user's own data (largest exposures, most concentrated parties, cut points, projects) and
+    links to every view, every analysis page and GraphiQL — no hard-coded ids."""
     def build(ws: Workspace, version: str) -> Page:
         counts = ws.store.counts()
         page = Page("index", "stakegraph", "Stakeholder-relationship knowledge graph for project finance",
-                    links=[("/graphql", "GraphiQL"), ("/audit", "Audit"), ("/viz/network", "Network"),
-                           ("/viz/dependencies", "Dependencies")])
+                    links=[("/explore", "Explorer"), ("/graphql", "GraphiQL"), ("/audit", "Audit"),
+                           ("/viz/network", "Network"), ("/viz/dependencies", "Dependencies")])
         page.add(logout_form(request))
         rows = [
+            ("/explore", "Explorer — search any name or id, expand neighbours, inspect"),
             ("/graphql", "GraphiQL — query the graph"),
             ("/audit", "Dependency audit report (also /audit?format=json, /audit?scope=ID, as_of=yyyy-mm-dd)"),
             ("/viz/network", "Whole network (filters: types, kind, country, community, limit)"),
             ("/viz/dependencies", "Cut points, bridges and removal impact (focus=ID for a neighbourhood)"),
-            ("/viz/ego/b_bank?depth=2", "Ego network of a party (depth 1–3)"),
-            ("/viz/project/p_energy_plant_1", "Project stakeholders by role"),
-            ("/viz/concentration/tech_co", "Concentration (the concentration analysis' kinds, direction, k …; "
-                                           "or basis=customers|lenders|suppliers|investors)"),
-            ("/viz/contagion?shocks=a_co", "Contagion (shocks=ID, loss:ID:0.3, ends:EDGE, missed:ID; method …)"),
         ]
         links = Markup("<ul>{}</ul>").format(Markup("").join(
             Markup('<li><a href="{}">{}</a> — {}</li>').format(href, href, text) for href, text in rows))
-        page.section("Views", links, Markup('<p class="muted">Example ids are from the bundled sample '
-                                            "portfolio.</p>"))
+        page.section("Views", links, Markup(
+            '<p class="muted">Per party or project: /viz/ego/ID?depth=1..3, /viz/concentration/ID '
+            "(basis=customers|lenders|suppliers|investors), /viz/project/ID, /viz/contagion?shocks=ID "
+            "(loss:ID:0.3, ends:EDGE, missed:ID) — the lists below link them for your data.</p>"), anchor="views")
+        try:
+            own = [n for _, n in _top_exposures(ws, version)[:2]]
+        except StakegraphError:
+            own = []
+        for i, (heading, body) in enumerate(_index_lists(ws, version)):
+            page.section(heading, body, anchor=f"list-{i}")
         page.section("Analyses", Markup('<p class="muted">Every analysis of the catalogue as a page: '
                                         "/viz/analysis/NAME?PARAMETER=VALUE (add format=json for the answer as "
-                                        "JSON).</p>"), analysis_index())
+                                        "JSON).</p>"), analysis_index(own), anchor="analyses")
         page.section("Graph", table(["node type", "count"], sorted(counts["nodes"].items()), numeric=(1,)),
                      table(["relationship kind", "count"], sorted(counts["edges"].items()), numeric=(1,)),
-                     Markup('<p class="muted">graph version {}</p>').format(version))
+                     Markup('<p class="muted">graph version {}</p>').format(version), anchor="graph")
         return page
 
     return await _serve(request, build)
