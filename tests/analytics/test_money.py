@@ -181,3 +181,26 @@ def test_cli_refuses_to_print_a_mixed_sum_until_rates_are_loaded(tmp_path: Path)
     bad.write_text("date,currency,rate,base\n2024-01-31,CNY,-3,USD\n", encoding="utf-8")
     refused = _cli(env, "fx", "load", str(bad))
     assert refused.returncode == 1 and "bad.csv, row 2, column rate" in refused.stderr
+
+
+def test_fx_files_ecb_layout_and_the_shipped_sample_rates(tmp_path: Path) -> None:
+    import io
+
+    from stakegraph.loaders.fx import FxFileError, parse_fx, sample_rates_csv
+    from stakegraph.loaders.pipeline import load
+
+    ecb = parse_fx(io.StringIO("Date,USD,CNY,JPY,\n2024-01-03,1.0919,7.8057,N/A,\n2024-01-02,1.0956,7.8264,155.1,\n"),
+                   "eurofxref-hist.csv")
+    fx = FxTable(ecb)
+    assert fx.bases == ("EUR",) and len(fx) == 5
+    assert fx.convert(7.8057, "CNY", "USD", dt.date(2024, 1, 5)) == pytest.approx(1.0919)  # via EUR, 2024-01-03
+    with pytest.raises(FxFileError, match=r"row 2, column CNY: 'x'"):
+        parse_fx(io.StringIO("Date,USD,CNY\n2024-01-02,1.09,x\n"), "e.csv")
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "data/sample/fx/sample_rates.csv").read_text(encoding="utf-8") == sample_rates_csv()
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    report = load(root / "data" / "sample", store)  # the fx/ folder loads with the sample
+    assert report.ok and report.counts["fx_rate"]["created"] == len(store.fx_rates()) > 200
+    G = store.project()
+    assert measures.money_stamp(G)["currency"] == "USD" and "CNY" in measures.money_stamp(G)["fx_rates"]
+    store.close()

@@ -191,3 +191,58 @@ def write_rates(store: object, rates: list[FxRate], report: object) -> None:
         changed = store.write_fx_rates(rates)
         report.count("fx_rate", "created", changed)
         report.count("fx_rate", "unchanged", len(rates) - changed)
+
+
+# -- the sample's approximate rates ---------------------------------------------------------------------
+#: Approximate quarter-end rates (units per 1 USD) the sample rates interpolate: NOT official rates.
+_ANCHORS: dict[str, dict[int, tuple[float, float, float, float]]] = {
+    "CNY": {2016: (6.55, 6.64, 6.67, 6.94), 2017: (6.89, 6.78, 6.65, 6.51), 2018: (6.28, 6.62, 6.87, 6.88),
+            2019: (6.71, 6.87, 7.15, 6.96), 2020: (7.08, 7.07, 6.79, 6.53), 2021: (6.57, 6.46, 6.45, 6.37),
+            2022: (6.34, 6.70, 7.11, 6.90), 2023: (6.87, 7.25, 7.30, 7.10), 2024: (7.22, 7.27, 7.02, 7.30),
+            2025: (7.26, 7.16, 7.12, 7.10), 2026: (7.08, 7.06, 7.05, 7.05)},
+    "EUR": {2016: (0.88, 0.90, 0.89, 0.95), 2017: (0.94, 0.88, 0.85, 0.83), 2018: (0.81, 0.86, 0.86, 0.87),
+            2019: (0.89, 0.88, 0.92, 0.89), 2020: (0.91, 0.89, 0.85, 0.82), 2021: (0.85, 0.84, 0.86, 0.88),
+            2022: (0.90, 0.96, 1.02, 0.94), 2023: (0.92, 0.92, 0.95, 0.90), 2024: (0.93, 0.93, 0.90, 0.96),
+            2025: (0.93, 0.85, 0.85, 0.86), 2026: (0.86, 0.86, 0.86, 0.86)},
+}
+_FIRST = {"CNY": 6.49, "EUR": 0.92}  # 2015-12-31
+SAMPLE_SOURCE = "stakegraph sample rates (approximate)"
+SAMPLE_HEADER = (
+    "# Approximate month-end FX rates for the bundled sample (NOT official rates: rounded, interpolated\n"
+    "# between quarter-ends; good enough to show conversion, never for a credit decision).\n"
+    "# rate = units of currency per 1 USD (base). Load real rates with `stakegraph fx load` (e.g. the ECB\n"
+    "# euro reference-rate history eurofxref-hist.csv) before relying on any converted sum.\n"
+)
+
+
+def sample_rates_csv() -> str:
+    """The sample's approximate month-end CNY and EUR rates per USD, 2015-12 … 2026-12, as canonical CSV."""
+    import calendar
+
+    def month_end(m: int) -> str:
+        y, mo = divmod(m, 12)
+        return dt.date(y, mo + 1, calendar.monthrange(y, mo + 1)[1]).isoformat()
+
+    series: dict[str, dict[int, float]] = {}
+    for cur, years in _ANCHORS.items():
+        pts = [(y * 12 + q * 3 + 2, v) for y in sorted(years) for q, v in enumerate(years[y])]
+        vals = {}
+        for m in range(2016 * 12, 2027 * 12):
+            a = max((p for p in pts if p[0] <= m), default=pts[0])
+            b = min((p for p in pts if p[0] >= m), default=pts[-1])
+            vals[m] = a[1] if a[0] == b[0] or m < pts[0][0] else a[1] + (b[1] - a[1]) * (m - a[0]) / (b[0] - a[0])
+        series[cur] = vals
+    lines = [SAMPLE_HEADER + "date,currency,rate,base,source"]
+    lines += [f"2015-12-31,{c},{_FIRST[c]:.4f},USD,{SAMPLE_SOURCE}" for c in _ANCHORS]
+    for m in range(2016 * 12, 2027 * 12):
+        lines += [f"{month_end(m)},{c},{series[c][m]:.4f},USD,{SAMPLE_SOURCE}" for c in _ANCHORS]
+    return "\n".join(lines) + "\n"
+
+
+def write_sample_rates(folder: str | Path) -> Path:
+    """Write :func:`sample_rates_csv` as ``folder/sample_rates.csv`` (what generated portfolios ship)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "sample_rates.csv"
+    path.write_text(sample_rates_csv(), encoding="utf-8")
+    return path

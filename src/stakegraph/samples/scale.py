@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stakegraph.loaders.fx import write_sample_rates
 from stakegraph.samples.columns import FILE_NAMES, ROLES, RowWriter
 from stakegraph.samples.errors import GenerateError
 from stakegraph.samples.names import GIVEN, INDUSTRIES, SUFFIXES, SURNAMES, SYLLABLES
@@ -333,4 +334,5 @@ def generate(
         progress(done, total)
     stats.rows = {role: w.rows for role, w in writers.items()}
     stats.files = [out / FILE_NAMES[role] for role in ROLES]
+    write_sample_rates(out / "fx")  # the portfolio mixes USD and CNY: ship the rates its sums convert at
     return stats
