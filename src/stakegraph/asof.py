@@ -20,13 +20,13 @@ import networkx as nx
 
 from stakegraph.measures import is_active, to_date
 
-__all__ = ["graph_as_of", "cached_graph_as_of", "existed_on", "record_as_of", "AS_OF_GRAPH_RULE",
+__all__ = ["graph_as_of", "cached_graph_as_of", "edge_as_of", "existed_on", "record_as_of", "AS_OF_GRAPH_RULE",
            "AS_OF_CACHE_DAYS"]
 
 #: The rule in one sentence (stamped on answers given a date).
-AS_OF_GRAPH_RULE = ("relationships with start_date <= D and no end_date before D (an ended status with a later "
-                    "end_date reads active); contracts signed_date <= D; interactions, signals, events date <= D; "
-                    "records without dates kept")
+AS_OF_GRAPH_RULE = ("relationships with start_date <= D, left out after an end_date before D unless their status "
+                    "says they are still open (an ended status with a later end_date reads active); contracts "
+                    "signed_date <= D; interactions, signals, events date <= D; records without dates kept")
 #: Days kept per projection by :func:`cached_graph_as_of` (least recently used dropped first).
 AS_OF_CACHE_DAYS = 16
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -42,6 +42,43 @@ def _day(value: Any) -> str | None:
     return s if _ISO.fullmatch(s) else None
 
 
+def _open(data: Mapping[str, Any]) -> bool:
+    """The status as loaded says the relationship is still open (``active``, ``recalled``, ``disputed`` …)."""
+    status = data.get("status")
+    return isinstance(status, str) and bool(status.strip()) and is_active(data)
+
+
+def edge_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any] | None:
+    """A relationship's properties as they read on ``day`` (``yyyy-mm-dd``), or ``None`` when it did not exist.
+
+    Not yet started (``start_date`` after the day): ``None``. Ended before the day (``end_date``
+    before it) and its status does not say it is still open: ``None``. A status that says it ended
+    with an ``end_date`` on or after the day reads ``active``. The same mapping is returned when
+    nothing changes (no copy).
+
+    >>> edge_as_of({"start_date": "2025-01-01"}, "2024-06-30") is None
+    True
+    >>> edge_as_of({"status": "ended", "end_date": "2026-02-28"}, "2025-12-31")["status"]
+    'active'
+    >>> edge_as_of({"status": "repaid", "end_date": "2024-12-31"}, "2025-12-31") is None
+    True
+    >>> edge_as_of({"status": "recalled", "end_date": "2025-05-10"}, "2026-06-30")["status"]  # still owed
+    'recalled'
+    """
+    start, end = data.get("start_date"), data.get("end_date")
+    if start is None and end is None:
+        return data
+    start = _day(start)
+    if start is not None and start > day:
+        return None
+    end = _day(end)
+    if end is None or end >= day:
+        if end is not None and "status" in data and not is_active(data):
+            return {**data, "status": "active"}
+        return data
+    return data if _open(data) else None
+
+
 def existed_on(data: Mapping[str, Any], day: str, *, edge: bool) -> bool:
     """Whether a record (its properties) existed on ``day`` (``yyyy-mm-dd``) under :func:`graph_as_of`'s rule.
 
@@ -51,11 +88,7 @@ def existed_on(data: Mapping[str, Any], day: str, *, edge: bool) -> bool:
     False
     """
     if edge:
-        start, end = data.get("start_date"), data.get("end_date")
-        if start is None and end is None:
-            return True
-        start, end = _day(start), _day(end)
-        return (start is None or start <= day) and (end is None or end >= day)
+        return edge_as_of(data, day) is not None
     if data.get("type") == "contract":
         signed = _day(data.get("signed_date"))
         if signed is not None and signed > day:
@@ -68,11 +101,10 @@ def existed_on(data: Mapping[str, Any], day: str, *, edge: bool) -> bool:
 
 
 def record_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any]:
-    """The record's properties as they read on ``day``: an ended status with a later ``end_date`` reads ``active``.
+    """A contract's (or any record's) properties as they read on ``day``: a status that says it ended with an
+    ``end_date`` on or after the day reads ``active``. The same mapping is returned when nothing changes.
 
-    The same mapping is returned when nothing changes (no copy).
-
-    >>> record_as_of({"status": "ended", "end_date": "2026-02-28"}, "2025-12-31")["status"]
+    >>> record_as_of({"status": "terminated", "end_date": "2025-05-10"}, "2024-12-31")["status"]
     'active'
     >>> record_as_of({"status": "ended"}, "2025-12-31")["status"]
     'ended'
@@ -88,17 +120,23 @@ def record_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any]:
 def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
     """The graph as it stood on ``day``: the one as-of rule of every analysis.
 
-    Kept: a relationship (edge) whose ``start_date`` is on or before the day and whose ``end_date``
-    is not before it (it is active on its last day); a contract whose ``signed_date`` is on or
-    before the day; an interaction, signal or event whose ``date`` is on or before the day; every
-    record without such dates (parties, projects, undated edges). Edges to a node that is left out
-    are left out. A relationship or contract whose ``status`` says it ended (``ended``,
-    ``terminated``, … :data:`stakegraph.measures.INACTIVE_STATUSES`) but whose ``end_date`` is on
-    or after the day was active then, so it reads ``status="active"`` in the returned graph and
-    every analysis's :func:`~stakegraph.measures.is_active` sees it active. Other statuses
-    (``recalled``, ``disputed``) are kept as they are: the data does not say when they began (the
-    dated signals do, and they are filtered by date). Dates that are not ``yyyy-mm-dd`` do not
-    filter. Amounts are as loaded: a relationship has one amount, not a history.
+    Kept: a relationship (edge) whose ``start_date`` is on or before the day and which had not
+    ended before it; a contract whose ``signed_date`` is on or before the day; an interaction,
+    signal or event whose ``date`` is on or before the day; every record without such dates
+    (parties, projects, undated edges). Edges to a node that is left out are left out.
+
+    *Ended before the day* means an ``end_date`` before it, unless the status as loaded says the
+    relationship is still open (``active``, ``recalled``, ``disputed`` … anything not in
+    :data:`stakegraph.measures.INACTIVE_STATUSES`): open now and started before the day, it was
+    open on the day too — past its end date (a recalled loan still owed, a contract running on).
+    A relationship or contract whose ``status`` says it ended (``ended``, ``terminated``,
+    ``repaid`` …) but whose ``end_date`` is on or after the day was active then: it reads
+    ``status="active"`` in the returned graph, so every analysis's
+    :func:`~stakegraph.measures.is_active` sees it active (the end date is taken as the day it
+    ended: an early repayment without its own date reads active until the scheduled end). Other
+    statuses are kept as loaded: the data does not say when they began (the dated signals do, and
+    they are filtered by date). Dates that are not ``yyyy-mm-dd`` do not filter. Amounts are as
+    loaded: a relationship has one amount, not a history.
 
     Built in one pass over nodes and edges; property dicts are shared with ``G`` (copied only
     where the status changes), so treat the result as read-only, like the projection itself.
@@ -149,7 +187,6 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
             node[n] = record_as_of(data, d) if data.get("type") == "contract" else data
             succ[n] = {}
             pred[n] = {}
-    day_ = _day
     for u, nbrs in G._succ.items():  # noqa: SLF001
         if u not in node:
             continue
@@ -159,13 +196,10 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
                 continue
             kept: dict[Any, Any] = {}
             for k, e in keydict.items():
-                start, end = e.get("start_date"), e.get("end_date")
-                if start is not None or end is not None:  # existed_on(e, d, edge=True), inlined
-                    start, end = day_(start), day_(end)
-                    if (start is not None and start > d) or (end is not None and end < d):
+                if "start_date" in e or "end_date" in e:
+                    e = edge_as_of(e, d)
+                    if e is None:
                         continue
-                    if end is not None and "status" in e and not is_active(e):
-                        e = {**e, "status": "active"}  # record_as_of, inlined
                 kept[k] = e
             if kept:
                 su[v] = kept
