@@ -29,6 +29,7 @@ ASSET_TYPES: Mapping[str, str] = {
     "graphiql-plugin-explorer.css": "text/css; charset=utf-8",
     "graphiql.js": "text/javascript; charset=utf-8",
     "vis-network.min.js": "text/javascript; charset=utf-8",
+    "explore.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 

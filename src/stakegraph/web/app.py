@@ -129,11 +129,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return JSONResponse({"status": "unavailable", "detail": "the graph store does not answer; retry later"},
                             status_code=503, headers={"Retry-After": str(READY_RETRY_AFTER_S)})
 
+    from stakegraph.web.explore import router as explore_router
     from stakegraph.web.pages import router as viz_router
     from stakegraph.web.session import router as session_router
 
     app.include_router(viz_router)
     app.include_router(session_router)
+    app.include_router(explore_router)
 
     @app.middleware("http")
     async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

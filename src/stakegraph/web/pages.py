@@ -79,9 +79,11 @@ def _wants_json(request: Request) -> bool:
     return request.query_params.get("format", "html").strip().lower() == "json"
 
 
-async def _serve(request: Request, build: Callable[[Workspace, str], Page | dict[str, Any]]) -> Response:
-    """Run ``build(workspace, graph_version)`` in a worker thread (the version read once) and answer it."""
-    as_json = _wants_json(request)
+async def _serve(request: Request, build: Callable[[Workspace, str], Page | dict[str, Any]], *,
+                 json_errors: bool = False) -> Response:
+    """Run ``build(workspace, graph_version)`` in a worker thread (the version read once) and answer it;
+    errors are JSON with ``format=json`` or ``json_errors`` (JSON endpoints), else an HTML page."""
+    as_json = json_errors or _wants_json(request)
     try:
         fmt = request.query_params.get("format", "html").strip().lower()
         if fmt not in ("html", "json"):

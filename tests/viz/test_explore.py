@@ -1,0 +1,145 @@
+"""The explorer (/explore) in headless Chromium with the network blocked: type to search (any script),
+Enter and click open a node, double-click expands (and "and N more" pages on), the side panel shows
+properties, provenance and relationships; payloads in names stay text. Plus its JSON endpoints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from stakegraph.store import EmbeddedStore
+from stakegraph.web.explore import router as explore_router
+from stakegraph.web.pages import router as pages_router
+from stakegraph.workspace import Workspace
+from tests.viz.conftest import XSS
+from tests.viz.served import route_to
+
+pytestmark = [pytest.mark.security]
+ORIGIN = "http://explore.stakegraph.test"
+INJECTED = "() => document.querySelectorAll('img[src=\"x\"], a[href^=\"javascript\"], #panel script').length"
+
+
+@pytest.fixture(scope="module")
+def client(xss_store: EmbeddedStore) -> TestClient:
+    app = FastAPI()
+    app.include_router(pages_router)
+    app.include_router(explore_router)
+    app.state.workspace = Workspace(xss_store)
+    return TestClient(app)
+
+
+def test_search_and_node_endpoints(client: TestClient) -> None:
+    r = client.get("/explore/search", params={"q": "银行"}).json()
+    assert r["results"] and all("银行" in (x["name"] or "") + (x["name_en"] or "") for x in r["results"])
+    first = client.get("/explore/search", params={"q": "b_bank"}).json()["results"][0]
+    assert first["id"] == "b_bank"  # an exact id comes first
+    assert client.get("/explore/search", params={"q": "x" * 201}).status_code == 400
+    assert client.get("/explore/search", params={"q": "bank", "limit": "500"}).status_code == 400
+    missing = client.get("/explore/node/nobody")
+    assert missing.status_code == 404 and missing.json()["error"]["fix"]
+    d = client.get("/explore/node/xss_img").json()
+    assert d["node"]["name"] == XSS and d["total_relationships"] == len(d["relationships"]) > 0
+    assert set(d["provenance"]) == {"source_file", "source_row", "load_id"} and "source_file" not in d["props"]
+    page1 = client.get("/explore/node/b_bank/neighbours", params={"limit": "10"}).json()
+    page2 = client.get("/explore/node/b_bank/neighbours", params={"limit": "10", "offset": "10"}).json()
+    assert page1["next_offset"] == 10 and len(page1["nodes"]) == 10 and page1["total"] > 20
+    assert not {n["id"] for n in page1["nodes"]} & {n["id"] for n in page2["nodes"]}
+    assert all("b_bank" in (e["source"], e["target"]) for e in page1["edges"])
+    html = client.get("/explore")
+    assert "script-src 'sha256-" in html.headers["content-security-policy"] and "https://" not in html.text
+
+
+@pytest.fixture(scope="module")
+def explorer(browser: Any, client: TestClient) -> Iterator[tuple[Any, dict[str, list[str]]]]:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    seen: dict[str, list[str]] = {"blocked": [], "console": [], "dialogs": []}
+    route_to(ctx, client, ORIGIN, seen["blocked"])
+    pg = ctx.new_page()
+    pg.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)
+    pg.on("pageerror", lambda e: seen["console"].append(str(e)))
+    pg.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    pg.goto(ORIGIN + "/explore")
+    wait(pg, "window.__explore && window.__explore.ready")
+    yield pg, seen
+    ctx.close()
+
+
+def wait(pg: Any, condition: str, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pg.evaluate(f"() => {condition}")
+        if value:
+            return value
+        assert time.monotonic() < deadline, condition
+        time.sleep(0.05)
+
+
+def node_count(pg: Any) -> int:
+    return int(pg.evaluate("() => window.__explore.nodes.length"))
+
+
+def double_click_node(pg: Any, node_id: str) -> None:
+    pg.evaluate("(id) => window.__explore.network.stopSimulation()", node_id)
+    xy = pg.evaluate("(id) => { const n = window.__explore.network; return n.canvasToDOM(n.getPosition(id)); }",
+                     node_id)
+    box = pg.locator("#canvas").bounding_box()
+    pg.mouse.dblclick(box["x"] + xy["x"], box["y"] + xy["y"])
+
+
+@pytest.mark.browser
+def test_type_enter_click_and_expand(explorer: tuple[Any, dict[str, list[str]]], artifacts: Any) -> None:
+    pg, seen = explorer
+    pg.locator("#q").press_sequentially("银行", delay=30)
+    pg.locator("#results li").first.wait_for(timeout=5000)
+    names = pg.locator("#results li").all_inner_texts()
+    assert names and all("银行" in n for n in names)
+    pg.locator("#q").press("Enter")
+    first = wait(pg, "window.__explore.opened")
+    assert pg.locator("#panel h2").inner_text() == names[0].split("\n")[0]
+    assert pg.locator("#panel h3", has_text="Provenance").count() == 1
+    # a click on the second result opens it
+    pg.locator("#results li").nth(1).click()
+    wait(pg, f"window.__explore.opened && window.__explore.opened !== {first!r}")
+    # search by id, Enter before the debounce fires, then double-click to expand and page on
+    pg.locator("#q").fill("")
+    pg.locator("#q").press_sequentially("b_bank")
+    pg.locator("#q").press("Enter")
+    wait(pg, "window.__explore.opened === 'b_bank'")
+    assert pg.locator("#panel tbody tr").count() > 10  # properties and relationships as rows
+    before = node_count(pg)
+    double_click_node(pg, "b_bank")
+    wait(pg, f"window.__explore.nodes.length > {before}")
+    more = "\\u0000more:b_bank"
+    assert pg.evaluate(f"() => !!window.__explore.nodes.get('{more}')")
+    label = pg.evaluate(f"() => window.__explore.nodes.get('{more}').label")
+    assert label.startswith("and ") and label.endswith(" more")
+    n1 = node_count(pg)
+    double_click_node(pg, "\u0000more:b_bank")
+    wait(pg, f"window.__explore.nodes.length > {n1}")
+    # a click on a relationship's other end opens that node
+    pg.locator("#panel span.link").first.click()
+    wait(pg, "window.__explore.opened !== 'b_bank'")
+    pg.screenshot(path=str(artifacts / "explore.png"))
+    assert seen == {"blocked": [], "console": [], "dialogs": []}, seen
+    assert pg.evaluate("() => window.__explore.errors") == []
+
+
+@pytest.mark.browser
+def test_payloads_stay_text(explorer: tuple[Any, dict[str, list[str]]], artifacts: Any) -> None:
+    pg, seen = explorer
+    pg.locator("#q").fill("")
+    pg.locator("#q").press_sequentially("onerror")
+    pg.locator("#results li[data-id='xss_img']").wait_for(timeout=5000)
+    assert XSS in pg.locator("#results li[data-id='xss_img']").inner_text()
+    pg.locator("#results li[data-id='xss_img']").click()
+    wait(pg, "window.__explore.opened === 'xss_img'")
+    assert pg.locator("#panel h2").inner_text() == XSS
+    double_click_node(pg, "xss_img")
+    wait(pg, "!!window.__explore.nodes.get('xss_href')")
+    assert pg.evaluate(INJECTED) == 0 and seen["dialogs"] == [] and seen["console"] == []
+    pg.screenshot(path=str(artifacts / "explore_xss.png"))
