@@ -15,6 +15,7 @@ from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import LOADERS, without_provenance
 
 V2 = LOADERS / "v2"
+FOSSIL = V2 / "fossil"
 KINDS = ("bank, development_bank, policy_bank, multilateral_agency, bilateral_agency, trust_fund, fund, "
          "institutional_investor, corporate, epc_contractor, om_operator, supplier, advisor, insurer, "
          "export_credit_agency, government, local_contributor, person, other")
@@ -32,7 +33,7 @@ def _co(name: str) -> str:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     store = EmbeddedStore(tmp_path_factory.mktemp("v2") / "s.sqlite")
-    report = load(V2, store, mapping=V2 / "mapping.yml")
+    report = load(FOSSIL, store, mapping=V2 / "mapping.yml")
     assert report.ok and not report.warnings and not report.skipped, [str(e) for e in report.errors]
     return without_provenance(store)
 
@@ -88,7 +89,7 @@ def test_extra_is_exposed_in_graphql_props(tmp_path: Path) -> None:
     from stakegraph.web.app import create_app
 
     store = EmbeddedStore(tmp_path / "s.sqlite")
-    assert load(V2, store, mapping=V2 / "mapping.yml").ok
+    assert load(FOSSIL, store, mapping=V2 / "mapping.yml").ok
     client = TestClient(create_app(store=store))
     q = "query($id: ID!) { party(id: $id) { props } }"
     r = client.post("/graphql", json={"query": q, "variables": {"id": _bk("Bank of Asia")}})
@@ -284,7 +285,7 @@ def test_split_part_not_matching_and_unpivot_matching_nothing(tmp_path: Path, st
     (d / "projects.csv").write_text("project_id,name,timeline,owners\nP1,One,2019,Company A (60%); Company B\n")
     text = (V2 / "mapping.yml").read_text("utf-8").replace("financing_wide.csv", "projects.csv")
     text = text[: text.index("  - name: financing")]
-    (d / "banks.csv").write_text((V2 / "banks.csv").read_text("utf-8"), "utf-8")
+    (d / "banks.csv").write_text((FOSSIL / "banks.csv").read_text("utf-8"), "utf-8")
     (tmp_path / "m.yml").write_text(text.replace("  financing: projects.csv\n", ""), "utf-8")
     report = load(d, store, mapping=tmp_path / "m.yml")
     pattern = "'^(?P<owner>.+?)\\\\s*\\\\((?P<share>[\\\\d.]+\\\\s*%)\\\\)$'"
@@ -294,6 +295,6 @@ def test_split_part_not_matching_and_unpivot_matching_nothing(tmp_path: Path, st
     unpivot = (V2 / "mapping.yml").read_text("utf-8").replace("amount_(?P<year>\\\\d{4})", "amt_(?P<year>\\\\d{4})")
     (tmp_path / "u.yml").write_text(unpivot, "utf-8")
     with pytest.raises(MappingError) as e:
-        load(V2, store, mapping=tmp_path / "u.yml")
+        load(FOSSIL, store, mapping=tmp_path / "u.yml")
     assert e.value.reason.startswith("entities[financing].unpivot.columns 'amt_(?P<year>\\\\d{4})' matches none of "
                                      "the columns of financing_wide.csv (columns: bank, project_id, amount_2019")

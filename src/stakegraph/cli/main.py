@@ -8,7 +8,7 @@ import sys
 import typer
 
 from stakegraph.analyses import get
-from stakegraph.cli import analyze, fx_cmd, generate_cmd, load_cmd, neo4j_cmd, viz_cmd
+from stakegraph.cli import analyze, ftm_cmd, fx_cmd, generate_cmd, load_cmd, neo4j_cmd, viz_cmd
 from stakegraph.errors import StakegraphError
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.command("diff", short_help="What changed between two dates (= analyze diff).
 app.add_typer(neo4j_cmd.app, name="neo4j", help="Run a local Neo4j 5.26 server from Maven Central jars (no Docker).")
 app.add_typer(fx_cmd.app, name="fx")
 load_cmd.register(app)
+ftm_cmd.register(app)
 generate_cmd.register(app)
 viz_cmd.register(app)
 
