@@ -59,7 +59,8 @@ INACTIVE_STATUSES: frozenset[str] = frozenset(
 #: How many shocks one scenario may name (checked before any work).
 MAX_SHOCKS = 1000
 EXPOSURE_DEFINITION = ("financing exposure: sum of amount (guarantee_cap for guarantees) over the node's active "
-                       "lends_to, invests_in, sponsors, guarantees and insures relationships, in and out")
+                       "lends_to, invests_in, sponsors, guarantees and insures relationships, in and out, in the "
+                       "reporting currency (STAKEGRAPH_REPORTING_CURRENCY) at the FX rates of the as-of date")
 AS_OF_RULE = "the given date; else the latest interaction/signal/event date in the graph; else today"
 
 
