@@ -298,3 +298,22 @@ def test_split_part_not_matching_and_unpivot_matching_nothing(tmp_path: Path, st
         load(FOSSIL, store, mapping=tmp_path / "u.yml")
     assert e.value.reason.startswith("entities[financing].unpivot.columns 'amt_(?P<year>\\\\d{4})' matches none of "
                                      "the columns of financing_wide.csv (columns: bank, project_id, amount_2019")
+
+
+def test_unpivot_of_a_wide_file_stays_linear(tmp_path: Path) -> None:
+    """Each record is an overlay on its row and a row's raw values are spilled once: 10 rows × 2,000 columns
+    make 20,000 records in about a second (copying the row per record took minutes)."""
+    import time
+
+    d = tmp_path / "in"
+    d.mkdir()
+    cols = [f"c{i}" for i in range(2000)]
+    (d / "w.csv").write_text("id," + ",".join(cols) + "\n"
+                             + "".join(f"r{r}," + ",".join("1" for _ in cols) + "\n" for r in range(10)), "utf-8")
+    (tmp_path / "m.yml").write_text(
+        "name: w\nfiles: {w: w.csv}\nentities:\n  - name: n\n    from: w\n    node: party\n"
+        "    unpivot: {columns: 'c(?P<i>\\d+)'}\n    id: {template: '{id}_{i}'}\n    props: {name: value}\n", "utf-8")
+    start = time.perf_counter()
+    report = load(d, EmbeddedStore(tmp_path / "s.sqlite"), mapping=tmp_path / "m.yml", dry_run=True)
+    assert report.ok and report.total("created") == 20_000
+    assert time.perf_counter() - start < 15

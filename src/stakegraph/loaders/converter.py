@@ -11,8 +11,10 @@ key) from bad rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections import ChainMap
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Mapping as Row
+from typing import Any, cast
 
 from stakegraph.domain import DOMAIN
 from stakegraph.loaders.errors import MappingError
@@ -24,6 +26,7 @@ from stakegraph.loaders.transforms import CONVERSIONS
 from stakegraph.model import EdgeRecord, NodeRecord, edge_id, stable_id
 from stakegraph.validate import is_blank
 
+_Mut = MutableMapping[str, Any]
 #: Rows converted by :func:`probe` before a load; a key failing on every one is a mapping mistake.
 PROBE_ROWS = 20
 #: Fewer converted rows than this never make a mapping mistake (a tiny file's bad rows stay row errors).
@@ -88,7 +91,7 @@ class EntityConverter:
     def _issue(self, col: str, value: Any, reason: str, fix: str, key: str) -> _Value:
         return _Value(None, col, "", Issue(col, value, reason, fix, key=f"{self.key}.{key}"))
 
-    def _value(self, vs: ValueSpec, row: dict[str, Any], key: str) -> _Value:
+    def _value(self, vs: ValueSpec, row: Row[str, Any], key: str) -> _Value:
         if vs.value is not None:
             return _Value(vs.value, "", text_id(vs.value))
         if vs.column is not None:
@@ -159,26 +162,29 @@ class EntityConverter:
         return None
 
     # -- rows ---------------------------------------------------------------------------------
-    def _skip(self, row: dict[str, Any]) -> str:
+    def _skip(self, row: Row[str, Any]) -> str:
         for f in self.spec.filters:
             if not _keeps(f, row.get(f.column)):
                 return f.describe()
         return ""
 
-    def _records(self, row: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], list[Issue]]:
-        """``(label, values)`` per record the row makes (``""`` label for a plain row), and split issues."""
+    def _records(self, row: Row[str, Any]) -> tuple[list[tuple[str, Row[str, Any]]], list[Issue]]:
+        """``(label, values)`` per record the row makes (``""`` label for a plain row), and split issues.
+
+        A record is an overlay on the row (never a copy), so a wide row with many parts stays linear.
+        """
         s = self.spec
-        base: list[tuple[str, dict[str, Any]]] = [("", row)]
+        base: list[tuple[str, Row[str, Any]]] = [("", row)]
         if s.unpivot is not None:
             base = []
             for h, groups in self.unpivot_cols:
                 cell = row.get(h)
                 if is_blank(cell) and not s.unpivot.keep_blank:
                     continue
-                base.append((h, {**row, **groups, s.unpivot.value: cell}))
+                base.append((h, ChainMap({**groups, s.unpivot.value: cell}, cast(_Mut, row))))
         if s.split is None:
             return base, []
-        out: list[tuple[str, dict[str, Any]]] = []
+        out: list[tuple[str, Row[str, Any]]] = []
         issues: list[Issue] = []
         sp = s.split
         for label, values in base:
@@ -198,7 +204,7 @@ class EntityConverter:
                                             "write the part like the pattern, or correct the pattern",
                                             key=f"{self.key}.split.pattern"))
                         continue
-                out.append((where, {**values, sp.column: part, **(found or {})}))
+                out.append((where, ChainMap({sp.column: part, **(found or {})}, cast(_Mut, values))))
         return out, issues
 
     def convert(self, raw: RawRow) -> Converted:
@@ -221,7 +227,7 @@ class EntityConverter:
             out.items = []
         return out
 
-    def _one(self, row: dict[str, Any]) -> tuple[list[Item], list[Issue]]:
+    def _one(self, row: Row[str, Any]) -> tuple[list[Item], list[Issue]]:
         s = self.spec
         issues: list[Issue] = []
         ends: dict[str, tuple[str, str, str]] = {}

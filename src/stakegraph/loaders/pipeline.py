@@ -186,6 +186,9 @@ class _Pass1:
         self.files: list[str] = []
         self.node_spill = open(tmp / "nodes.jsonl", "w", encoding="utf-8")  # noqa: SIM115
         self.edge_spill = open(tmp / "edges.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        # each row's raw values once (a row making many records — split, unpivot — is not repeated)
+        self.row_spill = open(tmp / "rows.jsonl", "w+b")  # noqa: SIM115
+        self.raw_at: dict[tuple[int, int], int] = {}
         self.node_types: dict[str, str] = {}
         self.first: dict[tuple[bool, str], tuple[int, int]] = {}
         self.dups: dict[tuple[bool, str], list[tuple[int, int]]] = {}
@@ -285,14 +288,17 @@ class _Pass1:
 
     def _spill(self, fi: int, row: int, rec: NodeRecord | EdgeRecord, props: dict[str, Any], item: Item,
                raw: dict[str, Any]) -> None:
+        if (fi, row) not in self.raw_at:
+            self.raw_at[(fi, row)] = self.row_spill.tell()
+            self.row_spill.write(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
         if isinstance(rec, NodeRecord):
             self.n_nodes += 1
-            line = [fi, row, rec.id, rec.type, props, raw]
+            line = [fi, row, rec.id, rec.type, props, None]
             self.node_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         else:
             self.n_edges += 1
             line = [fi, row, rec.id, rec.kind, rec.source, rec.target, props, item.source_col, item.target_col,
-                    item.source_text, item.target_text, raw]
+                    item.source_text, item.target_text, None]
             self.edge_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
     def finish(self) -> None:
@@ -301,6 +307,18 @@ class _Pass1:
         self.combined.clear()
         self.node_spill.close()
         self.edge_spill.close()
+        self.row_spill.flush()
+
+    def raw_of(self, fi: int, row: int) -> dict[str, Any]:
+        """The raw values of a spilled row (``{}`` when none of its records was spilled)."""
+        at = self.raw_at.get((fi, row))
+        if at is None:
+            return {}
+        self.row_spill.seek(at)
+        return dict(json.loads(self.row_spill.readline()))
+
+    def close(self) -> None:
+        self.row_spill.close()
 
 
 def _read_spill(path: Path) -> Iterator[list[Any]]:
@@ -312,17 +330,11 @@ def _read_spill(path: Path) -> Iterator[list[Any]]:
 def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
     if not p1.dups:
         return
-    raws: dict[tuple[int, int], dict[str, Any]] = {}
-    wanted = {w for rows in p1.dups.values() for w in rows}
-    for name in ("nodes.jsonl", "edges.jsonl"):
-        for line in _read_spill(tmp / name):
-            if (line[0], line[1]) in wanted:
-                raws[(line[0], line[1])] = line[-1]
     for (is_edge, rid), rows in p1.dups.items():
         where = ", ".join(f"{p1.files[f]}:{r}" for f, r in rows)
         what = "relationship" if is_edge else "node"
         for fi, row in rows:
-            p1.reject(fi, row, "duplicate", raws.get((fi, row), {}), [RowError(
+            p1.reject(fi, row, "duplicate", p1.raw_of(fi, row), [RowError(
                 p1.files[fi], row, "id", rid, f"duplicate {what} id {rid!r} (rows {where})",
                 "give each row its own id" + (" (or a distinct ref)" if is_edge else "")
                 + ", or remove the repeated rows")])
@@ -372,7 +384,7 @@ def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
                                      "nor in the store",
                                      "add a row for that node (parties/projects/contracts) or correct the id"))
         if errs:
-            p1.reject(line[0], line[1], line[3], line[-1], errs)
+            p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), errs)
         else:
             _check_types(p1, line, types)
 
@@ -395,7 +407,7 @@ def _check_node_types(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
     for line in _read_spill(tmp / "nodes.jsonl"):
         old = stored.get(line[2])
         if old is not None and (line[0], line[1]) not in p1.rejected:
-            p1.reject(line[0], line[1], line[3], line[-1], [RowError(
+            p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), [RowError(
                 p1.files[line[0]], line[1], "id", line[2],
                 f"id {line[2]!r} is already a {old} in the store; a node's type is never changed",
                 f"use another id for this {line[3]}, or unload/remove the {old} first")])
@@ -410,7 +422,7 @@ def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
                                  f"{rel.name} {side} {end!r} is a {types[end]}; a {rel.name} {side} must be a "
                                  f"{' or '.join(allowed)}", f"check the id and the direction of the {rel.name} row"))
     if errs:
-        p1.reject(line[0], line[1], line[3], line[-1], errs)
+        p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), errs)
 
 
 # -- pass 2 ----------------------------------------------------------------------------------
@@ -596,9 +608,12 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
         report.rows_read = p1.rows
         if progress:
             progress(LoadProgress("validate", p1.rows, p1.rows))
-        _check_duplicates(p1, tmp)
-        _check_endpoints(p1, tmp, store)
-        _check_node_types(p1, tmp, store)
+        try:
+            _check_duplicates(p1, tmp)
+            _check_endpoints(p1, tmp, store)
+            _check_node_types(p1, tmp, store)
+        finally:
+            p1.close()
         report.warnings.extend(structure_warnings(_edge_lines(p1, tmp)))
         if not (report.errors and mode == "strict"):
             _pass2(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
