@@ -283,7 +283,9 @@ def money_context(G: nx.Graph) -> Money:
     present = currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
     if fx is None and len(present) == 1:
         reporting = next(iter(present))
-    m = Money(reporting, fx, lambda: _graph_day(G), present)
+    # the context is kept in a weak-key map: it must not hold the graph strongly (it would never be freed)
+    graph = weakref.ref(G)
+    m = Money(reporting, fx, lambda: _graph_day(graph() or nx.Graph()), present)
     with _CONTEXTS_LOCK:
         _CONTEXTS[G] = (key, m)
     return m

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         1000, ge=1, description="Longest list in GraphQL variables or arguments (e.g. contagion shocks)"
     )
     max_concurrent_per_client: int = Field(
-        4, ge=1, description="Requests one client (API key, else IP address) may have in progress (429 above)"
+        16, ge=1, description="Requests one client (API key, else IP address) may have in progress (429 above)"
     )
     load_max_unpacked_bytes: int = Field(
         256 << 20, ge=1, description="Loader: an XLSX (zip) whose members unpack to more bytes is refused before "
