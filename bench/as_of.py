@@ -104,7 +104,7 @@ def run(sizes: Sequence[int], repeat: int) -> str:
     return "\n\n".join(out)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="Party counts.")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per measurement (best is reported).")
@@ -112,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(header("as_of: an analysis on the graph as of a day", "bench.as_of", argv if argv is not None
                  else sys.argv[1:]))
     print(run(args.sizes, args.repeat))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import analytics, api_latency, audit, load_neo4j, memory, projection, views
+from bench import analytics, api_latency, as_of, audit, load_neo4j, memory, projection, views
 from bench.common import load_average, machine
 
 SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
@@ -24,6 +24,7 @@ SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "views": (views.main, []),
     "memory": (memory.main, ["--large"]),
     "projection": (projection.main, ["--sizes", "1000", "10000", "100000"]),
+    "as_of": (as_of.main, ["--sizes", "10000", "100000"]),
 }
 
 

@@ -13,6 +13,7 @@ from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import groups as grp
 from stakegraph.analytics import health
 from stakegraph.analytics.stamp import to_jsonable
+from stakegraph.asof import graph_as_of
 from stakegraph.measures import default_as_of
 from stakegraph.viz.audit import audit_page
 
@@ -28,8 +29,9 @@ def reference_parts(S: nx.MultiDiGraph, as_of: str, *, top: int = 10, scenarios:
     return {
         "central": central,
         "cuts": deps.articulation_points_and_bridges(S),
-        "alerts": health.relationship_alerts(S, as_of=as_of, top=25),
-        "weakest": health.relationship_health(S, as_of=as_of),
+        # health is dated: it runs on the graph as it stood that day (stakegraph.asof, the one rule)
+        "alerts": health.relationship_alerts(graph_as_of(S, as_of), as_of=as_of, top=25),
+        "weakest": health.relationship_health(graph_as_of(S, as_of), as_of=as_of),
         "scenarios": audit_mod.contagion_scenarios(S, central, n=scenarios, ranking=ranking),
         "groups": groups,
         "exposures": exposures,

@@ -11,7 +11,7 @@ import networkx as nx
 from stakegraph.analyses.spec import Analysis, params_as_data, parse_params
 from stakegraph.analytics.stamp import Stamp, graph_version, to_jsonable
 from stakegraph.asof import AS_OF_GRAPH_RULE, cached_graph_as_of
-from stakegraph.measures import AS_OF_RULE
+from stakegraph.measures import AS_OF_RULE, default_as_of
 
 __all__ = ["Answer", "answer", "strip_stamps", "WHOLE_GRAPH_RULE"]
 
@@ -62,6 +62,10 @@ def answer(G: nx.MultiDiGraph, analysis: Analysis, raw: Mapping[str, Any]) -> An
     """
     params = parse_params(analysis, raw)
     day = params.get("as_of") if analysis.dated else None
+    given = day is not None
+    if day is None and analysis.needs_day:  # one rule: the default day is applied as a given one
+        day = default_as_of(G)
+        params = {**params, "as_of": day}
     result = analysis.compute(cached_graph_as_of(G, day) if day is not None else G, params)
     data = params_as_data(params)
     own = _stamp_of(result)
@@ -70,7 +74,8 @@ def answer(G: nx.MultiDiGraph, analysis: Analysis, raw: Mapping[str, Any]) -> An
     as_of = getattr(result, "as_of", None)
     if analysis.dated:
         if day is not None:
-            merged.update(as_of=data["as_of"], as_of_rule="given", as_of_graph=AS_OF_GRAPH_RULE)
+            merged.update(as_of=data["as_of"], as_of_rule="given" if given else AS_OF_RULE,
+                          as_of_graph=AS_OF_GRAPH_RULE)
         elif as_of:
             merged.update(as_of=str(as_of)[:10], as_of_rule=AS_OF_RULE)
             data = {**data, "as_of": merged["as_of"]}

@@ -135,6 +135,7 @@ DAMAGING_PATHS = Analysis(
 )
 
 HEALTH = Analysis(
+    needs_day=True,
     name="health",
     title="Relationship alerts",
     help="Relationships scoring below the threshold (0-100), ranked, with their reasons (early warning).",
@@ -150,6 +151,7 @@ HEALTH = Analysis(
 )
 
 HEALTH_SCORES = Analysis(
+    needs_day=True,
     name="health-scores",
     title="Relationship health",
     help="Every relationship's health score 0-100 (weakest first) with each contribution.",
@@ -165,6 +167,7 @@ HEALTH_SCORES = Analysis(
 )
 
 HEALTH_DETAIL = Analysis(
+    needs_day=True,
     name="health-detail",
     title="Health of one relationship",
     help="One relationship's health score 0-100 with every contribution (factor, points, date, decay, reason).",
@@ -180,6 +183,7 @@ HEALTH_DETAIL = Analysis(
 )
 
 LIFECYCLE = Analysis(
+    needs_day=True,
     name="lifecycle",
     title="Lifecycle stage of a party",
     help="A party's lifecycle stage (acquisition ... churn) with the evidence and the rule that decided it.",
@@ -196,6 +200,7 @@ LIFECYCLE = Analysis(
 )
 
 LIFECYCLE_BOOK = Analysis(
+    needs_day=True,
     name="lifecycle-book",
     title="Lifecycle stages of every organisation",
     help="Every organisation's lifecycle stage as of one date, and how many are in each stage.",

@@ -113,6 +113,9 @@ class Analysis:
     #: Takes the common :data:`AS_OF` parameter (added here, once); False for analyses over a time window
     #: of their own (trend, diff).
     dated: bool = True
+    #: Reports for a day even when none is given (health, lifecycle): the day of the as-of rule
+    #: (:func:`stakegraph.measures.default_as_of`) is then applied exactly as a given one.
+    needs_day: bool = False
 
     def __post_init__(self) -> None:
         if not self.dated:
