@@ -40,7 +40,9 @@ class Bounds:
         if settings is None:
             from stakegraph.settings import load_settings
 
-            settings = load_settings()
+            # only the load_* fields are read: the store the caller passed is not the settings' store,
+            # so its settings (a Neo4j URI without a password) must not stop a load
+            settings = load_settings(neo4j_uri=None)
         return cls(**{f.name: getattr(settings, "load_" + f.name) for f in fields(cls)})
 
 

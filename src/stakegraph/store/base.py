@@ -324,7 +324,8 @@ class GraphStore(abc.ABC):
             return self.reporting_currency
         from stakegraph.settings import load_settings
 
-        return load_settings().reporting_currency.upper()
+        # only the reporting currency is read (this store may not be the one the settings name)
+        return load_settings(neo4j_uri=None).reporting_currency.upper()
 
     # -- projection ------------------------------------------------------------
     def project(
