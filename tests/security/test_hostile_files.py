@@ -445,11 +445,14 @@ def test_report_folder_on_a_full_disk_is_a_message(tmp_path: Path, monkeypatch: 
 
 def test_zip_bomb_in_a_child_process_stays_small(tmp_path: Path) -> None:
     bomb = _zip_bomb(tmp_path)
-    # the child reports its own peak: RUSAGE_CHILDREN in the parent is the largest child ever waited for
-    # (in a full run, a Neo4j or uvicorn child of an earlier test)
-    code = ("import resource, sys; from stakegraph.loaders import load; from stakegraph.store import EmbeddedStore; "
+    # the child reports its own peak from /proc (VmHWM of its own memory map): RUSAGE_CHILDREN in the
+    # parent is the largest child ever waited for (a Neo4j or uvicorn child of an earlier test in a full
+    # run), and ru_maxrss survives execve, so a child forked from a large test process inherits its size
+    code = ("import sys; from pathlib import Path; from stakegraph.loaders import load; "
+            "from stakegraph.store import EmbeddedStore; "
             "r = load(sys.argv[1], EmbeddedStore(sys.argv[2])); print(r.errors[0]); "
-            "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+            "hwm = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:')]; "
+            "print('PEAK', int(hwm[0].split()[1]) * 1024)")
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code, str(bomb), str(tmp_path / "s.sqlite")], capture_output=True,
                          text=True, timeout=60, env={**os.environ, "STAKEGRAPH_NEO4J_URI": ""})
