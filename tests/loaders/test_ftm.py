@@ -14,7 +14,6 @@ from stakegraph.store import EmbeddedStore
 from stakegraph.store.base import GraphStore
 from tests.loaders.helpers import LOADERS, dump
 
-ftm = pytest.importorskip("followthemoney")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
