@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from stakegraph.analyses import CATALOGUE, Analysis, Param
+from stakegraph.analyses import CATALOGUE, Analysis, Param, parse_params
 from stakegraph.cli.errors import fail
 from stakegraph.cli.tables import CSV_OPTION, XLSX_OPTION, tables
 from stakegraph.errors import StakegraphError
@@ -62,12 +62,14 @@ def _command(analysis: Analysis) -> Callable[..., None]:
         from stakegraph.workspace import Workspace
 
         try:
+            raw = {k: v for k, v in kw.items() if v is not None}
+            parsed = parse_params(analysis, raw)  # checked before the store is opened
             with tables(csv_dir, xlsx, as_json) as out, Workspace.open() as ws:
-                ans = ws.run(analysis.name, {k: v for k, v in kw.items() if v is not None})
+                ans = ws.run(analysis.name, raw)
                 if as_json:
                     typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
                     return
-                shown = analysis.tables(ans.result, {**ans.parameters, **_parsed(analysis, kw)})
+                shown = analysis.tables(ans.result, parsed)
                 for i, t in enumerate(shown):
                     out.table(t.title, t.headers, t.rows, ans.stamp if i == len(shown) - 1 else None, name=t.name)
                 for line in analysis.notes(ans.result):
@@ -88,12 +90,6 @@ def _command(analysis: Analysis) -> Callable[..., None]:
     command.__name__ = analysis.name.replace("-", "_")
     command.__doc__ = f"{analysis.help}\n\nExample: {analysis.example}" if analysis.example else analysis.help
     return command
-
-
-def _parsed(analysis: Analysis, kw: dict[str, Any]) -> dict[str, Any]:
-    from stakegraph.analyses import parse_params
-
-    return parse_params(analysis, {k: v for k, v in kw.items() if v is not None})
 
 
 def register(app: typer.Typer) -> None:
