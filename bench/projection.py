@@ -1,29 +1,58 @@
-"""Projecting only a subgraph: the first step past one process (docs/scaling.md).
+"""Projection and the analytics chain side by side with hand-written floors (issue 17).
 
-``store.project(types=…, kinds=…)`` builds the NetworkX projection of part of the graph. For the
-financing analytics only parties, projects and the structural relationship kinds are needed;
-interactions, signals and contracts (half the nodes of a generated portfolio) can stay in the store.
-This script measures the full and the partial projection (time, node/edge counts, memory of the
-graph object) and checks that portfolio concentration is identical on both.
+Every row runs in a fresh subprocess on the cached embedded store of the generated portfolio
+(``stakegraph.samples.scale``, ≈ 5 relationships per party), so its peak memory is its own:
+"peak MiB" = the child's peak RSS minus its RSS after imports (``ru_maxrss``, Linux). Rows are
+interleaved (every row once, then again) and the median of ``--repeat`` runs is reported.
 
-Run alone: ``python -m bench.projection [--sizes 1000 10000]``.
+Rows:
+
+* **floor SQL → CSR** — one ``SELECT source, target`` + ids mapped through a dict → SciPy CSR;
+* **floor SQL → igraph** — the same query → ``igraph.Graph``;
+* **store.project()** — the NetworkX ``MultiDiGraph`` with every property (what analytics read);
+* **graph index** — :func:`stakegraph.store.graphindex.build_index` (columnar arrays, one query per table);
+* **chain floor** — SQL (structural kinds, active, party/project ends) → igraph → betweenness
+  (k = 200 sampled sources) + PageRank + articulation points;
+* **chain via NetworkX** — ``store.project()`` → ``structural_graph`` → the kernels (as before);
+* **chain via index** — graph index → structural mask → the same kernels straight from arrays.
+
+Run alone: ``python -m bench.projection [--sizes 10000 100000] [--repeat 3]``;
+``--profile N`` prints a cProfile of ``store.project()`` at ``N`` parties instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import networkx as nx
+from bench.common import embedded_db, header, table
 
-from bench.common import embedded_db, header, mb, table
+DEFAULT_SIZES = (10_000, 100_000)
+SAMPLE_K = 200
+SEED = 0
+ROWS = ("floor_csr", "floor_igraph", "project", "index", "index_nx", "chain_floor", "chain_nx", "chain_index")
+LABELS = {
+    "floor_csr": "floor: SQL → SciPy CSR",
+    "floor_igraph": "floor: SQL → igraph",
+    "project": "store.project() (NetworkX, every property)",
+    "index": "graph index (columnar arrays)",
+    "index_nx": "graph index → NetworkX (the projection the Workspace serves)",
+    "chain_floor": "chain floor: SQL → igraph → betweenness k=200 + PageRank + articulation points",
+    "chain_nx": "chain via NetworkX: project → structural_graph → kernels",
+    "chain_index": "chain via index: index → structural mask → kernels from arrays",
+}
+FLOOR = {"floor_csr": None, "floor_igraph": None, "project": "floor_csr", "index": "floor_csr",
+         "index_nx": "floor_csr", "chain_floor": None, "chain_nx": "chain_floor", "chain_index": "chain_floor"}
 
-DEFAULT_SIZES = (1000, 10_000)
+
 #: What the structural and financing analytics read (stakegraph.analytics.selection.STRUCTURAL_*).
 SUB_TYPES = ("party", "project")
 
@@ -35,49 +64,179 @@ def sub_kinds() -> tuple[str, ...]:
     return tuple(STRUCTURAL_KINDS)
 
 
-def project(store: Any, *, partial: bool, repeat: int = 3) -> tuple[nx.MultiDiGraph, float, float]:
-    """(graph, best seconds of ``repeat`` untraced runs, traced MiB of one more run)."""
-
-    def build() -> nx.MultiDiGraph:
-        return store.project(types=SUB_TYPES, kinds=sub_kinds()) if partial else store.project()
-
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        build()
-        best = min(best, time.perf_counter() - t0)
-    gc.collect()
-    tracemalloc.start()
-    G = build()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return G, best, mb(peak)
-
-
-def concentration_rows(G: nx.MultiDiGraph) -> list[tuple[str, float]]:
-    """(party, HHI) of every party's customer concentration, most concentrated first."""
+def concentration_rows(G: Any) -> list[tuple[str, float]]:
+    """(party, HHI) of every party's customer concentration (a partial projection must give the same)."""
     from stakegraph.analytics import portfolio_concentration
 
     return [(r.node, r.hhi) for r in portfolio_concentration(G).rows]
 
 
-def run(sizes: Sequence[int], *, out: Any = print) -> list[tuple[Any, ...]]:
-    """Measure full vs partial projection at every size; print a Markdown table; return the rows."""
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _sql_ends(db: str, structural: bool) -> tuple[Any, Any, int]:
+    """(src, dst, n) integer arrays of the edges, ids mapped through one dict (the floor)."""
+    import sqlite3
+
+    import numpy as np
+
+    from stakegraph.analytics.selection import STRUCTURAL_KINDS, STRUCTURAL_TYPES
+    from stakegraph.measures import INACTIVE_STATUSES
+
+    con = sqlite3.connect(db)
+    if structural:
+        ids = [r[0] for r in con.execute(
+            f"SELECT id FROM nodes WHERE type IN ({','.join('?' * len(STRUCTURAL_TYPES))}) ORDER BY id",  # noqa: S608
+            STRUCTURAL_TYPES)]
+        q = (f"SELECT source, target FROM edges WHERE kind IN ({','.join('?' * len(STRUCTURAL_KINDS))}) "  # noqa: S608
+             f"AND lower(trim(coalesce(json_extract(props, '$.status'), ''))) NOT IN "
+             f"({','.join('?' * len(INACTIVE_STATUSES))})")
+        rows = con.execute(q, (*STRUCTURAL_KINDS, *sorted(INACTIVE_STATUSES))).fetchall()
+    else:
+        ids = [r[0] for r in con.execute("SELECT id FROM nodes ORDER BY id")]
+        rows = con.execute("SELECT source, target FROM edges").fetchall()
+    con.close()
+    index = {v: i for i, v in enumerate(ids)}
+    get = index.get
+    flat = np.fromiter((get(x, -1) for r in rows for x in r), dtype=np.int64, count=2 * len(rows))
+    src, dst = flat[0::2], flat[1::2]
+    keep = (src >= 0) & (dst >= 0)
+    return src[keep], dst[keep], len(ids)
+
+
+def _floor_csr(db: str) -> Any:
+    import numpy as np
+    import scipy.sparse as sps
+
+    src, dst, n = _sql_ends(db, False)
+    return sps.csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))
+
+
+def _floor_igraph(db: str, structural: bool = False) -> Any:
+    import igraph as ig
+
+    src, dst, n = _sql_ends(db, structural)
+    return ig.Graph(n=n, edges=list(zip(src.tolist(), dst.tolist(), strict=True)), directed=not structural)
+
+
+def _chain_floor(db: str) -> Any:
+    import random
+
+    g = _floor_igraph(db, structural=True).simplify()
+    sources = random.Random(SEED).sample(range(g.vcount()), SAMPLE_K)
+    return (g.betweenness(directed=False, sources=sources), g.pagerank(directed=False),
+            g.articulation_points())
+
+
+def _chain_nx(db: str) -> Any:
+    from stakegraph.analytics import kernels as kn
+    from stakegraph.analytics.selection import structural_graph
     from stakegraph.store.embedded import EmbeddedStore
 
-    rows: list[tuple[Any, ...]] = []
+    with EmbeddedStore(db) as store:
+        G = store.project()
+    H = structural_graph(G)
+    return (kn.betweenness(H, k=SAMPLE_K, seed=SEED), kn.pagerank(H), kn.articulation_points(H))
+
+
+def _index(db: str) -> Any:
+    from stakegraph.store.embedded import EmbeddedStore
+    from stakegraph.store.graphindex import build_index
+
+    with EmbeddedStore(db) as store:
+        return build_index(store)
+
+
+def _index_nx(db: str) -> Any:
+    return _index(db).to_networkx()
+
+
+def _chain_index(db: str) -> Any:
+    from stakegraph.analytics import fastpath
+
+    S = fastpath.structure(_index(db))
+    return (fastpath.betweenness(S, k=SAMPLE_K, seed=SEED), fastpath.pagerank(S), fastpath.articulation_points(S))
+
+
+def _project(db: str) -> Any:
+    from stakegraph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(db) as store:
+        return store.project()
+
+
+RUNNERS: dict[str, Callable[[str], Any]] = {
+    "floor_csr": _floor_csr, "floor_igraph": _floor_igraph, "project": _project, "index": _index,
+    "index_nx": _index_nx, "chain_floor": _chain_floor, "chain_nx": _chain_nx, "chain_index": _chain_index,
+}
+
+
+def child(what: str, db: str) -> dict[str, float]:
+    """Run one row in this process: seconds and peak RSS growth in MiB."""
+    import igraph  # noqa: F401  (imports are not the measurement)
+    import networkx  # noqa: F401
+    import numpy  # noqa: F401
+    import scipy.sparse  # noqa: F401
+
+    import stakegraph.analytics.kernels  # noqa: F401
+    import stakegraph.store.embedded  # noqa: F401
+
+    base = _rss_mb()
+    t0 = time.perf_counter()
+    RUNNERS[what](db)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"s": secs, "mib": peak - base}
+
+
+def _spawn(what: str, db: str) -> dict[str, float] | None:
+    p = subprocess.run([sys.executable, "-m", "bench.projection", "--child", what, db],
+                       capture_output=True, text=True, check=False)
+    if p.returncode != 0:
+        print(f"{what} failed: {p.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(p.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run(sizes: Sequence[int], *, repeat: int = 3, rows: Sequence[str] = ROWS,
+        out: Callable[[str], Any] = print) -> dict[int, dict[str, tuple[float, float]]]:
+    """Median seconds and peak MiB of every row at every size (interleaved runs); print a table."""
+    figures: dict[int, dict[str, tuple[float, float]]] = {}
     for n in sizes:
-        with EmbeddedStore(embedded_db(n)) as store:
-            full, t_full, m_full = project(store, partial=False)
-            part, t_part, m_part = project(store, partial=True)
-        same = concentration_rows(full) == concentration_rows(part)
-        rows.append((n, "full", full.number_of_nodes(), full.number_of_edges(), round(t_full, 2), round(m_full),
-                     "—"))
-        rows.append((n, "parties + projects, structural kinds", part.number_of_nodes(), part.number_of_edges(),
-                     round(t_part, 2), round(m_part), "identical" if same else "DIFFERENT"))
-    out(table(["parties", "projection", "nodes", "edges", "best of 3 s", "traced MiB", "concentration vs full"], rows))
-    return rows
+        db = str(embedded_db(n))
+        got: dict[str, list[dict[str, float]]] = {r: [] for r in rows}
+        for _ in range(repeat):
+            for r in rows:
+                res = _spawn(r, db)
+                if res is not None:
+                    got[r].append(res)
+        med = {r: (statistics.median(x["s"] for x in v), statistics.median(x["mib"] for x in v))
+               for r, v in got.items() if v}
+        figures[n] = med
+        lines = []
+        for r, (s, m) in med.items():
+            f = FLOOR.get(r)
+            ratio = (f"{s / med[f][0]:.2f}× / {m / med[f][1]:.2f}×" if f and f in med and med[f][0] > 0
+                     and med[f][1] > 0 else "—")
+            lines.append((LABELS[r], round(s, 3), round(m), ratio, len(got[r])))
+        out(f"\n### {n:,} parties (median of {repeat} interleaved runs, one subprocess each)\n")
+        out(table(["what", "seconds", "peak MiB (RSS growth)", "× its floor (time / memory)", "runs"], lines))
+    return figures
+
+
+def profile(n: int, top: int = 25) -> None:
+    """cProfile of ``store.project()`` at ``n`` parties (cumulative time)."""
+    import cProfile
+    import pstats
+
+    db = str(embedded_db(n))
+    pr = cProfile.Profile()
+    pr.enable()
+    _project(db)
+    pr.disable()
+    pstats.Stats(pr).sort_stats("tottime").print_stats(top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,9 +244,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.projection", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="party counts")
+    p.add_argument("--repeat", type=int, default=3, help="interleaved runs per row (median reported)")
+    p.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS), help="rows to measure")
+    p.add_argument("--profile", type=int, metavar="N", help="cProfile store.project() at N parties and stop")
+    p.add_argument("--child", nargs=2, metavar=("ROW", "DB"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    print(header("Projecting a subgraph", "bench.projection", list(argv if argv is not None else sys.argv[1:])))
-    run(args.sizes)
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    if args.profile:
+        profile(args.profile)
+        return 0
+    print(header("Projection and analytics chain vs floors", "bench.projection",
+                 list(argv if argv is not None else sys.argv[1:])))
+    run(args.sizes, repeat=args.repeat, rows=args.rows)
     return 0
 
 
