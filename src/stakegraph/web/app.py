@@ -130,12 +130,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                             status_code=503, headers={"Retry-After": str(READY_RETRY_AFTER_S)})
 
     from stakegraph.web.explore import router as explore_router
+    from stakegraph.web.explore_tools import router as explore_tools_router
     from stakegraph.web.pages import router as viz_router
     from stakegraph.web.session import router as session_router
 
     app.include_router(viz_router)
     app.include_router(session_router)
     app.include_router(explore_router)
+    app.include_router(explore_tools_router)
 
     @app.middleware("http")
     async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
