@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -20,7 +21,24 @@ from stakegraph.model import EdgeRecord, NodeRecord, Subgraph, WriteStats
 from stakegraph.money import FxRate, FxTable, normalise_currency
 from stakegraph.store.filters import EdgeFilter, NodeFilter, Sort
 
-__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "to_networkx", "fx_rows", "fx_rate"]
+__all__ = ["GraphStore", "NodeFilter", "EdgeFilter", "Sort", "to_networkx", "fx_rows", "fx_rate", "MatchDecision",
+           "DECISIONS", "decision_rows"]
+
+#: What a reviewer can decide about a proposed pair of parties (:mod:`stakegraph.resolve`).
+DECISIONS = ("accept", "reject", "split")
+
+
+@dataclass(frozen=True)
+class MatchDecision:
+    """A reviewer's decision that parties ``a`` and ``b`` are (``accept``) or are not (``reject``,
+    ``split``) the same entity. Keyed by the pair (``a < b``); ``at`` is when it was last changed."""
+
+    a: str
+    b: str
+    decision: str
+    score: float | None = None
+    note: str = ""
+    at: str = ""
 
 _ANY_NODE = NodeFilter()
 _ANY_EDGE = EdgeFilter()
@@ -327,6 +345,18 @@ class GraphStore(abc.ABC):
         # only the reporting currency is read (this store may not be the one the settings name)
         return load_settings(neo4j_uri=None).reporting_currency.upper()
 
+    # -- entity-resolution decisions ----------------------------------------------------------
+    @abc.abstractmethod
+    def write_match_decisions(self, decisions: Sequence[MatchDecision]) -> int:
+        """Upsert decisions keyed by the pair; how many were created or changed (bumps the graph version).
+
+        Idempotent: the same decisions again change nothing and return 0. ``clear`` removes them.
+        """
+
+    @abc.abstractmethod
+    def match_decisions(self) -> list[MatchDecision]:
+        """Every decision held, by ``a`` then ``b``."""
+
     # -- projection ------------------------------------------------------------
     def project(
         self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None
@@ -362,6 +392,27 @@ def fx_rate(row: Mapping[str, Any]) -> FxRate:
     """An :class:`FxRate` from a stored row."""
     return FxRate(dt.date.fromisoformat(str(row["date"])[:10]), str(row["currency"]), float(row["rate"]),
                   str(row["base"]), str(row.get("source") or ""))
+
+
+def decision_rows(decisions: Iterable[MatchDecision]) -> list[dict[str, Any]]:
+    """Canonical rows of decisions for a store write (pair ordered, decision checked, ``at`` stamped)."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in decisions:
+        a, b = sorted((str(d.a), str(d.b)))
+        if d.decision not in DECISIONS or not a or a == b:
+            raise Invalid(f"decision {d!r} needs two different party ids and one of {', '.join(DECISIONS)}",
+                          fix="see docs/resolving-entities.md")
+        out[(a, b)] = {"a": a, "b": b, "decision": d.decision, "score": None if d.score is None else float(d.score),
+                       "note": d.note or "", "at": d.at or now}
+    return list(out.values())
+
+
+def match_decision(row: Mapping[str, Any]) -> MatchDecision:
+    """A :class:`MatchDecision` from a stored row."""
+    score = row.get("score")
+    return MatchDecision(str(row["a"]), str(row["b"]), str(row["decision"]), None if score is None else float(score),
+                         str(row.get("note") or ""), str(row.get("at") or ""))
 
 
 def to_networkx(

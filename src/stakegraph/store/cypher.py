@@ -28,6 +28,8 @@ from stakegraph.errors import DomainError
 ENTITY = ENTITY_LABEL
 META = META_LABEL
 FX = FX_RATE_LABEL
+#: Label of the entity-resolution decisions (one per pair of parties; not entities of the graph).
+DECISION = "MatchDecision"
 META_KEY = "graph"
 PROVENANCE_KEYS: tuple[str, ...] = tuple(p.name for p in PROVENANCE)
 NODE_INDEXED_PROPS: tuple[str, ...] = ("kind", "country", "name", "load_id")
@@ -78,6 +80,7 @@ def schema_statements(domain: Domain = DOMAIN) -> list[str]:
         f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
         f"CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:{META}) REQUIRE n.key IS UNIQUE",
         f"CREATE CONSTRAINT fx_rate_key IF NOT EXISTS FOR (n:{FX}) REQUIRE (n.date, n.currency, n.base) IS UNIQUE",
+        f"CREATE CONSTRAINT match_decision_key IF NOT EXISTS FOR (n:{DECISION}) REQUIRE (n.a, n.b) IS UNIQUE",
     ]
     for t in domain.node_types:
         lab = label(t, domain)
@@ -475,3 +478,22 @@ STATED_CURRENCIES = (
 )
 #: The latest ``date`` of any entity (the default as-of rule).
 LATEST_DATE = f"MATCH (n:{ENTITY}) WHERE n.date IS NOT NULL RETURN max(left(toString(n.date), 10)) AS latest"
+
+
+# -- entity-resolution decisions --------------------------------------------------------------------
+#: Upsert decisions ``$rows`` (a, b, decision, score, note, at) keyed by (a, b); returns how many changed.
+UPSERT_MATCH_DECISIONS = (
+    f"UNWIND $rows AS row MERGE (d:{DECISION} {{a: row.a, b: row.b}}) "
+    "WITH d, row, (d.decision IS NULL OR d.decision <> row.decision OR coalesce(d.note, '') <> row.note) "
+    "AS changed "
+    "FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END | "
+    "SET d.decision = row.decision, d.score = row.score, d.note = row.note, d.at = row.at) "
+    "RETURN sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed"
+)
+#: Every decision, by a then b.
+MATCH_DECISIONS = (
+    f"MATCH (d:{DECISION}) RETURN d.a AS a, d.b AS b, d.decision AS decision, d.score AS score, "
+    "coalesce(d.note, '') AS note, coalesce(d.at, '') AS at ORDER BY a, b"
+)
+#: Delete up to ``$limit`` decisions (``clear``).
+DELETE_SOME_DECISIONS = f"MATCH (d:{DECISION}) WITH d LIMIT $limit DELETE d RETURN count(*) AS n"

@@ -21,7 +21,7 @@ from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavai
 from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
 from stakegraph.money import FxRate
-from stakegraph.store.base import GraphStore
+from stakegraph.store.base import GraphStore, MatchDecision, decision_rows, match_decision
 from stakegraph.store.base import fx_rate as _fx_rate
 from stakegraph.store.base import fx_rows as _fx_rows
 from stakegraph.store.filters import (
@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS fx_rates (
   date TEXT NOT NULL, currency TEXT NOT NULL, base TEXT NOT NULL, rate REAL NOT NULL, source TEXT NOT NULL,
   PRIMARY KEY (date, currency, base)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_decisions (
+  a TEXT NOT NULL, b TEXT NOT NULL, decision TEXT NOT NULL, score REAL, note TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
@@ -475,6 +479,7 @@ class EmbeddedStore(GraphStore):
             self._db.execute("DELETE FROM edges")
             self._db.execute("DELETE FROM nodes")
             self._db.execute("DELETE FROM fx_rates")
+            self._db.execute("DELETE FROM match_decisions")
             self._bump_version()
             self._db.execute("COMMIT")
 
@@ -502,6 +507,38 @@ class EmbeddedStore(GraphStore):
             except sqlite3.Error as e:
                 raise StoreError(f"embedded store write of FX rates failed: {e}; nothing was written") from e
         return changed
+
+    # -- entity-resolution decisions -------------------------------------------------------------
+    def write_match_decisions(self, decisions: Sequence[MatchDecision]) -> int:
+        rows = decision_rows(decisions)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    before = self._db.total_changes
+                    self._db.executemany(
+                        "INSERT INTO match_decisions(a,b,decision,score,note,at) VALUES (?,?,?,?,?,?)"
+                        " ON CONFLICT(a,b) DO UPDATE SET decision=excluded.decision, score=excluded.score,"
+                        " note=excluded.note, at=excluded.at"
+                        " WHERE decision IS NOT excluded.decision OR note IS NOT excluded.note",
+                        [(r["a"], r["b"], r["decision"], r["score"], r["note"], r["at"]) for r in rows],
+                    )
+                    changed = self._db.total_changes - before
+                    if changed:
+                        self._bump_version()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store write of match decisions failed: {e}; nothing was written") from e
+        return changed
+
+    def match_decisions(self) -> list[MatchDecision]:
+        cols = ("a", "b", "decision", "score", "note", "at")
+        with self._lock:
+            rows = self._db.execute(f"SELECT {','.join(cols)} FROM match_decisions ORDER BY a, b").fetchall()  # noqa: S608
+        return [match_decision(dict(zip(cols, r, strict=True))) for r in rows]
 
     def _stated_currencies(self) -> set[str]:
         q = (f"SELECT DISTINCT upper(trim(json_extract(props, '$.currency'))) FROM edges "  # noqa: S608

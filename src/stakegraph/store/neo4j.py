@@ -31,7 +31,14 @@ from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.money import FxRate
 from stakegraph.store import cypher
-from stakegraph.store.base import GraphStore, fx_rate, fx_rows
+from stakegraph.store.base import (
+    GraphStore,
+    MatchDecision,
+    decision_rows,
+    fx_rate,
+    fx_rows,
+    match_decision,
+)
 from stakegraph.store.filters import (
     EXPOSURE_KINDS,
     DateRange,
@@ -668,9 +675,9 @@ class Neo4jStore(GraphStore):
             pass
         while ids := [r["id"] for r in self._read(cypher.SOME_NODE_IDS, limit=_DELETE_BATCH)]:
             self._tx(self._detach_delete_tx, ids, write=True)
-        while self._tx(lambda tx: int(tx.run(cypher.DELETE_SOME_FX, limit=_DELETE_BATCH).single(strict=True)["n"]),
-                       write=True):
-            pass
+        for q in (cypher.DELETE_SOME_FX, cypher.DELETE_SOME_DECISIONS):
+            while self._tx(lambda tx, q=q: int(tx.run(q, limit=_DELETE_BATCH).single(strict=True)["n"]), write=True):
+                pass
         self._tx(self._bump, write=True)
 
     # -- FX rates ------------------------------------------------------------------------------
@@ -685,6 +692,22 @@ class Neo4jStore(GraphStore):
             return n
 
         return sum(self._tx(fn, list(part), write=True) for part in _chunks(rows, 5000))
+
+    # -- entity-resolution decisions -------------------------------------------------------------
+    def write_match_decisions(self, decisions: Sequence[MatchDecision]) -> int:
+        self._ensure()
+        rows = decision_rows(decisions)
+
+        def fn(tx: neo4j.ManagedTransaction, part: list[dict[str, Any]]) -> int:
+            n = int(tx.run(cypher.UPSERT_MATCH_DECISIONS, rows=part).single(strict=True)["changed"])
+            if n:
+                self._bump(tx)
+            return n
+
+        return sum(self._tx(fn, list(part), write=True) for part in _chunks(rows, 5000))
+
+    def match_decisions(self) -> list[MatchDecision]:
+        return [match_decision(r) for r in self._read(cypher.MATCH_DECISIONS)]
 
     def _stated_currencies(self) -> set[str]:
         fin = [self.domain.rel_type(k) for k in EXPOSURE_KINDS]
