@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError", "Unavailable", "Timeout",
     "GraphError", "DomainError", "ValidationError", "StoreError", "StoreUnavailable", "DanglingEdge",
     "TypeConflict", "PageSizeError", "CostLimitError", "DepthLimitError", "RequestTimeout", "NotAllowed",
-    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "outcome",
+    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "ResolverUnavailable", "UnknownPair", "outcome",
 ]
 
 
@@ -214,6 +214,16 @@ class MissingRate(DataError):
     """No FX rate converts an amount's currency to the reporting currency on the as-of date."""
 
     graphql_code = "MISSING_RATE"
+
+
+class ResolverUnavailable(Unavailable):
+    """Entity resolution needs the ``resolve`` extra (splink, normality), which is not installed."""
+
+    graphql_code = "RESOLVER_UNAVAILABLE"
+
+
+class UnknownPair(NotFound):
+    """A resolution decision names a party the store does not hold (or one that is not a party)."""
 
 
 def outcome(error: BaseException) -> tuple[int, str, int]:
