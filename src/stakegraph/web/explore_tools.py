@@ -34,9 +34,9 @@ from stakegraph.analytics.kind_paths import kind_graph, shortest_paths_by_kind
 from stakegraph.analytics.propagation import PropagationResult
 from stakegraph.analytics.stamp import to_jsonable
 from stakegraph.domain import RELATIONSHIP_KINDS
-from stakegraph.errors import Invalid, LimitExceeded
+from stakegraph.errors import Invalid, LimitExceeded, NotFound
 from stakegraph.measures import is_active, money_context, number
-from stakegraph.web.explore import _brief, _edge
+from stakegraph.web import explore as explore_web
 from stakegraph.web.pages import _bool, _int, _raw, _serve, _text
 from stakegraph.workspace import Workspace
 
@@ -54,8 +54,24 @@ MAX_ROWS = 500
 #: Yen's algorithm costs about paths × hops breadth-first searches of the kind graph: at most this many
 #: edge visits per request (refused before the search runs).
 MAX_PATH_WORK = 20_000_000
+#: Most transmission relationships a what-if draws.
+MAX_DRAWN_EDGES = 1000
 METHOD_ALIASES = {"threshold": "cascade"}
 EXPOSURE_KINDS = ("lends_to", "invests_in")
+
+
+# ----------------------------------------------------------------------------- shapes
+def _canvas(ws: Workspace, version: str, node_ids: list[str], edge_ids: list[str]) -> dict[str, Any]:
+    """Nodes and edges in the neighbours endpoint's shapes (its own functions, with its per-version
+    metrics when it has them), so the client adds them to the canvas as it adds a page of neighbours."""
+    context = getattr(explore_web, "_context", None)
+    nodes = [n for n in ws.store.get_nodes(node_ids) if n is not None]
+    edges = [e for e in ws.store.get_edges(edge_ids) if e is not None]
+    if context is None:  # pragma: no cover - the explorer before per-node metrics
+        return {"nodes": [explore_web._brief(n) for n in nodes], "edges": [explore_web._edge(e) for e in edges]}
+    metrics, G = context(ws, version)
+    return {"nodes": [explore_web._brief(n, metrics) for n in nodes],  # type: ignore[call-arg]
+            "edges": [explore_web._edge(e, metrics, G) for e in edges]}  # type: ignore[call-arg]
 
 
 # ----------------------------------------------------------------------------- paths
@@ -97,24 +113,26 @@ async def paths(request: Request) -> Response:
         return {"from": source, "to": target, "kinds": list(r.kinds), "directed": directed, "hops": hops,
                 "paths": [{"nodes": list(p.nodes), "edges": [list(h) for h in p.edges], "hops": p.hops}
                           for p in r.paths],
-                "nodes": [_brief(n) for n in ws.store.get_nodes(node_ids) if n is not None],
-                "edges": [_edge(e) for e in ws.store.get_edges(edge_ids) if e is not None],
+                **_canvas(ws, version, node_ids, edge_ids),
                 "stamp": to_jsonable(r.stamp)}
 
     return await _serve(request, build, json_errors=True)
 
 
 # ----------------------------------------------------------------------------- what-if
-def _unit(G: nx.MultiDiGraph, method: str) -> dict[str, Any]:
-    """What a scenario's per-party value is, and its currency."""
-    money = money_context(G)
+def _unit(G: nx.MultiDiGraph, method: str, stamped: Mapping[str, Any]) -> dict[str, Any]:
+    """What a scenario's per-party value is, and its currency: the one the answer's stamp states
+    (the method converted every amount to it), else the graph's one currency, else the currencies
+    the amounts were recorded in (not converted)."""
     if method == "debtrank":
         return {"value": "share of capital lost (DebtRank h, 0 to 1)", "kind": "fraction",
-                "money": "equity lost = h x capital", "currency": money.reporting, "converted": True}
-    if method == "clearing":
-        return {"value": "shortfall (owed minus paid, Eisenberg-Noe clearing)", "kind": "money",
-                "currency": money.reporting, "converted": True}
-    label = "loss against capital" if method == "contract" else "loss from defaulted counterparties"
+                "money": "equity lost = h x capital", "currency": stamped.get("currency") or
+                money_context(G).reporting, "converted": True}
+    label = {"clearing": "shortfall (owed minus paid, Eisenberg-Noe clearing)",
+             "contract": "loss against capital"}.get(method, "loss from defaulted counterparties")
+    if stamped.get("currency"):
+        return {"value": label, "kind": "money", "currency": stamped["currency"], "converted": True}
+    money = money_context(G)
     present = sorted(money.currencies)
     if len(present) <= 1:
         return {"value": label, "kind": "money", "currency": present[0] if present else money.reporting,
@@ -218,24 +236,32 @@ def _raw_scenario(request: Request) -> dict[str, Any]:
 
 def _scenario(ws: Workspace, version: str, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One what-if answer (the catalogue analysis, cached per version) and every affected party's row."""
+    parsed = parse_params(get("contagion"), raw)
+    G = ws.as_of(parsed["as_of"], version) if parsed.get("as_of") else ws.projection(version)
+    for shock in parsed["shocks"] or ():
+        party = getattr(shock, "party", None)
+        if party is not None and party not in G:
+            raise NotFound(f"no party {party[:80]!r} to shock in the graph",
+                           fix="select the party on the canvas or search for it by name")
     ans = ws.run("contagion", raw, version=version)
     p = ans.parameters
-    G = ws.as_of(p["as_of"], version) if p.get("as_of") else ws.projection(version)
     rows, edge_ids, paths = _rows(G, ans.result)
     rows.sort(key=lambda r: (-r["value"], r["id"]))
     top = int(p["top"])
     shown = rows[:top]
-    keep = {r["id"] for r in shown}
+    listed = {r["id"] for r in shown}
+    keep = set(listed)
     wanted = set(edge_ids)
     ends = {str(k): (u, v) for u, v, k in G.edges(keys=True) if str(k) in wanted}
-    drawn = sorted(e for e, (u, v) in ends.items() if u in keep and v in keep)
+    # the relationships the loss travelled along that touch a listed party, and the parties at their other end
+    drawn = sorted(e for e, (u, v) in ends.items() if u in keep or v in keep)[:MAX_DRAWN_EDGES]
+    keep |= {x for e in drawn for x in ends[e]}
     out = {"analysis": ans.analysis, "parameters": dict(p), "stamp": to_jsonable(ans.stamp),
-           "unit": _unit(G, str(p["method"])), "summary": _summary(ans.result), "affected": len(rows),
+           "unit": _unit(G, str(p["method"]), ans.stamp.parameters), "summary": _summary(ans.result), "affected": len(rows),
            "losses": shown,
            "transmission": {"edges": drawn, "all_edges": len(edge_ids),
-                            "paths": [x for x in paths if x["party"] in keep][:top]},
-           "nodes": [_brief(n) for n in ws.store.get_nodes(sorted(keep)) if n is not None],
-           "edges": [_edge(e) for e in ws.store.get_edges(drawn) if e is not None]}
+                            "paths": [x for x in paths if x["party"] in listed][:top]},
+           **_canvas(ws, version, sorted(keep), drawn)}
     return out, rows
 
 
