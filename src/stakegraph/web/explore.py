@@ -5,8 +5,15 @@
   :data:`MAX_RESULTS`.
 * ``GET /explore/node/{id}`` — the node's properties, provenance (``source_file``, ``source_row``,
   ``load_id``) and relationships (the first :data:`MAX_RELATIONSHIPS`, with the total).
-* ``GET /explore/node/{id}/neighbours?offset=&limit=`` — one page of neighbours (by id) and the
-  edges to them; ``next_offset`` is ``null`` on the last page (the page draws "and N more").
+* ``GET /explore/node/{id}/neighbours?offset=&limit=&kind=&direction=`` — one page of neighbours
+  (by id) and the edges to them, optionally only over relationship ``kind`` (comma-separated) and
+  ``direction`` (``out``, ``in`` or ``both``); ``next_offset`` is ``null`` on the last page (the page
+  draws "and N more").
+* ``GET /explore/subgraph?ids=a,b,c`` — those nodes and the edges among them (a shared view's state).
+
+Nodes carry ``metrics`` (exposure in the reporting ``currency``, degree, sampled betweenness, the
+numeric properties with money converted) and their Louvain ``community`` (id and name), computed
+once per graph version (:func:`_metrics`); edges carry ``amount`` converted to the reporting currency.
 
 Bounds are checked before the store is read; errors are the pages' one translation (JSON here).
 """
@@ -15,11 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import networkx as nx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from stakegraph.domain import RELATIONSHIP_KINDS
-from stakegraph.errors import NotFound
+from stakegraph.domain import RELATIONSHIP_KINDS, Direction
+from stakegraph.errors import Invalid, LimitExceeded, NotFound, StakegraphError
+from stakegraph.measures import exposure, money_context, number
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store.base import NodeFilter
 from stakegraph.viz.explore import explore_csp, explore_page
@@ -37,19 +46,91 @@ MAX_RELATIONSHIPS = 200
 PROVENANCE = ("source_file", "source_row", "load_id")
 #: Edge properties shown beside a relationship in the panel.
 EDGE_SUMMARY = ("amount", "currency", "share_pct", "annual_revenue", "status", "role")
+#: Ids one ``/explore/subgraph`` call restores (a shared view's nodes).
+MAX_SUBGRAPH = 2000
+#: Betweenness is exact up to this many nodes, else estimated from this many sampled sources.
+BETWEENNESS_SAMPLE = 300
+DIRECTIONS = ("both", "out", "in")
 
 
-def _brief(n: NodeRecord) -> dict[str, Any]:
+def _metrics(ws: Workspace, version: str) -> dict[str, Any]:
+    """Per node: exposure (reporting currency), degree, betweenness, Louvain community; once per version.
+
+    Betweenness is Brandes' algorithm on the undirected simple graph, normalised, exact up to
+    :data:`BETWEENNESS_SAMPLE` nodes and estimated from that many seeded sources above it.
+    """
+    def compute(G: nx.MultiDiGraph) -> dict[str, Any]:
+        from stakegraph.analytics.lifecycle import communities
+
+        money = money_context(G)
+        simple = nx.Graph(G.to_undirected(as_view=True))
+        k = None if len(simple) <= BETWEENNESS_SAMPLE else BETWEENNESS_SAMPLE
+        between = nx.betweenness_centrality(simple, k=k, seed=0) if len(simple) else {}
+        node_comm: dict[str, int] = {}
+        comms: dict[int, dict[str, Any]] = {}
+        try:
+            cr = communities(G)
+            for c in cr.communities:
+                lead = max(c.members, key=lambda m: (G.degree(m), m))
+                comms[c.id] = {"id": c.id, "size": c.size,
+                               "name": f"C{c.id} · {G.nodes[lead].get('name') or lead}"}
+                node_comm.update(dict.fromkeys(c.members, c.id))
+        except StakegraphError:  # no structure to partition: every node stays unclustered
+            pass
+        out: dict[str, dict[str, Any]] = {}
+        for n, d in G.nodes(data=True):
+            m: dict[str, Any] = {"degree": G.degree(n), "betweenness": round(between.get(n, 0.0), 6)}
+            try:
+                m["exposure"] = exposure(G, n)
+            except StakegraphError:
+                m["exposure"] = None
+            for key, value in d.items():
+                if key in m or key in PROVENANCE or isinstance(value, bool) or number(value) is None:
+                    continue
+                if not isinstance(value, (int, float)):
+                    continue
+                try:
+                    m[key] = money.of(d, key)
+                except StakegraphError:
+                    m[key] = None
+            out[str(n)] = m
+        return {"nodes": out, "communities": node_comm, "names": comms, "currency": money.reporting,
+                "as_of": money.day.isoformat()}
+
+    return ws.cached(("explore", "metrics"), compute, version)  # type: ignore[no-any-return]
+
+
+def _brief(n: NodeRecord, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     p = n.props
-    return {"id": n.id, "type": n.type, "name": n.name, "name_en": p.get("name_en"), "kind": p.get("kind"),
-            "country": p.get("country")}
+    out: dict[str, Any] = {"id": n.id, "type": n.type, "name": n.name, "name_en": p.get("name_en"),
+                           "kind": p.get("kind"), "country": p.get("country"), "status": p.get("status")}
+    if metrics is not None:
+        out["metrics"] = metrics["nodes"].get(n.id, {})
+        cid = metrics["communities"].get(n.id)
+        out["community"] = None if cid is None else metrics["names"][cid]
+    return out
 
 
-def _edge(e: EdgeRecord) -> dict[str, Any]:
+def _edge(e: EdgeRecord, metrics: dict[str, Any] | None = None, G: nx.MultiDiGraph | None = None
+          ) -> dict[str, Any]:
     rk = RELATIONSHIP_KINDS.get(e.kind)
     colour = EDGE_COLOURS.get(rk.category if rk else "other", EDGE_COLOURS["other"])
-    return {"id": e.id, "kind": e.kind, "source": e.source, "target": e.target, "color": colour,
-            "status": e.props.get("status")}
+    out = {"id": e.id, "kind": e.kind, "source": e.source, "target": e.target, "color": colour,
+           "status": e.props.get("status")}
+    if G is not None:
+        try:
+            out["amount"] = money_context(G).of(e.props, "amount")
+        except StakegraphError:
+            out["amount"] = None
+    return out
+
+
+def _context(ws: Workspace, version: str) -> tuple[dict[str, Any], nx.MultiDiGraph]:
+    return _metrics(ws, version), ws.projection(version)
+
+
+def _money(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {"currency": metrics["currency"], "as_of": metrics["as_of"]}
 
 
 def _node(ws: Workspace, node_id: str) -> NodeRecord:
@@ -94,7 +175,12 @@ async def node(request: Request, node_id: str) -> Response:
     """A node for the side panel: properties, provenance, relationships (the first 200)."""
     def build(ws: Workspace, version: str) -> dict[str, Any]:
         n = _node(ws, node_id)
+        metrics, G = _context(ws, version)
         edges = ws.store.edges_of([node_id])
+        kinds: dict[str, dict[str, int]] = {}
+        for e in edges:
+            side = kinds.setdefault(e.kind, {"out": 0, "in": 0})
+            side["out" if e.source == node_id else "in"] += 1
         shown = edges[:MAX_RELATIONSHIPS]
         others = {e.target if e.source == node_id else e.source for e in shown}
         names = {o.id: o.name for o in ws.store.get_nodes(sorted(others)) if o is not None}
@@ -102,32 +188,65 @@ async def node(request: Request, node_id: str) -> Response:
         for e in shown:
             out = e.source == node_id
             other = e.target if out else e.source
-            rels.append({**_edge(e), "direction": "out" if out else "in", "other": other,
+            rels.append({**_edge(e, metrics, G), "direction": "out" if out else "in", "other": other,
                          "other_name": names.get(other, other),
                          "summary": {k: e.props[k] for k in EDGE_SUMMARY if e.props.get(k) not in (None, "")}})
         props = {k: v for k, v in n.props.items() if k not in PROVENANCE}
-        return {"node": _brief(n), "props": props, "provenance": {k: n.props.get(k) for k in PROVENANCE},
-                "relationships": rels, "total_relationships": len(edges)}
+        return {"node": _brief(n, metrics), "props": props,
+                "provenance": {k: n.props.get(k) for k in PROVENANCE}, "relationships": rels,
+                "total_relationships": len(edges), "kinds": kinds, **_money(metrics)}
 
     return await _serve(request, build, json_errors=True)
 
 
 @router.get("/explore/node/{node_id}/neighbours", include_in_schema=False)
 async def neighbours(request: Request, node_id: str) -> Response:
-    """One page of a node's neighbours (ordered by id) and the edges joining them to it."""
+    """One page of a node's neighbours (ordered by id) and the edges joining them to it, optionally
+    over some relationship kinds (``kind=a,b``) and one direction (``direction=out|in|both``)."""
     def build(ws: Workspace, version: str) -> dict[str, Any]:
         offset = _int(request, "offset", 0, 0, 10**7)
         limit = _int(request, "limit", 25, 1, MAX_NEIGHBOURS)
+        direction = (_text(request, "direction", "both") or "both").lower()
+        if direction not in DIRECTIONS:
+            raise Invalid(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction[:20]!r}",
+                          fix="direction=out (its relationships), in (towards it) or both")
+        kinds = {k.strip() for k in (_text(request, "kind") or "").split(",") if k.strip()}
+        unknown = sorted(kinds - set(RELATIONSHIP_KINDS))
+        if unknown:
+            raise Invalid(f"unknown relationship kind {unknown[0][:40]!r}",
+                          fix="one of: " + ", ".join(sorted(RELATIONSHIP_KINDS)))
         _node(ws, node_id)
-        ends = ws.store.edge_ends([node_id])
+        metrics, G = _context(ws, version)
+        ends = ws.store.edge_ends([node_id], direction=Direction(direction), kinds=sorted(kinds) or None)
         others = sorted({t if s == node_id else s for _, s, t in ends} - {node_id})
         page = others[offset:offset + limit]
         keep = set(page)
         edge_ids = [eid for eid, s, t in ends if (t if s == node_id else s) in keep]
-        nodes = [_brief(n) for n in ws.store.get_nodes(page) if n is not None]
-        edges = [_edge(e) for e in ws.store.get_edges(edge_ids) if e is not None]
+        nodes = [_brief(n, metrics) for n in ws.store.get_nodes(page) if n is not None]
+        edges = [_edge(e, metrics, G) for e in ws.store.get_edges(edge_ids) if e is not None]
         nxt = offset + limit if offset + limit < len(others) else None
         return {"node": node_id, "nodes": nodes, "edges": edges, "total": len(others), "offset": offset,
-                "next_offset": nxt}
+                "next_offset": nxt, "kind": sorted(kinds), "direction": direction, **_money(metrics)}
+
+    return await _serve(request, build, json_errors=True)
+
+
+@router.get("/explore/subgraph", include_in_schema=False)
+async def subgraph(request: Request) -> Response:
+    """The nodes ``ids=a,b,c`` (at most :data:`MAX_SUBGRAPH`) and the edges among them."""
+    def build(ws: Workspace, version: str) -> dict[str, Any]:
+        raw = request.query_params.get("ids") or ""
+        if raw.count(",") >= MAX_SUBGRAPH:
+            raise LimitExceeded(f"{raw.count(',') + 1} ids; at most {MAX_SUBGRAPH}",
+                                fix="share a smaller view (hide or collapse nodes first)")
+        ids = sorted({i.strip() for i in raw.split(",") if i.strip()})
+        metrics, G = _context(ws, version)
+        found = [n for n in ws.store.get_nodes(ids) if n is not None]
+        keep = {n.id for n in found}
+        ends = ws.store.edge_ends(sorted(keep)) if keep else []
+        edge_ids = sorted({eid for eid, s, t in ends if s in keep and t in keep})
+        edges = [_edge(e, metrics, G) for e in ws.store.get_edges(edge_ids) if e is not None]
+        return {"nodes": [_brief(n, metrics) for n in found], "edges": edges,
+                "missing": sorted(set(ids) - keep), **_money(metrics)}
 
     return await _serve(request, build, json_errors=True)
