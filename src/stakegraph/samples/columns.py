@@ -22,7 +22,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         "id", "name", "kind", "country", "name_en", "region", "sector", "total_assets", "capital",
         "tier1_capital", "external_assets", "external_liabilities", "debt_to_asset", "net_margin",
         "credit_rating", "lifecycle_stage", "replaceability", "size_segment", "risk_appetite",
-        "annual_revenue", "gsib", "email", "title",
+        "annual_revenue", "currency", "gsib", "email", "title",
     ),
     "projects": (
         "id", "name", "country", "region", "sector", "status", "capacity_mw", "total_cost", "currency",

@@ -134,7 +134,7 @@ class _Gen:
         bank = kind in ("bank", "development_bank", "policy_bank")
         total = self.money(9.5, 12.0) if bank else self.money(6.5, 10.0)
         capital = int(round(total * (rng.uniform(0.06, 0.1) if bank else rng.uniform(0.2, 0.6)), -3))
-        row.update(total_assets=total, capital=capital, external_assets=int(round(total * 0.85, -3)),
+        row.update(total_assets=total, capital=capital, currency="USD", external_assets=int(round(total * 0.85, -3)),
                    external_liabilities=int(round((total - capital) * 0.8, -3)),
                    debt_to_asset=round(1 - capital / total, 3), replaceability=round(rng.random(), 2),
                    credit_rating=rng.choice(("AA", "A", "BBB", "BB", "B")))

@@ -22,6 +22,12 @@ TECH_SMALL: tuple[int, ...] = (
 TECH_LOST: int = 100_000_000
 #: The day the key customer left (after the supply-chain delay of 2025-10-20).
 TECH_LOST_END: str = "2026-02-28"
+#: When tech_co won each key customer (tech_cust_1…5; the small ones date from 2016–2017) and the key
+#: customer later lost: each win moves sales into the top five, so CR-5 rises year by year (71.24 % at
+#: the end of 2018, 80.08 % 2019, 82.91 % 2020–21, 85.29 % 2022–23) to 86.76 % once tech_cust_1 is won in
+#: 2024, and stays there when the lost customer leaves (see TECH_LOST).
+TECH_WON: tuple[str, ...] = ("2024-03-01", "2022-02-01", "2020-04-01", "2018-03-01", "2016-01-01")
+TECH_LOST_WON: str = "2019-05-01"
 TECH_SALES: int = sum(TECH_TOP5) + sum(TECH_SMALL)
 
 ENERGY_PLANTS: tuple[tuple[str, str, str, str, str, float, float], ...] = (
@@ -46,8 +52,29 @@ ENERGY_LENDERS: tuple[tuple[str, str, str, str, float], ...] = (
 #: Scenario 1: A Co.'s working-capital loan and its cross-default threshold (below the recalled 500,000).
 A_WC_LOAN: int = 450_000
 A_CROSS_DEFAULT: int = 300_000
+#: The day B Bank recalled the loan (its end_date: the lending relationship ended that day, the balance is
+#: still owed, so its status stays ``recalled``; scheduled maturity was 2025-05-10, tenor 3 years).
+A_RECALL: str = "2023-04-10"
 #: The sample's "today": every dated event is on or before it, and the last one is on it.
 AS_OF: str = "2026-06-30"
+
+#: Scenario 5: mgmt_client's customers (name, CNY a year, since, left) and its order changes (% on the period
+#: before): orders grow until the CEO change of 2025-11-17, then fall each quarter and two customers leave.
+MGMT_CUSTOMERS: tuple[tuple[str, int, str, str | None], ...] = (
+    ("Pinbian Customer 1", 120_000_000, "2019-04-01", None),
+    ("Pinbian Customer 2", 95_000_000, "2019-09-01", "2026-02-27"),
+    ("Pinbian Customer 3", 80_000_000, "2020-03-01", None),
+    ("Pinbian Customer 4", 64_000_000, "2020-11-01", None),
+    ("Pinbian Customer 5", 52_000_000, "2021-06-01", "2026-05-29"),
+    ("Pinbian Customer 6", 40_000_000, "2022-02-01", None),
+)
+MGMT_ORDERS: tuple[tuple[str, str, int, str], ...] = (
+    ("s_mgmt_orders_2023", "2023-12-31", 7, "年度订单量增长7% (orders up 7% on 2022)"),
+    ("s_mgmt_orders_2024", "2024-12-31", 5, "年度订单量增长5% (orders up 5% on 2023)"),
+    ("s_mgmt_orders_2025q4", "2025-12-31", -2, "新任CEO后订单环比下降2% (orders down 2% after the CEO change)"),
+    ("s_mgmt_orders_2026q1", "2026-03-31", -4, "订单环比下降4%，客户2流失 (orders down 4%; customer 2 left)"),
+    ("s_mgmt_orders_2026q2", "2026-06-30", -8, "订单环比下降8%，客户5流失 (orders down 8%; customer 5 left)"),
+)
 
 ENERGY_REPAYMENT = ("sculpted repayment: instalments follow each plant's cash flow; "
                     "schedule may be re-profiled up to 2 years and the margin reset every 5 years by majority lenders")
@@ -73,13 +100,13 @@ def scenario_1(p: Portfolio) -> None:
             sector="private_equity", total_assets=640_000_000, capital=600_000_000, credit_rating="BBB+",
             size_segment="mid", risk_appetite="balanced")
     p.contract("k_ab_loan", "B银行–A公司设备贷款合同", "loan_agreement", signed_date="2022-05-10",
-               end_date="2025-05-10", amount=500_000, currency="CNY", status="terminated",
+               end_date=A_RECALL, amount=500_000, currency="CNY", status="terminated",
                cross_default_threshold=100_000,
                covenants=["use of proceeds: new equipment only", "quarterly financial statements",
                           "no further borrowing without consent"],
                scope="purchase and installation of a new stamping line", payment_terms="quarterly instalments")
     loan = p.rel("lends_to", "b_bank", "a_co", rid="r_ab_loan", amount=500_000, currency="CNY",
-                 start_date="2022-05-10", end_date="2025-05-10", status="recalled", contract_id="k_ab_loan",
+                 start_date="2022-05-10", end_date=A_RECALL, status="recalled", contract_id="k_ab_loan",
                  tenor_years=3, rate=0.0435, recovery_rate=0.4, cross_default_threshold=100_000)
     p.rel("party_to", "b_bank", "k_ab_loan", rid="r_ab_loan_lender", role="lender")
     p.rel("party_to", "a_co", "k_ab_loan", rid="r_ab_loan_borrower", role="borrower")
@@ -125,13 +152,13 @@ def scenario_1(p: Portfolio) -> None:
         ("s_a_missed_milestone", "missed_milestone", "2022-12-15", 75, 0.6, "新产线安装延误75天 (installation 75 days late)"),
         ("s_a_payment_delay", "payment_delay", "2023-01-20", 32, 0.5, "Q4 instalment paid 32 days late"),
         ("s_a_statement_irregularity", "statement_irregularity", "2023-03-20", 1_800_000, 0.9, "财务报表收入虚增 (revenue overstated)"),
-        ("s_a_loan_recall", "loan_recall", "2023-04-10", 500_000, 1.0, "B银行提前收回贷款 (loan recalled early)"),
+        ("s_a_loan_recall", "loan_recall", A_RECALL, 500_000, 1.0, "B银行提前收回贷款 (loan recalled early)"),
     )
     for sid, kind, date, value, sev, note in signals:
         p.signal(sid, kind, date, "a_co", counterparty_id="b_bank", relationship_id=loan, value=value,
                  severity=sev, note=note)
     meetings = (("2022-05-06", "visit", "贷前实地考察"), ("2022-10-12", "meeting", "用款情况核查"),
-                ("2023-03-28", "meeting", "财务报表问询"), ("2023-04-10", "email", "提前还款通知"))
+                ("2023-03-28", "meeting", "财务报表问询"), (A_RECALL, "email", "提前还款通知"))
     for i, (date, kind, name) in enumerate(meetings, 1):
         p.interaction(f"i_ab_{i}", kind, date, "a_co", counterparty_id="b_bank", relationship_id=loan,
                       channel="in person" if kind != "email" else "email", name=name)
@@ -218,12 +245,13 @@ def scenario_3(p: Portfolio) -> None:
                 annual_revenue=rev * 12, total_assets=rev * 15, capital=rev * 5,
                 size_segment="large" if i <= 5 else "mid")
         rels[cid] = p.rel("buys_from", cid, "tech_co", rid=f"r_tech_cust_{i}", annual_revenue=rev,
-                          revenue_share_pct=rev * 100 / TECH_SALES, start_date=f"{2017 + i % 4}-01-01",
+                          revenue_share_pct=rev * 100 / TECH_SALES,
+                          start_date=TECH_WON[i - 1] if i <= 5 else f"{2016 + i % 2}-{1 + i % 12:02d}-01",
                           status="active")
     p.party("tech_cust_lost", "流失大客户", "corporate", country="US", name_en="Lost Key Customer",
             sector="electronics", annual_revenue=2_400_000_000, total_assets=3_100_000_000, size_segment="large")
     lost = p.rel("buys_from", "tech_cust_lost", "tech_co", rid="r_tech_cust_lost", annual_revenue=TECH_LOST,
-                 start_date="2016-06-01", end_date=TECH_LOST_END, status="ended")
+                 start_date=TECH_LOST_WON, end_date=TECH_LOST_END, status="ended")
     p.party("tech_supplier_1", "辰芯半导体有限公司", "supplier", country="CN", name_en="Chenxin Semiconductor Co., Ltd.",
             sector="technology", annual_revenue=310_000_000, replaceability=0.2, size_segment="mid")
     sup = p.rel("supplies", "tech_supplier_1", "tech_co", rid="r_tech_chip_supply", annual_revenue=85_000_000,
@@ -247,6 +275,8 @@ def scenario_3(p: Portfolio) -> None:
                4: (5, 9, -4, 1, -8, 2, -12), 5: (0, -3, 2, 15, -12, 5, -8)}
     for i, series in changes.items():
         for year, pct in zip(range(2019, 2026), series, strict=True):
+            if f"{year - 1}-12-31" < TECH_WON[i - 1]:
+                continue  # a change on the year before needs a full year before it
             p.signal(f"s_tech_orders_{i}_{year}", "order_volume_change", f"{year}-12-31", "tech_co",
                      counterparty_id=f"tech_cust_{i}", relationship_id=rels[f"tech_cust_{i}"], value=pct,
                      severity=min(1.0, abs(pct) / 20), note="年度订单量变化 (%)")
@@ -381,6 +411,17 @@ def scenario_5(p: Portfolio) -> None:
         # attached to the loan: its key-person covenant makes every change the lender's business
         p.signal(f"s_mgmt_change_{i}", "management_change", date, "mgmt_client", counterparty_id=pid,
                  relationship_id=loan, value=1, severity=0.5 if title == "COO" else 0.6, note=f"新任{title} {zh} ({en})")
+    # its customers: after the CEO change of 2025-11-17 orders fall quarter by quarter and two customers leave
+    for i, (name_en, rev, since, left) in enumerate(MGMT_CUSTOMERS, 1):
+        cid = f"mgmt_cust_{i}"
+        p.party(cid, f"频变客户{i}", "corporate", country="CN", name_en=name_en, sector="machinery",
+                annual_revenue=rev * 20, total_assets=rev * 25, capital=rev * 8, size_segment="large")
+        p.rel("buys_from", cid, "mgmt_client", rid=f"r_mgmt_cust_{i}", annual_revenue=rev, currency="CNY",
+              revenue_share_pct=round(rev * 100 / 1_350_000_000, 2), start_date=since, end_date=left,
+              status="ended" if left else "active")
+    for sid, date, pct, note in MGMT_ORDERS:
+        p.signal(sid, "order_volume_change", date, "mgmt_client", value=pct, severity=min(1.0, abs(pct) / 40) if pct < 0
+                 else 0.1, note=note)
     d = 0
     for year in range(2023, 2027):
         for month in range(1, 13):
