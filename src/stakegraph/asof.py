@@ -24,9 +24,10 @@ __all__ = ["graph_as_of", "cached_graph_as_of", "edge_as_of", "existed_on", "rec
            "AS_OF_CACHE_DAYS"]
 
 #: The rule in one sentence (stamped on answers given a date).
-AS_OF_GRAPH_RULE = ("relationships with start_date <= D, left out after an end_date before D unless their status "
-                    "says they are still open (an ended status with a later end_date reads active); contracts "
-                    "signed_date <= D; interactions, signals, events date <= D; records without dates kept")
+AS_OF_GRAPH_RULE = ("relationships started on or before D (start_date <= D) and not ended before D (an end_date "
+                    "before D leaves it out, whatever its status; an ended status with an end_date on or after D "
+                    "reads active); contracts signed_date <= D; interactions, signals, events date <= D; "
+                    "FX at the rates in force on D; records without dates kept")
 #: Days kept per projection by :func:`cached_graph_as_of` (least recently used dropped first).
 AS_OF_CACHE_DAYS = 16
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -42,19 +43,13 @@ def _day(value: Any) -> str | None:
     return s if _ISO.fullmatch(s) else None
 
 
-def _open(data: Mapping[str, Any]) -> bool:
-    """The status as loaded says the relationship is still open (``active``, ``recalled``, ``disputed`` …)."""
-    status = data.get("status")
-    return isinstance(status, str) and bool(status.strip()) and is_active(data)
-
-
 def edge_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any] | None:
     """A relationship's properties as they read on ``day`` (``yyyy-mm-dd``), or ``None`` when it did not exist.
 
     Not yet started (``start_date`` after the day): ``None``. Ended before the day (``end_date``
-    before it) and its status does not say it is still open: ``None``. A status that says it ended
-    with an ``end_date`` on or after the day reads ``active``. The same mapping is returned when
-    nothing changes (no copy).
+    before it): ``None``, whatever the status says (a recalled loan past its end date is gone from
+    that day's graph). A status that says it ended with an ``end_date`` on or after the day reads
+    ``active``. The same mapping is returned when nothing changes (no copy).
 
     >>> edge_as_of({"start_date": "2025-01-01"}, "2024-06-30") is None
     True
@@ -62,7 +57,9 @@ def edge_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any] | None:
     'active'
     >>> edge_as_of({"status": "repaid", "end_date": "2024-12-31"}, "2025-12-31") is None
     True
-    >>> edge_as_of({"status": "recalled", "end_date": "2025-05-10"}, "2026-06-30")["status"]  # still owed
+    >>> edge_as_of({"status": "recalled", "end_date": "2025-05-10"}, "2026-06-30") is None  # ended before the day
+    True
+    >>> edge_as_of({"status": "recalled", "end_date": "2025-05-10"}, "2025-05-10")["status"]  # the end day counts
     'recalled'
     """
     start, end = data.get("start_date"), data.get("end_date")
@@ -72,11 +69,13 @@ def edge_as_of(data: Mapping[str, Any], day: str) -> Mapping[str, Any] | None:
     if start is not None and start > day:
         return None
     end = _day(end)
-    if end is None or end >= day:
-        if end is not None and "status" in data and not is_active(data):
-            return {**data, "status": "active"}
+    if end is None:
         return data
-    return data if _open(data) else None
+    if end < day:
+        return None
+    if "status" in data and not is_active(data):
+        return {**data, "status": "active"}
+    return data
 
 
 def existed_on(data: Mapping[str, Any], day: str, *, edge: bool) -> bool:
@@ -125,10 +124,9 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
     signal or event whose ``date`` is on or before the day; every record without such dates
     (parties, projects, undated edges). Edges to a node that is left out are left out.
 
-    *Ended before the day* means an ``end_date`` before it, unless the status as loaded says the
-    relationship is still open (``active``, ``recalled``, ``disputed`` … anything not in
-    :data:`stakegraph.measures.INACTIVE_STATUSES`): open now and started before the day, it was
-    open on the day too — past its end date (a recalled loan still owed, a contract running on).
+    *Ended before the day* means an ``end_date`` before it, whatever the status as loaded says
+    (``active``, ``recalled``, ``disputed`` …): the dates decide, the status does not keep a
+    relationship past its end date. An ``end_date`` equal to the day keeps it (it ends that day).
     A relationship or contract whose ``status`` says it ended (``ended``, ``terminated``,
     ``repaid`` …) but whose ``end_date`` is on or after the day was active then: it reads
     ``status="active"`` in the returned graph, so every analysis's
@@ -136,7 +134,8 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
     ended: an early repayment without its own date reads active until the scheduled end). Other
     statuses are kept as loaded: the data does not say when they began (the dated signals do, and
     they are filtered by date). Dates that are not ``yyyy-mm-dd`` do not filter. Amounts are as
-    loaded: a relationship has one amount, not a history.
+    loaded: a relationship has one amount, not a history; they convert at the FX rates in force on
+    the day (``as_of`` is set on the result, which :func:`stakegraph.measures.money_context` reads).
 
     Built in one pass over nodes and edges; property dicts are shared with ``G`` (copied only
     where the status changes), so treat the result as read-only, like the projection itself.

@@ -264,15 +264,21 @@ def _graph_day(G: nx.Graph) -> dt.date:
     return to_date(given) if given not in (None, "") else default_as_of(G)
 
 
-def money_context(G: nx.Graph) -> Money:
+def money_context(G: nx.Graph, day: dt.date | str | None = None) -> Money:
     """The :class:`Money` of a projection (built once per graph, then reused).
 
     ``G.graph["fx"]`` (an :class:`stakegraph.money.FxTable`, set by the store's projection) converts
     to ``G.graph["reporting_currency"]`` (default USD) at the rates of ``G.graph["as_of"]`` (else
     :func:`default_as_of`). Without an FX table a book whose amounts all share one currency is
     reported in it; a book in several currencies raises :class:`stakegraph.errors.MissingRate`
-    on the first amount that needs converting.
+    on the first amount that needs converting. ``day`` (an analysis's own as-of date, e.g.
+    lifecycle's) converts at that date's rates instead of the graph's.
     """
+    if day is not None:
+        d = to_date(day)
+        if str(G.graph.get("as_of") or "")[:10] != d.isoformat():
+            base = money_context(G)
+            return Money(base.reporting, base.fx, lambda: d, base.currencies)
     fx = G.graph.get("fx") or None
     reporting = normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY
     key = (id(fx), reporting, str(G.graph.get("as_of") or ""), len(G))

@@ -95,11 +95,6 @@ def _reads_active(props: dict[str, Any], day: str) -> dict[str, Any]:
     return props
 
 
-def still_open(props: dict[str, Any]) -> bool:
-    """A status as loaded that says the relationship is open (a recalled loan past its end date is still owed)."""
-    return bool(props.get("status")) and str(props["status"]).lower() not in ENDED
-
-
 def existed(nodes: list[NodeRecord], edges: list[EdgeRecord], day: str) -> tuple[list[NodeRecord], list[EdgeRecord]]:
     """Only the records that existed on ``day``, as they read then."""
     kept: list[NodeRecord] = []
@@ -113,7 +108,7 @@ def existed(nodes: list[NodeRecord], edges: list[EdgeRecord], day: str) -> tuple
     out = [EdgeRecord(e.id, e.kind, e.source, e.target, _reads_active(dict(e.props), day)) for e in edges
            if e.source in ids and e.target in ids
            and not (e.props.get("start_date") and e.props["start_date"] > day)
-           and not (e.props.get("end_date") and e.props["end_date"] < day and not still_open(e.props))]
+           and not (e.props.get("end_date") and e.props["end_date"] < day)]  # ended before D: gone, any status
     return kept, out
 
 

@@ -21,6 +21,7 @@ from stakegraph.analytics.exposure import capital_of
 from stakegraph.analytics.selection import is_active, number
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import NotFound, ValidationError
+from stakegraph.measures import money_context, money_stamp
 
 REFERENCES = ("Gai & Kapadia (2010), Contagion in financial networks, Proc. R. Soc. A 466:2401-2423; "
               "loss = exposure x (1 - recovery) against capital")
@@ -129,6 +130,9 @@ def threshold_cascade_graph(G: nx.MultiDiGraph, defaulted: Iterable[str], *, rec
     else ``recovery_default``); ``invests_in`` amount × 1 (equity recovers
     nothing) when ``include_equity``. Capital as in
     :func:`stakegraph.analytics.exposure.capital_of` (missing = cannot default).
+    Amounts and capital are in the reporting currency at the FX rates of the graph's as-of date
+    (:func:`stakegraph.measures.money_context`; a missing rate raises
+    :class:`stakegraph.errors.MissingRate`); the stamp says the currency.
 
     >>> from stakegraph.store.base import to_networkx
     >>> from stakegraph.model import NodeRecord, EdgeRecord
@@ -145,10 +149,13 @@ def threshold_cascade_graph(G: nx.MultiDiGraph, defaulted: Iterable[str], *, rec
         if s not in index:
             raise NotFound(f"no party or project {s!r} in the graph; check the id")
     lgd = np.zeros((len(names), len(names)))
+    money = money_context(G)  # amounts and capital in the reporting currency
     for u, v, data in G.edges(data=True):
         if u not in index or v not in index or u == v or not is_active(data):
             continue
-        amount = number(data.get("amount"))
+        if data.get("kind") not in ("lends_to", "invests_in"):
+            continue
+        amount = money.of(data, "amount")
         if amount is None:
             continue
         if data.get("kind") == "lends_to":
@@ -156,9 +163,10 @@ def threshold_cascade_graph(G: nx.MultiDiGraph, defaulted: Iterable[str], *, rec
             lgd[index[u], index[v]] += amount * (1.0 - (recovery_default if rr is None else rr))
         elif data.get("kind") == "invests_in" and include_equity:
             lgd[index[u], index[v]] += amount
-    cap = np.array([np.inf if (c := capital_of(G.nodes[n])) is None else c for n in names])
+    cap = np.array([np.inf if (c := capital_of(G.nodes[n], money)) is None else c for n in names])
     r = threshold_cascade(lgd, cap, [index[s] for s in start], recovery=0.0, nodes=names)
     stamp = Stamp("threshold_cascade", "gai_kapadia2010",
-                  {"initial": start, "recovery_default": recovery_default, "include_equity": include_equity},
+                  {"initial": start, "recovery_default": recovery_default, "include_equity": include_equity,
+                   **money_stamp(G)},
                   graph_version(G), REFERENCES)
     return CascadeResult(r.rounds, r.defaulted, r.default_round, r.losses, r.capital, names, stamp)

@@ -13,7 +13,9 @@ same ``count``). For a pair of lenders ``a, b`` and their shared projects
 
 A lender's amount in a project is the sum of its active edges of ``kinds`` into
 it; edges without an amount count 0 (the project still counts). Amounts are
-summed as recorded (no currency conversion).
+converted to the reporting currency at the FX rates of the graph's as-of date before they are
+summed (:func:`stakegraph.measures.money_context`; a missing rate raises
+:class:`stakegraph.errors.MissingRate`, never 1:1); the stamp says the currency.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from typing import Any
 
 import networkx as nx
 
-from stakegraph.analytics.selection import check_kinds, iter_kind_edges, name_of, number
+from stakegraph.analytics.selection import check_kinds, iter_kind_edges, name_of
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import ValidationError
+from stakegraph.measures import money_context, money_stamp
 
 REFERENCE = (
     "M. E. J. Newman (2001), 'Scientific collaboration networks. II', Phys. Rev. E 64:016132 "
@@ -105,10 +108,11 @@ def cofinancing(
     types = set(target_types)
     stake: dict[Any, dict[Any, float]] = defaultdict(lambda: defaultdict(float))  # project -> lender -> amount
     lenders: set[Any] = set()
+    money = money_context(G)  # amounts in the reporting currency
     for u, v, _key, data in iter_kind_edges(G, kinds):
         if u == v or G.nodes[v].get("type") not in types:
             continue
-        stake[v][u] += number(data.get("amount")) or 0.0
+        stake[v][u] += money.of(data, "amount") or 0.0
         lenders.add(u)
     acc: dict[tuple[Any, Any], list[Any]] = {}
     for p, by_lender in stake.items():
@@ -126,8 +130,8 @@ def cofinancing(
     pairs.sort(key=lambda x: (-x.count, -x.amount, x.a, x.b))
     stamp = Stamp("cofinancing",
                   "weighted bipartite projection: count of shared projects, amount = sum of both, overlap = sum of min",
-                  {"kinds": list(kinds), "min_shared": min_shared, "target_types": sorted(types), "top": top},
-                  graph_version(G), REFERENCE)
+                  {"kinds": list(kinds), "min_shared": min_shared, "target_types": sorted(types), "top": top,
+                   **money_stamp(G)}, graph_version(G), REFERENCE)
     return CofinancingResult(tuple(pairs[:top] if top else pairs), len(lenders), len(stake), stamp)
 
 
@@ -217,6 +221,7 @@ def cofinancing_centrality(
     ]
     rows.sort(key=lambda r: (-r.betweenness, -r.partners, -r.shared_projects, r.lender))
     stamp = Stamp("cofinancing_centrality", "exact normalised betweenness (Brandes 2001) of the co-financing graph",
-                  {"kinds": list(base.stamp.parameters.get("kinds", [])), "min_shared": min_shared, "top": top},
+                  {"kinds": list(base.stamp.parameters.get("kinds", [])), "min_shared": min_shared, "top": top,
+                   **money_stamp(G)},
                   graph_version(G), "Brandes (2001); " + REFERENCE)
     return CofinancingCentrality(tuple(rows[:top] if top else rows), H.number_of_nodes(), H.number_of_edges(), stamp)

@@ -13,13 +13,15 @@ Lifecycle rules (:func:`lifecycle_stage`), applied in this order to a party as o
 3. **trend** over the last ``trend_window_days`` (365): the mean ``value`` of its
    ``order_volume_change`` signals (percent), else the change of its ``buys_from``
    revenue (either side) active at as of vs one window earlier (new revenue from
-   nothing counts +100%). Above ``+trend_tolerance_pct`` (5) → **development**;
+   nothing counts +100%; revenues in the reporting currency at the FX rates of the as-of date, so a
+   rate move alone is no trend). Above ``+trend_tolerance_pct`` (5) → **development**;
    below ``−trend_tolerance_pct`` → **decline**; within → **maturity**.
 4. no trend data — **development** if its oldest active relationship started
    within ``development_days`` (730), else **maturity**.
 
 Segmentation (:func:`segmentation`): size from ``total_assets`` (else
-``annual_revenue``, else the stated ``size_segment``) against thresholds; credit
+``annual_revenue``, else the stated ``size_segment``), converted to the reporting currency at the
+FX rates of the graph's as-of date, against thresholds in that currency; credit
 rating bucket (S&P/Fitch or Moody's scale: investment grade ≥ BBB−/Baa3,
 speculative BB+…B−/Ba1…B3, distressed CCC+/Caa1 and below, incl. D/SD);
 risk appetite as stated.
@@ -50,6 +52,7 @@ from stakegraph.analytics.selection import (
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.domain import COMMERCIAL_KINDS, FINANCING_KINDS
 from stakegraph.errors import ValidationError
+from stakegraph.measures import Money, money_context, money_stamp
 
 REVENUE_KINDS: tuple[str, ...] = FINANCING_KINDS + COMMERCIAL_KINDS
 REFERENCES_LIFECYCLE = "Customer lifecycle acquisition-development-maturity-decline-churn (shared/reference/domain.md)"
@@ -244,8 +247,9 @@ def _trend(G: nx.MultiDiGraph, party: str, day: dt.date, rules: LifecycleRules) 
     edges = [d for d in edges if number(d.get("annual_revenue")) is not None]
     if not edges:
         return None, None
-    now = sum(number(d["annual_revenue"]) or 0.0 for d in edges if _active_at(d, day, day))
-    then = sum(number(d["annual_revenue"]) or 0.0 for d in edges if _active_at(d, start, day))
+    money = money_context(G, day)  # both sums at the as-of date's rates (a rate move is no trend)
+    now = sum(money.of(d, "annual_revenue") or 0.0 for d in edges if _active_at(d, day, day))
+    then = sum(money.of(d, "annual_revenue") or 0.0 for d in edges if _active_at(d, start, day))
     if then <= 0:
         return (100.0, "buys_from") if now > 0 else (None, None)
     return (now - then) / then * 100.0, "buys_from"
@@ -278,7 +282,7 @@ def rating_bucket(rating: Any) -> str:
 
 @dataclass(frozen=True)
 class SizeThresholds:
-    """Upper bounds of the ``sme`` and ``mid`` segments (same currency unit as the data)."""
+    """Upper bounds of the ``sme`` and ``mid`` segments, in the reporting currency."""
 
     assets_sme: float = 50e6
     assets_mid: float = 1e9
@@ -312,11 +316,11 @@ class SegmentationResult:
     stamp: Stamp
 
 
-def _size(data: dict[str, Any], t: SizeThresholds) -> tuple[str, str]:
-    assets = number(data.get("total_assets"))
+def _size(data: dict[str, Any], t: SizeThresholds, money: Money) -> tuple[str, str]:
+    assets = money.of(data, "total_assets")
     if assets is not None:
         return ("sme" if assets < t.assets_sme else "mid" if assets < t.assets_mid else "large"), "total_assets"
-    rev = number(data.get("annual_revenue"))
+    rev = money.of(data, "annual_revenue")
     if rev is not None:
         return ("sme" if rev < t.revenue_sme else "mid" if rev < t.revenue_mid else "large"), "annual_revenue"
     stated = data.get("size_segment")
@@ -336,17 +340,18 @@ def segmentation(G: nx.MultiDiGraph, *, thresholds: SizeThresholds = SizeThresho
     ('sme', 'speculative', 'unknown')
     """
     rows = []
+    money = money_context(G)  # sizes in the reporting currency, like the thresholds
     for n, d in G.nodes(data=True):
         if d.get("type") != "party" or d.get("kind") == "person":
             continue
-        size, source = _size(d, thresholds)
+        size, source = _size(d, thresholds, money)
         rating = d.get("credit_rating")
         rows.append(PartySegment(str(n), name_of(G, n), d.get("kind"), size, source,
                                  None if rating is None else str(rating), rating_bucket(rating),
                                  str(d.get("risk_appetite") or "unknown")))
     rows.sort(key=lambda r: r.party)
     stamp = Stamp("segmentation", "thresholds on total_assets/annual_revenue; rating scale buckets",
-                  asdict(thresholds), graph_version(G), "Basel/S&P/Moody's rating scales (investment grade >= BBB-/Baa3)")
+                  {**asdict(thresholds), **money_stamp(G)}, graph_version(G), "Basel/S&P/Moody's rating scales (investment grade >= BBB-/Baa3)")
     return SegmentationResult(tuple(rows), dict(Counter(r.size for r in rows)),
                               dict(Counter(r.rating_bucket for r in rows)),
                               dict(Counter(r.risk_appetite for r in rows)), thresholds, stamp)

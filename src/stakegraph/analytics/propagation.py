@@ -47,6 +47,10 @@ Losses reach a party one round after the default that caused them; shocks are
 round 0. Every transmission is a :class:`Step` naming the relationship (edge
 id, kind) or clause and the amount; each step lists the steps that caused it,
 so the path(s) that carried a loss are read back to the shock.
+
+Money — every amount, cap, threshold, buy-back, revenue and capital is read in the reporting
+currency at the FX rates of the graph's as-of date (:func:`stakegraph.measures.money_context`; a
+missing rate raises :class:`stakegraph.errors.MissingRate`, never 1:1); the stamps say the currency.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ from stakegraph.analytics.exposure import capital_of
 from stakegraph.analytics.selection import is_active, name_of, number, require_node
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.errors import NotFound, ValidationError
+from stakegraph.measures import money_context, money_of_edge, money_stamp
 
 REFERENCES = (
     "Gai & Kapadia (2010), Proc. R. Soc. A 466:2401-2423 (threshold default, LGD); Battiston et al. (2012), "
@@ -252,10 +257,15 @@ class _Engine:
         self.bet_on_done: set[str] = set()
         self.equity_marked: dict[str, float] = defaultdict(float)  # investee -> h already passed on
         self.edges = _EdgeLookup(G)
+        self.money = money_context(G)  # every amount in the reporting currency
+
+    def amount(self, data: dict[str, Any], prop: str = "amount") -> float | None:
+        """A money property of an edge or node, in the reporting currency."""
+        return self.money.of(data, prop)
 
     # -- helpers -----------------------------------------------------------
     def cap(self, node: str) -> float | None:
-        return capital_of(self.G.nodes[node])
+        return capital_of(self.G.nodes[node], self.money)
 
     def h(self, node: str) -> float | None:
         c = self.cap(node)
@@ -268,10 +278,10 @@ class _Engine:
         return min(1.0, self.loss[node] / c)
 
     def contract_value(self, data: dict[str, Any], prop: str) -> float | None:
-        v = number(data.get(prop))
+        v = self.money.of(data, prop)
         cid = data.get("contract_id")
         if v is None and cid and cid in self.G:
-            v = number(self.G.nodes[cid].get(prop))
+            v = self.money.of(self.G.nodes[cid], prop)
         return v
 
     def add(self, rnd: int, source: str, target: str, edge: str | None, kind: str | None, clause: str,
@@ -319,7 +329,7 @@ class _Engine:
         u, v, d = self.edges[edge]
         kind = str(d.get("kind"))
         seller, buyer = (u, v) if kind == "supplies" else (v, u)
-        rev = number(d.get("annual_revenue"))
+        rev = self.amount(d, "annual_revenue")
         if rev is None or rev <= 0:
             return
         self.revenue_lost[seller] += rev
@@ -330,11 +340,11 @@ class _Engine:
         lender, borrower, d = self.edges[edge]
         if edge in self.accelerated or borrower in self.default_round:
             return
-        amount = number(d.get("amount")) or 0.0
+        amount = self.amount(d) or 0.0
         self.accelerated.add(edge)
         i = self.add(rnd, lender, borrower, edge, "lends_to", clause, amount, "call", causes,
                      "principal falls due at once")
-        in_default = sum(number(self.edges[e][2].get("amount")) or 0.0
+        in_default = sum(self.amount(self.edges[e][2]) or 0.0
                          for e in self.accelerated if self.edges[e][1] == borrower)
         for source, _, key, data in self.G.in_edges(borrower, keys=True, data=True):
             key = str(key)
@@ -351,7 +361,7 @@ class _Engine:
         loans = [(lender, key, data) for lender, _, key, data in self.active_edges(d, ("lends_to",), "in")]
         lgd: dict[str, float] = {}
         for lender, key, data in loans:
-            amount = number(data.get("amount"))
+            amount = self.amount(data)
             if amount is None or lender == d:
                 continue
             rr = number(data.get("recovery_rate"))
@@ -361,7 +371,7 @@ class _Engine:
             if guarantor in self.default_round or guarantor == d:
                 continue
             cap = self.contract_value(gdata, "guarantee_cap")
-            cap = number(gdata.get("amount")) if cap is None else cap
+            cap = self.amount(gdata) if cap is None else cap
             cid = gdata.get("contract_id")
             covered = [k for k in lgd if cid and self.edges[k][2].get("contract_id") == cid] or list(lgd)
             open_loss = {k: lgd[k] - relief[k] for k in covered if lgd[k] - relief[k] > _EPS}
@@ -381,7 +391,7 @@ class _Engine:
             if net > _EPS:
                 self.add(rnd, d, lender, key, "lends_to", "loan_loss", net, "loss", causes, note)
         for investor, _, key, data in self.active_edges(d, ("invests_in",), "in"):
-            amount = number(data.get("amount"))
+            amount = self.amount(data)
             rest = (amount or 0.0) * (1.0 - self.equity_marked[d])
             if rest > _EPS and investor != d:
                 self.add(rnd, d, investor, key, "invests_in", "equity_loss", rest, "loss", causes,
@@ -403,7 +413,7 @@ class _Engine:
         causes = self.causes_of(d, rnd)
         moved = False
         for investor, _, key, data in self.active_edges(d, ("invests_in",), "in"):
-            amount = number(data.get("amount"))
+            amount = self.amount(data)
             if amount and investor != d:
                 self.add(rnd, d, investor, key, "invests_in", "equity_loss", amount * delta, "loss", causes,
                          f"marked down by {delta:.4g} of its value (investee's relative equity loss)")
@@ -468,7 +478,7 @@ def _check_shocks(G: nx.MultiDiGraph, shocks: Sequence[Shock], edges: _EdgeLooku
                 if not 0 <= s.fraction <= 1:
                     raise ValidationError(f"equity loss fraction must be 0..1, not {s.fraction}", field="fraction",
                                           value=s.fraction, fix="0.3 = the party loses 30% of its capital")
-                if capital_of(G.nodes[s.party]) is None:
+                if capital_of(G.nodes[s.party], money_context(G)) is None:
                     raise ValidationError(f"{s.party!r} has no capital, so a fractional equity loss is undefined",
                                           field="capital", fix="load the party's capital (or tier1_capital)")
         else:
@@ -604,7 +614,7 @@ def _result(G: nx.MultiDiGraph, eng: _Engine, shocks: tuple[Shock, ...], waves: 
         key=lambda x: (-len(x.defaulted_parties), -len(x.parties), x.project)))
     missing = tuple(sorted(n for n in eng.first_round if eng.cap(n) is None and G.nodes[n].get("type") == "party"))
     stamp = Stamp("contract_propagation", "threshold rounds with contract clauses",
-                  {**params, "shocks": [str(s) for s in shocks]}, graph_version(G), REFERENCES)
+                  {**params, "shocks": [str(s) for s in shocks], **money_stamp(G)}, graph_version(G), REFERENCES)
     return PropagationResult(
         shocks, tuple(impacts), sum(p.loss for p in impacts if p.type == "party"),
         sum(p.called for p in impacts), tuple(sorted(eng.default_round)), tuple(waves), last, projects,
@@ -665,6 +675,7 @@ def loss_flow_graph(G: nx.MultiDiGraph, *, recovery_default: float = 0.4, revenu
     """
     F = nx.DiGraph()
     F.add_nodes_from(n for n, t in G.nodes(data="type") if t in ("party", "project"))
+    money = money_context(G)  # exposures and capital in the reporting currency
     for u, v, key, data in G.edges(keys=True, data=True):
         if u == v or u not in F or v not in F or not is_active(data):
             continue
@@ -672,19 +683,18 @@ def loss_flow_graph(G: nx.MultiDiGraph, *, recovery_default: float = 0.4, revenu
         x: float | None = None
         src, dst = v, u
         if kind == "lends_to":
-            a = number(data.get("amount"))
+            a = money.of(data, "amount")
             rr = number(data.get("recovery_rate"))
             x = None if a is None else a * (1.0 - (recovery_default if rr is None else rr))
         elif kind == "invests_in":
-            x = number(data.get("amount"))
+            x = money.of(data, "amount")
         elif kind == "guarantees":
-            x = number(data.get("guarantee_cap"))
-            x = number(data.get("amount")) if x is None else x
+            x = money_of_edge(data, money=money)
         elif kind in ("buys_from", "offtakes"):
-            rev = number(data.get("annual_revenue"))
+            rev = money.of(data, "annual_revenue")
             x, src, dst = (None if rev is None else rev * revenue_margin), u, v
         elif kind == "supplies":
-            rev = number(data.get("annual_revenue"))
+            rev = money.of(data, "annual_revenue")
             x, src, dst = (None if rev is None else rev * revenue_margin), v, u
         if x is None or x <= 0:
             continue
@@ -695,7 +705,7 @@ def loss_flow_graph(G: nx.MultiDiGraph, *, recovery_default: float = 0.4, revenu
         else:
             F.add_edge(src, dst, exposure=x, edges=[str(key)], kinds=[str(kind)])
     for _, dst, attrs in F.edges(data=True):
-        c = capital_of(G.nodes[dst])
+        c = capital_of(G.nodes[dst], money)
         attrs["factor"] = 1.0 if c is None or c <= 0 else min(1.0, attrs["exposure"] / c)
         attrs["cost"] = -math.log(attrs["factor"])
     return F
@@ -752,6 +762,6 @@ def k_damaging_paths(
         except nx.NetworkXNoPath:
             pass
     stamp = Stamp("k_damaging_paths", "Yen k shortest simple paths on -log(min(1, exposure/capital))",
-                  {"k": k, "recovery_default": recovery_default, "revenue_margin": revenue_margin},
-                  graph_version(G), REFERENCES)
+                  {"k": k, "recovery_default": recovery_default, "revenue_margin": revenue_margin,
+                   **money_stamp(G)}, graph_version(G), REFERENCES)
     return DamagingPaths(source, target, k, tuple(paths), stamp)
