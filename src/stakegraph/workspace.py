@@ -29,6 +29,7 @@ import networkx as nx
 
 from stakegraph.analyses import Answer, answer, cache_key, get, parse_params
 from stakegraph.asof import cached_graph_as_of
+from stakegraph.resolve.clusters import RAW, RESOLVED, resolved_graph
 from stakegraph.settings import Settings
 from stakegraph.store.base import GraphStore
 
@@ -61,6 +62,7 @@ class Workspace:
         self._version: str | None = None
         self._graph: nx.MultiDiGraph | None = None
         self._simple: nx.Graph | None = None
+        self._resolved: nx.MultiDiGraph | None = None  # the projection with accepted clusters merged
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
         self.projections_built = 0
 
@@ -91,6 +93,7 @@ class Workspace:
             self._version = version
             self._graph = None
             self._simple = None
+            self._resolved = None
             self._results.clear()
 
     def projection(self, version: str | None = None) -> nx.MultiDiGraph:
@@ -115,6 +118,24 @@ class Workspace:
                 self._graph = G
             return G
 
+    def resolved(self, version: str | None = None) -> nx.MultiDiGraph:
+        """The projection with every accepted entity-resolution cluster merged (:mod:`stakegraph.resolve`),
+        built once per version; the projection itself when nothing was accepted. Read-only."""
+        G = self.projection(version)
+        with self._lock:
+            if self._resolved is not None and self._graph is G:
+                return self._resolved
+        decisions = [d for d in self.store.match_decisions() if d.decision == "accept"]
+        R = resolved_graph(G, decisions) if decisions else G
+        with self._lock:
+            if self._graph is G:
+                self._resolved = R
+        return R
+
+    def graph(self, which: str | None = None, version: str | None = None) -> nx.MultiDiGraph:
+        """The ``raw`` projection or the ``resolved`` one (``None``: resolved when a match was accepted)."""
+        return self.projection(version) if which == RAW else self.resolved(version)
+
     def simple(self, version: str | None = None) -> nx.Graph:
         """An undirected simple graph of the projection (one edge per node pair, lowest edge id)."""
         G = self.projection(version)
@@ -136,17 +157,20 @@ class Workspace:
         """
         return cached_graph_as_of(self.projection(version), day)
 
-    def cached(self, key: Hashable, compute: Callable[[nx.MultiDiGraph], T], version: str | None = None) -> T:
-        """``compute(G)`` once per graph version and ``key`` (an LRU of :data:`RESULT_CACHE_SIZE`)."""
-        G = self.projection(version)
+    def cached(self, key: Hashable, compute: Callable[[nx.MultiDiGraph], T], version: str | None = None,
+               graph: str = RAW) -> T:
+        """``compute(G)`` once per graph version, ``graph`` (raw or resolved) and ``key`` (an LRU of
+        :data:`RESULT_CACHE_SIZE`)."""
+        G = self.graph(graph, version)
         v = str(G.graph.get("version", version or ""))
+        key = (graph, key) if graph != RAW else key
         with self._lock:
             if (v, key) in self._results:
                 self._results.move_to_end((v, key))
                 return self._results[(v, key)]  # type: ignore[no-any-return]
         out = compute(G)
         with self._lock:
-            if self._graph is G:
+            if self._graph is G or self._resolved is G:
                 self._results[(v, key)] = out
                 while len(self._results) > RESULT_CACHE_SIZE:
                     self._results.popitem(last=False)
@@ -157,13 +181,21 @@ class Workspace:
             **kw: Any) -> Answer:
         """Answer the analysis ``name`` (see :mod:`stakegraph.analyses`), cached per version and parameters.
 
-        Parameters are checked before the projection is built, so a bad value costs nothing.
+        Parameters are checked before the projection is built, so a bad value costs nothing. The common
+        ``graph`` parameter picks the raw or the resolved projection (default: resolved when a match was
+        accepted); the stamp says which, and a merged party's id names its canonical party.
         """
         analysis = get(name)
         raw = {**(params or {}), **kw}
         parsed = parse_params(analysis, raw)
-        key = ("analysis", cache_key(analysis, parsed))
-        return self.cached(key, lambda G: answer(G, analysis, raw), version)
+        G = self.graph(parsed.get("graph"), version)
+        which = parsed.get("graph") or (RESOLVED if G.graph.get("graph") == RESOLVED else RAW)
+        aliases = G.graph.get("resolution", {}).get("aliases", {}) if which == RESOLVED else {}
+        nodes = {p.name: aliases[raw[p.name]] for p in analysis.params
+                 if p.kind == "node" and isinstance(raw.get(p.name), str) and raw[p.name] in aliases}
+        raw = {**raw, **nodes, "graph": which}
+        key = ("analysis", cache_key(analysis, {**parsed, **nodes, "graph": which}))
+        return self.cached(key, lambda G: answer(G, analysis, raw), version, graph=which)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:

@@ -37,7 +37,7 @@ from stakegraph.errors import Invalid, LimitExceeded
 from stakegraph.measures import format_shock, parse_shocks, to_date
 
 __all__ = ["Param", "Analysis", "Table", "ParamKind", "parse_params", "params_as_data", "MAX_TEXT", "MAX_LIST",
-           "AS_OF"]
+           "AS_OF", "GRAPH"]
 
 ParamKind = Literal["node", "text", "int", "float", "bool", "date", "kinds", "choice", "shocks"]
 #: Longest text a parameter takes (ids, property names).
@@ -80,6 +80,13 @@ AS_OF = Param("as_of", "date", "Run on the graph as it stood that day (yyyy-mm-d
               "the others the whole graph.")
 
 
+#: The common parameter of every analysis: the resolved graph (accepted entity-resolution clusters contracted,
+#: :mod:`stakegraph.resolve`) or the raw one as loaded. ``None``: resolved when decisions exist.
+GRAPH = Param("graph", "choice", "Run on the resolved graph (accepted entity-resolution clusters merged into one "
+              "party) or the raw one as loaded; default: resolved when any match was accepted.",
+              choices=("resolved", "raw"))
+
+
 @dataclass(frozen=True)
 class Table:
     """A table as the CLI prints it and ``--csv``/``--xlsx`` save it."""
@@ -118,6 +125,8 @@ class Analysis:
     needs_day: bool = False
 
     def __post_init__(self) -> None:
+        if all(p.name != "graph" for p in self.params):
+            object.__setattr__(self, "params", (*self.params, GRAPH))
         if not self.dated:
             return
         others = tuple(p for p in self.params if p.name != "as_of")
