@@ -281,6 +281,9 @@ _DATES = (
     "ALL(x IN $dates WHERE {v}[x.prop] IS :: STRING NOT NULL"
     " AND (x.lo IS NULL OR {v}[x.prop] >= x.lo) AND (x.hi IS NULL OR {v}[x.prop] <= x.hi))"
 )
+#: typed equality on extra properties: ``$equals`` is a list of ``{prop, value}`` whose ``prop`` the
+#: store checked against the extras it holds (never interpolated); values of another type never match
+_EQUALS = "ALL(x IN $equals WHERE {v}[x.prop] = x.value)"
 
 #: Fixed ``WHERE`` fragments for :func:`find_nodes`; the store picks among them, never builds one.
 #: ``$ranges`` / ``$dates`` are lists of ``{prop, lo, hi}`` whose ``prop`` the store took from the domain.
@@ -295,6 +298,7 @@ FILTERS: dict[str, str] = {
     "status": _lower_eq("n.status", "status"),
     "ranges": _RANGES.format(v="n"),
     "dates": _DATES.format(v="n"),
+    "equals": _EQUALS.format(v="n"),
 }
 
 #: Fixed ``WHERE`` fragments for :func:`find_edges` (``a`` source, ``r`` edge, ``b`` target).
@@ -306,6 +310,7 @@ EDGE_FILTERS: dict[str, str] = {
     "currency": _lower_eq("r.currency", "currency"),
     "ranges": _RANGES.format(v="r"),
     "dates": _DATES.format(v="r"),
+    "equals": _EQUALS.format(v="r"),
     "active_from": "(r.end_date IS NULL OR r.end_date >= $active_from)",
     "active_to": "(r.start_date IS NULL OR r.start_date <= $active_to)",
 }
@@ -403,6 +408,17 @@ def find_edges(
 
 def count_edges(kinds: Iterable[str] | None, anchor: str | None, filters: Iterable[str], domain: Domain = DOMAIN) -> str:
     return _edge_match(kinds, anchor, filters, domain) + " RETURN count(r) AS n"
+
+
+def property_types(node_type: str | None = None, kinds: Iterable[str] | None = None, *, edges: bool = False,
+                   domain: Domain = DOMAIN) -> str:
+    """Every (property name ``k``, ``valueType`` ``t``) pair the nodes of a type (any when ``None``) or the
+    edges of ``kinds`` (any when ``None``) hold: the store finds extra properties in it."""
+    if edges:
+        types = "" if kinds is None else ":" + "|".join(rel_type(k, domain) for k in kinds)
+        return f"MATCH ()-[r{types}]->() UNWIND keys(r) AS k WITH k, valueType(r[k]) AS t RETURN DISTINCT k, t"
+    lab = ENTITY if node_type is None else label(node_type, domain)
+    return f"MATCH (n:{lab}) UNWIND keys(n) AS k WITH k, valueType(n[k]) AS t RETURN DISTINCT k, t"
 
 
 def node_page(node_type: str, domain: Domain = DOMAIN) -> str:

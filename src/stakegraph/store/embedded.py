@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from stakegraph.domain import DOMAIN, Direction
+from stakegraph.domain import DOMAIN, Direction, PropType
 from stakegraph.errors import DanglingEdge, DomainError, StoreError, StoreUnavailable
 from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
@@ -28,11 +28,13 @@ from stakegraph.store.filters import (
     EXPOSURE_KINDS,
     DateRange,
     EdgeFilter,
+    ExtraEquals,
     NodeFilter,
     Range,
     Sort,
     check_edge_query,
     check_node_query,
+    extra_types,
     type_conflict,
 )
 
@@ -129,9 +131,25 @@ def _prop(name: str) -> str:
     return f'$."{name}"'
 
 
+def _extra_where(clauses: list[str], args: list[Any], equals: tuple[ExtraEquals, ...]) -> None:
+    """Typed equality on extra properties (names checked against the store's extras; typed values)."""
+    for prop, value in equals:
+        if isinstance(value, bool):
+            clauses.append("json_type(props, ?) = ?")
+            args += [_prop(prop), "true" if value else "false"]
+        elif isinstance(value, (int, float)):
+            clauses.append("typeof(json_extract(props, ?)) IN ('integer', 'real') AND json_extract(props, ?) = ?")
+            args += [_prop(prop), _prop(prop), value]
+        else:
+            clauses.append("typeof(json_extract(props, ?)) = 'text' AND json_extract(props, ?) = ?")
+            args += [_prop(prop), _prop(prop), value]
+
+
 def _common_where(
-    clauses: list[str], args: list[Any], status: str | None, ranges: tuple[Range, ...], dates: tuple[DateRange, ...]
+    clauses: list[str], args: list[Any], status: str | None, ranges: tuple[Range, ...], dates: tuple[DateRange, ...],
+    equals: tuple[ExtraEquals, ...] = (),
 ) -> None:
+    _extra_where(clauses, args, equals)
     if status is not None:
         clauses.append("sg_lower(json_extract(props, ?)) = ?")
         args += [_prop("status"), status]
@@ -168,7 +186,7 @@ def _node_where(flt: NodeFilter) -> tuple[str, list[Any]]:
     if flt.ids is not None:
         clauses.append(f"id IN ({_marks(flt.ids)})")
         args.extend(flt.ids)
-    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges)
+    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges, flt.extra_equals)
     return " AND ".join(clauses), args
 
 
@@ -191,7 +209,7 @@ def _edge_where(flt: EdgeFilter) -> tuple[str, list[Any]]:
     if flt.active_to is not None:
         clauses.append("(json_extract(props, ?) IS NULL OR json_extract(props, ?) <= ?)")
         args += [_prop("start_date"), _prop("start_date"), flt.active_to]
-    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges)
+    _common_where(clauses, args, flt.status, flt.prop_ranges, flt.date_ranges, flt.extra_equals)
     return " AND ".join(clauses), args
 
 
@@ -282,6 +300,7 @@ class EmbeddedStore(GraphStore):
                 "(STAKEGRAPH_DATA_DIR)"
             ) from e
         self._lock = threading.RLock()
+        self._extras_cache: dict[tuple[str, bool, tuple[str, ...] | None], dict[str, PropType]] = {}
         self.ensure_schema()
 
     # -- lifecycle -----------------------------------------------------------
@@ -567,6 +586,33 @@ class EmbeddedStore(GraphStore):
     def _edge(row: tuple[str, str, str, str, str]) -> EdgeRecord:
         return EdgeRecord(row[0], row[1], row[2], row[3], json.loads(row[4]))
 
+    def extra_props(self, *, edges: bool = False, scope: Sequence[str] | None = None) -> dict[str, PropType]:
+        """Properties outside the domain the stored nodes (of types ``scope``) or edges (of kinds
+        ``scope``) carry, typed by their values (:func:`stakegraph.store.filters.extra_types`).
+
+        One scan of the records' JSON, cached per graph version.
+        """
+        table, col = ("edges", "kind") if edges else ("nodes", "type")
+        key = (self.graph_version(), edges, None if scope is None else tuple(sorted(scope)))
+        cache = self._extras_cache
+        if key not in cache:
+            if any(k[0] != key[0] for k in cache):
+                cache.clear()
+            where, args = "", []
+            if scope is not None:
+                where, args = f" WHERE t.{col} IN ({_marks(list(scope))})", list(scope)
+            q = f"SELECT DISTINCT j.key, j.type FROM {table} t, json_each(t.props) j{where}"  # noqa: S608
+            with self._lock:
+                rows = self._db.execute(q, args).fetchall()
+            cache[key] = extra_types(rows, self.domain)
+        return dict(cache[key])
+
+    def _node_extras(self, flt: NodeFilter) -> Any:
+        return lambda: self.extra_props(scope=None if flt.type is None else (flt.type,))
+
+    def _edge_extras(self, flt: EdgeFilter) -> Any:
+        return lambda: self.extra_props(edges=True, scope=flt.kinds)
+
     def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
         found: dict[str, NodeRecord] = {}
         with self._lock:
@@ -588,7 +634,7 @@ class EmbeddedStore(GraphStore):
     def find_nodes(
         self, flt: NodeFilter = _ANY, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
     ) -> list[NodeRecord]:
-        where, args = _node_where(check_node_query(flt, sort, self.domain))
+        where, args = _node_where(check_node_query(flt, sort, self.domain, self._node_extras(flt)))
         factors = self.exposure_factors() if sort is not None and sort.key == "exposure" else None
         order, oargs = _node_order(sort, factors)
         q = f"SELECT id, type, props FROM nodes WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
@@ -596,21 +642,21 @@ class EmbeddedStore(GraphStore):
             return [self._node(r) for r in self._db.execute(q, [*args, *oargs, limit, max(offset, 0)])]
 
     def count_nodes(self, flt: NodeFilter = _ANY) -> int:
-        where, args = _node_where(check_node_query(flt, None, self.domain))
+        where, args = _node_where(check_node_query(flt, None, self.domain, self._node_extras(flt)))
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM nodes WHERE {where}", args).fetchone()[0])  # noqa: S608
 
     def find_edges(
         self, flt: EdgeFilter = _ANY_EDGE, *, sort: Sort | None = None, limit: int = 100, offset: int = 0
     ) -> list[EdgeRecord]:
-        where, args = _edge_where(check_edge_query(flt, sort, self.domain))
+        where, args = _edge_where(check_edge_query(flt, sort, self.domain, self._edge_extras(flt)))
         order, oargs = _edge_order(sort)
         q = f"SELECT id, kind, source, target, props FROM edges WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
         with self._lock:
             return [self._edge(r) for r in self._db.execute(q, [*args, *oargs, limit, max(offset, 0)])]
 
     def count_edges(self, flt: EdgeFilter = _ANY_EDGE) -> int:
-        where, args = _edge_where(check_edge_query(flt, None, self.domain))
+        where, args = _edge_where(check_edge_query(flt, None, self.domain, self._edge_extras(flt)))
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM edges WHERE {where}", args).fetchone()[0])  # noqa: S608
 

@@ -25,7 +25,7 @@ import neo4j
 import numpy as np
 from neo4j import exceptions as nx_errors
 
-from stakegraph.domain import Direction
+from stakegraph.domain import Direction, PropType
 from stakegraph.errors import DanglingEdge, StoreError, StoreUnavailable
 from stakegraph.measures import INACTIVE_STATUSES
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
@@ -43,11 +43,13 @@ from stakegraph.store.filters import (
     EXPOSURE_KINDS,
     DateRange,
     EdgeFilter,
+    ExtraEquals,
     NodeFilter,
     Range,
     Sort,
     check_edge_query,
     check_node_query,
+    extra_types,
     type_conflict,
 )
 
@@ -130,9 +132,14 @@ def _raise_dangling(edges: Sequence[EdgeRecord], present: set[str]) -> None:
 
 
 def _ranges(
-    ranges: tuple[Range, ...], dates: tuple[DateRange, ...], names: list[str], params: dict[str, Any]
+    ranges: tuple[Range, ...], dates: tuple[DateRange, ...], names: list[str], params: dict[str, Any],
+    equals: tuple[ExtraEquals, ...] = (),
 ) -> None:
-    """Add the ``ranges`` / ``dates`` filters (property names already checked against the domain)."""
+    """Add the ``ranges`` / ``dates`` / ``equals`` filters (property names already checked against the
+    domain or the extras the store holds; passed as parameters, never interpolated)."""
+    if equals:
+        names.append("equals")
+        params["equals"] = [{"prop": p, "value": v} for p, v in equals]
     if ranges:
         names.append("ranges")
         params["ranges"] = [{"prop": p, "lo": lo, "hi": hi} for p, lo, hi in ranges]
@@ -275,6 +282,7 @@ class Neo4jStore(GraphStore):
         self._schema_ready = False
         self._ledger: _Ledger | None = None
         self._ledger_lock = threading.Lock()
+        self._extras_cache: dict[tuple[str, bool, tuple[str, ...] | None], dict[str, PropType]] = {}
 
     @classmethod
     def connect(
@@ -740,6 +748,27 @@ class Neo4jStore(GraphStore):
         props.pop("id", None)
         return EdgeRecord(rec["id"], self.domain.kind_of_rel_type(rec["type"]), rec["source"], rec["target"], props)
 
+    def extra_props(self, *, edges: bool = False, scope: Sequence[str] | None = None) -> dict[str, PropType]:
+        """Properties outside the domain the stored nodes (of types ``scope``) or edges (of kinds
+        ``scope``) carry, typed by their values (:func:`stakegraph.store.filters.extra_types`).
+
+        One scan (``keys`` / ``valueType``), cached per graph version.
+        """
+        key = (self.graph_version(), edges, None if scope is None else tuple(sorted(scope)))
+        cache = self._extras_cache
+        if key not in cache:
+            if any(k[0] != key[0] for k in cache):
+                cache.clear()
+            seen: list[tuple[str, str]] = []
+            for node_type in ([None] if edges or scope is None else list(scope)):
+                q = cypher.property_types(node_type, scope if edges else None, edges=edges, domain=self.domain)
+                for rec in self._read(q):
+                    vt = str(rec["t"]).split(" ")[0]
+                    seen.append((str(rec["k"]), {"INTEGER": "integer", "FLOAT": "real", "BOOLEAN": "true",
+                                                 "STRING": "text"}.get(vt, vt.lower())))
+            cache[key] = extra_types(seen, self.domain)
+        return dict(cache[key])
+
     def get_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
         found: dict[str, NodeRecord] = {}
         for part in _chunks(list(dict.fromkeys(ids)), _ID_CHUNK):
@@ -755,9 +784,11 @@ class Neo4jStore(GraphStore):
 
     def _filter(self, flt: NodeFilter, sort: Sort | None = None) -> tuple[str | None, list[str], dict[str, Any]] | None:
         """(type, filter names, params), or ``None`` when nothing can match."""
-        flt = check_node_query(flt, sort, self.domain)
         if flt.type is not None and flt.type not in self.domain.node_types:
+            check_node_query(flt, sort, self.domain)
             return None
+        flt = check_node_query(flt, sort, self.domain,
+                               lambda: self.extra_props(scope=None if flt.type is None else (flt.type,)))
         names: list[str] = []
         params: dict[str, Any] = {}
         for name, val in (("kind", flt.kind), ("country", flt.country), ("status", flt.status)):
@@ -770,7 +801,7 @@ class Neo4jStore(GraphStore):
         if flt.ids is not None:
             names.append("ids")
             params["ids"] = list(flt.ids)
-        _ranges(flt.prop_ranges, flt.date_ranges, names, params)
+        _ranges(flt.prop_ranges, flt.date_ranges, names, params, flt.extra_equals)
         return flt.type, names, params
 
     def find_nodes(
@@ -798,7 +829,7 @@ class Neo4jStore(GraphStore):
         self, flt: EdgeFilter, sort: Sort | None = None
     ) -> tuple[tuple[str, ...] | None, str | None, list[str], dict[str, Any]] | None:
         """(kinds, anchor, filter names, params), or ``None`` when nothing can match."""
-        flt = check_edge_query(flt, sort, self.domain)
+        flt = check_edge_query(flt, sort, self.domain, lambda: self.extra_props(edges=True, scope=flt.kinds))
         if flt.kinds == () or flt.sources == () or flt.targets == ():
             return None
         names: list[str] = []
@@ -812,7 +843,7 @@ class Neo4jStore(GraphStore):
             if ids is not None:
                 names.append(name)
                 params[name] = list(ids)
-        _ranges(flt.prop_ranges, flt.date_ranges, names, params)
+        _ranges(flt.prop_ranges, flt.date_ranges, names, params, flt.extra_equals)
         anchor = "node" if flt.node is not None else next((a for a in ("sources", "targets") if a in params), None)
         return flt.kinds, anchor, names, params
 

@@ -29,6 +29,20 @@ class DateRangeInput:
     to: str | None = strawberry.field(default=None, description="Date ≤ this (yyyy-mm-dd).")
 
 
+@strawberry.input(
+    description="A condition on an extra property (a column a mapping kept with extra:, outside the domain): "
+    "equals, and for a numeric extra min/max. Only properties the stored data holds are accepted."
+)
+class ExtraFilterInput:
+    property: str = strawberry.field(description="The extra property, e.g. fossil_score.")
+    equals: str | None = strawberry.field(
+        default=None,
+        description="Equal to this, read as the property's type: a number (3 equals 3.0), true/false, or exact text.",
+    )
+    min: float | None = strawberry.field(default=None, description="Value ≥ this (numeric extras only).")
+    max: float | None = strawberry.field(default=None, description="Value ≤ this (numeric extras only).")
+
+
 @strawberry.input(description="Filters on nodes; every given filter must match (the store does the filtering).")
 class NodeFilter:
     country: str | None = strawberry.field(default=None, description="Country, case-insensitive (cn finds CN).")
@@ -52,6 +66,9 @@ class NodeFilter:
     )
     date_ranges: list[DateRangeInput] | None = strawberry.field(
         default=None, description="Ranges over declared date properties; all must hold."
+    )
+    extras: list[ExtraFilterInput] | None = strawberry.field(
+        default=None, description="Conditions on extra properties (mapping extra: columns); all must hold (at most 16)."
     )
 
 
@@ -80,6 +97,9 @@ class RelationshipFilter:
     )
     date_ranges: list[DateRangeInput] | None = strawberry.field(
         default=None, description="Ranges over declared date properties (start_date, end_date); all must hold."
+    )
+    extras: list[ExtraFilterInput] | None = strawberry.field(
+        default=None, description="Conditions on extra properties (mapping extra: columns); all must hold (at most 16)."
     )
 
 

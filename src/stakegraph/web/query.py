@@ -84,6 +84,16 @@ def _ranges(flt: NodeFilter | RelationshipFilter, amount: str | None, date: str 
     return tuple(ranges), tuple(dates)
 
 
+def _extras(flt: NodeFilter | RelationshipFilter) -> dict[str, Any]:
+    """The store's ``extra_equals`` / ``extra_ranges`` for a GraphQL filter's ``extras``."""
+    conds = flt.extras or []
+    bad = next((c.property for c in conds if c.equals is None and c.min is None and c.max is None), None)
+    if bad is not None:
+        raise Invalid(f"extras: the condition on {bad!r} gives none of equals, min, max", fix="give equals or min/max")
+    return {"extra_equals": tuple((c.property, c.equals) for c in conds if c.equals is not None),
+            "extra_ranges": tuple((c.property, c.min, c.max) for c in conds if c.min is not None or c.max is not None)}
+
+
 def node_query(node_type: str | None, kind: str | None, flt: NodeFilter | None,
                sort: Sort | None) -> tuple[StoreFilter, StoreSort | None]:
     """The store filter and sort of a node list (checked by the store, which refuses what is undeclared)."""
@@ -104,7 +114,7 @@ def node_query(node_type: str | None, kind: str | None, flt: NodeFilter | None,
     ranges, dates = _ranges(flt, amount, date)
     text = flt.name_contains if flt.name_contains else None
     return StoreFilter(type=node_type, kind=kind, country=flt.country, text=text, status=flt.status,
-                       prop_ranges=ranges, date_ranges=dates), store_sort
+                       prop_ranges=ranges, date_ranges=dates, **_extras(flt)), store_sort
 
 
 async def list_nodes(
@@ -144,7 +154,7 @@ def edge_query(flt: RelationshipFilter | None, sort: Sort | None) -> tuple[EdgeF
         sources=(flt.source_id,) if flt.source_id is not None else None,
         targets=(flt.target_id,) if flt.target_id is not None else None,
         node=flt.node_id, status=flt.status, currency=flt.currency, prop_ranges=ranges, date_ranges=dates,
-        active_from=flt.active_from, active_to=flt.active_to,
+        active_from=flt.active_from, active_to=flt.active_to, **_extras(flt),
     ), store_sort
 
 
