@@ -1,7 +1,7 @@
 """``stakegraph export --ftm FILE`` and ``stakegraph load-ftm FILE``: FollowTheMoney out and in.
 
-Needs the optional extra ``stakegraph[ftm]`` (the ``followthemoney`` package); see docs/loading.md,
-"FollowTheMoney".
+Needs the optional extra ``stakegraph[ftm]`` (the ``followthemoney`` package); see
+docs/followthemoney.md.
 """
 
 from __future__ import annotations

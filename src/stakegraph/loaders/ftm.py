@@ -2,7 +2,7 @@
 
 Needs the optional ``followthemoney`` package (``pip install 'stakegraph[ftm]'``); the rest of
 stakegraph never imports it. The tables :data:`PARTY_SCHEMA`, :data:`EDGE_SCHEMA` and
-:data:`IMPORT_EDGES` are the mapping documented in docs/loading.md ("FollowTheMoney").
+:data:`IMPORT_EDGES` are the mapping documented in docs/followthemoney.md.
 
 Every exported entity is a valid FtM entity (the schema's property types, the edge's required
 ends); values FtM cannot hold exactly (our kinds, amounts to the cent and beyond, countries that are
@@ -191,7 +191,7 @@ def _from_ftm(data: dict[str, Any], label: str, line: int, load_id: str
         spec = IMPORT_EDGES.get(schema.name)
         kind = str(side.get("kind") or (spec[0] if spec else ""))
         if kind not in DOMAIN.rel_kinds or spec is None and not side:
-            return f"skipped: {schema.name} has no relationship kind (see docs/loading.md, 'FollowTheMoney')"
+            return f"skipped: {schema.name} has no relationship kind (see docs/followthemoney.md)"
         src = side.get("source") or (_first(props, spec[1]) if spec else None)
         tgt = side.get("target") or (_first(props, spec[2]) if spec else None)
         if not src or not tgt:
