@@ -1,0 +1,206 @@
+"""Embedded load: ``stakegraph load`` (the CLI command) against a hand-written csv + SQLite ``executemany`` floor.
+
+Same generated files (``bench.common.portfolio``), same machine, same run, interleaved:
+
+* **floor** — the benchmark's own code: :mod:`csv` reads each canonical file, each row becomes the
+  store's row (id, type, kind, name, search text, country, load id, the non-blank values as a JSON
+  object; the contract/interaction/signal edges too) and ``executemany`` inserts them into a fresh
+  SQLite file with the embedded store's schema, indexes and pragmas (WAL, ``synchronous=FULL``),
+  one transaction per 20,000 rows. No validation, no coercion (values stay text), no endpoint checks.
+* **stakegraph load** — the CLI's ``load`` command (``stakegraph load FOLDER -q``, invoked in process
+  through the Typer app on a fresh embedded store): parse, validate, check ids and endpoints, write,
+  print the summary.
+
+Each run is a fresh subprocess (imports done before the clock starts; the clock covers the
+command only); configurations alternate round by round and the median is reported.
+``--profile`` prints the top of a cProfile of one ``stakegraph load`` run instead.
+
+Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import header, peak_rss_mb, portfolio, table
+
+MODES = ("floor", "cli")
+NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
+              "interactions.csv": "interaction", "signals.csv": "signal"}
+BATCH = 20_000
+NODE_SQL = ("INSERT INTO nodes(id,type,kind,name,search,country,load_id,props) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET props=excluded.props")
+EDGE_SQL = ("INSERT INTO edges(id,kind,source,target,load_id,props) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET props=excluded.props")
+
+
+# ------------------------------------------------------------------------------------------ floor
+def floor_load(folder: Path, db: Path) -> int:
+    """The hand-written floor: csv → store rows → ``executemany``; returns the rows written."""
+    from stakegraph.store.embedded import _SCHEMA  # the same tables and indexes (schema text only)
+
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.executescript(_SCHEMA)
+    load_id = "floor"
+    nodes: list[tuple[Any, ...]] = []
+    edges: list[tuple[Any, ...]] = []
+    written = 0
+
+    def flush(force: bool = False) -> None:
+        nonlocal nodes, edges, written
+        if force or len(nodes) + len(edges) >= BATCH:
+            con.execute("BEGIN")
+            con.executemany(NODE_SQL, nodes)
+            con.executemany(EDGE_SQL, edges)
+            con.execute("COMMIT")
+            written += len(nodes) + len(edges)
+            nodes, edges = [], []
+
+    for name in ("parties.csv", "projects.csv", "contracts.csv", "interactions.csv", "signals.csv",
+                 "relationships.csv"):
+        with open(folder / name, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            cols = next(reader)
+            for rec in reader:
+                props = {c: v for c, v in zip(cols, rec, strict=False) if v}
+                props.update(source_file=name, load_id=load_id)
+                if name == "relationships.csv":
+                    edges.append((props["id"], props["kind"], props["source_id"], props["target_id"], load_id,
+                                  json.dumps(props, ensure_ascii=False)))
+                else:
+                    nid = props["id"]
+                    nodes.append((nid, NODE_FILES[name], props.get("kind"), props.get("name"),
+                                  (props.get("name", "") + " " + nid).lower(), props.get("country"), load_id,
+                                  json.dumps(props, ensure_ascii=False)))
+                    for key, kind in (("project_id", "contract_for"), ("party_id", "involves"),
+                                      ("counterparty_id", "involves")):
+                        if key in props and (name != "projects.csv"):
+                            k = kind if name != "signals.csv" else "concerns"
+                            edges.append((f"{k}:{nid}:{props[key]}", k, nid, props[key], load_id, "{}"))
+                flush()
+    flush(force=True)
+    con.close()
+    return written
+
+
+# ------------------------------------------------------------------------------------------ stakegraph load
+def cli_load(folder: Path, data_dir: Path) -> int:
+    """``stakegraph load FOLDER -q`` through the Typer app, on a fresh embedded store in ``data_dir``."""
+    from stakegraph.cli.main import app
+
+    os.environ["STAKEGRAPH_DATA_DIR"] = str(data_dir)
+    os.environ.pop("STAKEGRAPH_NEO4J_URI", None)
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            app(["load", str(folder), "-q"], standalone_mode=False)
+        except SystemExit as e:  # pragma: no cover - typer exits 0 on success in some versions
+            if e.code:
+                raise
+    con = sqlite3.connect(data_dir / "stakegraph.sqlite")
+    n = con.execute("SELECT (SELECT COUNT(*) FROM nodes) + (SELECT COUNT(*) FROM edges)").fetchone()[0]
+    con.close()
+    return int(n)
+
+
+def worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
+    """One measured load into a fresh store; imports are done before the clock starts."""
+    import stakegraph.cli.main  # noqa: F401 - import cost is not load throughput
+    import stakegraph.loaders.pipeline  # noqa: F401
+
+    with tempfile.TemporaryDirectory(prefix="stakegraph-bench-load-") as tmp:
+        fn = (lambda: floor_load(folder, Path(tmp) / "floor.db")) if mode == "floor" \
+            else (lambda: cli_load(folder, Path(tmp)))
+        if profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            t0 = time.perf_counter()
+            rows = prof.runcall(fn)
+            secs = time.perf_counter() - t0
+            s = io.StringIO()
+            pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(30)
+            pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(40)
+            return {"mode": mode, "rows": rows, "seconds": secs, "profile": s.getvalue()}
+        t0 = time.perf_counter()
+        rows = fn()
+        secs = time.perf_counter() - t0
+    return {"mode": mode, "rows": rows, "seconds": secs, "rss": peak_rss_mb()}
+
+
+def run_worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
+    root = Path(__file__).resolve().parent.parent
+    cmd = [sys.executable, "-m", "bench.load", "--worker", mode, "--folder", str(folder)] + (["--profile"] if profile else [])
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=7200,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+def run(sizes: Sequence[int], repeat: int, out: Any = print) -> list[Any]:
+    """Interleaved runs of every mode at every size; prints a Markdown table per size."""
+    results = []
+    for n in sizes:
+        folder = portfolio(n)
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+        for _ in range(max(1, repeat)):
+            for mode in MODES:
+                runs[mode].append(run_worker(mode, folder))
+        med = {m: statistics.median(r["seconds"] for r in runs[m]) for m in MODES}
+        rows = []
+        for m in MODES:
+            secs = [r["seconds"] for r in runs[m]]
+            n_rows = runs[m][0]["rows"]
+            rows.append((m, n_rows, round(med[m], 2), f"{min(secs):.2f}–{max(secs):.2f}", round(n_rows / med[m]),
+                         f"{med['floor'] / med[m]:.2f}×", round(max(r["rss"] for r in runs[m]))))
+        out(f"\n### {n:,} parties ({folder.name}; median of {max(1, repeat)} interleaved runs)\n")
+        out(table(["writer", "rows written", "seconds (median)", "min–max s", "rows/s", "× floor (speed)",
+                   "worker peak RSS MiB"], rows))
+        results.append((n, rows))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="parties")
+    p.add_argument("--repeat", type=int, default=3, help="interleaved runs per mode (median reported)")
+    p.add_argument("--profile", action="store_true", help="cProfile one `stakegraph load` per size instead")
+    p.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
+    p.add_argument("--folder", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, Path(args.folder), args.profile)))
+        return 0
+    print(header("Embedded load vs csv + executemany floor", "bench.load",
+                 list(argv if argv is not None else sys.argv[1:])))
+    if args.profile:
+        for n in args.sizes:
+            r = run_worker("cli", portfolio(n), profile=True)
+            print(f"\n### cProfile of `stakegraph load` at {n:,} parties ({r['seconds']:.2f} s under the profiler)\n")
+            print("```\n" + r["profile"] + "```")
+        return 0
+    run(args.sizes, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
