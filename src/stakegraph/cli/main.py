@@ -8,7 +8,16 @@ import sys
 import typer
 
 from stakegraph.analyses import get
-from stakegraph.cli import analyze, ftm_cmd, fx_cmd, generate_cmd, load_cmd, neo4j_cmd, viz_cmd
+from stakegraph.cli import (
+    analyze,
+    ftm_cmd,
+    fx_cmd,
+    generate_cmd,
+    load_cmd,
+    neo4j_cmd,
+    resolve_cmd,
+    viz_cmd,
+)
 from stakegraph.errors import StakegraphError
 
 app = typer.Typer(
@@ -29,6 +38,7 @@ app.add_typer(fx_cmd.app, name="fx")
 load_cmd.register(app)
 ftm_cmd.register(app)
 generate_cmd.register(app)
+resolve_cmd.register(app)
 viz_cmd.register(app)
 
 

@@ -30,7 +30,7 @@ __all__ = ["LEGAL_FORMS", "NATIVE_LEGAL_FORMS", "norm_name", "party_row", "trans
 LEGAL_FORMS: frozenset[str] = frozenset({
     "limited", "ltd", "co", "company", "corp", "corporation", "inc", "incorporated", "plc", "llc", "llp", "lp",
     "sa", "ag", "gmbh", "bv", "nv", "spa", "srl", "sarl", "pte", "pty", "bhd", "berhad", "tbk", "pt",
-    "jsc", "pjsc", "ojsc", "oao", "zao", "ooo", "kk", "ab", "as", "asa", "oy", "oyj", "the", "and", "&",
+    "pvt", "private", "jsc", "pjsc", "ojsc", "oao", "zao", "ooo", "kk", "ab", "as", "asa", "oy", "oyj", "the", "and", "&",
 })
 #: Legal-form endings in Chinese/Japanese script, stripped before transliteration (longest first).
 NATIVE_LEGAL_FORMS: tuple[str, ...] = ("股份有限公司", "有限责任公司", "有限公司", "株式会社", "公司")
