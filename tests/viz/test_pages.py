@@ -191,8 +191,11 @@ def test_contagion_view_marks_defaults_and_paths(sample_graph: nx.MultiDiGraph) 
     assert "DEFAULT" in a["label"] and a["shape"] == "star"
     loan = [e for e in g.edges if e["from"] == "a_co" and e["to"] == "b_bank"]
     assert loan and "loan_loss" in loan[0]["title"] and "lends_to" in loan[0]["title"]
-    # B Bank loses (1 - recovery 0.4) x 500,000 = 300,000 on the recalled loan
-    assert "loss: 300k" in next(n for n in g.nodes if n["id"] == "b_bank")["title"]
+    # B Bank loses (1 - recovery 0.4) x 500,000 CNY = 300,000 CNY on the recalled loan, shown in the reporting
+    # currency at the sample's rate of the as-of date 2026-06-30 (7.06 CNY per USD): 300,000 / 7.06 = 42,493 USD
+    assert "loss: 42.5k USD" in next(n for n in g.nodes if n["id"] == "b_bank")["title"]
+    assert "width = amount in USD" in " ".join(g.notes) and "converted at the FX rates in force on 2026-06-30" in (
+        " ".join(g.notes))
 
 
 def test_contagion_view_reads_the_one_shock_grammar(sample_graph: nx.MultiDiGraph) -> None:
@@ -250,7 +253,8 @@ def test_audit_names_the_three_textbook_findings(sample_graph: nx.MultiDiGraph) 
         loan = next(r for r in csv.DictReader(f) if r["status"] == "recalled" and r["target_id"] == "a_co")
     assert loan["source_id"] == "b_bank" and float(loan["amount"]) == 500_000
     recall = next(f for f in report.findings if f.startswith("Contagion 'lends_to B银行 (B Bank) → A公司"))
-    assert "B银行 (B Bank) —lends_to/recall 500k→ A公司 (A Co., Ltd.)" in recall
+    # 500,000 CNY in the reporting currency at the 2026-06-30 sample rate (7.06 CNY per USD): 70,822 USD
+    assert "B银行 (B Bank) —lends_to/recall 70.8k→ A公司 (A Co., Ltd.)" in recall
     for anchor in ("summary", "concentration", "dependencies", "contagion", "alerts", "groups"):
         assert f'id="{anchor}"' in html
     assert html.count('class="stamp"') >= 8

@@ -1,5 +1,10 @@
 """Building a drawing with pyvis: colour by party type, size by exposure, edge width by amount, a legend.
 
+Every amount a drawing shows or sizes by is in the graph's reporting currency at the FX rates of
+its as-of date (:func:`stakegraph.measures.money_context`): tooltips give a stated amount with its
+currency and the converted one, legends name the currency (a missing rate raises
+:class:`stakegraph.errors.MissingRate`, never a 1:1 width).
+
 pyvis (0.3.2) holds the nodes, edges and vis-network options; its HTML
 template is never used (see :mod:`stakegraph.viz.page`). Titles are plain text with line
 breaks — never HTML.
@@ -17,8 +22,9 @@ from pyvis.network import Network
 
 from stakegraph.audit import display_name as display_name  # re-exported: one definition
 from stakegraph.audit import fmt as fmt
-from stakegraph.domain import RELATIONSHIP_KINDS
-from stakegraph.measures import edge_size, exposure
+from stakegraph.domain import MONEY_PROPS, RELATIONSHIP_KINDS
+from stakegraph.measures import Money, edge_size, exposure, money_context, money_stamp, number
+from stakegraph.money import normalise_currency
 from stakegraph.viz.page import CANVAS_FONT, Graph, LegendEntry
 
 #: Colour of each party kind (organisation type), grouped into families an analyst reads at a glance.
@@ -78,23 +84,70 @@ def node_shape(data: Mapping[str, Any]) -> str:
     return "dot" if t == "party" else TYPE_STYLE.get(str(t), ("", "dot"))[1]
 
 
-def node_title(node_id: str, data: Mapping[str, Any], extra: Iterable[str] = ()) -> str:
-    """Plain-text tooltip: name, type · kind, the facts that are present, then ``extra`` lines."""
+def currency_of(G: nx.Graph) -> str:
+    """The reporting currency every amount of a view of ``G`` is shown in."""
+    return money_context(G).reporting
+
+
+def money_text(value: float | None, currency: str) -> str:
+    """An amount with its currency (``-`` when absent).
+
+    >>> money_text(1500.0, "USD"), money_text(None, "USD")
+    ('1,500 USD', '-')
+    """
+    return "-" if value is None else f"{fmt(value)} {currency}"
+
+
+def money_note(G: nx.Graph) -> str:
+    """What a view's amounts are in: the currency and, when any converts, the FX date and rule."""
+    st = money_stamp(G)
+    out = f"Amounts in {st['currency']}"
+    if "fx_as_of" in st:
+        out += f", converted at the FX rates in force on {st['fx_as_of']} ({st['fx_rule']})"
+    return out + "."
+
+
+def fact_line(key: str, data: Mapping[str, Any], money: Money | None = None) -> str:
+    """``key: value``; a money property with its currency, and converted to the reporting currency.
+
+    >>> from stakegraph.money import FxRate, FxTable
+    >>> import datetime as dt
+    >>> m = Money("USD", FxTable([FxRate(dt.date(2024, 1, 1), "CNY", 8.0, "USD")]), lambda: dt.date(2024, 6, 30))
+    >>> fact_line("amount", {"amount": 800.0, "currency": "CNY"}, m), fact_line("amount", {"amount": 5}, m)
+    ('amount: 800 CNY = 100 USD', 'amount: 5 USD')
+    """
+    value = data[key]
+    field = MONEY_PROPS.get(key)
+    x = number(value)
+    if money is None or field is None or x is None:
+        return f"{key}: {fmt(value)}"
+    stated = normalise_currency(data.get(field))
+    converted = money.of(data, key)
+    if stated is None or stated == money.reporting:
+        return f"{key}: {money_text(converted, money.reporting)}"
+    return f"{key}: {fmt(x)} {stated} = {money_text(converted, money.reporting)}"
+
+
+def node_title(node_id: str, data: Mapping[str, Any], extra: Iterable[str] = (), *,
+               money: Money | None = None) -> str:
+    """Plain-text tooltip: name, type · kind, the facts that are present (money with its currency when
+    ``money`` is given), then ``extra`` lines."""
     lines = [str(data.get("name") or node_id), f"{data.get('type', '?')} · {data.get('kind') or '-'}"]
     for k in NODE_FACTS:
         if data.get(k) not in (None, ""):
-            lines.append(f"{k}: {fmt(data[k])}")
+            lines.append(fact_line(k, data, money))
     lines.append(f"id: {node_id}")
     lines.extend(extra)
     return "\n".join(lines)
 
 
-def edge_title(data: Mapping[str, Any], src_name: str, dst_name: str, extra: Iterable[str] = ()) -> str:
+def edge_title(data: Mapping[str, Any], src_name: str, dst_name: str, extra: Iterable[str] = (), *,
+               money: Money | None = None) -> str:
     kind = str(data.get("kind"))
     lines = [f"{src_name} —{kind}→ {dst_name}"]
     for k in EDGE_FACTS:
         if data.get(k) not in (None, ""):
-            lines.append(f"{k}: {fmt(data[k])}")
+            lines.append(fact_line(k, data, money))
     if data.get("id"):
         lines.append(f"id: {data['id']}")
     lines.extend(extra)
@@ -238,35 +291,49 @@ def type_legend(G: nx.MultiDiGraph, nodes: Iterable[Any]) -> list[LegendEntry]:
 
 def add_graph_node(b: Builder, G: nx.MultiDiGraph, n: Any, *, value: float | None = None,
                    extra: Iterable[str] = (), label: str | None = None, **opts: Any) -> None:
-    """Add projection node ``n`` with the house style (colour by type, size by exposure unless ``value``)."""
+    """Add projection node ``n`` with the house style (colour by type, size by exposure unless ``value``).
+
+    Money facts in the tooltip carry their currency and the reporting-currency amount; a node sized
+    by exposure says so, in the reporting currency."""
     d = G.nodes[n]
+    money = money_context(G)
+    extra = list(extra)
     if "size" in opts:  # an explicit size wins over the exposure scaling
         value = None
     elif value is None:
-        value = log_value(exposure(G, n)) if d.get("type") in ("party", "project") else 0.5
+        if d.get("type") in ("party", "project"):
+            x = exposure(G, n)
+            value = log_value(x)
+            extra.insert(0, f"exposure: {money_text(x, money.reporting)} (node size)")
+        else:
+            value = 0.5
     b.node(str(n), short(label if label is not None else str(d.get("name") or n)),
-           title=node_title(str(n), d, extra), color=opts.pop("color", node_colour(d)),
+           title=node_title(str(n), d, extra, money=money), color=opts.pop("color", node_colour(d)),
            shape=opts.pop("shape", node_shape(d)), value=value, **opts)
 
 
 def add_graph_edge(b: Builder, G: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[str, Any], *,
                    extra: Iterable[str] = (), **opts: Any) -> None:
-    """Add projection edge ``u → v`` with the house style (colour by category, width by amount)."""
+    """Add projection edge ``u → v`` with the house style (colour by category, width by the amount in the
+    reporting currency)."""
     kind = str(d.get("kind"))
     rk = RELATIONSHIP_KINDS.get(kind)
     colour = EDGE_COLOURS.get(rk.category if rk else "other", EDGE_COLOURS["other"])
-    amount = edge_size(d)
+    money = money_context(G)
+    amount = edge_size(d, money=money)
     status = str(d.get("status") or "")
     b.edge(str(u), str(v), title=edge_title(d, str(G.nodes[u].get("name") or u), str(G.nodes[v].get("name") or v),
-                                            extra),
+                                            extra, money=money),
            color=opts.pop("color", colour), value=opts.pop("value", log_value(amount) if amount else 0.5),
            label=opts.pop("label", kind), dashes=opts.pop("dashes", status in ("ended", "terminated", "recalled")),
            edge_id=str(d.get("id") or ""), **opts)
 
 
-def edge_legend(kinds: Iterable[str]) -> list[LegendEntry]:
+def edge_legend(kinds: Iterable[str], currency: str | None = None) -> list[LegendEntry]:
+    """Legend entries for the relationship categories among ``kinds``; ``currency``: what widths are in."""
     cats = sorted({RELATIONSHIP_KINDS[k].category for k in kinds if k in RELATIONSHIP_KINDS})
     out = [LegendEntry(f"{c} relationship", EDGE_COLOURS[c], "line", 18) for c in cats]
     if out:
-        out.append(LegendEntry("width = amount; dashed = ended / recalled", "#9ca3af", "line", 18))
+        unit = f"amount in {currency}" if currency else "amount"
+        out.append(LegendEntry(f"width = {unit}; dashed = ended / recalled", "#9ca3af", "line", 18))
     return out

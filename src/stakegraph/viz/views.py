@@ -21,7 +21,7 @@ from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics.selection import structural_graph
 from stakegraph.domain import RELATIONSHIP_KINDS
-from stakegraph.measures import edge_size, exposure, parse_shocks
+from stakegraph.measures import edge_size, exposure, money_context, number, parse_shocks
 from stakegraph.store.base import GraphStore, to_networkx
 from stakegraph.viz.charts import bar_chart
 from stakegraph.viz.errors import BadViewRequest, UnknownNode
@@ -31,10 +31,14 @@ from stakegraph.viz.network import (
     Builder,
     add_graph_edge,
     add_graph_node,
+    currency_of,
     display_name,
     edge_legend,
+    fact_line,
     fmt,
     log_value,
+    money_note,
+    money_text,
     short,
     type_legend,
 )
@@ -225,10 +229,11 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 2, limit: int = MA
     facts = [("centre", centre.name), ("depth", str(depth)), ("nodes shown", str(n_shown)),
              ("left out by the cap", str(sub.truncated))]
     graph = b.graph(physics=not positions,
-                    legend=type_legend(G, shown) + edge_legend({d["kind"] for _, _, d in G.edges(data=True)})
+                    legend=type_legend(G, shown) + edge_legend({d["kind"] for _, _, d in G.edges(data=True)},
+                                                               currency_of(G))
                     + [LegendEntry("and N more: nodes left out by the cap", PLACEHOLDER_COLOUR)],
                     facts=facts,
-                    notes=["Hover a node or edge for its details. Red border = the centre."],
+                    notes=["Hover a node or edge for its details. Red border = the centre.", money_note(G)],
                     edge_labels=n_shown <= 40)
     page = Page("ego", f"Ego network of {centre.name}",
                 f"{centre.type} · {centre.kind or '-'} · depth {depth} · {n_shown} nodes shown"
@@ -271,8 +276,10 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     contracts = sorted(str(c) for c, _, d in G.in_edges(project, data=True) if d.get("kind") == "contract_for")
     signals = sorted(str(s) for s, _, d in G.in_edges(project, data=True) if G.nodes[s].get("type") == "signal")
     b = Builder("project", height=720)
+    money = money_context(G)  # stakes, widths and tables in the reporting currency
+    cur = money.reporting
     b.node(project, short(_name(G, project), 40), title="\n".join([_name(G, project), "project"] + [
-        f"{k}: {fmt(pdata[k])}" for k in ("country", "sector", "status", "capacity_mw", "total_cost", "currency")
+        fact_line(k, pdata, money) for k in ("country", "sector", "status", "capacity_mw", "total_cost", "currency")
         if pdata.get(k) not in (None, "")] + [f"id: {project}"]), color="#eab308", shape="diamond", size=34,
         x=0.0, y=0.0, physics=False, border=HIGHLIGHT, border_width=3)
     order = [g for g, _ in ROLE_GROUPS if g in groups and g != "Contract signatories"]
@@ -289,7 +296,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     for gname in order:
         for party, kind, d in groups[gname]:
             if kind not in ("sponsors", "owns"):
-                stake[party] += edge_size(d) or 0.0
+                stake[party] += edge_size(d, money=money) or 0.0
     top_stake = max(stake.values(), default=0.0) or 1.0
     weights = [max(2, len(members_of[g])) for g in order]
     ring = 360.0 + 9.0 * max(0, max((len(m) for m in members_of.values()), default=0) - 6)
@@ -307,7 +314,7 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
             roles = sorted({k for g in groups.values() for p, k, _ in g if p == party})
             size = 10.0 + 22.0 * math.sqrt(stake[party] / top_stake) if stake.get(party) else 14.0
             add_graph_node(b, G, party, extra=[f"role group: {gname}", f"relationships: {', '.join(roles)}",
-                                               f"stake in this project: {fmt(stake.get(party, 0.0))}"],
+                                               f"stake in this project: {money_text(stake.get(party, 0.0), cur)}"],
                            x=r * math.cos(a), y=r * math.sin(a), physics=False, size=size, value=None)
         a0 += sector
     for ci, c in enumerate(contracts):
@@ -333,8 +340,9 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     facts = [("project", _name(G, project)), ("country", str(pdata.get("country") or "-")),
              ("stakeholders", str(len(placed))), ("contracts", str(len(contracts)))]
     graph = b.graph(physics=False, legend=type_legend(G, [project, *placed, *contracts, *signals])
-                    + edge_legend(RELATIONSHIP_KINDS), facts=facts,
-                    notes=["Stakeholders are grouped by the role their relationship gives them (src/stakegraph/domain.py)."],
+                    + edge_legend(RELATIONSHIP_KINDS, cur), facts=facts,
+                    notes=["Stakeholders are grouped by the role their relationship gives them (src/stakegraph/domain.py).",
+                           money_note(G)],
                     edge_labels=True)
     page = Page("project", f"Project {_name(G, project)}",
                 f"{len(placed)} stakeholders in {len(order)} role groups · {len(contracts)} contracts",
@@ -344,19 +352,24 @@ def project_view(G: nx.MultiDiGraph, project: str) -> Page:
     rows = []
     for gname in order:
         for party, kind, d in groups[gname]:
+            size_prop = RELATIONSHIP_KINDS[kind].weight if kind in RELATIONSHIP_KINDS else None
+            stated = number(d.get(size_prop)) if size_prop else None
             rows.append((gname, _name(G, party), G.nodes[party].get("kind") or "", kind,
-                         fmt(edge_size(d)), d.get("currency") or "", d.get("status") or "", party))
-    page.section("Stakeholder table", table(["role", "party", "party kind", "relationship", "amount", "currency",
-                                             "status", "id"], rows, numeric=(4,)))
+                         fmt(edge_size(d, money=money)), "" if stated is None else fmt(stated),
+                         d.get("currency") or "", d.get("status") or "", party))
+    page.section("Stakeholder table", table(["role", "party", "party kind", "relationship", f"amount ({cur})",
+                                             "stated", "stated currency", "status", "id"], rows, numeric=(4, 5)),
+                 Markup('<p class="muted">{}</p>').format(money_note(G)))
     crow = []
     for c in contracts:
         cd = G.nodes[c]
         terms = [k for k in ("cross_default_threshold", "guarantee_cap", "bet_on_target", "bet_on_buyback",
                              "repayment_adjustment", "covenants") if cd.get(k) not in (None, "", [])]
-        crow.append((_name(G, c), cd.get("kind") or "", fmt(cd.get("amount")), cd.get("currency") or "",
-                     cd.get("status") or "", "; ".join(f"{t}: {fmt(cd[t])}" for t in terms), c))
-    page.section("Contracts", table(["contract", "type", "amount", "currency", "status", "risk terms", "id"], crow,
-                                    numeric=(2,)),
+        crow.append((_name(G, c), cd.get("kind") or "", fmt(money.of(cd, "amount")), fmt(cd.get("amount")),
+                     cd.get("currency") or "", cd.get("status") or "", "; ".join(fact_line(t, cd, money) for t in terms),
+                     c))
+    page.section("Contracts", table(["contract", "type", f"amount ({cur})", "stated", "stated currency", "status",
+                                     "risk terms", "id"], crow, numeric=(2, 3)),
                  table(["contract", "type", "signatory", "role", "contract id"], sign_rows))
     return page
 
@@ -401,9 +414,16 @@ def _what(r: conc.ConcentrationResult) -> str:
     return f"{', '.join(r.kinds)} ({r.direction})"
 
 
+def _unit(r: Any) -> str:
+    """`` USD`` when an answer's stamp says its amounts are in a currency, else nothing (counts, percent)."""
+    cur = r.stamp.parameters.get("currency")
+    return f" {cur}" if cur else ""
+
+
 def concentration_graph(G: nx.MultiDiGraph, r: conc.ConcentrationResult, what: str, *,
                         graph_id: str = "concentration") -> Graph:
     b = Builder(graph_id, height=560)
+    unit = _unit(r)
     b.node(r.node, short(r.name, 40), title=f"{r.name}\nHHI {r.hhi:,.1f}\nCR-{r.k} {r.cr_k:.2f}%\nid: {r.node}",
            color="#059669", size=30, border=HIGHLIGHT, border_width=3, x=0.0, y=0.0, physics=False)
     n = max(1, len(r.shares))
@@ -411,7 +431,7 @@ def concentration_graph(G: nx.MultiDiGraph, r: conc.ConcentrationResult, what: s
         a = 2 * math.pi * i / n - math.pi / 2
         rad = 260.0 + (70.0 if i % 2 and n > 12 else 0.0)
         major = s.pct >= conc.MAJOR_PCT
-        extra = [f"share: {s.pct:.2f}%", f"value: {fmt(s.value)}"] + (
+        extra = [f"share: {s.pct:.2f}%", f"value: {fmt(s.value)}{unit}"] + (
             ["MAJOR (>= 10%, ASC 280-10-50-42)"] if major else [])
         if s.counterparty in G:
             add_graph_node(b, G, s.counterparty, label=f"{short(s.name)}\n{s.pct:.2f}%", value=max(s.pct, 0.3),
@@ -421,7 +441,7 @@ def concentration_graph(G: nx.MultiDiGraph, r: conc.ConcentrationResult, what: s
             b.node(s.counterparty, f"{short(s.name)}\n{s.pct:.2f}%", title="\n".join([s.name, *extra]),
                    color="#a3a3a3", value=max(s.pct, 0.3), x=rad * math.cos(a), y=rad * math.sin(a), physics=False)
         b.edge(s.counterparty, r.node, title=f"{s.name} → {r.name}\nshare {s.pct:.2f}% of {what}\n"
-                                             f"value {fmt(s.value)}\nedges: {', '.join(s.edges)}",
+                                             f"value {fmt(s.value)}{unit}\nedges: {', '.join(s.edges)}",
                color=HIGHLIGHT if major else "#16a34a", value=max(s.pct, 0.3),
                label=f"{s.pct:.1f}%")
     if r.unattributed_pct > 0.005:
@@ -433,11 +453,13 @@ def concentration_graph(G: nx.MultiDiGraph, r: conc.ConcentrationResult, what: s
              ("effective number", fmt(r.effective_number) if r.effective_number else "-"),
              ("band (DOJ/FTC 2010)", band_2010), ("band (DOJ/FTC 2023)", band_2023),
              ("major (>= 10%)", str(len(r.major_counterparties))), ("counterparties", str(r.n)),
-             ("total", fmt(r.total))]
+             ("total", f"{fmt(r.total)}{unit}")]
     legend = [LegendEntry("node size = share", "#16a34a"),
               LegendEntry("red border / edge = major counterparty (>= 10%)", HIGHLIGHT)]
-    return b.graph(physics=False, legend=legend, facts=facts, edge_labels=len(r.shares) <= 30,
-                   notes=[f"Shares of {what}; relationships of kinds {', '.join(r.kinds)}."])
+    notes = [f"Shares of {what}; relationships of kinds {', '.join(r.kinds)}."]
+    if unit:
+        notes.append(money_note(G))
+    return b.graph(physics=False, legend=legend, facts=facts, edge_labels=len(r.shares) <= 30, notes=notes)
 
 
 def share_chart(r: conc.ConcentrationResult, *, top: int = 25) -> Markup:
@@ -453,7 +475,8 @@ def share_chart(r: conc.ConcentrationResult, *, top: int = 25) -> Markup:
 
 
 def share_table(r: conc.ConcentrationResult) -> Markup:
-    return table(["#", "counterparty", "share %", "value", "major", "id"],
+    unit = _unit(r)
+    return table(["#", "counterparty", "share %", f"value ({unit.strip()})" if unit else "value", "major", "id"],
                  [(i + 1, s.name, f"{s.pct:.2f}", fmt(s.value), "yes" if s.pct >= conc.MAJOR_PCT else "",
                    s.counterparty) for i, s in enumerate(r.shares)], numeric=(0, 2, 3))
 
@@ -497,7 +520,8 @@ def dependency_view(G: nx.MultiDiGraph, *, top: int = 20, focus: str | None = No
 
 
 def impact_lines(ri: deps.RemovalImpact) -> list[str]:
-    lines = [f"removal impact: cuts {fmt(ri.money_cut)}, strands {fmt(ri.money_stranded)}"]
+    unit = _unit(ri)
+    lines = [f"removal impact: cuts {fmt(ri.money_cut)}{unit}, strands {fmt(ri.money_stranded)}{unit}"]
     if ri.stranded_projects:
         lines.append(f"stranded projects ({len(ri.stranded_projects)}): {', '.join(ri.stranded_projects[:8])}"
                      + (" …" if len(ri.stranded_projects) > 8 else ""))
@@ -515,7 +539,8 @@ def dependency_table(G: nx.MultiDiGraph, central: deps.CentralDependencies) -> M
         rows.append((ri.name, ri.kind or "", fmt(ri.weighted_stranded), fmt(ri.money_stranded), fmt(ri.money_cut),
                      len(ri.stranded_projects), len(ri.stranded_parties), "yes" if row.articulation_point else "",
                      ", ".join(ri.stranded_projects[:6]) + (" …" if len(ri.stranded_projects) > 6 else ""), ri.node))
-    return table(["provider", "kind", "weighted stranded", "stranded", "cut", "stranded projects",
+    unit = f" ({currency_of(G)})"
+    return table(["provider", "kind", "weighted stranded", f"stranded{unit}", f"cut{unit}", "stranded projects",
                   "stranded parties", "cut point", "projects left without another provider", "id"], rows,
                  numeric=(2, 3, 4, 5, 6))
 
@@ -613,7 +638,8 @@ def contagion_view(G: nx.MultiDiGraph, shocks: str | Sequence[str] | Sequence[pr
     r = result
     graph = contagion_graph(G, r)
     page = Page("contagion", "Contagion: " + ", ".join(describe_shock(G, s) for s in r.shocks),
-                f"{len(r.parties)} parties affected · {len(r.defaults)} defaults · system loss {fmt(r.system_loss)} "
+                f"{len(r.parties)} parties affected · {len(r.defaults)} defaults · "
+                f"system loss {fmt(r.system_loss)}{_unit(r)} "
                 f"· {r.rounds} rounds", links=_links(("/viz/dependencies", "Dependencies")),
                 meta={"shocks": [str(s) for s in r.shocks]})
     page.graphs.append(graph)
@@ -637,7 +663,9 @@ def describe_shock(G: nx.MultiDiGraph, s: prop.Shock) -> str:
 
 
 def impact_table(r: prop.PropagationResult, top: int = 60) -> Markup:
-    return table(["party", "type", "loss", "called", "relative loss h", "defaulted", "round", "revenue lost", "id"],
+    unit = f" ({_unit(r).strip()})" if _unit(r) else ""
+    return table(["party", "type", f"loss{unit}", f"called{unit}", "relative loss h", "defaulted", "round",
+                  f"revenue lost{unit}", "id"],
                  [(p.name, p.type, fmt(p.loss), fmt(p.called), "n/a" if p.h is None else f"{p.h:.3f}",
                    "DEFAULT" if p.defaulted else "", "" if p.default_round is None else p.default_round,
                    fmt(p.revenue_lost), p.party) for p in r.parties[:top]], numeric=(2, 3, 4, 7))
@@ -648,7 +676,7 @@ def paths_table(G: nx.MultiDiGraph, r: prop.PropagationResult, top: int = 30) ->
     for p in r.parties[:top]:
         for path in p.paths[:2]:
             rows.append((_name(G, p.party), path_text(G, path)))
-    return table(["party", "path (relationship / clause amount)"], rows)
+    return table(["party", f"path (relationship / clause amount{_unit(r)})"], rows)
 
 
 def path_text(G: nx.MultiDiGraph, path: Sequence[prop.Step]) -> str:
@@ -680,6 +708,7 @@ def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: 
     impacts = {p.party: p for p in r.parties}
     nodes = set(impacts) | shocked | {st.source for st in r.steps} | {st.target for st in r.steps}
     b = Builder(graph_id, height=640)
+    unit = _unit(r)
     pos: dict[Any, tuple[float, float]] = {}
     if len(nodes) > LAYOUT_THRESHOLD:
         F = nx.DiGraph()
@@ -691,9 +720,9 @@ def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: 
         extra = []
         opts: dict[str, Any] = {}
         if p is not None:
-            extra += [f"loss: {fmt(p.loss)}", f"called: {fmt(p.called)}",
+            extra += [f"loss: {fmt(p.loss)}{unit}", f"called: {fmt(p.called)}{unit}",
                       f"relative loss h: {'n/a (no capital)' if p.h is None else f'{p.h:.3f}'}",
-                      f"capital: {fmt(p.capital)}"]
+                      f"capital: {fmt(p.capital)}{unit if p.capital is not None else ''}"]
             if p.defaulted:
                 extra.append(f"DEFAULTED in round {p.default_round}")
         if n in shocked:
@@ -721,7 +750,7 @@ def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: 
         hot = st.index in on_path
         b.edge(st.source, st.target,
                title=(f"{_name(G, st.source)} → {_name(G, st.target)}\nround {st.round}\nrelationship: "
-                      f"{st.kind or '-'} ({st.edge_id or '-'})\nclause: {st.clause}\n{st.effect}: {fmt(st.amount)}"
+                      f"{st.kind or '-'} ({st.edge_id or '-'})\nclause: {st.clause}\n{st.effect}: {fmt(st.amount)}{unit}"
                       + (f"\n{st.note}" if st.note else "")),
                color=HIGHLIGHT if hot else "#f59e0b", value=log_value(st.amount) + (2 if hot else 0),
                label=f"{st.kind or ''} / {st.clause}", edge_id=f"step{st.index}")
@@ -733,11 +762,11 @@ def contagion_graph(G: nx.MultiDiGraph, r: prop.PropagationResult, *, graph_id: 
               LegendEntry("red edge = on a transmitting path", HIGHLIGHT, "line", 18),
               LegendEntry("amber edge = other transmission", "#f59e0b", "line", 18)]
     facts = [("shocks", str(len(r.shocks))), ("parties affected", str(len(r.parties))),
-             ("defaults", str(len(r.defaults))), ("system loss", fmt(r.system_loss)),
-             ("cash called", fmt(r.system_called)), ("rounds", str(r.rounds))]
+             ("defaults", str(len(r.defaults))), ("system loss", f"{fmt(r.system_loss)}{unit}"),
+             ("cash called", f"{fmt(r.system_called)}{unit}"), ("rounds", str(r.rounds))]
     return b.graph(physics=not pos, legend=legend, facts=facts, edge_labels=len(seen) <= 60,
                    notes=["Each edge is one transmission: relationship kind / contract clause; "
-                          "width = amount."])
+                          f"width = amount{' in' + unit if unit else ''}.", money_note(G)])
 
 
 # ----------------------------------------------------------------------------- whole network
@@ -792,8 +821,10 @@ def network_view(G: nx.MultiDiGraph, *, types: Sequence[str] = ("party", "projec
              ("relationships", str(S.number_of_edges())),
              ("layout", "Fruchterman-Reingold (igraph, seed 7), precomputed, physics off" if pos
               else "physics, then off once stable")]
-    graph = b.graph(physics=not pos, legend=type_legend(G, shown) + edge_legend(kinds_seen), facts=facts,
-                    notes=["Node size = exposure (money in its relationships); edge width = amount."],
+    cur = currency_of(G)
+    graph = b.graph(physics=not pos, legend=type_legend(G, shown) + edge_legend(kinds_seen, cur), facts=facts,
+                    notes=[f"Node size = exposure (money in its financing relationships, {cur}); "
+                           f"edge width = amount ({cur}).", money_note(G)],
                     edge_labels=False)
     page = Page("network", "Stakeholder network", f"{len(shown)} nodes · {S.number_of_edges()} relationships · {filt}",
                 links=_links(("/viz/dependencies", "Dependencies")),
@@ -802,7 +833,7 @@ def network_view(G: nx.MultiDiGraph, *, types: Sequence[str] = ("party", "projec
     page.section("Network", graph_html(graph), *([stamp_html(comm_stamp)] if comm_stamp else []))
     top_rows = [(i + 1, _name(G, n), G.nodes[n].get("type"), G.nodes[n].get("kind") or "",
                  G.nodes[n].get("country") or "", fmt(exposure(G, n)), n) for i, n in enumerate(ranked[:25])]
-    page.section("Largest exposures shown", table(["#", "name", "type", "kind", "country", "exposure", "id"],
+    page.section("Largest exposures shown", table(["#", "name", "type", "kind", "country", f"exposure ({cur})", "id"],
                                                   top_rows, numeric=(0, 5)))
     counts = Counter(str(G.nodes[n].get("kind") or G.nodes[n].get("type")) for n in shown)
     page.section("Composition", table(["kind", "nodes"], sorted(counts.items(), key=lambda kv: -kv[1]),
