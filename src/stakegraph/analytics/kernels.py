@@ -181,11 +181,15 @@ def _edge_values(H: nx.Graph, attr: str, m: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- betweenness
 def sample_sources(H: nx.Graph, k: int | None, seed: int | None) -> list[Any] | None:
     """The sources NetworkX samples for ``betweenness_centrality(k=k, seed=seed)`` (``None`` = all)."""
-    if k is None or k >= len(H):
+    return _sample(list(H.nodes()), k, seed)
+
+
+def _sample(nodes: list[Any], k: int | None, seed: int | None) -> list[Any] | None:
+    if k is None or k >= len(nodes):
         return None
     if k < 1:
         raise ValidationError(f"k must be >= 1, not {k}", field="k", value=k, fix="pass a sample size or None")
-    return random.Random(seed).sample(list(H.nodes()), k)
+    return random.Random(seed).sample(nodes, k)
 
 
 def betweenness_igraph(
@@ -214,19 +218,36 @@ def betweenness_igraph(
        network research", InterJournal Complex Systems 1695, 2006.
     """
     _check(H)
-    n = len(H)
-    if n == 0:
+    if len(H) == 0:
         return {}
     ix = indexed(H)
-    nodes, g, directed = ix.nodes, ix.igraph(), ix.directed
-    weights = None
-    if weight is not None:
-        weights = _edge_values(H, weight, len(ix.src)).tolist()
-    sources = sample_sources(H, k, seed)
+    weights = None if weight is None else _edge_values(H, weight, len(ix.src))
+    return betweenness_indexed(ix, weights=weights, normalized=normalized, k=k, seed=seed)
+
+
+def betweenness_indexed(
+    ix: IndexedGraph, *, weights: np.ndarray | None = None, normalized: bool = True,
+    k: int | None = None, seed: int | None = None,
+) -> dict[Any, float]:
+    """:func:`betweenness_igraph` on an integer graph; ``weights`` (distances) in its edge order.
+
+    The sampled sources are drawn from ``ix.nodes`` as NetworkX draws them from ``list(G)``.
+
+    >>> ix = IndexedGraph([0, 1, 2], {0: 0, 1: 1, 2: 2}, np.array([0, 1]), np.array([1, 2]), False)
+    >>> betweenness_indexed(ix, normalized=False)
+    {0: 0.0, 1: 1.0, 2: 0.0}
+    """
+    nodes, directed = ix.nodes, ix.directed
+    n = len(nodes)
+    if n == 0:
+        return {}
+    g = ix.igraph()
+    w = None if weights is None else weights.tolist()
+    sources = _sample(nodes, k, seed)
     if sources is None:
-        raw = g.betweenness(directed=directed, weights=weights)
+        raw = g.betweenness(directed=directed, weights=w)
     else:
-        raw = g.betweenness(directed=directed, weights=weights, sources=[ix.index[s] for s in sources])
+        raw = g.betweenness(directed=directed, weights=w, sources=[ix.index[s] for s in sources])
     N = n - 1
     if N < 2:
         return {v: 0.0 for v in nodes}
@@ -302,9 +323,13 @@ def cut_structure(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IG
         return CutStructure(frozenset(nx.articulation_points(H)),
                             tuple(frozenset(b) for b in nx.biconnected_components(H)),
                             tuple(nx.bridges(H)), "networkx")
+    return cut_structure_indexed(indexed(H))
+
+
+def cut_structure_indexed(ix: IndexedGraph) -> CutStructure:
+    """:func:`cut_structure` (igraph) of an undirected integer graph."""
     import igraph as ig
 
-    ix = indexed(H)
     g, nodes, n = ix.igraph(), ix.nodes, len(ix.nodes)
     # the C call gives each block as the edge ids of a spanning tree; its vertices are read here
     # from the edge arrays in one NumPy pass (igraph's own wrapper loops over the edges in Python)
@@ -335,7 +360,11 @@ def articulation_points(H: nx.Graph, *, backend: Backend = "auto", threshold: in
     _check_undirected(H, "articulation points")
     if not _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         return list(nx.articulation_points(H))
-    ix = indexed(H)
+    return articulation_points_indexed(indexed(H))
+
+
+def articulation_points_indexed(ix: IndexedGraph) -> list[Any]:
+    """:func:`articulation_points` (igraph) of an undirected integer graph, in node order."""
     return [ix.nodes[i] for i in sorted(ix.igraph().articulation_points())]
 
 
@@ -348,7 +377,11 @@ def bridges(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IGRAPH_T
     _check_undirected(H, "bridges")
     if not _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         return list(nx.bridges(H))
-    ix = indexed(H)
+    return bridges_indexed(indexed(H))
+
+
+def bridges_indexed(ix: IndexedGraph) -> list[tuple[Any, Any]]:
+    """:func:`bridges` (igraph) of an undirected integer graph, in edge order."""
     return [(ix.nodes[ix.src[e]], ix.nodes[ix.dst[e]]) for e in sorted(ix.igraph().bridges())]
 
 
@@ -371,8 +404,16 @@ def core_number(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IGRA
     if _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         ix = indexed(H)
         if not ix.has_selfloops:
-            return dict(zip(ix.nodes, ix.igraph().coreness(mode="all"), strict=True))
+            return core_number_indexed(ix)
     return {v: int(c) for v, c in nx.core_number(H).items()}
+
+
+def core_number_indexed(ix: IndexedGraph) -> dict[Any, int]:
+    """:func:`core_number` (igraph ``coreness``) of an integer graph without self-loops."""
+    if ix.has_selfloops:
+        raise nx.NetworkXNotImplemented("Input graph has self loops which is not permitted; "
+                                        "Consider using G.remove_edges_from(nx.selfloop_edges(G)).")
+    return dict(zip(ix.nodes, ix.igraph().coreness(mode="all"), strict=True))
 
 
 # ----------------------------------------------------------------------------- PageRank
@@ -395,15 +436,28 @@ def pagerank_scipy(
     >>> round(sum(pr.values()), 12), pr[2] > pr[1] > pr[0]
     (1.0, True)
     """
-    import scipy.sparse as sps
-
-    N = len(H)
-    if N == 0:
+    if len(H) == 0:
         return {}
     ix = indexed(H)
+    w = None if weight is None else _edge_values(H, weight, len(ix.src))
+    return pagerank_indexed(ix, weights=w, alpha=alpha, tol=tol, max_iter=max_iter,
+                            personalization=personalization, dangling=dangling)
+
+
+def pagerank_indexed(
+    ix: IndexedGraph, *, weights: np.ndarray | None = None, alpha: float = 0.85, tol: float = 1e-10,
+    max_iter: int = 1000, personalization: Mapping[Any, float] | None = None,
+    dangling: Mapping[Any, float] | None = None,
+) -> dict[Any, float]:
+    """:func:`pagerank_scipy` on an integer graph; ``weights`` in its edge order (``None``: 1)."""
+    import scipy.sparse as sps
+
     nodes = ix.nodes
+    N = len(nodes)
+    if N == 0:
+        return {}
     src, dst = ix.src, ix.dst
-    w = np.ones(len(src)) if weight is None else _edge_values(H, weight, len(src))
+    w = np.ones(len(src)) if weights is None else weights
     if ix.directed:
         rows, cols, data = src, dst, w
     else:

@@ -9,6 +9,7 @@ Each :meth:`EmbeddedStore.write` is one transaction: all of it or none of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -765,3 +766,46 @@ class EmbeddedStore(GraphStore):
         return f"embedded:{row[0] if row else 0}"
 
 
+
+    # -- projection (the columnar graph index, stakegraph.store.graphindex) ------------------
+    def index_rows(self, *, props: bool = False) -> Any:
+        """:class:`stakegraph.store.graphindex.IndexRows`: one query per table in one read transaction
+        (a consistent version), each record's properties decoded once (orjson). A file store is read on
+        a connection of its own (WAL snapshot), so other threads keep using the store meanwhile."""
+        from stakegraph.store.graphindex import RowSink, json_loads
+
+        loads = json_loads()
+        own = self.path != ":memory:"
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                             isolation_level=None) if own else self._db
+        with contextlib.nullcontext() if own else self._lock:
+            try:
+                db.execute("BEGIN")
+                row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+                sink = RowSink(f"embedded:{row[0] if row else 0}", self.backend, props=props)
+                cur = db.execute("SELECT id, type, props FROM nodes ORDER BY id" if props
+                                 else "SELECT id, type FROM nodes ORDER BY id")
+                while chunk := cur.fetchmany(_INDEX_CHUNK):
+                    cols = list(zip(*chunk, strict=True))
+                    sink.nodes(cols[0], cols[1], list(map(loads, cols[2])) if props else None)
+                cur = db.execute("SELECT id, kind, source, target, props FROM edges ORDER BY id")
+                while chunk := cur.fetchmany(_INDEX_CHUNK):
+                    ids, kinds, sources, targets, texts = zip(*chunk, strict=True)
+                    sink.edges(ids, kinds, sources, targets, list(map(loads, texts)))
+                db.execute("COMMIT")
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot read the graph index from {self.path}: {e}") from e
+            finally:
+                if own:
+                    db.close()
+        sink.rows.money = self.money_facts()
+        return sink.rows
+
+    def project(self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> Any:
+        """:meth:`GraphStore.project` from the columnar index (one query per table, bulk build)."""
+        from stakegraph.store.graphindex import index_from_rows
+
+        return index_from_rows(self.index_rows(props=True)).to_networkx(types=types, kinds=kinds, release=True)
+
+
+_INDEX_CHUNK = 50_000  # rows decoded at a time by index_rows

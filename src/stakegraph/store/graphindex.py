@@ -1,0 +1,342 @@
+"""The columnar graph index: integer node keys and typed edge columns, one read per table.
+
+A :class:`GraphIndex` is the graph of one version as arrays (the layout of CSR-based graph
+libraries — igraph, graph-tool, cuGraph — before their adjacency is built):
+
+* nodes ``0 … n-1`` in id order (the order of :meth:`GraphStore.iter_nodes`, so of the NetworkX
+  projection), ``node_type`` as a code into ``types``;
+* edges in id order with ``src``/``dst`` (node numbers), ``kind`` (code into ``kinds``),
+  ``status`` (code into ``statuses``; ``active`` is the :func:`stakegraph.measures.is_active` mask),
+  ``weight`` (the kind's declared weight read by :func:`stakegraph.measures.number`, NaN when absent;
+  1 for kinds without one), ``amount``, ``currency`` (code into ``currencies``, -1 none),
+  ``start``/``end`` (``datetime64[D]``, NaT when absent or not a date).
+
+The embedded store fills it with one SQL query per table (the columns extracted by SQLite's
+``json_extract``), Neo4j with one Cypher query per table; any other store through
+``iter_nodes``/``iter_edges``. With ``props=True`` the raw properties ride along so that
+:meth:`GraphIndex.to_networkx` can build the full projection in bulk (the one every analysis
+reads); the analytics with compiled kernels start from the arrays instead
+(:mod:`stakegraph.analytics.fastpath`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from stakegraph.measures import declared_weight, is_active, number
+from stakegraph.money import normalise_currency
+
+__all__ = ["GraphIndex", "IndexRows", "RowSink", "build_index", "index_from_rows", "date_column", "json_loads"]
+
+_NAT = np.datetime64("NaT", "D")
+
+
+@dataclass
+class IndexRows:
+    """What a store reads for the index: one list per column (edge columns raw, as stored)."""
+
+    version: str
+    backend: str
+    node_ids: list[str]
+    node_types: list[str]
+    edge_ids: list[str]
+    kinds: list[str]
+    sources: list[str]
+    targets: list[str]
+    status: list[Any]
+    weight: list[Any]
+    amount: list[Any]
+    currency: list[Any]
+    start: list[Any]
+    end: list[Any]
+    #: per node / edge: a mapping of the properties (``None``: not read)
+    node_props: list[Any] | None = None
+    edge_props: list[Any] | None = None
+    money: dict[str, Any] = field(default_factory=dict)
+
+
+def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """(int32 code per value, distinct values in first-seen order); an unhashable value (a list
+    where a string belongs) is coded by its JSON text."""
+    try:
+        hash(tuple(values))
+    except TypeError:
+        values = [v if isinstance(v, (str, int, float, type(None))) else json.dumps(v, sort_keys=True, default=str)
+                  for v in values]
+    distinct = tuple(dict.fromkeys(values))
+    table = {v: i for i, v in enumerate(distinct)}
+    return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values)), distinct
+
+
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    """Finite floats (NaN for absent / not a number), as :func:`stakegraph.measures.number` reads them."""
+    try:
+        if set(map(type, values)) <= {float, int, type(None)}:
+            out = np.array(values, dtype=float)  # None → NaN
+            out[~np.isfinite(out)] = np.nan
+            return out
+    except (TypeError, ValueError):
+        pass
+    return np.array([np.nan if (x := number(v)) is None else x for v in values], dtype=float)
+
+
+def date_column(values: Sequence[Any]) -> np.ndarray:
+    """:func:`parse_dates` of the distinct values only (a portfolio has a few thousand distinct days)."""
+    codes, distinct = _codes(values)
+    return parse_dates(distinct)[codes] if len(codes) else np.array([], dtype="datetime64[D]")
+
+
+def parse_dates(values: Sequence[Any]) -> np.ndarray:
+    """``datetime64[D]`` of stored dates (their first 10 characters), NaT when absent or not a date.
+
+    >>> parse_dates(["2024-01-31", None, "x", "2024-02-01T10:00"]).tolist()
+    [datetime.date(2024, 1, 31), None, None, datetime.date(2024, 2, 1)]
+    """
+    from stakegraph.asof import _day  # the as-of rule's own reading of a stored date
+
+    try:
+        return np.array(values, dtype="datetime64[D]")  # the stored form, parsed in C (None → NaT)
+    except (ValueError, TypeError):
+        pass
+    try:
+        return np.array([v[:10] if isinstance(v, str) else None for v in values], dtype="datetime64[D]")
+    except (ValueError, TypeError):
+        days = []
+        for v in values:
+            d = _day(v)
+            try:
+                days.append(np.datetime64(d, "D") if d else _NAT)
+            except ValueError:
+                days.append(_NAT)
+        return np.array(days, dtype="datetime64[D]")
+
+
+@dataclass
+class GraphIndex:
+    """The graph of one version as integer keys and typed columns (see the module docstring)."""
+
+    version: str
+    backend: str
+    node_ids: list[str]
+    node_type: np.ndarray
+    types: tuple[str, ...]
+    edge_ids: list[str]
+    src: np.ndarray
+    dst: np.ndarray
+    kind: np.ndarray
+    kinds: tuple[str, ...]
+    status: np.ndarray
+    statuses: tuple[Any, ...]
+    active: np.ndarray
+    weight: np.ndarray
+    amount: np.ndarray
+    currency: np.ndarray
+    currencies: tuple[str, ...]
+    start: np.ndarray
+    end: np.ndarray
+    money: dict[str, Any] = field(default_factory=dict)
+    node_props: list[Any] | None = field(default=None, repr=False)
+    edge_props: list[Any] | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ids)
+
+    @property
+    def m(self) -> int:
+        """Number of edges."""
+        return len(self.edge_ids)
+
+    def type_mask(self, types: Iterable[str]) -> np.ndarray:
+        """Boolean mask of the nodes whose type is one of ``types``."""
+        codes = [i for i, t in enumerate(self.types) if t in set(types)]
+        return np.isin(self.node_type, np.array(codes, dtype=np.int32))
+
+    def kind_mask(self, kinds: Iterable[str]) -> np.ndarray:
+        """Boolean mask of the edges whose kind is one of ``kinds``."""
+        codes = [i for i, k in enumerate(self.kinds) if k in set(kinds)]
+        return np.isin(self.kind, np.array(codes, dtype=np.int32))
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (not the id strings nor the properties)."""
+        return sum(int(getattr(self, a).nbytes) for a in ("node_type", "src", "dst", "kind", "status", "active",
+                                                          "weight", "amount", "currency", "start", "end"))
+
+    def to_networkx(self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
+                    release: bool = False) -> nx.MultiDiGraph:
+        """The projection of :meth:`stakegraph.store.base.GraphStore.project`, built in bulk.
+
+        Same nodes, edges, keys, attributes and insertion order as ``to_networkx(iter_nodes(),
+        iter_edges())`` (tests/analytics/test_kernels_index.py): the adjacency dicts are filled
+        directly, in id order, instead of one ``add_edge`` call per edge. ``release=True`` drops
+        the raw properties from the index afterwards (they now live in the graph).
+        """
+        if self.node_props is None or self.edge_props is None:
+            raise ValueError("this index was read without properties; build it with props=True")
+        G = nx.MultiDiGraph()
+        G.graph.update(version=self.version, store=self.backend, fx=self.money.get("fx"))
+        if self.money.get("reporting_currency"):
+            G.graph["reporting_currency"] = self.money["reporting_currency"]
+        keep_node = np.ones(self.n, dtype=bool) if types is None else self.type_mask(types)
+        node_ids, types_of = self.node_ids, self.types
+        # the kept mappings become the graph's attribute dicts (copied unless released with the index)
+        own = dict if not release else (lambda d: d)
+        node_attr, succ, pred = G._node, G._succ, G._pred
+        for i in np.flatnonzero(keep_node).tolist():
+            d = own(self.node_props[i])
+            nid = node_ids[i]
+            d["type"] = types_of[self.node_type[i]]
+            d["id"] = nid
+            node_attr[nid] = d
+            succ[nid] = {}
+            pred[nid] = {}
+        keep = keep_node[self.src] & keep_node[self.dst]
+        if kinds is not None:
+            keep &= self.kind_mask(kinds)
+        kinds_of, edge_ids, eprops = self.kinds, self.edge_ids, self.edge_props
+        for j, u, v, k in zip(np.flatnonzero(keep).tolist(), self.src[keep].tolist(), self.dst[keep].tolist(),
+                              self.kind[keep].tolist(), strict=True):
+            d = own(eprops[j])
+            eid = edge_ids[j]
+            d["kind"] = kinds_of[k]
+            d["id"] = eid
+            a, b = node_ids[u], node_ids[v]
+            keydict = succ[a].get(b)
+            if keydict is None:
+                keydict = succ[a][b] = pred[b][a] = {}
+            keydict[eid] = d
+        nx._clear_cache(G)
+        if release:
+            self.node_props = self.edge_props = None
+        return G
+
+
+def index_from_rows(rows: IndexRows) -> GraphIndex:
+    """Type the columns a store read (see :class:`IndexRows`)."""
+    index = {v: i for i, v in enumerate(rows.node_ids)}
+    m = len(rows.edge_ids)
+    try:
+        src = np.fromiter(map(index.__getitem__, rows.sources), dtype=np.int64, count=m)
+        dst = np.fromiter(map(index.__getitem__, rows.targets), dtype=np.int64, count=m)
+    except KeyError:
+        src = np.fromiter((index.get(s, -1) for s in rows.sources), dtype=np.int64, count=m)
+        dst = np.fromiter((index.get(t, -1) for t in rows.targets), dtype=np.int64, count=m)
+    node_type, types = _codes(rows.node_types)
+    kind, kinds = _codes(rows.kinds)
+    status, statuses = _codes(rows.status)
+    active_of = np.array([is_active({"status": s}) for s in statuses], dtype=bool)
+    raw_cur, raw_currencies = _codes(rows.currency)
+    named = [normalise_currency(c) if isinstance(c, str) else None for c in raw_currencies]
+    currencies = tuple(dict.fromkeys(c for c in named if c))
+    remap = np.array([currencies.index(c) if c else -1 for c in named], dtype=np.int32)
+    cur = remap[raw_cur] if len(raw_cur) else raw_cur
+    weight = _floats(rows.weight)
+    unweighted = np.array([declared_weight(k) is None for k in kinds], dtype=bool)
+    if len(kind):
+        weight[unweighted[kind]] = 1.0
+    edge_props = rows.edge_props
+    if (src < 0).any() or (dst < 0).any():  # an edge to a node not read (cannot happen in a store)
+        keep = (src >= 0) & (dst >= 0)
+        idx = np.flatnonzero(keep).tolist()
+        rows.edge_ids = [rows.edge_ids[i] for i in idx]
+        edge_props = [edge_props[i] for i in idx] if edge_props is not None else None
+        src, dst, kind, status, cur, weight = src[keep], dst[keep], kind[keep], status[keep], cur[keep], weight[keep]
+        rows.amount = [rows.amount[i] for i in idx]
+        rows.start = [rows.start[i] for i in idx]
+        rows.end = [rows.end[i] for i in idx]
+    return GraphIndex(
+        version=rows.version, backend=rows.backend, node_ids=rows.node_ids, node_type=node_type,
+        types=tuple(types), edge_ids=rows.edge_ids, src=src, dst=dst, kind=kind, kinds=tuple(kinds),
+        status=status, statuses=statuses, active=active_of[status] if len(status) else np.ones(0, dtype=bool),
+        weight=weight, amount=_floats(rows.amount), currency=cur, currencies=tuple(currencies),
+        start=date_column(rows.start), end=date_column(rows.end), money=rows.money,
+        node_props=rows.node_props, edge_props=edge_props,
+    )
+
+
+def json_loads() -> Any:
+    """The fastest JSON decoder at hand: ``orjson.loads`` falling back to ``json.loads`` per record (the
+    store writes ``NaN`` as ``json`` does, which orjson refuses)."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.loads
+    fast, slow = orjson.loads, json.loads
+
+    def loads(text: str) -> Any:
+        try:
+            return fast(text)
+        except orjson.JSONDecodeError:
+            return slow(text)
+
+    return loads
+
+
+class RowSink:
+    """Collects :class:`IndexRows` from records read in chunks (ids, kinds/types, ends, properties).
+
+    The edge columns are read from each record's properties here, once, by the rules of
+    :mod:`stakegraph.measures`; the properties are kept only with ``props=True``.
+    """
+
+    def __init__(self, version: str, backend: str, *, props: bool) -> None:
+        self.rows = IndexRows(version, backend, [], [], [], [], [], [], [], [], [], [], [], [],
+                              [] if props else None, [] if props else None)
+        self._wattr: dict[str, str | None] = {}
+
+    def nodes(self, ids: Sequence[str], types: Sequence[str], props: Sequence[Any] | None = None) -> None:
+        """Add a chunk of nodes (``props``: decoded mappings, needed only when kept)."""
+        r = self.rows
+        r.node_ids.extend(ids)
+        r.node_types.extend(types)
+        if r.node_props is not None and props is not None:
+            r.node_props.extend(props)
+
+    def edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str], targets: Sequence[str],
+              props: Sequence[Mapping[str, Any]]) -> None:
+        """Add a chunk of edges with their decoded properties."""
+        r = self.rows
+        wattr = self._wattr
+        for k in set(kinds) - wattr.keys():
+            wattr[k] = declared_weight(k)
+        r.edge_ids.extend(ids)
+        r.kinds.extend(kinds)
+        r.sources.extend(sources)
+        r.targets.extend(targets)
+        get = dict.get
+        for col, key in ((r.status, "status"), (r.amount, "amount"), (r.currency, "currency"),
+                         (r.start, "start_date"), (r.end, "end_date")):
+            col.extend(map(get, props, repeat(key)))  # type: ignore[arg-type]  # C-level loop, no frame per record
+        r.weight.extend([p.get(w) if (w := wattr[k]) else None for k, p in zip(kinds, props, strict=True)])
+        if r.edge_props is not None:
+            r.edge_props.extend(props)
+
+
+def rows_from_records(store: Any, *, props: bool = True) -> IndexRows:
+    """:class:`IndexRows` through ``iter_nodes``/``iter_edges`` (any store; the generic path)."""
+    sink = RowSink(store.graph_version(), store.backend, props=props)
+    nodes = list(store.iter_nodes())
+    sink.nodes([n.id for n in nodes], [n.type for n in nodes], [dict(n.props) for n in nodes])
+    edges = list(store.iter_edges())
+    sink.edges([e.id for e in edges], [e.kind for e in edges], [e.source for e in edges],
+               [e.target for e in edges], [dict(e.props) for e in edges])
+    sink.rows.money = store.money_facts()
+    return sink.rows
+
+
+def build_index(store: Any, *, props: bool = False) -> GraphIndex:
+    """The :class:`GraphIndex` of the store's current version (one read per table where the store can).
+
+    ``props=True`` keeps the raw properties for :meth:`GraphIndex.to_networkx`.
+    """
+    reader = getattr(store, "index_rows", None)
+    rows = reader(props=props) if reader is not None else rows_from_records(store, props=props)
+    return index_from_rows(rows)
