@@ -9,6 +9,7 @@
   :func:`~stakegraph.analyses.parse_params`; ``shock`` = ``shocks``, method ``threshold`` =
   ``cascade``): per party the value the method reports (``unit`` says what it is and in which
   currency), the relationships the loss travelled along, and the nodes/edges to draw.
+* ``GET /explore/tools`` — the choices the tools offer (relationship kinds, methods, variants) and the bounds.
 * ``compare=SHOCKS`` (and ``compare_method=``, default the same method) runs a second scenario with
   the same parameters and answers ``{"a", "b", "diff"}``: the difference b − a per party over the
   full results (not the shown rows), largest first. Both must report in the same unit.
@@ -72,6 +73,19 @@ def _canvas(ws: Workspace, version: str, node_ids: list[str], edge_ids: list[str
     metrics, G = context(ws, version)
     return {"nodes": [explore_web._brief(n, metrics) for n in nodes],  # type: ignore[call-arg]
             "edges": [explore_web._edge(e, metrics, G) for e in edges]}  # type: ignore[call-arg]
+
+
+# ----------------------------------------------------------------------------- the tools' choices
+@router.get("/explore/tools", include_in_schema=False)
+async def tools(request: Request) -> Response:
+    """What the tools offer: relationship kinds, contagion methods and variants, and the bounds."""
+    def build(ws: Workspace, version: str) -> dict[str, Any]:
+        a = get("contagion")
+        return {"kinds": list(RELATIONSHIP_KINDS), "methods": list(a.param("method").choices),
+                "method_aliases": dict(METHOD_ALIASES), "variants": list(a.param("variant").choices),
+                "limits": {"paths": MAX_PATHS, "hops": MAX_HOPS, "shocks": MAX_SHOCKS, "rows": MAX_ROWS}}
+
+    return await _serve(request, build, json_errors=True)
 
 
 # ----------------------------------------------------------------------------- paths
