@@ -141,9 +141,8 @@ def test_index_columns_equal_the_record_by_record_columns(seeded_store: Any) -> 
         cur = e.props.get("currency")
         assert (fast.currencies[fast.currency[j]] if fast.currency[j] >= 0 else None) == (
             cur.strip().upper() if cur else None)
-        for col, key in ((fast.start, "start_date"), (fast.end, "end_date")):
-            d = e.props.get(key)
-            assert (str(col[j]) if not np.isnat(col[j]) else None) == d
+        for days, key in ((fast.start, "start_date"), (fast.end, "end_date")):
+            assert (str(days[j]) if not np.isnat(days[j]) else None) == e.props.get(key)
 
 
 @pytest.mark.parametrize("directed", [False, True])
