@@ -27,7 +27,18 @@ from stakegraph.analytics.health import relationship_health
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.asof import cached_graph_as_of
 from stakegraph.errors import Invalid, LimitExceeded, NotFound
-from stakegraph.measures import edges_exposure, exposure, is_active, money_of_edge, number, to_date
+from stakegraph.measures import (
+    Money,
+    edges_exposure,
+    exposure,
+    is_active,
+    money_context,
+    money_of_edge,
+    money_stamp,
+    number,
+    to_date,
+)
+from stakegraph.money import RATE_RULE
 
 __all__ = ["MEASURES", "PERIODS", "MAX_PERIODS", "period_ends", "TrendRow", "TrendResult", "trend",
            "RelationshipChange", "BandChange", "CutPointChange", "Observation", "DiffResult", "diff"]
@@ -142,7 +153,7 @@ def _point(G: nx.MultiDiGraph, H: nx.MultiDiGraph, day: dt.date, measure: str, n
         return value, r, None
     if measure == "exposure":
         return (exposure(H, node) if node is not None
-                else edges_exposure(d for _, _, d in H.edges(data=True))), None, None
+                else edges_exposure((d for _, _, d in H.edges(data=True)), money=money_context(H))), None, None
     if measure == "health":
         scores = [x.score for x in relationship_health(H, as_of=day).relationships
                   if node is None or node in (x.source, x.target)]
@@ -269,6 +280,8 @@ def trend(
         prev_cut = cut
     params = {"measure": measure, "node": node, "kinds": list(ks), "direction": direction, "k": k,
               "period": period, "from_date": days[0].isoformat() if days else None, "to_date": days[-1].isoformat()}
+    if measure == "exposure":  # money: each period's value at the FX rates in force on its period end
+        params.update(currency=money_context(G).reporting, fx_as_of="each period end", fx_rule=RATE_RULE)
     return TrendResult(
         measure, node, _name(G, node) if node is not None else "book", ks, direction, period,
         to_date(start).isoformat(), to_date(end).isoformat(), tuple(rows), sum(1 for x in rows if x.flags),
@@ -353,14 +366,15 @@ def _relationships(H: nx.MultiDiGraph) -> dict[str, tuple[str, str, dict[str, An
             if types[u] in _TIES and types[v] in _TIES and is_active(d)}
 
 
-def _change(G: nx.MultiDiGraph, key: str, u: str, v: str, _: dict[str, Any]) -> RelationshipChange:
-    """The relationship as loaded (its status as stated, not as it read on either date)."""
+def _change(G: nx.MultiDiGraph, money: Money, key: str, u: str, v: str, _: dict[str, Any]) -> RelationshipChange:
+    """The relationship as loaded (its status as stated, not as it read on either date); its amount in the
+    reporting currency of ``money``."""
     def s(x: Any) -> str | None:
         return None if x is None else str(x)
 
     d = G.edges[u, v, key]
     return RelationshipChange(key, str(d.get("kind")), u, v, s(d.get("start_date")), s(d.get("end_date")),
-                              s(d.get("status")), money_of_edge(d))
+                              s(d.get("status")), money_of_edge(d, money=money))
 
 
 def diff(
@@ -379,7 +393,9 @@ def diff(
     other way round. A node's band changed when its HHI over ``kinds`` (``direction``) falls in a
     different DOJ/FTC 2010 or 2023 band, or it has counterparties on one date only. Signals dated
     after ``start`` up to ``end`` are listed; interactions are counted. Amount changes are not
-    reported: a relationship carries one amount, not its history.
+    reported: a relationship carries one amount, not its history. The amounts of the relationships
+    started and ended are in the reporting currency at the FX rates in force on ``end``; the stamp
+    says the currency.
 
     Parameters
     ----------
@@ -423,8 +439,9 @@ def diff(
     ks = tuple(kinds)
     H0, H1 = graph_at(G, d0), graph_at(G, d1)
     r0, r1 = _relationships(H0), _relationships(H1)
-    started = tuple(_change(G, key, *r1[key]) for key in sorted(set(r1) - set(r0)))
-    ended = tuple(_change(G, key, *r0[key]) for key in sorted(set(r0) - set(r1)))
+    money = money_context(H1)  # amounts at the rates of the later date
+    started = tuple(_change(G, money, key, *r1[key]) for key in sorted(set(r1) - set(r0)))
+    ended = tuple(_change(G, money, key, *r0[key]) for key in sorted(set(r0) - set(r1)))
     p0 = {x.node: x for x in conc.portfolio_concentration(H0, kinds=ks, direction=direction, node_type=None).rows}
     p1 = {x.node: x for x in conc.portfolio_concentration(H1, kinds=ks, direction=direction, node_type=None).rows}
     bands: list[BandChange] = []
@@ -455,5 +472,6 @@ def diff(
     return DiffResult(
         lo, hi, ks, direction, started, ended, tuple(bands), cuts, tuple(signals), interactions,
         Stamp("diff", "two timeslices of the graph (graph_as_of) compared",
-              {"from_date": lo, "to_date": hi, "kinds": list(ks), "direction": direction}, graph_version(G),
+              {"from_date": lo, "to_date": hi, "kinds": list(ks), "direction": direction,
+               **(money_stamp(H1) if started or ended else {})}, graph_version(G),
               "Snodgrass (ed.), The TSQL2 Temporal Query Language (1995); DOJ/FTC Merger Guidelines (2023, 2010)"))
