@@ -178,13 +178,14 @@
   function refresh() { renderer.refresh(); }
 
   // ------------------------------------------------------------------ layout (ForceAtlas2 in a worker)
-  var layout = null, watch = null;
+  var layout = null, watch = null, autoFit = true;
   function stopLayout() {
     if (layout) { layout.kill(); layout = null; }
     if (watch) { clearInterval(watch); watch = null; }
     packComponents();
     state.stable = true;
     refresh();
+    if (autoFit) { fit(); }
     document.getElementById("b-layout").textContent = "Layout";
   }
   function startLayout() {
@@ -312,7 +313,7 @@
     (sub.nodes || []).forEach(function (n) { if (putNode(n, near)) { added.push(n.id); } });
     (sub.edges || []).forEach(putEdge);
     changed();
-    if (added.length) { startLayout(); }
+    if (added.length) { autoFit = true; startLayout(); }
     return added;
   }
 
@@ -578,14 +579,13 @@
   renderer.on("clickStage", function () { closeMenu(); if (selected.size) { select([]); } });
   renderer.on("enterNode", function (p) { hovered = p.node; container.style.cursor = "pointer"; });
   renderer.on("leaveNode", function () { hovered = null; container.style.cursor = ""; });
-  renderer.on("downNode", function (p) {
-    dragged = p.node; dragMoved = false;
-    if (!renderer.getCustomBBox()) { renderer.setCustomBBox(renderer.getBBox()); }
-  });
+  renderer.on("downNode", function (p) { dragged = p.node; dragMoved = false; });
+  renderer.on("downStage", function () { autoFit = false; });  /* the user pans or zooms: leave the camera be */
+  renderer.getMouseCaptor().on("wheel", function () { autoFit = false; });
   renderer.getMouseCaptor().on("mousemovebody", function (e) {
     if (!dragged) { return; }
     var pos = renderer.viewportToGraph(e);
-    if (!dragMoved) { remember(); }
+    if (!dragMoved) { remember(); autoFit = false; if (!renderer.getCustomBBox()) { renderer.setCustomBBox(renderer.getBBox()); } }
     dragMoved = true;
     graph.mergeNodeAttributes(dragged, { x: pos.x, y: pos.y, pinned: true, fixed: true });
     e.preventSigmaDefault();
@@ -853,7 +853,7 @@
   }
 
   // ------------------------------------------------------------------ toolbar
-  function fit() { renderer.setCustomBBox(null); renderer.getCamera().animatedReset({ duration: 200 }); }
+  function fit() { renderer.setCustomBBox(null); renderer.getCamera().animatedReset({ duration: 150 }); }
   document.getElementById("b-undo").addEventListener("click", undo);
   document.getElementById("b-redo").addEventListener("click", redo);
   document.getElementById("b-fit").addEventListener("click", fit);
