@@ -209,3 +209,15 @@ def test_same_numbers_as_the_cli(sample: tuple[TestClient, Path], method: str, f
         expected = {n: x for n, x in zip(result["nodes"], result["losses"], strict=True) if x > 0 or n in dead}
     assert {x["id"]: x["value"] for x in web["losses"]} == expected
     assert web["affected"] == len(expected) and len(expected) > 1
+
+
+def test_paths_agree_with_graphql(sample: tuple[TestClient, Path]) -> None:
+    """Every kind, either direction: the same paths as GraphQL's ``paths`` (both Yen's algorithm; compared
+    as sets, since equal-length paths may come in another order), on a pair with fewer paths than k."""
+    client, _ = sample
+    r = client.post("/graphql", json={"query": '{ paths(from: "a_new_investor", to: "a_rural_bank", maxHops: 3, k: 10) '
+                                                "{ length nodes { id } } }"})
+    assert r.status_code == 200, r.text
+    expected = {tuple(n["id"] for n in p["nodes"]) for p in r.json()["data"]["paths"]}
+    web = get(client, "/explore/paths", **{"from": "a_new_investor", "to": "a_rural_bank", "hops": "3", "max": "10"})
+    assert 0 < len(expected) < 10 and {tuple(p["nodes"]) for p in web["paths"]} == expected

@@ -49,7 +49,11 @@ def page(browser: Any, client: TestClient) -> Iterator[tuple[Any, dict[str, list
     pg.on("console", lambda m: seen["console"].append(m.text)
           if m.type in ("error", "warning") and GL_NOTE not in m.text else None)
     pg.on("pageerror", lambda e: seen["console"].append(str(e)))
-    pg.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    def dialog(d: Any) -> None:
+        seen["dialogs"].append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", dialog)
     pg.goto(ORIGIN + "/explore")
     wait(pg, "window.SG && window.__tools && window.__tools.ready && window.__explore.ready")
     yield pg, seen
