@@ -75,8 +75,12 @@ _CHUNK = 500  # ids per IN (...) query, below SQLite's variable limit
 _PAGE = 10_000  # rows per page of iter_nodes / iter_edges
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(props: dict[str, Any]) -> str:
-    return json.dumps(props, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Canonical JSON of the properties (one encoder built once: ``json.dumps`` with options builds one per call)."""
+    return _ENCODER.encode(props)
 
 
 def _search_text(nid: str, props: dict[str, Any]) -> str:
@@ -395,21 +399,27 @@ class EmbeddedStore(GraphStore):
 
     def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
         old = self._existing("nodes", [n.id for n in nodes])
-        types = self._types("nodes", "type", [n.id for n in nodes])
+        types = self._types("nodes", "type", [n.id for n in nodes]) if old else {}
         rows = []
+        outcomes: dict[tuple[str, str], int] = {}
         for n in nodes:
             before = old.get(n.id)
-            if before is not None and types.get(n.id) != n.type:
-                raise type_conflict(n.id, types[n.id], n.type)
-            after = _merge(before, _clean(n.props))
-            same = before is not None and after == before and types.get(n.id) == n.type
-            outcome = "created" if before is None else ("unchanged" if same else "updated")
-            stats.add(n.type, outcome)
+            if before is None:
+                after = {k: v for k, v in n.props.items() if v is not None}
+                outcome = "created"
+            else:
+                if types.get(n.id) != n.type:
+                    raise type_conflict(n.id, types[n.id], n.type)
+                after = _merge(before, _clean(n.props))
+                outcome = "unchanged" if after == before else "updated"
+            outcomes[(n.type, outcome)] = outcomes.get((n.type, outcome), 0) + 1
             if outcome != "unchanged":
                 old[n.id] = after
                 types[n.id] = n.type
                 rows.append((n.id, n.type, after.get("kind"), after.get("name"), _search_text(n.id, after),
                              after.get("country"), after.get("load_id"), _dumps(after)))
+        for (key, outcome), k in outcomes.items():
+            stats.add(key, outcome, k)
         self._db.executemany(
             "INSERT INTO nodes(id,type,kind,name,search,country,load_id,props) VALUES (?,?,?,?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET type=excluded.type, kind=excluded.kind, name=excluded.name,"
@@ -419,19 +429,26 @@ class EmbeddedStore(GraphStore):
 
     def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
         old = self._existing("edges", [e.id for e in edges])
-        where = self._types("edges", "kind || char(0) || source || char(0) || target", [e.id for e in edges])
+        where = self._types("edges", "kind || char(0) || source || char(0) || target", [e.id for e in edges]) \
+            if old else {}
         rows = []
+        outcomes: dict[tuple[str, str], int] = {}
         for e in edges:
             before = old.get(e.id)
-            after = _merge(before, _clean(e.props))
-            here = f"{e.kind}\0{e.source}\0{e.target}"
-            same = before is not None and after == before and where.get(e.id) == here
-            outcome = "created" if before is None else ("unchanged" if same else "updated")
-            stats.add(e.kind, outcome)
+            if before is None:
+                after = {k: v for k, v in e.props.items() if v is not None}
+                outcome = "created"
+            else:
+                after = _merge(before, _clean(e.props))
+                same = after == before and where.get(e.id) == f"{e.kind}\0{e.source}\0{e.target}"
+                outcome = "unchanged" if same else "updated"
+            outcomes[(e.kind, outcome)] = outcomes.get((e.kind, outcome), 0) + 1
             if outcome != "unchanged":
                 old[e.id] = after
-                where[e.id] = here
+                where[e.id] = f"{e.kind}\0{e.source}\0{e.target}"
                 rows.append((e.id, e.kind, e.source, e.target, after.get("load_id"), _dumps(after)))
+        for (key, outcome), k in outcomes.items():
+            stats.add(key, outcome, k)
         self._db.executemany(
             "INSERT INTO edges(id,kind,source,target,load_id,props) VALUES (?,?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, source=excluded.source,"
