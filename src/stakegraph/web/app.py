@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     from stakegraph.web.explore import router as explore_router
     from stakegraph.web.explore_tools import router as explore_tools_router
+    from stakegraph.web.pages import install_error_pages
     from stakegraph.web.pages import router as viz_router
     from stakegraph.web.session import router as session_router
 
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(session_router)
     app.include_router(explore_router)
     app.include_router(explore_tools_router)
+    install_error_pages(app)
 
     @app.middleware("http")
     async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -22,12 +22,16 @@ from typing import Any
 from urllib.parse import quote
 
 import networkx as nx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stakegraph import audit as audit_core
 from stakegraph.analyses import Analysis, get, parse_params
+from stakegraph.domain import DOMAIN
 from stakegraph.errors import Invalid, NotFound, StakegraphError, Unavailable
 from stakegraph.measures import exposure, to_date
 from stakegraph.viz import audit as audit_view
@@ -40,7 +44,7 @@ from stakegraph.web.errors import error_body, error_headers
 from stakegraph.web.session import logout_form
 from stakegraph.workspace import Workspace
 
-__all__ = ["router"]
+__all__ = ["router", "install_error_pages"]
 
 router = APIRouter(tags=["views"])
 log = logging.getLogger(__name__)
@@ -73,6 +77,60 @@ def _error(request: Request, error: BaseException, as_json: bool) -> Response:
         return JSONResponse(error_body(error, rid), status_code=status, headers={**security_headers(), **headers})
     status, page = error_page(error, request_id=rid)
     return _html(page.render(), status, headers)
+
+
+class PageRequestError(StakegraphError):
+    """A framework refusal (no such page, method not allowed, unparsable request) shown to a browser."""
+
+    def __init__(self, status: int, message: str, *, fix: str) -> None:
+        super().__init__(message, fix=fix)
+        self.http_status = status  # type: ignore[misc]  # per instance: the framework's own status
+        self.graphql_code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "INVALID")  # type: ignore[misc]
+
+
+#: Paths whose framework errors a browser sees as an HTML page (GraphQL and the probes keep theirs).
+_NOT_PAGES = ("/graphql", "/healthz", "/readyz", "/metrics", "/assets/")
+
+
+def _browser_page(request: Request) -> bool:
+    path = request.url.path
+    return ("text/html" in request.headers.get("accept", "") and not path.startswith(_NOT_PAGES)
+            and not _wants_json(request))
+
+
+def _framework_error(request: Request, status: int, detail: str) -> PageRequestError:
+    path = request.url.path[:200]
+    if status == 404:
+        return PageRequestError(404, f"there is no page at {path}",
+                                fix="open the index (/) for the views, /explore to search, /audit for the report")
+    if status == 405:
+        return PageRequestError(405, f"{request.method} is not allowed on {path}",
+                                fix="open the page with GET (follow a link or type the address)")
+    return PageRequestError(status, f"the request to {path} was refused: {detail[:300]}",
+                            fix="check the address and its parameters (the index lists every view)")
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Framework errors (404, 405, 422, …) on pages become HTML pages naming the problem and the fix
+    when the browser asks for ``text/html``; API clients keep FastAPI's JSON. Auth refusals (401/403)
+    and 503s keep their own handling (headers such as ``WWW-Authenticate`` and ``Retry-After``)."""
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if _browser_page(request) and exc.status_code in (404, 405, 422):
+            return _error(request, _framework_error(request, exc.status_code, str(exc.detail)), False)
+        return await http_exception_handler(request, exc)
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if _browser_page(request):
+            where = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg', '')}"
+                              for e in exc.errors()[:5])
+            return _error(request, _framework_error(request, 422, where), False)
+        return await request_validation_exception_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
 
 def _wants_json(request: Request) -> bool:
@@ -366,6 +424,18 @@ async def contagion(request: Request) -> Response:
     return await _serve(request, build)
 
 
+def _kind(request: Request, types: tuple[str, ...]) -> str | None:
+    """The ``kind`` parameter, checked against the kinds of ``types`` (case-insensitive), or ``None``."""
+    kind = _text(request, "kind")
+    if not kind or any(t not in DOMAIN.node_types for t in types):
+        return kind or None  # unknown types: the view names them
+    valid = list(dict.fromkeys(k for t in types for k in DOMAIN.node_types[t].kinds))
+    if kind.strip().lower() in valid:
+        return kind.strip().lower()
+    raise Invalid(f"unknown kind {kind!r} for {', '.join(types)}",
+                  fix=f"use one of {', '.join(valid)}" if valid else f"{', '.join(types)} have no kinds; leave kind out")
+
+
 @router.get("/viz/network", response_class=HTMLResponse)
 async def network(request: Request) -> Response:
     """The whole network filtered by type, kind, country or community."""
@@ -373,7 +443,7 @@ async def network(request: Request) -> Response:
         types = _text(request, "types", "party,project") or ""
         type_list = tuple(t.strip() for t in types.split(",") if t.strip())
         community = request.query_params.get("community")
-        return views.network_view(ws.projection(version), types=type_list, kind=_text(request, "kind"),
+        return views.network_view(ws.projection(version), types=type_list, kind=_kind(request, type_list),
                                   country=_text(request, "country"),
                                   community=None if not community else _int(request, "community", 0, 0, 10**9),
                                   limit=_int(request, "limit", views.NETWORK_LIMIT, 1, 5000))
