@@ -19,10 +19,13 @@ read builds the projection for the new version once, and results of older versio
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -32,6 +35,7 @@ from stakegraph.asof import cached_graph_as_of
 from stakegraph.resolve.clusters import RAW, RESOLVED, resolved_graph
 from stakegraph.settings import Settings
 from stakegraph.store.base import GraphStore
+from stakegraph.store.graphindex import GraphIndex, build_index
 
 __all__ = ["Workspace", "RESULT_CACHE_SIZE"]
 
@@ -51,9 +55,16 @@ class Workspace:
         The application's settings (default: read from the environment when needed).
     owns_store : bool
         Close the store with the workspace.
+    stale_wait_s : float, optional
+        After a write, the new version's projection is built in a background thread. ``None`` (the
+        default: CLI, scripts): a request for the new version waits for it. A number (the API: below
+        its request limit): a request waits at most this long, then answers from the previous version
+        — its stamp's ``graph_version`` is that version and its parameters say ``stale: true`` and
+        the ``latest_graph_version``. The first projection of a workspace is always waited for.
     """
 
-    def __init__(self, store: GraphStore, settings: Settings | None = None, *, owns_store: bool = False) -> None:
+    def __init__(self, store: GraphStore, settings: Settings | None = None, *, owns_store: bool = False,
+                 stale_wait_s: float | None = None) -> None:
         self.store = store
         self._settings = settings
         self.owns_store = owns_store
@@ -64,7 +75,13 @@ class Workspace:
         self._simple: nx.Graph | None = None
         self._resolved: nx.MultiDiGraph | None = None  # the projection with accepted clusters merged
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
+        self._index: GraphIndex | None = None  # the columnar index of the projection's version
+        self._building: tuple[str, Future[nx.MultiDiGraph]] | None = None  # (requested version, its build)
+        self._served = threading.local()  # per request thread: was the last projection a stale one?
+        self.stale_wait_s = stale_wait_s
         self.projections_built = 0
+        #: Projections handed out from the previous version while the new one was being built.
+        self.stale_served = 0
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Workspace:
@@ -99,24 +116,91 @@ class Workspace:
     def projection(self, version: str | None = None) -> nx.MultiDiGraph:
         """The NetworkX projection for ``version`` (read from the store when ``None``), built once.
 
-        Treat it as read-only: it is shared by every request of that version.
+        The build runs in a background thread (one at a time; concurrent requests share it). With
+        ``stale_wait_s`` set, a request waits at most that long and otherwise gets the previous
+        version's projection (see the class). Treat it as read-only: it is shared by every request
+        of that version.
         """
         v = version if version is not None else self.graph_version()
+        self._served.stale = None
         with self._lock:
-            self._adopt(v)
-            if self._graph is not None:
+            if self._graph is not None and self._version == v:
                 return self._graph
-        with self._build_lock:  # one build at a time; the others wait for it
+            build = self.refresh(v)
+            previous = self._graph
+        if previous is None or self.stale_wait_s is None:
+            return build.result()
+        try:
+            return build.result(timeout=self.stale_wait_s)
+        except FutureTimeout:
             with self._lock:
-                if self._version == v and self._graph is not None:
-                    return self._graph
+                self.stale_served += 1
+            self._served.stale = v
+            return previous
+
+    def refresh(self, version: str | None = None) -> Future[nx.MultiDiGraph]:
+        """Start building the projection of the store's current version in the background (call it after
+        a write so that no request waits); the running build when one for ``version`` is under way."""
+        version = version if version is not None else self.graph_version()
+        with self._lock:
+            if self._building is not None and self._building[0] == version:
+                return self._building[1]
+            fut: Future[nx.MultiDiGraph] = Future()
+            building = (version, fut)
+            self._building = building
+
+        def work() -> None:
+            G: nx.MultiDiGraph | None = None
+            error: BaseException | None = None
+            try:
+                with self._build_lock:  # one build at a time
+                    G = self._build()
+            except BaseException as e:  # noqa: BLE001 - handed to every waiting request
+                error = e
+            with self._lock:  # forgotten before the waiters wake, so that the next request retries
+                if self._building is building:
+                    self._building = None
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(G)
+
+        threading.Thread(target=work, name="stakegraph-projection", daemon=True).start()
+        return fut
+
+    def _build(self) -> nx.MultiDiGraph:
+        """Read the columnar index (with the properties) of the store's current version and build the
+        NetworkX projection from it; install both. Stores without a columnar read use ``project()``."""
+        index: GraphIndex | None = None
+        if hasattr(self.store, "index_rows"):
+            index = build_index(self.store, props=True)
+            G = index.to_networkx(release=True)
+        else:
             G = self.store.project()
-            built = str(G.graph.get("version", v))
-            with self._lock:
-                self.projections_built += 1
-                self._adopt(built)
-                self._graph = G
-            return G
+        built = str(G.graph.get("version", ""))
+        with self._lock:
+            self.projections_built += 1
+            self._adopt(built)
+            self._graph = G
+            self._index = index
+        return G
+
+    def index(self, version: str | None = None) -> GraphIndex:
+        """The columnar graph index of the projection's version (:mod:`stakegraph.store.graphindex`):
+        what the fast paths (:mod:`stakegraph.analytics.fastpath`) read instead of NetworkX."""
+        G = self.projection(version)
+        with self._lock:
+            if self._index is not None and self._graph is G:
+                return self._index
+        ix = build_index(self.store)
+        with self._lock:
+            if self._graph is G and ix.version == self._version:
+                self._index = ix
+        return ix
+
+    def served_stale(self) -> str | None:
+        """The latest version when this thread's last projection was the previous version's, else ``None``."""
+        return getattr(self._served, "stale", None)
 
     def resolved(self, version: str | None = None) -> nx.MultiDiGraph:
         """The projection with every accepted entity-resolution cluster merged (:mod:`stakegraph.resolve`),
@@ -195,7 +279,13 @@ class Workspace:
                  if p.kind == "node" and isinstance(raw.get(p.name), str) and raw[p.name] in aliases}
         raw = {**raw, **nodes, "graph": which}
         key = ("analysis", cache_key(analysis, {**parsed, **nodes, "graph": which}))
-        return self.cached(key, lambda G: answer(G, analysis, raw), version, graph=which)
+        ans = self.cached(key, lambda G: answer(G, analysis, raw), version, graph=which)
+        latest = self.served_stale()
+        if latest is None:
+            return ans
+        stamp = dataclasses.replace(ans.stamp, parameters={**ans.stamp.parameters, "stale": True,
+                                                           "latest_graph_version": latest})
+        return dataclasses.replace(ans, stamp=stamp)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -203,6 +293,7 @@ class Workspace:
         with self._lock:
             self._graph = None
             self._simple = None
+            self._index = None
             self._results.clear()
         if self.owns_store:
             self.store.close()
