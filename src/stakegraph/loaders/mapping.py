@@ -8,7 +8,7 @@ a template, or a constant; they may be mapped (``map``, regex ``match``,
 purpose (reported with their row numbers, never silently); ``on_duplicate``
 says how rows that make the same id combine (``error``, ``first``, or ``sum``
 the ``sum`` properties). The mapping is validated when read; every error names
-the mapping key. See docs/loading.md and ``src/stakegraph/loaders/mappings/worldbank.yml``.
+the mapping key. See docs/mappings.md and ``src/stakegraph/loaders/mappings/worldbank.yml``.
 
 Version 2 features (any mapping may use them): ``unmapped: keep`` (values not in ``map`` pass
 through), ``match`` rules whose ``template`` uses the pattern's named groups, ``convert`` (``number``:
