@@ -38,7 +38,7 @@ NODES = [
 ]
 EDGES = [
     EdgeRecord("l_ba", "lends_to", "bank", "a", {"amount": 10.0, "currency": "USD"}),
-    EdgeRecord("l_cb", "lends_to", "c_lender", "bank", {"amount": 4.0, "currency": "USD"}),
+    EdgeRecord("l_cb", "lends_to", "c_lender", "bank", {"amount": 4.0, "currency": "USD", "start_date": "2025-01-01"}),
     EdgeRecord("s_ap", "sponsors", "a", "p", {"share_pct": 100.0}),
     EdgeRecord("l_bp", "lends_to", "bank", "p", {"amount": 0.0, "currency": "USD"}),
     EdgeRecord("b_ca", "buys_from", "cust", "a", {"annual_revenue": 3.0}),
@@ -156,6 +156,14 @@ def test_compare_by_hand(client: TestClient) -> None:
     assert r["differing"] == 3 and r["unit"]["kind"] == "fraction"
     e = err(client, "/explore/whatif", 400, shock="a", method="debtrank", compare="a", compare_method="contract")
     assert "different values" in e["message"]
+
+
+def test_as_of(client: TestClient) -> None:
+    """C Lender's loan to the bank starts in 2025: as of 2024-06-30 the loss stops at the bank."""
+    r = get(client, "/explore/whatif", shock="a", method="debtrank", as_of="2024-06-30")
+    assert set(rows(r)) == {"a", "bank"} and r["transmission"]["edges"] == ["l_ba"]
+    assert r["parameters"]["as_of"] == "2024-06-30" and r["stamp"]["parameters"]["as_of_rule"] == "given"
+    assert "as_of must be an ISO date" in err(client, "/explore/whatif", 400, shock="a", as_of="June")["message"]
 
 
 def test_whatif_bounds(client: TestClient) -> None:

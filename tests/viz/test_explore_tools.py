@@ -71,11 +71,11 @@ def wait(pg: Any, condition: str, timeout: float = 20.0) -> Any:
 
 
 def search_and_open(pg: Any, text: str, node_id: str) -> None:
-    """Type into the search box and press Enter: the node opens (and is selected)."""
+    """Type an id into the search box, wait for the results, press Enter: the node opens (and is selected)."""
     pg.locator("#q").fill("")
     pg.locator("#q").press_sequentially(text, delay=20)
     pg.locator(f"#results li[data-id='{node_id}']").wait_for(timeout=5000)
-    pg.locator(f"#results li[data-id='{node_id}']").click()
+    pg.locator("#q").press("Enter")  # the exact id comes first
     wait(pg, f"window.__explore.opened === {node_id!r} && window.SG.selected().indexOf({node_id!r}) >= 0")
 
 
@@ -149,7 +149,7 @@ def test_debtrank_whatif_coloured_and_listed(page: tuple[Any, dict[str, list[str
                       r["transmission"]["edges"])
     assert lit and all(s == 2.5 for s in lit)
     assert pg.evaluate("() => window.SG.getState().tools.whatif") == {"shock": "default:a_co", "method": "debtrank",
-                                                                       "shown": True}
+                                                                       "as_of": "", "shown": True}
     pg.screenshot(path=str(artifacts / "explore_whatif.png"))
     assert seen == {"blocked": [], "console": [], "dialogs": []}, seen
 
@@ -191,3 +191,25 @@ def test_payload_names_stay_text(page: tuple[Any, dict[str, list[str]]], artifac
     assert XSS in pg.locator("#whatif-table").inner_text()
     assert pg.evaluate(INJECTED) == 0 and seen["dialogs"] == [] and seen["console"] == []
     pg.screenshot(path=str(artifacts / "explore_tools_xss.png"))
+
+
+def test_shared_link_reruns_the_tools(page: tuple[Any, dict[str, list[str]]], artifacts: Any) -> None:
+    """The tools' inputs are in the view's URL: a fresh page opened on it re-runs the what-if and paths."""
+    pg, seen = page
+    pg.locator("#whatif-shock").fill("default:a_co")
+    pg.locator("#whatif-method").select_option("debtrank")
+    pg.locator("#whatif-run").click()
+    wait(pg, "window.__tools.whatif && window.__tools.whatif.parameters.method === 'debtrank' "
+             "&& window.__tools.pending === 0")
+    link = wait(pg, "decodeURIComponent(location.hash).indexOf('\"shock\":\"default:a_co\"') > 0 && location.href")
+    other = pg.context.new_page()
+    errors: list[str] = []
+    other.on("pageerror", lambda e: errors.append(str(e)))
+    other.goto(link)
+    wait(other, "window.__tools && window.__tools.whatif && window.__tools.paths && window.__tools.pending === 0")
+    assert other.locator("#whatif-shock").input_value() == "default:a_co"
+    assert other.evaluate("() => window.__tools.whatif.losses[0].id") == "a_co"
+    assert other.locator("#path-list li").count() == pg.locator("#path-list li").count() > 0
+    other.screenshot(path=str(artifacts / "explore_tools_shared.png"))
+    other.close()
+    assert errors == [] and seen["console"] == []

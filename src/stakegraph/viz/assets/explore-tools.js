@@ -72,7 +72,8 @@
     SG.setTools(Object.assign({}, SG.getState().tools || {}, {
       paths: { from: $("path-from").value, to: $("path-to").value, kinds: chosenKinds(), directed: $("path-directed").checked,
                max: $("path-max").value, hops: $("path-hops").value, shown: !!T.paths },
-      whatif: { shock: $("whatif-shock").value, method: $("whatif-method").value, shown: !!T.whatif },
+      whatif: { shock: $("whatif-shock").value, method: $("whatif-method").value, as_of: $("whatif-asof").value,
+                shown: !!T.whatif },
       compare: { a: $("compare-a").value, b: $("compare-b").value, method: $("compare-method").value, shown: !!T.compare }
     }));
   }
@@ -124,6 +125,7 @@
   whatif.appendChild(field("Shocks", input("whatif-shock", "text", sw.shock, { placeholder: "default:a_co", maxlength: "2000" })));
   whatif.appendChild(button("whatif-use", "Use selection"));
   whatif.appendChild(field("Method", select("whatif-method", opts.methods, sw.method || "debtrank")));
+  whatif.appendChild(field("As of", input("whatif-asof", "date", sw.as_of, { title: "the graph as it stood that day (empty: as loaded)" })));
   whatif.appendChild(button("whatif-run", "Run"));
   whatif.appendChild(button("whatif-clear", "Clear"));
   var whatifStatus = el("div", "", "hint"); whatifStatus.id = "whatif-status"; whatifStatus.setAttribute("role", "status");
@@ -269,7 +271,7 @@
     var shock = $("whatif-shock").value.trim(), method = $("whatif-method").value;
     if (!shock && method !== "clearing") { status("whatif-status", "Name a shock: select parties and press \u201cUse selection\u201d.", true); return Promise.resolve(); }
     status("whatif-status", "running " + method + "\u2026");
-    return getJSON("/explore/whatif", { shock: shock, method: method, top: "25" }).then(function (r) {
+    return getJSON("/explore/whatif", { shock: shock, method: method, top: "25", as_of: $("whatif-asof").value }).then(function (r) {
       T.whatif = r;
       paint(r);
       legend(r);
@@ -285,6 +287,7 @@
       if (s.defaults) { bits.push(s.defaults.length + " defaults"); }
       if (s.additional_defaults) { bits.push(s.additional_defaults.length + " additional defaults"); }
       if (s.note) { bits.push(s.note); }
+      if (r.parameters.as_of) { bits.push("as of " + r.parameters.as_of); }
       status("whatif-status", method + ": " + bits.join("; ") + ".");
       save();
     }).catch(function (e) { status("whatif-status", String(e.message || e), true); });
