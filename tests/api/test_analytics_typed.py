@@ -41,7 +41,7 @@ PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "damaging-paths": ('source: "a_co", target: "b_bank"', {"source": "a_co", "target": "b_bank"}),
     "health": ('asOf: "2026-06-30"', {"as_of": "2026-06-30"}),
     "health-scores": ("top: 5", {"top": 5}),
-    "health-detail": ('edge: "r_ab_loan", asOf: "2026-06-30"', {"edge": "r_ab_loan", "as_of": "2026-06-30"}),
+    "health-detail": ('edge: "r_ab_loan", asOf: "2023-04-10"', {"edge": "r_ab_loan", "as_of": "2023-04-10"}),
     "lifecycle": ('node: "tech_co"', {"node": "tech_co"}),
     "lifecycle-book": ("", {}),
     "segments": ("", {}),

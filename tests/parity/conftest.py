@@ -40,7 +40,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "damaging-paths": {"source": "a_co", "target": "b_bank", "k": "2"},
     "health": {"as_of": "2026-06-30", "threshold": "70"},
     "health-scores": {"top": "5"},
-    "health-detail": {"edge": "r_ab_loan"},
+    "health-detail": {"edge": "r_ab_loan", "as_of": "2023-04-10"},  # the recall day: its last day in the graph
     "lifecycle": {"node": "tech_co"},
     "lifecycle-book": {},
     "segments": {},
