@@ -185,6 +185,18 @@ def test_payload_names_are_data(client: TestClient) -> None:
         .startswith("application/json")
 
 
+def test_keys_apply(tmp_path: Path) -> None:
+    """With STAKEGRAPH_AUTH_REQUIRED the tools answer only with a key (the app's one guard)."""
+    store = EmbeddedStore(tmp_path / "locked.sqlite")
+    store.write(NODES, EDGES)
+    locked = Settings(_env_file=None, api_keys="r3ad:read", auth_required=True)  # type: ignore[call-arg]
+    with TestClient(create_app(locked, store), raise_server_exceptions=False) as c:
+        for path, params in (("/explore/paths", {"from": "a", "to": "bank"}), ("/explore/whatif", {"shock": "a"})):
+            assert c.get(path, params=params).status_code == 401
+            assert c.get(path, params=params, headers={"Authorization": "Bearer r3ad"}).status_code == 200
+    store.close()
+
+
 # ----------------------------------------------------------------------------- parity with the CLI
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
