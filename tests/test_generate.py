@@ -169,7 +169,9 @@ def test_every_row_is_valid_against_the_domain(sample: Rows) -> None:
 def test_scenario_1_a_co_and_b_bank(sample: Rows) -> None:
     parties = by_id(sample, "parties")
     assert parties["a_co"]["kind"] == "corporate" and parties["b_bank"]["kind"] == "bank"
-    [loan] = rels(sample, "lends_to", source="b_bank", target="a_co")
+    [loan, line] = rels(sample, "lends_to", source="b_bank", target="a_co")
+    # the recall is dated: B Bank's undrawn credit line (no exposure) is cancelled on the day of the recall
+    assert (line["id"], Decimal(line["amount"]), line["status"]) == ("r_ab_credit_line", Decimal(0), "cancelled")
     assert (Decimal(loan["amount"]), loan["currency"], loan["status"]) == (Decimal(500000), "CNY", "recalled")
     signals = [s for s in sample["signals"] if s["party_id"] == "a_co"]
     assert {"funds_diverted", "missed_milestone", "statement_irregularity", "loan_recall"} <= {s["kind"] for s in signals}
@@ -177,9 +179,10 @@ def test_scenario_1_a_co_and_b_bank(sample: Rows) -> None:
     assert recall["relationship_id"] == loan["id"] and recall["date"] > loan["start_date"]
     [inv] = rels(sample, "invests_in", source="a_new_investor", target="a_co")
     assert inv["start_date"] > recall["date"]  # the new investor comes after the recall
+    assert line["end_date"] == recall["date"] and not loan.get("end_date")  # the recalled balance is still owed
     assert len(rels(sample, "supplies", target="a_co")) >= 2 and len(rels(sample, "buys_from", target="a_co")) >= 2
     # the recall alone (500,000) is below A Co.'s capital; a second loan's cross-default clause tips it over
-    [other] = [r for r in rels(sample, "lends_to", target="a_co") if r["id"] != loan["id"]]
+    [other] = [r for r in rels(sample, "lends_to", target="a_co") if r["id"] not in (loan["id"], line["id"])]
     capital = Decimal(by_id(sample, "parties")["a_co"]["capital"])
     assert Decimal(other["cross_default_threshold"]) < Decimal(loan["amount"]) < capital
     assert Decimal(loan["amount"]) + Decimal(other["amount"]) >= capital

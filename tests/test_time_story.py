@@ -111,17 +111,17 @@ def test_graphql_trend_tells_the_same_story(data_dir: Path) -> None:
     assert result["flagged"] >= 5
 
 
-def test_diff_lists_a_co_recalled_loan_as_ended(data_dir: Path) -> None:
+def test_diff_lists_a_co_recalled_lending_as_ended(data_dir: Path) -> None:
     out = _cli(data_dir, "diff", "--from", "2022-12-31", "--to", "2023-12-31", "--kinds", "lends_to")
     ended = {c["edge_id"]: c for c in out["result"]["ended"]}
-    assert "r_ab_loan" in ended, ended
-    loan = ended["r_ab_loan"]
-    assert (loan["source"], loan["target"], loan["end_date"], loan["status"]) == ("b_bank", "a_co", A_RECALL,
-                                                                                  "recalled")
+    line = ended["r_ab_credit_line"]  # B Bank's credit line to A Co., cancelled on the recall
+    assert (line["source"], line["target"], line["end_date"], line["status"]) == ("b_bank", "a_co", A_RECALL,
+                                                                                  "cancelled")
     signals = {s["id"]: s for s in out["result"]["signals"]}
     assert signals["s_a_loan_recall"]["date"] == A_RECALL  # the dated event beside the end_date
-    assert {"s_a_statement_irregularity", "s_a_payment_delay"} <= set(signals)
-    assert "r_ab_loan" not in {c["edge_id"] for c in out["result"]["started"]}
+    assert {"s_a_funds_diverted", "s_a_statement_irregularity", "s_a_payment_delay"} - set(signals) == {
+        "s_a_funds_diverted"}  # diverted 2022-09-30: before this window
+    assert "r_ab_loan" not in ended  # the recalled 500,000 is still owed
 
 
 def test_orders_fall_after_the_management_change(data_dir: Path) -> None:

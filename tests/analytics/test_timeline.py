@@ -198,8 +198,9 @@ def _rates(store: Any) -> None:
 
 def test_sample_a_co_lenders_over_time(sample: tuple[Path, nx.MultiDiGraph]) -> None:
     """B Bank lends 500,000 to A Co. from 2022-05-10 (A Co. already owes 450,000 to its rural bank); the loan is
-    recalled on 2023-04-10 (a signal) and is still owed past its end date 2025-05-10 (status recalled, overdue
-    and disputed in 2026): the lender HHI goes 10,000 -> 5,013.9, B Bank crossing the 10% line, and stays."""
+    recalled on 2023-04-10 (the loan_recall signal; B Bank's undrawn credit line ends that day) and is still owed
+    (status recalled, no end date, overdue and disputed in 2026): the lender HHI goes 10,000 -> 5,013.9, B Bank
+    crossing the 10% line, and stays."""
     _, G = sample
     r = run(G, "trend", node="a_co", kinds="lends_to", period="year", from_date="2021-06-30",
             to_date="2026-06-30").result
@@ -211,6 +212,8 @@ def test_sample_a_co_lenders_over_time(sample: tuple[Path, nx.MultiDiGraph]) -> 
     assert [(s.kind, s.date) for s in recall] == [("payment_delay", "2023-01-20"),
                                                   ("statement_irregularity", "2023-03-20"),
                                                   ("loan_recall", "2023-04-10")]
+    # the recall is dated: B Bank's credit line is cancelled that day (the recalled loan itself is still owed)
+    assert [(c.edge_id, c.end_date) for c in d.ended if c.target == "a_co"] == [("r_ab_credit_line", "2023-04-10")]
     started = run(G, "diff", from_date="2021-12-31", to_date="2022-12-31", kinds="lends_to").result
     assert "r_ab_loan" in {c.edge_id for c in started.started}
     assert [(b.hhi_from, round(b.hhi_to or 0, 1)) for b in started.band_changes if b.node == "a_co"] == []

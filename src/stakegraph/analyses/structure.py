@@ -58,7 +58,7 @@ def _concentration_tables(r: conc.ConcentrationResult, p: P) -> list[Table]:
     return [
         Table(f"{who}: {', '.join(r.kinds)} ({r.direction}), total {money_text(r.total)}",
               ["counterparty", "name", "value", "share %", "major"],
-              [[s.counterparty, s.name, s.value, s.pct, "yes" if s.pct >= conc.MAJOR_PCT else ""]
+              [[s.counterparty, s.name, s.value, s.pct, "yes" if conc.is_major(s.pct) else ""]
                for s in r.shares[: p.get("top") or None]],
               name=f"concentration {r.node or 'book'}"),
         Table("Summary", ["measure", "value"], _summary_rows(r), name=f"concentration summary {r.node or 'book'}"),

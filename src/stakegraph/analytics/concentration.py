@@ -52,6 +52,17 @@ LookThrough = Literal["owner", "group"] | None
 #: Default relationships: a seller's customers (revenue concentration).
 CUSTOMER_KINDS: tuple[str, ...] = ("buys_from", "offtakes")
 MAJOR_PCT = 10.0
+#: Percentage points of float rounding forgiven at the major line: 60 of 600 converted at any FX rate is 10 %.
+MAJOR_TOLERANCE = 1e-9
+
+
+def is_major(pct: float) -> bool:
+    """A share of at least :data:`MAJOR_PCT` (10 %), up to float rounding of converted amounts.
+
+    >>> is_major(100 * (60e6 / 7.06) / (600e6 / 7.06)), is_major(9.99)
+    (True, False)
+    """
+    return pct >= MAJOR_PCT - MAJOR_TOLERANCE
 EDITIONS = ("DOJ/FTC Horizontal Merger Guidelines 2010", "DOJ/FTC Merger Guidelines 2023")
 REFERENCES = (
     "U.S. DOJ & FTC, Horizontal Merger Guidelines (2010) §5.3; U.S. DOJ & FTC, Merger Guidelines (2023) §2.1; "
@@ -358,7 +369,7 @@ def concentration(
         node=node, name=name_of(G, node), kinds=kinds, direction=side, weights=used,
         look_through=look_through, total=denom, unattributed_pct=unattributed, n=len(shares),
         shares=shares, hhi=h, hhi_unit=h / 10_000.0, k=k, cr_k=cr, effective_number=eff,
-        bands=bands(h) if shares else (), major_counterparties=tuple(s for s in shares if s.pct >= MAJOR_PCT),
+        bands=bands(h) if shares else (), major_counterparties=tuple(s for s in shares if is_major(s.pct)),
         unweighted_edges=tuple(sorted(missing)), stamp=stamp,
         note="" if shares else _empty_note(G, node, kinds, side),
     )
@@ -446,7 +457,7 @@ def book_concentration(
         node="", name="whole book", kinds=kinds, direction=by, weights=used, look_through=None, total=denom,
         unattributed_pct=unattributed, n=len(shares), shares=shares, hhi=h, hhi_unit=h / 10_000.0, k=k, cr_k=cr,
         effective_number=eff, bands=bands(h) if shares else (),
-        major_counterparties=tuple(s for s in shares if s.pct >= MAJOR_PCT),
+        major_counterparties=tuple(s for s in shares if is_major(s.pct)),
         unweighted_edges=tuple(sorted(missing)), stamp=stamp,
         note="" if shares else f"no active {', '.join(kinds)} relationships in the graph",
     )

@@ -8,6 +8,7 @@ with a message naming the row.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,26 @@ from stakegraph.domain import DOMAIN
 from stakegraph.model import edge_id
 from stakegraph.samples.columns import FILE_NAMES, ROLES, check_row, render
 from stakegraph.samples.errors import GenerateError
+
+#: What a party's own amounts are compared with (its loans, sales …) decides their currency; a party with no
+#: priced relationship keeps its home currency: yuan for a Chinese party, US dollars for any other.
+PARTY_MONEY: tuple[str, ...] = ("total_assets", "capital", "tier1_capital", "external_assets", "external_liabilities",
+                                "annual_revenue")
+#: The currency of a sale drawn without one (see :meth:`Portfolio.state_currencies`).
+TRADE_CURRENCY = "CNY"
+#: Relationship amounts whose currency is the ``currency`` column.
+EDGE_MONEY: tuple[str, ...] = ("amount", "annual_revenue", "guarantee_cap", "cross_default_threshold", "bet_on_target",
+                               "bet_on_buyback")
+
+
+def home_currency(country: str | None) -> str:
+    """The currency of a sample party with no priced relationship: ``CNY`` for ``CN``, else ``USD``.
+
+    >>> home_currency("CN"), home_currency("PK"), home_currency(None)
+    ('CNY', 'USD', 'USD')
+    """
+    return "CNY" if country == "CN" else "USD"
+
 
 _NODE_ROLE = {"party": "parties", "project": "projects", "contract": "contracts",
               "interaction": "interactions", "signal": "signals"}
@@ -102,6 +123,35 @@ class Portfolio:
         self._edge_keys.add(key)
         self.rows["relationships"][rid] = row
         return rid
+
+    def state_currencies(self) -> tuple[int, int]:
+        """Give every amount a currency: sales first, then parties; returns (relationships, parties) changed.
+
+        A sale drawn without one (``buys_from``, ``supplies``) is in :data:`TRADE_CURRENCY`: the sample's
+        trade book is in yuan, drawn on the scale of tech_co's. A party's own amounts then take the
+        currency most of its priced relationships use (ties: the alphabetically first; none:
+        :func:`home_currency`), so its capital, Tier 1 and revenue compare with its loans and sales as
+        they were drawn.
+        """
+        rels = self.rows["relationships"].values()
+        edges = 0
+        for row in rels:
+            if row.get("currency") is None and any(row.get(k) is not None for k in EDGE_MONEY):
+                row["currency"] = TRADE_CURRENCY
+                edges += 1
+        used: dict[str, Counter[str]] = {}
+        for row in rels:
+            if any(row.get(k) is not None for k in EDGE_MONEY):
+                for end in (row["source_id"], row["target_id"]):
+                    used.setdefault(end, Counter())[row["currency"]] += 1
+        parties = 0
+        for pid, row in self.rows["parties"].items():
+            if row.get("currency") is None and any(row.get(k) is not None for k in PARTY_MONEY):
+                counts = used.get(pid)
+                row["currency"] = (min(counts, key=lambda c: (-counts[c], c)) if counts
+                                   else home_currency(row.get("country")))
+                parties += 1
+        return edges, parties
 
     # -- output ---------------------------------------------------------------------
     def render(self) -> dict[str, str]:

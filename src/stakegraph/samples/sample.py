@@ -564,6 +564,7 @@ def build_sample(seed: int = SEED) -> Portfolio:
     b.interbank()
     b.events()
     b.recent_contact()
+    p.state_currencies()  # no amount without its currency
     return p
 
 

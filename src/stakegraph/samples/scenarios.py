@@ -52,8 +52,9 @@ ENERGY_LENDERS: tuple[tuple[str, str, str, str, float], ...] = (
 #: Scenario 1: A Co.'s working-capital loan and its cross-default threshold (below the recalled 500,000).
 A_WC_LOAN: int = 450_000
 A_CROSS_DEFAULT: int = 300_000
-#: The day B Bank recalled the loan (its end_date: the lending relationship ended that day, the balance is
-#: still owed, so its status stays ``recalled``; scheduled maturity was 2025-05-10, tenor 3 years).
+#: The day B Bank recalled the loan: the loan agreement was terminated and B Bank's credit line to A Co.
+#: (``r_ab_credit_line``) cancelled that day (their end_date). The recalled 500,000 is still owed
+#: (``r_ab_loan``, status ``recalled``, no end date: overdue and disputed in 2026); maturity was 2025-05-10.
 A_RECALL: str = "2023-04-10"
 #: The sample's "today": every dated event is on or before it, and the last one is on it.
 AS_OF: str = "2026-06-30"
@@ -106,10 +107,14 @@ def scenario_1(p: Portfolio) -> None:
                           "no further borrowing without consent"],
                scope="purchase and installation of a new stamping line", payment_terms="quarterly instalments")
     loan = p.rel("lends_to", "b_bank", "a_co", rid="r_ab_loan", amount=500_000, currency="CNY",
-                 start_date="2022-05-10", end_date=A_RECALL, status="recalled", contract_id="k_ab_loan",
+                 start_date="2022-05-10", status="recalled", contract_id="k_ab_loan",
                  tenor_years=3, rate=0.0435, recovery_rate=0.4, cross_default_threshold=100_000)
     p.rel("party_to", "b_bank", "k_ab_loan", rid="r_ab_loan_lender", role="lender")
     p.rel("party_to", "a_co", "k_ab_loan", rid="r_ab_loan_borrower", role="borrower")
+    # the lending relationship that ends with the recall: B Bank's revolving credit line, undrawn (amount 0: no
+    # exposure, no share of A Co.'s borrowing), cancelled on the recall
+    p.rel("lends_to", "b_bank", "a_co", rid="r_ab_credit_line", ref="credit_line", amount=0, currency="CNY",
+          start_date="2022-05-10", end_date=A_RECALL, status="cancelled", contract_id="k_ab_loan")
     # A second loan with a cross-default clause: once more than 300,000 of A Co.'s debt is in default (the
     # recalled 500,000 is), this loan is accelerated too, and 950,000 falls due against 900,000 of capital.
     p.contract("k_a_wc_loan", "兴城农商行–A公司流动资金贷款合同", "loan_agreement", signed_date="2021-11-15",
