@@ -2,11 +2,15 @@
 records that existed on D — on both store backends (records written to the store, projected, compared).
 
 The reference filter below is written out from the rule in :func:`stakegraph.asof.graph_as_of`'s
-docstring, independently of its code.
+docstring, independently of its code: a relationship exists on D when it started on or before D and did
+not end before D (an ``end_date`` before D ends it whatever its status). Amounts are in CNY, EUR or USD
+(and parties' capital in their own currency) with rates that change at each date, so the analyses given
+``as_of=D`` must also convert at D's rates: the reference graph is stamped with D (its FX date) too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +20,7 @@ from stakegraph.analyses import CATALOGUE, get, parse_params, run, strip_stamps
 from stakegraph.analytics.stamp import to_jsonable
 from stakegraph.errors import StakegraphError
 from stakegraph.model import EdgeRecord, NodeRecord
+from stakegraph.money import FxRate
 from stakegraph.store import GraphStore
 
 DATES = ["2020-01-01", "2021-06-30", "2022-12-31", "2023-06-30", "2024-03-31", "2025-12-31"]
@@ -25,6 +30,10 @@ TARGETS = PARTIES + ["pr0"]
 KINDS = ["lends_to", "buys_from", "supplies", "guarantees", "owns", "invests_in", "sponsors"]
 STATUSES = [None, "active", "ended", "repaid", "recalled", "terminated"]
 ENDED = {"ended", "terminated", "closed", "cancelled", "canceled", "expired", "repaid", "dropped", "inactive"}
+CURRENCIES = [None, "USD", "CNY", "EUR"]
+#: Rates per USD from before the earliest day, moving at each date (exact binary fractions).
+RATES = [FxRate(dt.date.fromisoformat(d), cur, rate * (1 + i % 3), "USD", "test")
+         for i, d in enumerate(["2019-01-01", *DATES]) for cur, rate in (("CNY", 4.0), ("EUR", 0.5))]
 
 #: Parameters of the analyses that need some (ids of the generated graph); the others run on defaults.
 PARAMS: dict[str, dict[str, Any]] = {
@@ -54,7 +63,8 @@ def edge(draw: st.DrawFn, i: int) -> EdgeRecord:
         start, end = end, start
     props: dict[str, Any] = {"amount": float(draw(st.integers(1, 9))) * 100, "annual_revenue": float(draw(
         st.integers(1, 9))) * 10, "share_pct": float(draw(st.integers(5, 60)))}
-    for k, v in (("start_date", start), ("end_date", end), ("status", draw(st.sampled_from(STATUSES)))):
+    for k, v in (("start_date", start), ("end_date", end), ("status", draw(st.sampled_from(STATUSES))),
+                 ("currency", draw(st.sampled_from(CURRENCIES)))):
         if v is not None:
             props[k] = v
     return EdgeRecord(f"e{i}", kind, src, dst, props)
@@ -63,7 +73,9 @@ def edge(draw: st.DrawFn, i: int) -> EdgeRecord:
 @st.composite
 def graphs(draw: st.DrawFn) -> tuple[list[NodeRecord], list[EdgeRecord]]:
     nodes = [NodeRecord(p, "party", {"name": p.upper(), "kind": "bank" if p.startswith("b") else "corporate",
-                                     "capital": 500.0, "tier1_capital": 400.0}) for p in PARTIES]
+                                     "capital": 500.0, "tier1_capital": 400.0,
+                                     **({"currency": c} if (c := draw(st.sampled_from(CURRENCIES))) else {})})
+             for p in PARTIES]
     nodes.append(NodeRecord("pr0", "project", {"name": "P0", "start_date": draw(date)}))
     edges = [draw(edge(i)) for i in range(draw(st.integers(1, 9)))]
     for j in range(draw(st.integers(0, 2))):
@@ -126,10 +138,15 @@ def outcome(G: Any, name: str, params: dict[str, Any], *, direct: bool = False) 
     return ("ok", strip_stamps(to_jsonable(result)))
 
 
-def project(store: GraphStore, nodes: list[NodeRecord], edges: list[EdgeRecord]) -> Any:
+def project(store: GraphStore, nodes: list[NodeRecord], edges: list[EdgeRecord], day: str | None = None) -> Any:
+    """The store's projection of the records (with the FX rates); ``day``: the date its amounts convert at."""
     store.clear()
     store.write(nodes, edges)
-    return store.project()
+    store.write_fx_rates(RATES)
+    G = store.project()
+    if day is not None:
+        G.graph["as_of"] = day  # FX at D: what existed on D, converted at D's rates
+    return G
 
 
 def test_every_analysis_as_of_equals_the_graph_of_what_existed(store: GraphStore) -> None:
@@ -142,7 +159,7 @@ def test_every_analysis_as_of_equals_the_graph_of_what_existed(store: GraphStore
     def check(graph: tuple[list[NodeRecord], list[EdgeRecord]], day: str) -> None:
         nodes, edges = graph
         G = project(store, nodes, edges)
-        R = project(store, *existed(nodes, edges, day))
+        R = project(store, *existed(nodes, edges, day), day)
         for name, params in cases:
             p = {**params, "as_of": day}
             got, want = outcome(G, name, p), outcome(R, name, p, direct=True)
