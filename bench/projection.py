@@ -9,11 +9,13 @@ Rows:
 
 * **floor SQL → CSR** — one ``SELECT source, target`` + ids mapped through a dict → SciPy CSR;
 * **floor SQL → igraph** — the same query → ``igraph.Graph``;
-* **store.project()** — the NetworkX ``MultiDiGraph`` with every property (what analytics read);
+* **before: record-by-record projection** — ``base.to_networkx(iter_nodes(), iter_edges())``, what
+  ``store.project()`` did before the index;
+* **store.project()** — now: the index read with the properties, NetworkX filled in bulk;
 * **graph index** — :func:`stakegraph.store.graphindex.build_index` (columnar arrays, one query per table);
 * **chain floor** — SQL (structural kinds, active, party/project ends) → igraph → betweenness
   (k = 200 sampled sources) + PageRank + articulation points;
-* **chain via NetworkX** — ``store.project()`` → ``structural_graph`` → the kernels (as before);
+* **chain via NetworkX** — (before: records / now: ``store.project()``) → ``structural_graph`` → the kernels;
 * **chain via index** — graph index → structural mask → the same kernels straight from arrays.
 
 Run alone: ``python -m bench.projection [--sizes 10000 100000] [--repeat 3]``;
@@ -38,19 +40,22 @@ from bench.common import embedded_db, header, table
 DEFAULT_SIZES = (10_000, 100_000)
 SAMPLE_K = 200
 SEED = 0
-ROWS = ("floor_csr", "floor_igraph", "project", "index", "index_nx", "chain_floor", "chain_nx", "chain_index")
+ROWS = ("floor_csr", "floor_igraph", "project_records", "project", "index", "chain_floor", "chain_records",
+        "chain_nx", "chain_index")
 LABELS = {
     "floor_csr": "floor: SQL → SciPy CSR",
     "floor_igraph": "floor: SQL → igraph",
-    "project": "store.project() (NetworkX, every property)",
-    "index": "graph index (columnar arrays)",
-    "index_nx": "graph index → NetworkX (the projection the Workspace serves)",
+    "project_records": "before: record-by-record projection (base.to_networkx of iter_nodes/iter_edges)",
+    "project": "store.project() now: index with properties → NetworkX in bulk (what the Workspace builds)",
+    "index": "graph index alone (columnar arrays, no properties kept)",
     "chain_floor": "chain floor: SQL → igraph → betweenness k=200 + PageRank + articulation points",
-    "chain_nx": "chain via NetworkX: project → structural_graph → kernels",
+    "chain_records": "before: record-by-record projection → structural_graph → kernels",
+    "chain_nx": "chain via NetworkX: store.project() → structural_graph → kernels",
     "chain_index": "chain via index: index → structural mask → kernels from arrays",
 }
-FLOOR = {"floor_csr": None, "floor_igraph": None, "project": "floor_csr", "index": "floor_csr",
-         "index_nx": "floor_csr", "chain_floor": None, "chain_nx": "chain_floor", "chain_index": "chain_floor"}
+FLOOR = {"floor_csr": None, "floor_igraph": None, "project_records": "floor_csr", "project": "floor_csr",
+         "index": "floor_csr", "chain_floor": None, "chain_records": "chain_floor", "chain_nx": "chain_floor",
+         "chain_index": "chain_floor"}
 
 
 #: What the structural and financing analytics read (stakegraph.analytics.selection.STRUCTURAL_*).
@@ -130,14 +135,11 @@ def _chain_floor(db: str) -> Any:
             g.articulation_points())
 
 
-def _chain_nx(db: str) -> Any:
+def _chain_nx(db: str, records: bool = False) -> Any:
     from stakegraph.analytics import kernels as kn
     from stakegraph.analytics.selection import structural_graph
-    from stakegraph.store.embedded import EmbeddedStore
 
-    with EmbeddedStore(db) as store:
-        G = store.project()
-    H = structural_graph(G)
+    H = structural_graph(_project_records(db) if records else _project(db))
     return (kn.betweenness(H, k=SAMPLE_K, seed=SEED), kn.pagerank(H), kn.articulation_points(H))
 
 
@@ -147,10 +149,6 @@ def _index(db: str) -> Any:
 
     with EmbeddedStore(db) as store:
         return build_index(store)
-
-
-def _index_nx(db: str) -> Any:
-    return _index(db).to_networkx()
 
 
 def _chain_index(db: str) -> Any:
@@ -167,9 +165,20 @@ def _project(db: str) -> Any:
         return store.project()
 
 
+def _project_records(db: str) -> Any:
+    """The projection as store.project() built it before the index (records one by one)."""
+    from stakegraph.store.base import to_networkx
+    from stakegraph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(db) as store:
+        return to_networkx(store.iter_nodes(), store.iter_edges(), version=store.graph_version(),
+                           backend=store.backend, **store.money_facts())
+
+
 RUNNERS: dict[str, Callable[[str], Any]] = {
-    "floor_csr": _floor_csr, "floor_igraph": _floor_igraph, "project": _project, "index": _index,
-    "index_nx": _index_nx, "chain_floor": _chain_floor, "chain_nx": _chain_nx, "chain_index": _chain_index,
+    "floor_csr": _floor_csr, "floor_igraph": _floor_igraph, "project_records": _project_records, "project": _project,
+    "index": _index, "chain_floor": _chain_floor, "chain_records": lambda db: _chain_nx(db, records=True),
+    "chain_nx": _chain_nx, "chain_index": _chain_index,
 }
 
 

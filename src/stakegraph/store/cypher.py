@@ -227,6 +227,9 @@ _NODE_COLS = "n.id AS id, labels(n) AS labels, properties(n) AS props"
 _EDGE_COLS = "r.id AS id, type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
 
 GET_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN {_NODE_COLS}"
+#: The columnar graph index (stakegraph.store.graphindex): every node, then every relationship, in id order.
+INDEX_NODES = f"MATCH (n:{ENTITY}) RETURN {_NODE_COLS} ORDER BY n.id"
+INDEX_EDGES = f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) RETURN {_EDGE_COLS} ORDER BY r.id"
 EXISTING_IDS = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id"
 
 

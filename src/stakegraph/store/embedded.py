@@ -805,10 +805,12 @@ class EmbeddedStore(GraphStore):
                 while chunk := cur.fetchmany(_INDEX_CHUNK):
                     cols = list(zip(*chunk, strict=True))
                     sink.nodes(cols[0], cols[1], list(map(loads, cols[2])) if props else None)
-                cur = db.execute("SELECT id, kind, source, target, props FROM edges ORDER BY id")
+                cur = db.execute("SELECT id, kind, source, target, props FROM edges ORDER BY id" if props
+                                 else _INDEX_EDGES)
                 while chunk := cur.fetchmany(_INDEX_CHUNK):
                     ids, kinds, sources, targets, texts = zip(*chunk, strict=True)
-                    sink.edges(ids, kinds, sources, targets, list(map(loads, texts)))
+                    sink.edges(ids, kinds, sources, targets, list(map(loads, texts)) if props
+                               else [loads(t) if t is not None else _NO_PROPS for t in texts])
                 db.execute("COMMIT")
             except sqlite3.Error as e:
                 raise StoreError(f"cannot read the graph index from {self.path}: {e}") from e
@@ -826,3 +828,16 @@ class EmbeddedStore(GraphStore):
 
 
 _INDEX_CHUNK = 50_000  # rows decoded at a time by index_rows
+_NO_PROPS: dict[str, Any] = {}
+
+
+def _index_edges_sql() -> str:
+    """Edges for an index without properties: the JSON only when it names a column's key (SQLite's
+    ``instr`` decides, so that the many records without one — interactions, contracts — are not decoded)."""
+    from stakegraph.store.graphindex import column_keys
+
+    named = " OR ".join(f"instr(props, '\"{k}\"') > 0" for k in column_keys())
+    return f"SELECT id, kind, source, target, CASE WHEN {named} THEN props END FROM edges ORDER BY id"  # noqa: S608
+
+
+_INDEX_EDGES = _index_edges_sql()

@@ -262,6 +262,14 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
     )
 
 
+def column_keys() -> tuple[str, ...]:
+    """The property names the edge columns read (a record naming none of them needs no decoding)."""
+    from stakegraph.domain import RELATIONSHIP_KINDS
+
+    weights = {w for k in RELATIONSHIP_KINDS if (w := declared_weight(k))}
+    return ("status", "amount", "currency", "start_date", "end_date", *sorted(weights - {"amount"}))
+
+
 def json_loads() -> Any:
     """The fastest JSON decoder at hand: ``orjson.loads`` falling back to ``json.loads`` per record (the
     store writes ``NaN`` as ``json`` does, which orjson refuses)."""

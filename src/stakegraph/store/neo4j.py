@@ -965,5 +965,49 @@ class Neo4jStore(GraphStore):
     def graph_version(self) -> str:
         return f"neo4j:{self._read(cypher.GET_VERSION, key=cypher.META_KEY)[0]['version']}"
 
+    # -- projection (the columnar graph index, stakegraph.store.graphindex) ------------------
+    def index_rows(self, *, props: bool = False) -> Any:
+        """:class:`stakegraph.store.graphindex.IndexRows` read in one transaction (a consistent
+        version): one Cypher query for the nodes, one for the relationships (``cypher.INDEX_*``)."""
+        from stakegraph.store.graphindex import RowSink
+
+        types: dict[tuple[str, ...], str] = {}
+        kinds: dict[str, str] = {}
+
+        def fn(tx: neo4j.ManagedTransaction) -> RowSink:
+            version = tx.run(cypher.GET_VERSION, key=cypher.META_KEY).single(strict=True)["version"]
+            sink = RowSink(f"neo4j:{version}", self.backend, props=props)
+            ids, tps, nprops = [], [], []
+            for rec in tx.run(cypher.INDEX_NODES):
+                nid, labels, p = rec.values()
+                key = tuple(labels)
+                t = types.get(key) or types.setdefault(key, self._type_of(labels))
+                p.pop("id", None)
+                ids.append(nid)
+                tps.append(t)
+                nprops.append(p)
+            sink.nodes(ids, tps, nprops if props else None)
+            eids, eks, srcs, dsts, eprops = [], [], [], [], []
+            for rec in tx.run(cypher.INDEX_EDGES):
+                eid, rt, a, b, p = rec.values()
+                p.pop("id", None)
+                eids.append(eid)
+                eks.append(kinds.get(rt) or kinds.setdefault(rt, self.domain.kind_of_rel_type(rt)))
+                srcs.append(a)
+                dsts.append(b)
+                eprops.append(p)
+            sink.edges(eids, eks, srcs, dsts, eprops)
+            return sink
+
+        sink = self._tx(fn, timeout=max(self.timeout_s, 300.0))
+        sink.rows.money = self.money_facts()
+        return sink.rows
+
+    def project(self, *, types: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> Any:
+        """:meth:`GraphStore.project` from the columnar index (one Cypher query per table, bulk build)."""
+        from stakegraph.store.graphindex import index_from_rows
+
+        return index_from_rows(self.index_rows(props=True)).to_networkx(types=types, kinds=kinds, release=True)
+
 
 __all__ = ["Neo4jStore"]
