@@ -145,6 +145,7 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     """Where ``node_id`` is drawn on the page, after the layout has stopped (so it stays there)."""
     pg.evaluate("() => SG.stopLayout()")
     wait(pg, "!SG.renderer.getCamera().isAnimated()")
+    pg.evaluate("() => SG.refresh()")  # draws the picking layer too: the mouse finds nodes where they are drawn
     where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() =>
         ok(SG.renderer.framedGraphToViewport(SG.renderer.getNodeDisplayData(id))))))"""
     xy = pg.evaluate(where, node_id)
@@ -156,8 +157,17 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     return box["x"] + xy["x"], box["y"] + xy["y"]
 
 
+def hover(pg: Any, node_id: str) -> tuple[float, float]:
+    """Move the mouse onto ``node_id`` until the drawing says it is hovered; where it is."""
+    x, y = node_xy(pg, node_id)
+    pg.mouse.move(x - 3, y - 3)
+    pg.mouse.move(x, y, steps=3)
+    wait(pg, f"window.__explore.hovered === {node_id!r}")
+    return x, y
+
+
 def double_click_node(pg: Any, node_id: str) -> None:
-    pg.mouse.dblclick(*node_xy(pg, node_id))
+    pg.mouse.dblclick(*hover(pg, node_id))
 
 
 @pytest.mark.browser

@@ -180,6 +180,7 @@
   // ------------------------------------------------------------------ layout (ForceAtlas2 in a worker)
   var layout = null, watch = null, autoFit = true;
   function stopLayout() {
+    if (!layout && !watch) { return; }
     if (layout) { layout.kill(); layout = null; }
     if (watch) { clearInterval(watch); watch = null; }
     packComponents();
@@ -577,9 +578,12 @@
   });
   container.addEventListener("contextmenu", function (ev) { ev.preventDefault(); });
   renderer.on("clickStage", function () { closeMenu(); if (selected.size) { select([]); } });
-  renderer.on("enterNode", function (p) { hovered = p.node; container.style.cursor = "pointer"; });
-  renderer.on("leaveNode", function () { hovered = null; container.style.cursor = ""; });
-  renderer.on("downNode", function (p) { dragged = p.node; dragMoved = false; });
+  renderer.on("enterNode", function (p) { hovered = state.hovered = p.node; container.style.cursor = "pointer"; });
+  renderer.on("leaveNode", function () { hovered = state.hovered = null; container.style.cursor = ""; });
+  renderer.on("downNode", function (p) {  /* left button only: a right-click opens the menu, never drags */
+    if (p.event.original.button === 0) { dragged = p.node; dragMoved = false; }
+  });
+  document.addEventListener("mouseup", function () { if (dragged && !dragMoved) { dragged = null; } });
   renderer.on("downStage", function () { autoFit = false; });  /* the user pans or zooms: leave the camera be */
   renderer.getMouseCaptor().on("wheel", function () { autoFit = false; });
   renderer.getMouseCaptor().on("mousemovebody", function (e) {
@@ -848,6 +852,7 @@
     var edgeRows = [["id", "source", "target", "kind", "status", "amount (" + (money.currency || "") + ")"]];
     v.edges.forEach(function (e) { var d = e.a.data; if (d) { edgeRows.push([d.id, d.source, d.target, d.kind, d.status, d.amount]); } });
     state.lastCSV = { nodes: csv(nodeRows), edges: csv(edgeRows) };
+    state.lastCSVIds = nodeRows.slice(1).map(function (r) { return r[0]; });
     download("explorer-nodes.csv", new Blob([state.lastCSV.nodes], { type: "text/csv" }));
     download("explorer-edges.csv", new Blob([state.lastCSV.edges], { type: "text/csv" }));
   }
