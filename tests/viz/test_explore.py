@@ -78,10 +78,10 @@ def test_neighbours_by_kind_and_direction(client: TestClient, xss_graph: Any) ->
         d = client.get("/explore/node/b_bank/neighbours",
                        params={"kind": kind, "direction": direction, "limit": "100"}).json()
         want = set()
-        for u, v, a in G.edges("b_bank", data=True) if direction != "in" else []:
+        for _u, v, a in G.edges("b_bank", data=True) if direction != "in" else []:
             if a.get("kind") == kind:
                 want.add(v)
-        for u, v, a in G.in_edges("b_bank", data=True) if direction != "out" else []:
+        for u, _v, a in G.in_edges("b_bank", data=True) if direction != "out" else []:
             if a.get("kind") == kind:
                 want.add(u)
         assert {n["id"] for n in d["nodes"]} == want - {"b_bank"} and d["total"] == len(want - {"b_bank"})
