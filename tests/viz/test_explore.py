@@ -117,14 +117,24 @@ def explorer(browser: Any, client: TestClient) -> Iterator[tuple[Any, dict[str, 
     seen: dict[str, list[str]] = {"blocked": [], "console": [], "dialogs": []}
     route_to(ctx, client, ORIGIN, seen["blocked"])
     pg = ctx.new_page()
-    pg.on("console", lambda m: seen["console"].append(m.text)
-          if m.type in ("error", "warning") and GL_NOTE not in m.text else None)
+    pg.on("console", lambda m: note_console(seen, m))
     pg.on("pageerror", lambda e: seen["console"].append(str(e)))
-    pg.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    pg.on("dialog", lambda d: note_dialog(seen, d))
     pg.goto(ORIGIN + "/explore")
     wait(pg, "window.__explore && window.__explore.ready")
     yield pg, seen
     ctx.close()
+
+
+def note_console(seen: dict[str, list[str]], m: Any) -> None:
+    """Keep the page's console errors and warnings (not the software GL driver's notes)."""
+    if m.type in ("error", "warning") and GL_NOTE not in m.text:
+        seen["console"].append(m.text)
+
+
+def note_dialog(seen: dict[str, list[str]], d: Any) -> None:
+    seen["dialogs"].append(d.message)
+    d.dismiss()
 
 
 def wait(pg: Any, condition: str, timeout: float = 15.0) -> Any:

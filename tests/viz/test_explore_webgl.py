@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from stakegraph.store import EmbeddedStore
 from tests.viz.conftest import XSS
 from tests.viz.served import route_to
-from tests.viz.test_explore import GL_NOTE, INJECTED, explore_app, hover, wait
+from tests.viz.test_explore import INJECTED, explore_app, hover, note_console, note_dialog, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.security]
 ORIGIN = "http://webgl.stakegraph.test"
@@ -43,10 +43,9 @@ def context(browser: Any, client: TestClient) -> Iterator[tuple[Any, Seen]]:
 def new_page(context: tuple[Any, Seen], path: str = "/explore") -> Any:
     ctx, seen = context
     pg = ctx.new_page()
-    pg.on("console", lambda m: seen["console"].append(m.text)
-          if m.type in ("error", "warning") and GL_NOTE not in m.text else None)
+    pg.on("console", lambda m: note_console(seen, m))
     pg.on("pageerror", lambda e: seen["console"].append(str(e)))
-    pg.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    pg.on("dialog", lambda d: note_dialog(seen, d))
     pg.goto(ORIGIN + path)
     wait(pg, "window.__explore && window.__explore.ready")
     return pg
