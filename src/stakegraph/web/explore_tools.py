@@ -26,7 +26,7 @@ import networkx as nx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from stakegraph.analyses import get, parse_params
+from stakegraph.analyses import cache_key, get, parse_params
 from stakegraph.analytics.cascade import CascadeResult
 from stakegraph.analytics.clearing import ClearingResult
 from stakegraph.analytics.debtrank import DebtRankGraphResult
@@ -249,7 +249,7 @@ def _raw_scenario(request: Request) -> dict[str, Any]:
 
 
 def _scenario(ws: Workspace, version: str, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One what-if answer (the catalogue analysis, cached per version) and every affected party's row."""
+    """One what-if answer (the catalogue analysis) and every affected party's row, cached per version."""
     parsed = parse_params(get("contagion"), raw)
     G = ws.as_of(parsed["as_of"], version) if parsed.get("as_of") else ws.projection(version)
     for shock in parsed["shocks"] or ():
@@ -257,6 +257,12 @@ def _scenario(ws: Workspace, version: str, raw: Mapping[str, Any]) -> tuple[dict
         if party is not None and party not in G:
             raise NotFound(f"no party {party[:80]!r} to shock in the graph",
                            fix="select the party on the canvas or search for it by name")
+    key = ("explore-whatif", cache_key(get("contagion"), parsed))
+    return ws.cached(key, lambda _: _answer(ws, version, raw, G), version)  # type: ignore[no-any-return]
+
+
+def _answer(ws: Workspace, version: str, raw: Mapping[str, Any], G: nx.MultiDiGraph
+            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ans = ws.run("contagion", raw, version=version)
     p = ans.parameters
     rows, edge_ids, paths = _rows(G, ans.result)
