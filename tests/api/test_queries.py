@@ -80,6 +80,8 @@ def test_sort_by_exposure_and_relationships(client: TestClient) -> None:
         {"id": "c_bank", "exposure": 200000.0 / 8 + 5e6},
         {"id": "a_co", "exposure": (500000.0 + 200000.0) / 8},  # sponsors carries no amount
     ]
+    d = gql(client, '{ party(id: "b_bank") { exposure exposureCurrency } }')  # the figure says its currency
+    assert d["data"]["party"] == {"exposure": 500000.0 / 8 + 2e7, "exposureCurrency": "USD"}
     d = gql(client, "{ parties(sort: {field: RELATIONSHIPS, descending: true}, first: 1) "
                     "{ nodes { id relationshipCount } } }")
     assert d["data"]["parties"]["nodes"] == [{"id": "a_co", "relationshipCount": 6}]

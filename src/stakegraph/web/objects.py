@@ -177,6 +177,15 @@ def to_node(rec: NodeRecord) -> Node:
     return cls(id=strawberry.ID(rec.id), name=rec.name, kind=rec.kind, rec=rec)  # type: ignore[call-arg]
 
 
+EXPOSURE_CURRENCY = ("The currency `exposure` is in: the reporting currency (STAKEGRAPH_REPORTING_CURRENCY), or the "
+                     "one currency the book shares when no FX rates are loaded.")
+
+
+async def _exposure_currency(info: Info[Context, None]) -> str:
+    """The currency of :func:`_exposure`'s figure (the projection's money context)."""
+    return money_context(await info.context.state.projection(await info.context.version())).reporting
+
+
 async def _exposure(info: Info[Context, None], node_id: str) -> float:
     """Exposure in the reporting currency (the projection's FX table and as-of date convert it)."""
     edges = await info.context.edges_of.load(node_id)
@@ -190,6 +199,10 @@ class Party(Node):
     @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
         return await _exposure(info, self.rec.id)
+
+    @strawberry.field(description=EXPOSURE_CURRENCY)
+    async def exposure_currency(self, info: Info[Context, None]) -> str:
+        return await _exposure_currency(info)
 
     @strawberry.field(description="Interactions involving the party.")
     async def interactions(self, info: Info[Context, None]) -> list[Interaction]:
@@ -251,6 +264,10 @@ class Project(Node):
     @strawberry.field(description="Financing exposure: " + EXPOSURE_DEFINITION + ".")
     async def exposure(self, info: Info[Context, None]) -> float:
         return await _exposure(info, self.rec.id)
+
+    @strawberry.field(description=EXPOSURE_CURRENCY)
+    async def exposure_currency(self, info: Info[Context, None]) -> str:
+        return await _exposure_currency(info)
 
     @strawberry.field(description="Project view (HTML).")
     def viz_url(self, info: Info[Context, None]) -> str:
