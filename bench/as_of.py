@@ -5,7 +5,7 @@ projection's nodes and edges that shares their property dicts. The first answer 
 pass ("cold"); later answers for the same day reuse it (cached per projection and day, "warm").
 The issue's target: ``as_of`` costs at most 1.5x the analysis without it (100k parties).
 
-Run alone: ``python -m bench.as_of [--sizes 10000] [--repeat 3]``.
+Run alone: ``python -m bench.as_of [--sizes 10000 | --parties 100000] [--repeat 3] [--cases NAME ...]``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def first_answers(make: Callable[[], Any], compute: Callable[[Any], Any], repeat
     return best
 
 
-def run(sizes: Sequence[int], repeat: int) -> str:
+def run(sizes: Sequence[int], repeat: int, cases: Sequence[str] | None = None) -> str:
     from stakegraph.analyses import get, parse_params
     from stakegraph.asof import graph_as_of
     from stakegraph.measures import default_as_of
@@ -84,6 +84,8 @@ def run(sizes: Sequence[int], repeat: int) -> str:
                  f"{H.number_of_nodes():,} / {H.number_of_edges():,} of "
                  f"{G.number_of_nodes():,} / {G.number_of_edges():,}"]]
         for name, raw in CASES:
+            if cases and name not in cases:
+                continue
             a = get(name)
             p_none = parse_params(a, {**raw, "as_of": None})
             p_day = parse_params(a, {**raw, "as_of": day})
@@ -106,12 +108,15 @@ def run(sizes: Sequence[int], repeat: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="Party counts.")
+    parser.add_argument("--sizes", "--parties", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                        help="Party counts.")
+    parser.add_argument("--cases", nargs="+", choices=[c for c, _ in CASES], default=None,
+                        help="Analyses to time (default: all).")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per measurement (best is reported).")
     args = parser.parse_args(argv)
     print(header("as_of: an analysis on the graph as of a day", "bench.as_of", argv if argv is not None
                  else sys.argv[1:]))
-    print(run(args.sizes, args.repeat))
+    print(run(args.sizes, args.repeat, args.cases))
     return 0
 
 
