@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import gc
 import math
 import time
@@ -42,15 +43,16 @@ from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import groups as grp
 from stakegraph.analytics import health
 from stakegraph.analytics import propagation as prop
+from stakegraph.analytics import timeline as tl
 from stakegraph.analytics.selection import STRUCTURAL_TYPES
 from stakegraph.analytics.stamp import Stamp, to_jsonable
 from stakegraph.errors import Invalid, NotFound
-from stakegraph.measures import resolve_as_of
+from stakegraph.measures import money_stamp, resolve_as_of
 
 __all__ = ["AuditReport", "ConcentrationRow", "Scenario", "SharedProvider", "audit_json", "build_audit",
            "centrality_parameters", "contagion_scenarios", "display_name", "findings", "fmt", "most_concentrated",
            "scope_graph", "shared_providers", "AUDIT_PARAMETERS", "ALERTS_SHOWN", "EXACT_BETWEENNESS_MAX",
-           "BETWEENNESS_K", "BETWEENNESS_SEED"]
+           "BETWEENNESS_K", "BETWEENNESS_SEED", "OverTime", "over_time", "TREND_MEASURES", "TREND_PERIOD", "TREND_YEARS"]
 
 #: Alerts the report lists: the first rows of the catalogue's ``health`` answer (threshold 60).
 ALERTS_SHOWN = 25
@@ -113,6 +115,30 @@ class Scenario:
     result: prop.PropagationResult
 
 
+#: The book's measures the audit follows over time ("Change over time"), each at every period end.
+TREND_MEASURES: tuple[str, ...] = ("hhi", "cr_k", "exposure", "counterparties", "cut_points")
+#: Period of the audit's trends and how many years back from the as-of date they start.
+TREND_PERIOD = "quarter"
+TREND_YEARS = 2
+
+
+@dataclass(frozen=True)
+class OverTime:
+    """The book's measures at each period end up to the audit's as-of date, and what changed in the last period.
+
+    Each trend is the catalogue's ``trend`` of the book (``stakegraph analyze trend --measure M --period
+    quarter --from … --to …``); ``diff`` is ``stakegraph diff --from <previous period end> --to <as-of>``.
+    """
+
+    period: str
+    from_date: str
+    to_date: str
+    #: The reporting currency of the exposure trend (``None``: the book states no currency).
+    currency: str | None
+    trends: tuple[tl.TrendResult, ...]
+    diff: tl.DiffResult | None
+
+
 @dataclass
 class AuditReport:
     """Everything the audit shows, as analytics results (JSON via :func:`audit_json`)."""
@@ -137,6 +163,8 @@ class AuditReport:
     centrality_stamp: Stamp | None = None
     #: The catalogue answers the report is made of, by section label (see :data:`AUDIT_PARAMETERS`).
     answers: dict[str, Answer] = field(default_factory=dict)
+    #: The book's measures over time ("Change over time"); ``None`` when not computed.
+    over_time: OverTime | None = None
 
 
 def scope_graph(G: nx.MultiDiGraph, scope: str, *, radius: int = 2) -> nx.MultiDiGraph:
@@ -306,9 +334,33 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     report = AuditReport(scope, str(G.graph.get("version", "")), day.isoformat(), counts, [], cust + lend,
                          pc_c.stamp, details, central, shared_providers(S), cuts, scen, alerts, weakest, groups,
                          exposures, centrality_stamp=ranking.stamp, answers=answers)
+    report.over_time = over_time(S, answers, day)
+    ph.done("change over time")
     report.findings = findings(S, report)
     ph.done("shared providers, counts, findings")
     return report
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *, measures: tuple[str, ...] =
+              TREND_MEASURES, period: str = TREND_PERIOD, years: int = TREND_YEARS) -> OverTime:
+    """The book's ``measures`` at each ``period`` end from ``years`` before ``day`` to ``day`` (catalogue
+    ``trend``), and the catalogue ``diff`` of the last period; each answer is kept in ``answers``."""
+    start = _years_before(day, years)
+    trends = tuple(_run(S, answers, f"trend {m}", "trend", {"measure": m, "period": period, "from_date": start,
+                                                             "to_date": day}) for m in measures)
+    ends: tuple[tl.TrendRow, ...] = trends[0].rows if trends else ()
+    diff = (_run(S, answers, "diff", "diff", {"from_date": ends[-2].period_end, "to_date": ends[-1].period_end})
+            if len(ends) >= 2 else None)
+    currency = money_stamp(S).get("currency")
+    return OverTime(period, start.isoformat(), day.isoformat(), None if currency is None else str(currency), trends,
+                    diff)
 
 
 @dataclass(frozen=True)
@@ -485,6 +537,7 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
         "groups": {"groups": [{"id": g.id, "name": g.name, "members": list(g.member_ids), "parents": list(g.parents)}
                               for g in r.groups.groups], "stamp": to_jsonable(r.groups.stamp)},
         "large_exposures": to_jsonable([e for e in r.exposures if e.reportable or e.breaches]),
+        "over_time": to_jsonable(r.over_time),
         "notes": r.notes,
     }
 

@@ -264,7 +264,7 @@ def test_audit_page(page: tuple[Any, Visit], artifacts: Path) -> None:
     assert "86.76%" in body and "B Bank" in body and "single EPC contractor dependency" in body
     check_page(pg, visit, "audit", artifacts, state)
     seen = pg.evaluate(COVERED)
-    assert seen["sections"] == 6 and seen["repeated"] == [] and seen["hidden"] == [], seen
+    assert seen["sections"] == 7 and seen["repeated"] == [] and seen["hidden"] == [], seen  # 7th: change over time
     assert pg.locator("#groups h2").inner_text() == "Connected groups and large exposures"
     assert pg.locator("#groups table").count() == 2 and pg.locator("#groups-graph canvas").count() == 1
     pg.screenshot(path=str(artifacts / "audit_full.png"), full_page=True)

@@ -18,7 +18,9 @@ from markupsafe import Markup
 
 from stakegraph.analyses import CATALOGUE, Analysis, Answer
 from stakegraph.analyses.cells import Shown
+from stakegraph.analytics.timeline import TrendResult
 from stakegraph.errors import StakegraphError, outcome
+from stakegraph.viz.charts import trend_chart
 from stakegraph.viz.page import Page, stamp_html, table
 
 __all__ = ["analysis_page", "analysis_index", "cell_text", "error_page", "example_query"]
@@ -105,6 +107,13 @@ def analysis_page(analysis: Analysis, ans: Answer, params: Mapping[str, Any], *,
                         "<code>stakegraph analyze {} … --json</code></p>").format(json_href, json_href,
                                                                                    analysis.name),
                  anchor="parameters")
+    if isinstance(ans.result, TrendResult) and ans.result.rows:  # the trend drawn (its table follows)
+        r = ans.result
+        chart = trend_chart([x.period_end for x in r.rows],
+                            [(f"{r.measure} of {r.name}", [x.value for x in r.rows], ["; ".join(x.flags) for x in r.rows])],
+                            title=f"{r.measure} of {r.name} at each {r.period} end; red = a line crossed",
+                            panel_h=160)
+        page.section("Chart", Markup('<div class="chart" id="trend-chart">{}</div>').format(chart), anchor="chart")
     for i, t in enumerate(analysis.tables(ans.result, params)):
         cells = [list(r) for r in t.rows]
         page.section(t.title, table(list(t.headers), [[cell_text(c) for c in r] for r in cells],

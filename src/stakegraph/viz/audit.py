@@ -6,7 +6,7 @@ concentration, central dependencies, contagion scenarios, relationship alerts, c
 large exposures, each with its view or chart and the stamp of how it was computed.
 
 Element ids: a section's id is its anchor (``summary``, ``concentration``, ``dependencies``,
-``contagion``, ``alerts``, ``groups`` — stable URL fragments); a drawing's id names the drawing
+``contagion``, ``alerts``, ``groups``, ``over-time`` — stable URL fragments); a drawing's id names the drawing
 (``conc0``, ``deps``, ``contagion0``, ``groups-graph``). :func:`~stakegraph.viz.page.render` refuses
 a page whose ids repeat (vis-network draws into the element of its id, so a repeated id would have it
 draw over that section).
@@ -21,8 +21,15 @@ import networkx as nx
 from markupsafe import Markup
 
 from stakegraph.analytics import groups as grp
-from stakegraph.audit import AuditReport, audit_json, build_audit, display_name, scope_graph
-from stakegraph.viz.charts import bar_chart
+from stakegraph.audit import (
+    AuditReport,
+    OverTime,
+    audit_json,
+    build_audit,
+    display_name,
+    scope_graph,
+)
+from stakegraph.viz.charts import bar_chart, trend_chart
 from stakegraph.viz.network import HIGHLIGHT, Builder, add_graph_node, fmt
 from stakegraph.viz.page import Graph, LegendEntry, Page, graph_html, stamp_html, table
 from stakegraph.viz.views import (
@@ -146,7 +153,63 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
                  table(["lender", "group / counterparty", "members", "exposure", "% of Tier 1", "limit %", "status"],
                        erows, numeric=(2, 3, 4, 5)),
                  *([stamp_html(r.exposures[0].stamp)] if r.exposures else []), anchor="groups")
+
+    if r.over_time is not None:
+        page.section("Change over time", *over_time_parts(S, r.over_time), anchor="over-time")
     return page
+
+
+def _measure_label(measure: str, kinds: Sequence[str], currency: str | None) -> str:
+    what = "/".join(kinds)
+    return {"hhi": f"HHI ({what}, by source)", "cr_k": f"CR-5 % ({what})",
+            "exposure": f"exposure ({currency or 'unstated currency'})", "counterparties": f"counterparties ({what})",
+            "cut_points": "cut points", "health": "mean health (0-100)"}.get(measure, measure)
+
+
+def _value_text(measure: str, v: float | None) -> str:
+    if v is None:
+        return ""
+    return {"hhi": f"{v:,.1f}", "cr_k": f"{v:.2f}", "exposure": fmt(v)}.get(measure, f"{v:,.0f}")
+
+
+def over_time_parts(G: nx.MultiDiGraph, ot: OverTime) -> list[Markup]:
+    """The "Change over time" section: the book's measures per period (chart and table, crossings flagged)
+    and what changed in the last period (the catalogue's ``diff``)."""
+    if not ot.trends or not ot.trends[0].rows:
+        return [Markup('<p class="muted">No period ends between {} and {}.</p>').format(ot.from_date, ot.to_date)]
+    periods = [x.period_end for x in ot.trends[0].rows]
+    labels = [_measure_label(t.measure, t.kinds, ot.currency) for t in ot.trends]
+    chart = trend_chart(periods, [(label, [x.value for x in t.rows], ["; ".join(x.flags) for x in t.rows])
+                                  for label, t in zip(labels, ot.trends, strict=True)],
+                        title=f"The book at each {ot.period} end, {ot.from_date} to {ot.to_date}; red = a line crossed")
+    flags = [sorted({f for t in ot.trends for f in t.rows[i].flags}) for i in range(len(periods))]
+    bands = next((t for t in ot.trends if t.measure == "hhi"), None)
+    rows = [(p, *(_value_text(t.measure, t.rows[i].value) for t in ot.trends),
+             bands.rows[i].band_2023 or "" if bands else "", "; ".join(flags[i])) for i, p in enumerate(periods)]
+    parts = [Markup('<div class="chart" id="trend-chart">{}</div>').format(chart),
+             table(["period end", *labels, "band 2023 (HHI)", "flags"], rows,
+                   numeric=tuple(range(1, len(labels) + 1)))]
+    parts += [stamp_html(t.stamp) for t in ot.trends[:1]]
+    d = ot.diff
+    if d is not None:
+        parts.append(Markup("<h3>Last period: {} → {}</h3><p>{} relationship(s) started, {} ended; {} concentration "
+                            "band change(s), {} cut-point change(s); {} signal(s) and {} interaction(s) dated in "
+                            "between.</p>").format(d.from_date, d.to_date, len(d.started), len(d.ended),
+                                                   len(d.band_changes), len(d.cut_point_changes), len(d.signals),
+                                                   d.interactions))
+        changes = [("ended", c) for c in d.ended] + [("started", c) for c in d.started]
+        parts.append(table(["change", "relationship", "kind", "source", "target", "start", "end", "status",
+                            f"amount ({ot.currency or 'as stated'})"],
+                           [(what, c.edge_id, c.kind, _nm(G, c.source), _nm(G, c.target), c.start_date or "",
+                             c.end_date or "", c.status or "", fmt(c.amount) if c.amount is not None else "")
+                            for what, c in changes[:20]], numeric=(8,)))
+        if d.band_changes:
+            parts.append(table(["node", "HHI from", "HHI to", "2023 band from", "2023 band to"],
+                               [(b.name, _value_text("hhi", b.hhi_from), _value_text("hhi", b.hhi_to),
+                                 b.band_2023_from or "", b.band_2023_to or "") for b in d.band_changes[:15]],
+                               numeric=(1, 2)))
+        parts.append(stamp_html(d.stamp))
+    return parts
 
 
 def groups_graph(G: nx.MultiDiGraph, groups: grp.ConnectedGroupsResult, *, top: int = 6) -> Graph:
