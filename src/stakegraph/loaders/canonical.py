@@ -11,20 +11,24 @@ are accepted. Unknown columns are kept as text properties. See docs/data-format.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from stakegraph.domain import DOMAIN
 from stakegraph.loaders.formats import RawRow
 from stakegraph.loaders.records import (
     ALL_EDGE_PROPS,
+    PROVENANCE_NAMES,
     Converted,
     Issue,
     Item,
+    NotFast,
     check_kind,
     check_props,
     edge_decl,
+    fast_coercer,
     node_decl,
     text_id,
 )
@@ -183,3 +187,149 @@ class CanonicalConverter:
         rid = text_id(rid_raw) if not is_blank(rid_raw) else edge_id(rel.name, src, tgt, props.get("ref"))
         out.items.append(Item(EdgeRecord(rid, rel.name, src, tgt, props), source_col=src_col, target_col=tgt_col))
         return out
+
+
+#: What the fast path makes of a row: ``(is_edge, id, type or kind, source, target, props, source column,
+#: target column)`` per record (source/target ``""`` for a node).
+FastRecord = tuple[bool, str, str, str, str, dict[str, Any], str, str]
+FastFn = Callable[[list[str]], "list[FastRecord] | None"]
+
+
+def _blank_text(v: str) -> bool:
+    return not v or v.isspace()
+
+
+def fast_converter(conv: CanonicalConverter, max_id: int) -> FastFn | None:
+    """A converter of a CSV record (list of text) that makes exactly what ``conv.convert`` makes of a
+    valid row, column plan computed once per header; it returns ``None`` for any row it cannot vouch
+    for (a blank id, a bad value, a long id …), which then goes through ``conv.convert`` and gets the
+    same issues as before. ``None`` when the header maps two columns to one name (rare; slow path)."""
+    keys = [normalise_column(h) for h in conv.header]
+    if len(set(keys)) != len(keys):
+        return None
+    where = {k: i for i, k in enumerate(keys)}
+    header = list(conv.header)
+    if conv.role == "relationships":
+        return _fast_relationship(where, header, max_id)
+    return _fast_node(conv.role, where, header, max_id)
+
+
+_Plan = list[tuple[str | None, Callable[[str], Any] | None]]
+
+
+def _plan(where: dict[str, int], header: list[str], skip: set[str], decl: Mapping[str, Any],
+          fallback: Mapping[str, Any]) -> _Plan:
+    """``(property, coercion)`` per column of the header, in order: property ``None`` for a column read
+    apart (id, kind, ends), coercion ``None`` for a provenance column (a value there is an issue)."""
+    out: _Plan = [(None, None)] * len(header)
+    for key, i in where.items():
+        if key in skip:
+            continue
+        if key in PROVENANCE_NAMES:
+            out[i] = (key, None)
+            continue
+        out[i] = (key, fast_coercer(decl.get(key) or fallback.get(key)))
+    return out
+
+
+def _fill(rec: list[str], plan: _Plan, required: list[str]) -> dict[str, Any] | None:
+    props: dict[str, Any] = {}
+    try:
+        # only the non-empty cells (itertools.compress selects them in C; most cells of a wide file are empty)
+        for (key, fn), v in zip(compress(plan, rec), compress(rec, rec), strict=False):
+            if key is None or v.isspace():
+                continue
+            if fn is None:
+                return None
+            props[key] = fn(v)
+    except NotFast:
+        return None
+    for name in required:
+        if name not in props:
+            return None
+    return props
+
+
+def _cell(rec: list[str], i: int | None) -> str:
+    return rec[i] if i is not None and i < len(rec) else ""
+
+
+def _fast_node(role: str, where: dict[str, int], header: list[str], max_id: int) -> FastFn:
+    ntype = DOMAIN.node_types[NODE_OF_ROLE[role]]
+    decl = node_decl(ntype)
+    skip = {"id", "kind"} | ({"project_id"} if role == "contracts" else set())
+    plan = _plan(where, header, skip, decl, {})
+    required = [p.name for p in decl.values() if p.required]
+    id_i, kind_i = where.get("id"), where.get("kind")
+    id_col = header[id_i] if id_i is not None else "id"
+    proj_i = where.get("project_id") if role == "contracts" else None
+    proj_col = header[proj_i] if proj_i is not None else "project_id"
+    kinds = frozenset(ntype.kinds)
+    default_kind = ntype.default_kind
+    tname = ntype.name
+    ekind = {"interactions": "involves", "signals": "concerns"}.get(role)
+    ends = [(k, header[where[k]]) for k in ("party_id", "counterparty_id") if k in where] if ekind else []
+
+    def convert(rec: list[str]) -> list[FastRecord] | None:
+        nid = _cell(rec, id_i).strip()
+        if not nid or len(nid) > max_id:
+            return None
+        k = _cell(rec, kind_i)
+        if _blank_text(k):
+            if not default_kind:
+                return None
+            kind = default_kind
+        else:
+            kind = k.strip()
+            if kind not in kinds:
+                return None
+        props = _fill(rec, plan, required)
+        if props is None:
+            return None
+        props["kind"] = kind
+        out: list[FastRecord] = [(False, nid, tname, "", "", props, "", "")]
+        if proj_i is not None:
+            pid = _cell(rec, proj_i).strip()
+            if pid:
+                eid = edge_id("contract_for", nid, pid)
+                if len(pid) > max_id or len(eid) > max_id:
+                    return None
+                out.append((True, eid, "contract_for", nid, pid, {}, id_col, proj_col))
+        for key, col in ends:
+            if key in props and not (key == "counterparty_id" and props[key] == props.get("party_id")):
+                tid = str(props[key])
+                eid = edge_id(ekind or "", nid, tid)
+                if len(tid) > max_id or len(eid) > max_id:
+                    return None
+                out.append((True, eid, ekind or "", nid, tid, {}, id_col, col))
+        return out
+
+    return convert
+
+
+def _fast_relationship(where: dict[str, int], header: list[str], max_id: int) -> FastFn:
+    kind_i, src_i, tgt_i, id_i = (where.get(k) for k in ("kind", "source_id", "target_id", "id"))
+    src_col = header[src_i] if src_i is not None else "source_id"
+    tgt_col = header[tgt_i] if tgt_i is not None else "target_id"
+    skip = {"kind", "source_id", "target_id", "id"}
+    plans: dict[str, tuple[_Plan, list[str]]] = {}
+    for rel in DOMAIN.rel_kinds.values():
+        decl = edge_decl(rel)
+        plans[rel.name] = (_plan(where, header, skip, decl, ALL_EDGE_PROPS),
+                           [p.name for p in decl.values() if p.required])
+
+    def convert(rec: list[str]) -> list[FastRecord] | None:
+        got = plans.get(_cell(rec, kind_i).strip())
+        src, tgt = _cell(rec, src_i).strip(), _cell(rec, tgt_i).strip()
+        if got is None or not src or not tgt or len(src) > max_id or len(tgt) > max_id:
+            return None
+        kind = _cell(rec, kind_i).strip()
+        props = _fill(rec, got[0], got[1])
+        if props is None:
+            return None
+        rid = _cell(rec, id_i).strip() or edge_id(kind, src, tgt, props.get("ref"))
+        if len(rid) > max_id:
+            return None
+        return [(True, rid, kind, src, tgt, props, src_col, tgt_col)]
+
+    return convert

@@ -221,7 +221,21 @@ def _lines(f: TextIO, table: Table) -> Iterator[str]:
 
 
 def _csv_rows(table: Table) -> Iterator[RawRow]:
-    limit = current().max_field_chars
+    for n, rec, raw in csv_records(table):
+        yield raw if raw is not None else RawRow(n, dict(zip(table.header, rec, strict=False)))
+
+
+def csv_records(table: Table) -> Iterator[tuple[int, list[str], RawRow | None]]:
+    """``(row, values, None)`` for a row that passes the structural checks, else ``(row, values, RawRow)``
+    with the problem (what :meth:`Table.rows` yields for it).
+
+    The fast path of the canonical layout: no dictionary per row. Text decoded strictly never
+    holds lone surrogates, so only the length bounds are checked here, first on the whole record
+    (a superset of the values the row keeps) and, when that is over a bound, exactly.
+    """
+    b = current()
+    limit = b.max_field_chars
+    row_limit = b.max_row_bytes
     with _open_text(table) as f:
         reader = csv.reader(_lines(f, table), delimiter=table.delimiter)
         header: list[str] | None = None
@@ -235,15 +249,22 @@ def _csv_rows(table: Table) -> Iterator[RawRow]:
                         continue
                     header = _header(rec, table.name)
                     table.header = header
+                    width = len(header)
                     continue
-                if _blank(rec):
+                if not "".join(rec).strip():  # _blank for text values, in C
                     continue
-                if len(rec) > len(header) and not _blank(rec[len(header):]):
-                    yield RawRow(n, dict(zip(header, rec, strict=False)),
-                                 f"row has {len(rec):,} values but the header has {len(header):,} columns "
-                                 "(a delimiter or quote inside a value?)")
+                if len(rec) > width and not _blank(rec[width:]):
+                    yield n, rec, RawRow(n, dict(zip(header, rec, strict=False)),
+                                         f"row has {len(rec):,} values but the header has {width:,} columns "
+                                         "(a delimiter or quote inside a value?)")
                     continue
-                yield _checked(n, dict(zip(header, rec, strict=False)))
+                lens = list(map(len, rec))
+                if sum(lens) > row_limit or max(lens) > limit:
+                    values = dict(zip(header, rec, strict=False))
+                    bad = check_values(values)
+                    yield n, rec, (RawRow(n, values, bad[0], bad[1], bad[2]) if bad else None)
+                    continue
+                yield n, rec, None
         except csv.Error as e:
             raise FileFormatError(f"unreadable CSV at row {n + 1}: {e}", file=table.name, row=n + 1,
                                   fix="quote values that contain delimiters or newlines; fields over "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,12 +24,18 @@ from typing import Any, Literal
 from stakegraph.domain import DOMAIN, PROVENANCE
 from stakegraph.errors import GraphError, TypeConflict
 from stakegraph.loaders import fx
-from stakegraph.loaders.bounds import Bounds, using
-from stakegraph.loaders.canonical import CanonicalConverter, role_from_header, role_from_name
+from stakegraph.loaders.bounds import Bounds, current, using
+from stakegraph.loaders.canonical import (
+    CanonicalConverter,
+    FastRecord,
+    fast_converter,
+    role_from_header,
+    role_from_name,
+)
 from stakegraph.loaders.compressed import data_suffix
 from stakegraph.loaders.converter import EntityConverter, probe
 from stakegraph.loaders.errors import FileFormatError, InputError, LoaderStoreError, MappingError
-from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_header
+from stakegraph.loaders.formats import _EXT, RawRow, Table, csv_records, open_tables, read_header
 from stakegraph.loaders.mapping import Mapping, load_mapping
 from stakegraph.loaders.records import Converted, Item, id_issues
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
@@ -174,6 +181,46 @@ def _file_error(report: LoadReport, e: FileFormatError) -> None:
 
 
 # -- pass 1 ------------------------------------------------------------------------------
+_SPILL_BATCH = 4096
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(props: dict[str, Any]) -> bool:
+    """True when a JSON round trip would give ``props`` back unchanged (the values the loaders make)."""
+    for v in props.values():
+        if type(v) in _PLAIN:
+            continue
+        if type(v) is list and all(type(x) in _PLAIN for x in v):
+            continue
+        return False
+    return True
+
+
+class _Spill:
+    """Records validated in pass 1, on disk in marshal batches (memory holds one batch)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.f = open(path, "wb")  # noqa: SIM115
+        self.buf: list[list[Any]] = []
+
+    def add(self, line: list[Any]) -> None:
+        self.buf.append(line)
+        if len(self.buf) >= _SPILL_BATCH:
+            self._dump()
+
+    def _dump(self) -> None:
+        blob = marshal.dumps(self.buf)
+        self.f.write(len(blob).to_bytes(8, "little"))
+        self.f.write(blob)
+        self.buf = []
+
+    def close(self) -> None:
+        if self.buf:
+            self._dump()
+        self.f.close()
+
+
 class _Pass1:
     def __init__(self, report: LoadReport, load_id: str, tmp: Path, progress: ProgressFn | None,
                  mode: str = "strict", merges: set[frozenset[str]] | None = None) -> None:
@@ -184,11 +231,19 @@ class _Pass1:
         self.load_id = load_id
         self.progress = progress
         self.files: list[str] = []
-        self.node_spill = open(tmp / "nodes.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-        self.edge_spill = open(tmp / "edges.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-        # each row's raw values once (a row making many records — split, unpivot — is not repeated)
-        self.row_spill = open(tmp / "rows.jsonl", "w+b")  # noqa: SIM115
+        self.node_spill = _Spill(tmp / "nodes.bin")
+        self.edge_spill = _Spill(tmp / "edges.bin")
+        # the same edges without id and properties (but an owns share), for the endpoint and structure checks
+        self.edge_keys = _Spill(tmp / "edgekeys.bin")
+        # each row's raw values once (a row making many records — split, unpivot — is not repeated):
+        # a CSV record of the fast path as its list of values (marshal batches; the header is kept per file),
+        # any other row as a JSON line
+        self.row_spill = open(tmp / "rows.bin", "w+b")  # noqa: SIM115
         self.raw_at: dict[tuple[int, int], int] = {}
+        self.headers: dict[int, list[str]] = {}
+        self.recs: list[list[str]] = []  # CSV records of the fast path, spilled in marshal batches
+        self.n_recs = 0
+        self.rec_blobs: list[tuple[int, int]] = []  # (offset, size) of each batch in row_spill
         self.node_types: dict[str, str] = {}
         self.first: dict[tuple[bool, str], tuple[int, int]] = {}
         self.dups: dict[tuple[bool, str], list[tuple[int, int]]] = {}
@@ -213,31 +268,79 @@ class _Pass1:
 
     def run(self, table: Table, converters: list[Converter]) -> None:
         fi = self.file_index(table.name)
-        for raw in table.rows():
+        conv = getattr(converters[0], "__self__", None) if len(converters) == 1 else None
+        fast = None
+        if isinstance(conv, CanonicalConverter) and table.format in ("csv", "tsv"):
+            fast = fast_converter(conv, current().max_id_chars)
+        if fast is None:
+            for raw in table.rows():
+                self.rows += 1
+                if self.progress and self.rows % 1000 == 0:
+                    self.progress(LoadProgress("validate", self.rows, None, table.name))
+                self.row(fi, table, raw, converters)
+            return
+        self.headers[fi] = table.header
+        for n, rec, bad in csv_records(table):
             self.rows += 1
             if self.progress and self.rows % 1000 == 0:
                 self.progress(LoadProgress("validate", self.rows, None, table.name))
-            if raw.problem:
-                self.reject(fi, raw.row, "row", raw.values,
-                            [RowError(table.name, raw.row, raw.column, "", raw.problem, raw.fix)])
+            if bad is None:
+                got = fast(rec)
+                if got is not None:
+                    for r in got:
+                        self.add_fast(fi, n, rec, r)
+                    continue
+            self.row(fi, table, bad or RawRow(n, dict(zip(table.header, rec, strict=False))), converters)
+
+    def row(self, fi: int, table: Table, raw: RawRow, converters: list[Converter]) -> None:
+        """One row through the converters (every layout; the canonical fast path's fallback)."""
+        if raw.problem:
+            self.reject(fi, raw.row, "row", raw.values,
+                        [RowError(table.name, raw.row, raw.column, "", raw.problem, raw.fix)])
+            return
+        for conv in converters:
+            res = conv(raw)
+            if res.skip:
+                self.report.skipped.append(SkippedRow(table.name, raw.row, res.skip))
                 continue
-            for conv in converters:
-                res = conv(raw)
-                if res.skip:
-                    self.report.skipped.append(SkippedRow(table.name, raw.row, res.skip))
-                    continue
-                if res.issues:
-                    self.reject(fi, raw.row, res.type_key, raw.values, [
-                        RowError(table.name, raw.row, i.column, "" if i.value is None else str(i.value)[:200],
-                                 i.reason, i.fix) for i in res.issues])
-                    continue
-                long_ids = [i for item in res.items for i in id_issues(item)]
-                if long_ids:
-                    self.reject(fi, raw.row, res.type_key, raw.values, [
-                        RowError(table.name, raw.row, i.column, str(i.value), i.reason, i.fix) for i in long_ids])
-                    continue
-                for item in res.items:
-                    self.add(fi, raw, item)
+            if res.issues:
+                self.reject(fi, raw.row, res.type_key, raw.values, [
+                    RowError(table.name, raw.row, i.column, "" if i.value is None else str(i.value)[:200],
+                             i.reason, i.fix) for i in res.issues])
+                continue
+            long_ids = [i for item in res.items for i in id_issues(item)]
+            if long_ids:
+                self.reject(fi, raw.row, res.type_key, raw.values, [
+                    RowError(table.name, raw.row, i.column, str(i.value), i.reason, i.fix) for i in long_ids])
+                continue
+            for item in res.items:
+                self.add(fi, raw, item)
+
+    def add_fast(self, fi: int, row: int, rec: list[str], r: FastRecord) -> None:
+        """:meth:`add` for a record of the canonical fast path (no origin, duplicates are errors)."""
+        is_edge, rid, what, src, tgt, props, src_col, tgt_col = r
+        key = (is_edge, rid)
+        if key in self.first:
+            self.dups.setdefault(key, [self.first[key]]).append((fi, row))
+            return
+        self.first[key] = (fi, row)
+        props["source_file"] = self.files[fi]
+        props["source_row"] = row
+        props["load_id"] = self.load_id
+        if (fi, row) not in self.raw_at:
+            self.raw_at[(fi, row)] = -1 - self.n_recs  # a CSV record: its place in the batched record spill
+            self.recs.append(rec)
+            self.n_recs += 1
+            if len(self.recs) >= _SPILL_BATCH:
+                self._dump_recs()
+        if is_edge:
+            self.n_edges += 1
+            self.edge_spill.add([fi, row, rid, what, src, tgt, props, src_col, tgt_col, "", "", None])
+            self.edge_keys.add([fi, row, None, what, src, tgt, _share(what, props), src_col, tgt_col, "", ""])
+        else:
+            self.node_types[rid] = what
+            self.n_nodes += 1
+            self.node_spill.add([fi, row, rid, what, props, None])
 
     def add(self, fi: int, raw: RawRow, item: Item) -> None:
         rec = item.record
@@ -289,17 +392,30 @@ class _Pass1:
     def _spill(self, fi: int, row: int, rec: NodeRecord | EdgeRecord, props: dict[str, Any], item: Item,
                raw: dict[str, Any]) -> None:
         if (fi, row) not in self.raw_at:
+            self.row_spill.seek(0, os.SEEK_END)
             self.raw_at[(fi, row)] = self.row_spill.tell()
             self.row_spill.write(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
         if isinstance(rec, NodeRecord):
             self.n_nodes += 1
-            line = [fi, row, rec.id, rec.type, props, None]
-            self.node_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            line: list[Any] = [fi, row, rec.id, rec.type, props, None]
         else:
             self.n_edges += 1
             line = [fi, row, rec.id, rec.kind, rec.source, rec.target, props, item.source_col, item.target_col,
                     item.source_text, item.target_text, None]
-            self.edge_spill.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        if not _plain(props):  # what the JSON spill made of it (text for dates and other objects)
+            line = json.loads(json.dumps(line, ensure_ascii=False, default=str))
+        if isinstance(rec, NodeRecord):
+            self.node_spill.add(line)
+        else:
+            self.edge_spill.add(line)
+            self.edge_keys.add([*line[:2], None, *line[3:6], _share(line[3], line[6]), *line[7:11]])
+
+    def _dump_recs(self) -> None:
+        blob = marshal.dumps(self.recs)
+        self.row_spill.seek(0, os.SEEK_END)
+        self.rec_blobs.append((self.row_spill.tell(), len(blob)))
+        self.row_spill.write(blob)
+        self.recs = []
 
     def finish(self) -> None:
         for props, fi, row, rec, item, raw in self.combined.values():
@@ -307,6 +423,9 @@ class _Pass1:
         self.combined.clear()
         self.node_spill.close()
         self.edge_spill.close()
+        self.edge_keys.close()
+        if self.recs:
+            self._dump_recs()
         self.row_spill.flush()
 
     def raw_of(self, fi: int, row: int) -> dict[str, Any]:
@@ -314,6 +433,12 @@ class _Pass1:
         at = self.raw_at.get((fi, row))
         if at is None:
             return {}
+        if at < 0:
+            k = -1 - at
+            offset, size = self.rec_blobs[k // _SPILL_BATCH]
+            self.row_spill.seek(offset)
+            rec = marshal.loads(self.row_spill.read(size))[k % _SPILL_BATCH]
+            return dict(zip(self.headers[fi], rec, strict=False))
         self.row_spill.seek(at)
         return dict(json.loads(self.row_spill.readline()))
 
@@ -321,10 +446,16 @@ class _Pass1:
         self.row_spill.close()
 
 
+def _share(kind: str, props: dict[str, Any]) -> dict[str, Any]:
+    """The only property the structure checks read (an ``owns`` share)."""
+    share = props.get("share_pct") if kind == "owns" else None
+    return {} if share is None else {"share_pct": share}
+
+
 def _read_spill(path: Path) -> Iterator[list[Any]]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            yield json.loads(line)
+    with open(path, "rb") as f:
+        while size := f.read(8):
+            yield from marshal.loads(f.read(int.from_bytes(size, "little")))
 
 
 def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
@@ -345,7 +476,7 @@ def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
 def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
     pending: list[list[Any]] = []
     unknown: set[str] = set()
-    for line in _read_spill(tmp / "edges.jsonl"):
+    for line in _read_spill(tmp / "edgekeys.bin"):
         if (line[0], line[1]) in p1.rejected:
             continue
         if line[4] in p1.node_types and line[5] in p1.node_types:
@@ -404,7 +535,7 @@ def _check_node_types(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
         raise LoaderStoreError(f"could not look up node types in the {store.backend} store: {e}") from e
     if not stored:
         return
-    for line in _read_spill(tmp / "nodes.jsonl"):
+    for line in _read_spill(tmp / "nodes.bin"):
         old = stored.get(line[2])
         if old is not None and (line[0], line[1]) not in p1.rejected:
             p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), [RowError(
@@ -427,13 +558,13 @@ def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
 
 # -- pass 2 ----------------------------------------------------------------------------------
 def _edge_lines(p1: _Pass1, tmp: Path) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    for line in _read_spill(tmp / "edges.jsonl"):
+    for line in _read_spill(tmp / "edgekeys.bin"):
         if (line[0], line[1]) not in p1.rejected:
             yield line[3], line[4], line[5], line[6]
 
 
 def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRecord]:
-    for line in _read_spill(tmp / ("edges.jsonl" if edges else "nodes.jsonl")):
+    for line in _read_spill(tmp / ("edges.bin" if edges else "nodes.bin")):
         if (line[0], line[1]) in p1.rejected:
             continue
         if edges:

@@ -8,7 +8,7 @@ so the rules (numbers, dates, ranges, choices) are the domain's, declared once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +16,15 @@ from stakegraph.domain import DOMAIN, PROVENANCE, NodeType, Prop, PropType, RelK
 from stakegraph.errors import ValidationError
 from stakegraph.loaders.bounds import current, setting
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.validate import check_number, coerce, is_blank
+from stakegraph.validate import MAX_ABS_NUMBER, MAX_DATE, MIN_DATE, check_number, coerce, is_blank
 
 #: Every edge property declared by any kind (to type a column that belongs to another kind).
 ALL_EDGE_PROPS: dict[str, Prop] = {}
 for _k in DOMAIN.rel_kinds.values():
     for _p in _k.all_props:
         ALL_EDGE_PROPS.setdefault(_p.name, _p)
-_PROVENANCE_NAMES = {p.name for p in PROVENANCE}
+PROVENANCE_NAMES = frozenset(p.name for p in PROVENANCE)
+_PROVENANCE_NAMES = PROVENANCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -157,3 +158,62 @@ def id_issues(item: Item) -> list[Issue]:
     return [Issue(col, v[:40] + "…", f"id has {len(v):,} characters, more than the bound of {limit:,}",
                   f"use shorter ids (a hash: mapping 'hash: true'), or raise {setting('max_id_chars')}")
             for col, v in ids if len(v) > limit]
+
+
+# -- the fast path of the canonical layout ---------------------------------------------------------
+class NotFast(Exception):
+    """A value the fast path does not decide: the row goes through :func:`check_props` (same issues)."""
+
+
+def fast_coercer(prop: Prop | None) -> Callable[[str], Any]:
+    """A coercion of non-blank text to ``prop``'s type that returns exactly what :func:`coerce` returns,
+    or raises :class:`NotFast` whenever it is not sure the value is valid (the slow path then reports it).
+
+    ``None`` (an undeclared column) keeps the text, stripped (as :func:`check_props` does).
+    """
+    if prop is None:
+        return str.strip
+    lo, hi, choices = prop.minimum, prop.maximum, prop.choices
+    if prop.type is PropType.STR and choices is None:
+        return str.strip
+    if prop.type is PropType.STR:
+        allowed = frozenset(choices or ())
+
+        def choice(v: str) -> Any:
+            s = v.strip()
+            if s in allowed:
+                return s
+            raise NotFast
+
+        return choice
+    if prop.type is PropType.FLOAT and choices is None:
+        def number(v: str) -> Any:
+            try:
+                f = float(v)  # what _to_float gives when float() reads the text as written
+            except ValueError:
+                raise NotFast from None
+            if not -MAX_ABS_NUMBER <= f <= MAX_ABS_NUMBER or (lo is not None and f < lo) or (hi is not None and f > hi):
+                raise NotFast  # (NaN fails the first comparison)
+            return f
+
+        return number
+    if prop.type is PropType.DATE and choices is None:
+        def date(v: str) -> Any:
+            if len(v) == 10 and v[4] == "-" and v[7] == "-":
+                try:
+                    d = dt.date.fromisoformat(v)
+                except ValueError:
+                    raise NotFast from None
+                if MIN_DATE <= d <= MAX_DATE:
+                    return d.isoformat()
+            raise NotFast
+
+        return date
+
+    def generic(v: str) -> Any:
+        try:
+            return coerce(prop, v)
+        except ValidationError:
+            raise NotFast from None
+
+    return generic
