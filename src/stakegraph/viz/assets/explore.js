@@ -213,7 +213,10 @@
         moved /= sample.length;
       }
       last = sample;
-      if ((moved && moved / extent < 0.002) || performance.now() - t0 > limit) { stopLayout(); }
+      var converged = moved && moved / extent < 0.002;
+      if (converged || performance.now() - t0 > limit) {
+        state.layoutEnd = converged ? "converged" : "time cap"; state.layoutMs = performance.now() - t0; stopLayout();
+      }
     }, 300);
   }
   /* Disconnected pieces go on a ring just outside the main component, so outliers never squeeze it. */
@@ -292,6 +295,8 @@
   }
   var changeTimer = null;
   function changed() {
+    var big = graph.size > 3000;  /* large drawings: edges and labels wait while the camera moves */
+    if (renderer.getSetting("hideEdgesOnMove") !== big) { renderer.setSetting("hideEdgesOnMove", big); renderer.setSetting("hideLabelsOnMove", big); }
     rescale();
     refresh();
     clearTimeout(changeTimer);

@@ -1,0 +1,262 @@
+"""The explorer (``/explore``) in headless Chromium: first paint, time to a stable layout, frame time
+while panning, and search-to-result latency.
+
+* **Drawing** — a synthetic graph of N nodes (clustered: 40 communities, ~2.5 edges a node, a few
+  disconnected outliers; every node carries the server's JSON shape with metrics and a community) is
+  pushed into the page with ``SG.addSubgraph`` (what an expansion or a shared link does).
+  *First paint* is from that call to the end of sigma's first render; *stable* is until the
+  ForceAtlas2 worker converges (``__explore.stable``; ``layoutEnd`` says converged or time cap).
+  *Pan* moves the camera a little on each of 60 animation frames and reports the mean interval
+  between frames (what the eye sees; 16.7 ms is the 60 Hz floor) and the mean synchronous
+  ``renderer.refresh()`` time (the CPU cost of one frame), at the default zoom and zoomed in 8×
+  (labels readable). The side-by-side floor is the old vis-network drawing (the views' library,
+  physics off, positions given) of the same graph, panned the same way with ``moveTo``.
+* **Search** — a generated portfolio of 100,000 parties in the embedded store; ``GET
+  /explore/search`` in process (TestClient), median and p95 over a few queries; and in the page,
+  typing to results shown (``__explore.searchMs``: request sent to list rendered, after the
+  120 ms typing debounce).
+
+Run alone: ``python -m bench.explore [--sizes 2000 10000] [--parties 100000]`` (the system Chromium;
+every request outside the fake origin is aborted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import embedded_db, header, percentile, table
+from bench.views import _chromium
+
+ORIGIN = "http://bench.stakegraph.test"
+KINDS = ("bank", "corporate", "sovereign", "other")
+
+
+def synthetic(n: int, seed: int = 1) -> dict[str, Any]:
+    """``n`` nodes in 40 communities (dense inside, sparse across) plus 3 isolated outliers."""
+    rnd = random.Random(seed)
+    comms = 40
+    nodes: list[dict[str, Any]] = [{"id": f"n{i}", "type": "party", "name": f"Party {i} {'银行' if i % 7 == 0 else 'Ltd'}",
+              "kind": KINDS[i % 4], "country": ("CN", "SG", "VN", "ID")[i % 4], "status": None,
+              "metrics": {"degree": 0, "exposure": rnd.lognormvariate(16, 2), "betweenness": rnd.random() ** 4},
+              "community": {"id": i % comms, "name": f"C{i % comms} · Party {i % comms}", "size": n // comms}}
+             for i in range(n - 3)]
+    nodes += [{"id": f"out{i}", "type": "party", "name": f"Outlier {i}", "kind": "other", "metrics": {"degree": 0}}
+              for i in range(3)]
+    edges: list[dict[str, Any]] = []
+    for i in range(n - 3):
+        for _ in range(2 if rnd.random() < 0.5 else 3):
+            j = rnd.randrange(i % comms, n - 3, comms) if rnd.random() < 0.9 else rnd.randrange(n - 3)
+            if j != i:
+                edges.append({"id": f"e{len(edges)}", "kind": "lends_to", "source": f"n{i}", "target": f"n{j}",
+                              "color": "#2563eb", "status": "active", "amount": rnd.lognormvariate(15, 1)})
+    for e in edges:
+        nodes[int(e["source"][1:])]["metrics"]["degree"] += 1
+        nodes[int(e["target"][1:])]["metrics"]["degree"] += 1
+    return {"nodes": nodes, "edges": edges}
+
+
+PAN_JS = """async ([ratio, frames]) => {
+  const cam = SG.renderer.getCamera();
+  cam.setState({x: 0.5, y: 0.5, ratio: ratio, angle: 0});
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const sync = [], gaps = [], captor = SG.renderer.getMouseCaptor();
+  let last = performance.now();
+  captor.isMoving = true;  /* as during a mouse drag of the stage */
+  for (let i = 0; i < frames; i++) {
+    await new Promise(r => requestAnimationFrame(r));
+    const now = performance.now(); gaps.push(now - last); last = now;
+    cam.setState({x: 0.5 + 0.002 * ratio * (i % 20), y: 0.5});
+    const t = performance.now(); SG.renderer.refresh(); sync.push(performance.now() - t);
+  }
+  captor.isMoving = false;
+  const mean = a => a.reduce((x, y) => x + y, 0) / a.length;
+  return [mean(gaps.slice(1)), mean(sync)];
+}"""
+
+VIS_PAN_JS = """async ([scale, frames]) => {
+  const net = window.__net;
+  net.moveTo({position: {x: 0, y: 0}, scale: scale});
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const sync = [], gaps = [];
+  let last = performance.now();
+  for (let i = 0; i < frames; i++) {
+    await new Promise(r => requestAnimationFrame(r));
+    const now = performance.now(); gaps.push(now - last); last = now;
+    net.moveTo({position: {x: (i % 20) * 5 / scale, y: 0}, scale: scale});
+    const t = performance.now(); net.redraw(); sync.push(performance.now() - t);
+  }
+  const mean = a => a.reduce((x, y) => x + y, 0) / a.length;
+  return [mean(gaps.slice(1)), mean(sync)];
+}"""
+
+
+def _route(ctx: Any, pages: dict[str, tuple[str, str]], client: Any = None) -> None:
+    def handle(r: Any) -> None:
+        url = r.request.url
+        path = url[len(ORIGIN):].split("#")[0]
+        if not url.startswith(ORIGIN + "/"):
+            r.abort()
+        elif path in pages:
+            body, csp = pages[path]
+            r.fulfill(status=200, body=body, headers={"content-type": "text/html; charset=utf-8",
+                                                      "content-security-policy": csp})
+        elif client is not None:
+            resp = client.get(url)
+            r.fulfill(status=resp.status_code, body=resp.content,
+                      headers={"content-type": resp.headers.get("content-type", "application/json")})
+        else:
+            r.fulfill(status=404, body=b'{"error": {"message": "none"}}', headers={"content-type": "application/json"})
+
+    ctx.route("**/*", handle)
+
+
+def vis_page(sub: dict[str, Any]) -> str:
+    """The old drawing: vis-network with physics off and the sigma layout's positions given."""
+    from stakegraph.viz.page import vis_js
+
+    data = json.dumps(sub).replace("<", "\\u003c")
+    return ("<!DOCTYPE html><html><body style='margin:0'><div id='c' style='width:1100px;height:800px'></div>"
+            f"<script>{vis_js()}</script><script>const d = {data};"
+            "window.__net = new vis.Network(document.getElementById('c'), {nodes: new vis.DataSet(d.nodes),"
+            " edges: new vis.DataSet(d.edges)}, {physics: false, edges: {smooth: false, arrows: 'to'},"
+            " nodes: {shape: 'dot'}, layout: {improvedLayout: false}});"
+            "window.__net.once('afterDrawing', () => { window.__drawn = true; });</script></body></html>")
+
+
+def drawing(browser: Any, n: int, frames: int) -> dict[str, Any]:
+    from stakegraph.viz.explore import explore_csp, explore_page
+
+    sub = synthetic(n)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    _route(ctx, {"/explore": (explore_page(), explore_csp())})
+    try:
+        pg = ctx.new_page()
+        pg.goto(ORIGIN + "/explore")
+        pg.wait_for_function("() => window.__explore && window.__explore.ready")
+        pg.evaluate("(s) => { window.__sub = s; }", sub)
+        first = pg.evaluate("""() => new Promise(ok => { const t0 = performance.now();
+            SG.renderer.once('afterRender', () => ok(performance.now() - t0)); SG.addSubgraph(window.__sub); })""")
+        t0 = time.perf_counter()
+        pg.wait_for_function("() => window.__explore.stable", timeout=120_000, polling=50)
+        stable_ms = (time.perf_counter() - t0) * 1000 + first
+        end = pg.evaluate("() => window.__explore.layoutEnd")
+        pg.evaluate("() => { window.__sub = null; }")
+        default = pg.evaluate(PAN_JS, [1.0, frames])
+        zoomed = pg.evaluate(PAN_JS, [0.125, frames])
+        labels = pg.evaluate("() => SG.renderer.getCamera().ratio")
+        positions = pg.evaluate("() => SG.graph.mapNodes((n, a) => [n, a.x, a.y])")
+        pg.close()
+        # the old drawing of the same graph, at the positions sigma's layout found
+        pos = {i: (x, y) for i, x, y in positions}
+        vis_sub = {"nodes": [{"id": v["id"], "label": v["name"], "x": pos[v["id"]][0] * 20, "y": pos[v["id"]][1] * 20}
+                             for v in sub["nodes"]],
+                   "edges": [{"id": e["id"], "from": e["source"], "to": e["target"]} for e in sub["edges"]]}
+        _route(ctx, {"/vis": (vis_page(vis_sub), "default-src 'self' 'unsafe-inline' data:")})
+        vp = ctx.new_page()
+        t1 = time.perf_counter()
+        vp.goto(ORIGIN + "/vis")
+        vp.wait_for_function("() => window.__drawn === true", timeout=300_000, polling=50)
+        vis_first = (time.perf_counter() - t1) * 1000
+        vis_default = vp.evaluate(VIS_PAN_JS, [0.1, max(10, frames // 3)])
+        vis_zoomed = vp.evaluate(VIS_PAN_JS, [0.8, max(10, frames // 3)])
+        vp.close()
+        del labels
+        return {"n": n, "edges": len(sub["edges"]), "first": first, "stable": stable_ms, "end": end,
+                "default": default, "zoomed": zoomed, "vis_first": vis_first, "vis_default": vis_default,
+                "vis_zoomed": vis_zoomed}
+    finally:
+        ctx.close()
+
+
+def search(browser: Any, parties: int, repeat: int) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from stakegraph.store.embedded import EmbeddedStore
+    from tests.viz.test_explore import explore_app
+
+    db = embedded_db(parties)
+    store = EmbeddedStore(db)
+    client = TestClient(explore_app(store))
+    queries = ["bank", "银行", "energy", "co_000123", "holdings", "xyz-none"]
+    times: list[float] = []
+    for _ in range(repeat):
+        for q in queries:
+            t = time.perf_counter()
+            r = client.get("/explore/search", params={"q": q})
+            times.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, r.text
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    from stakegraph.viz.explore import explore_csp, explore_page
+
+    _route(ctx, {"/explore": (explore_page(), explore_csp())}, client)
+    page_ms: list[float] = []
+    try:
+        pg = ctx.new_page()
+        pg.goto(ORIGIN + "/explore")
+        pg.wait_for_function("() => window.__explore && window.__explore.ready")
+        for _ in range(repeat):
+            for q in queries[:4]:
+                pg.locator("#q").fill("")
+                pg.evaluate("() => { window.__explore.searchMs = null; }")
+                pg.locator("#q").fill(q)
+                pg.wait_for_function("() => window.__explore.searchMs !== null && window.__explore.searchMs !== undefined",
+                                     timeout=60_000, polling=10)
+                page_ms.append(float(pg.evaluate("() => window.__explore.searchMs")))
+    finally:
+        ctx.close()
+        store.close()
+    return {"parties": parties, "server": times, "page": page_ms}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
+    ap.add_argument("--parties", type=int, default=100_000)
+    ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    print(header("Explorer (sigma.js WebGL) in headless Chromium", "bench.explore", argv))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium(), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        try:
+            rows = []
+            for n in args.sizes:
+                r = drawing(b, n, args.frames)
+                rows.append([f"{r['n']:,} / {r['edges']:,}", f"{r['first']:.0f}", f"{r['vis_first']:.0f}",
+                             f"{r['stable'] / 1000:.1f} ({r['end']})",
+                             f"{r['default'][0]:.1f} / {r['default'][1]:.1f}",
+                             f"{r['vis_default'][0]:.1f} / {r['vis_default'][1]:.1f}",
+                             f"{r['zoomed'][0]:.1f} / {r['zoomed'][1]:.1f}",
+                             f"{r['vis_zoomed'][0]:.1f} / {r['vis_zoomed'][1]:.1f}"])
+                print(f"  {n:,} nodes done", file=sys.stderr)
+            print("\n### Drawing (ms unless said; frame = mean interval between frames / mean render call)\n")
+            print(table(["nodes / edges", "first paint sigma", "first paint vis-network", "stable layout s",
+                         "pan default sigma", "pan default vis", "pan zoomed 8× sigma", "pan zoomed vis"], rows))
+            if args.parties:
+                s = search(b, args.parties, args.repeat)
+                print(f"\n### Search at {s['parties']:,} parties (ms)\n")
+                print(table(["measure", "median", "p95", "max", "n"], [
+                    ["GET /explore/search (in process)", f"{statistics.median(s['server']):.1f}",
+                     f"{percentile(s['server'], 95):.1f}", f"{max(s['server']):.1f}", len(s["server"])],
+                    ["page: request sent → list shown", f"{statistics.median(s['page']):.1f}",
+                     f"{percentile(s['page'], 95):.1f}", f"{max(s['page']):.1f}", len(s["page"])],
+                ]))
+                print("\n(the page waits 120 ms after the last keystroke before it asks; Enter asks at once)")
+        finally:
+            b.close()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    main(sys.argv[1:])
