@@ -29,7 +29,10 @@
   function field(label, input) {  /* a checkbox before its text, other inputs after theirs */
     var l = el("label", null, "hint");
     if (input.type === "checkbox") { l.appendChild(input); l.appendChild(document.createTextNode(" " + label + " ")); }
-    else { l.appendChild(document.createTextNode(label + " ")); l.appendChild(input); }
+    else {
+      l.appendChild(document.createTextNode(label + " ")); l.appendChild(input);
+      if (input.type === "text") { l.style.display = "block"; input.style.width = "70%"; }
+    }
     return l;
   }
   function input(id, type, value, attrs) {
@@ -248,11 +251,16 @@
   }
   function table(headers, rows, numeric) {
     var t = el("table"), tr = el("tr");
-    headers.forEach(function (h) { tr.appendChild(el("th", h)); });
+    t.style.fontSize = "12px";
+    headers.forEach(function (h, i) { var th = el("th", h); if (i) { th.style.whiteSpace = "nowrap"; } tr.appendChild(th); });
     t.appendChild(tr);
     rows.forEach(function (cells) {
       var r = el("tr");
-      cells.forEach(function (c, i) { var td = el("td", c); if (numeric.indexOf(i) >= 0) { td.className = "num"; } r.appendChild(td); });
+      cells.forEach(function (c, i) {
+        var td = el("td", c);
+        if (numeric.indexOf(i) >= 0) { td.className = "num"; td.style.whiteSpace = "nowrap"; td.style.textAlign = "right"; }
+        r.appendChild(td);
+      });
       t.appendChild(r);
     });
     return t;
