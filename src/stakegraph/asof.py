@@ -9,6 +9,7 @@ GraphQL ``asOf``, the pages' ``?as_of=`` and the trend and diff analyses all run
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import threading
 import weakref
@@ -138,7 +139,10 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
     the day (``as_of`` is set on the result, which :func:`stakegraph.measures.money_context` reads).
 
     Built in one pass over nodes and edges; property dicts are shared with ``G`` (copied only
-    where the status changes), so treat the result as read-only, like the projection itself.
+    where the status changes), and so is a pair's key dict when every edge between the two nodes
+    reads as loaded, so treat the result as read-only, like the projection itself. The cyclic
+    garbage collector is paused during the pass (it allocates many small dicts next to a large
+    graph; the collector's scans of the whole heap would otherwise double its cost).
     ``G.graph`` is kept (``version``) and ``as_of`` is added.
 
     Parameters
@@ -178,6 +182,18 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
     H = nx.MultiDiGraph()
     H.graph.update(G.graph)
     H.graph["as_of"] = d
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _fill(G, H, d)
+    finally:
+        if collecting:
+            gc.enable()
+    return H
+
+
+def _fill(G: nx.MultiDiGraph, H: nx.MultiDiGraph, d: str) -> None:
+    """:func:`graph_as_of`'s pass: the nodes and edges of ``G`` that existed on ``d``, into the empty ``H``."""
     node: dict[Any, Any] = H._node  # noqa: SLF001 - one-pass build of the adjacency (shared dicts)
     succ: dict[Any, Any] = H._succ  # noqa: SLF001
     pred: dict[Any, Any] = H._pred  # noqa: SLF001
@@ -193,17 +209,21 @@ def graph_as_of(G: nx.MultiDiGraph, day: dt.date | str) -> nx.MultiDiGraph:
         for v, keydict in nbrs.items():
             if v not in node:
                 continue
-            kept: dict[Any, Any] = {}
-            for k, e in keydict.items():
-                if "start_date" in e or "end_date" in e:
-                    e = edge_as_of(e, d)
-                    if e is None:
-                        continue
-                kept[k] = e
+            kept: dict[Any, Any] = keydict  # shared when every edge of the pair reads as loaded
+            for e in keydict.values():
+                if ("start_date" in e or "end_date" in e) and edge_as_of(e, d) is not e:
+                    kept = {}
+                    break
+            if kept is not keydict:
+                for k, e in keydict.items():
+                    if "start_date" in e or "end_date" in e:
+                        e = edge_as_of(e, d)
+                        if e is None:
+                            continue
+                    kept[k] = e
             if kept:
                 su[v] = kept
                 pred[v][u] = kept
-    return H
 
 
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, OrderedDict[str, nx.MultiDiGraph]] = weakref.WeakKeyDictionary()
