@@ -1,6 +1,6 @@
 """Projection and the analytics chain side by side with hand-written floors (issue 17).
 
-Every row runs in a fresh subprocess on the cached embedded store of the generated portfolio
+Every row runs in a forked child process on the cached embedded store of the generated portfolio
 (``stakegraph.samples.scale``, ≈ 5 relationships per party), so its peak memory is its own:
 "peak MiB" = the child's peak RSS minus its RSS after imports (``ru_maxrss``, Linux). Rows are
 interleaved (every row once, then again) and the median of ``--repeat`` runs is reported.
@@ -25,11 +25,9 @@ Run alone: ``python -m bench.projection [--sizes 10000 100000] [--repeat 3]``;
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +36,8 @@ from typing import Any
 from bench.common import embedded_db, header, table
 
 DEFAULT_SIZES = (10_000, 100_000)
+#: The full vs partial projection check runs up to this size.
+PARTIAL_LIMIT = 10_000
 SAMPLE_K = 200
 SEED = 0
 ROWS = ("floor_csr", "floor_igraph", "project_records", "project", "index", "chain_floor", "chain_records",
@@ -200,18 +200,48 @@ def child(what: str, db: str) -> dict[str, float]:
     return {"s": secs, "mib": peak - base}
 
 
+def _forked(what: str, db: str, conn: Any) -> None:
+    try:
+        conn.send(child(what, db))
+    except Exception as e:  # noqa: BLE001 - reported by the parent
+        conn.send({"error": f"{type(e).__name__}: {e}"})
+    finally:
+        conn.close()
+
+
 def _spawn(what: str, db: str) -> dict[str, float] | None:
-    p = subprocess.run([sys.executable, "-m", "bench.projection", "--child", what, db],
-                       capture_output=True, text=True, check=False)
-    if p.returncode != 0:
-        print(f"{what} failed: {p.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+    """Run one row in a forked child (the libraries already imported here, so its start is free)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_forked, args=(what, db, send))
+    proc.start()
+    send.close()
+    res: dict[str, Any] = recv.recv() if recv.poll(None) else {"error": "no answer"}
+    proc.join()
+    if "error" in res:
+        print(f"{what} failed: {res['error']}", file=sys.stderr)
         return None
-    return json.loads(p.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return res
+
+
+def partial_rows(n: int) -> list[tuple[Any, ...]]:
+    """Full vs parties-and-projects projection (nodes, edges) and whether concentration is identical."""
+    from stakegraph.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(embedded_db(n)) as store:
+        full = store.project()
+        part = store.project(types=SUB_TYPES, kinds=sub_kinds())
+    same = "identical" if concentration_rows(full) == concentration_rows(part) else "DIFFERENT"
+    return [(n, "full", full.number_of_nodes(), full.number_of_edges(), "—"),
+            (n, "parties + projects, structural kinds", part.number_of_nodes(), part.number_of_edges(), same)]
 
 
 def run(sizes: Sequence[int], *, repeat: int = 3, rows: Sequence[str] = ROWS,
         out: Callable[[str], Any] = print) -> dict[int, dict[str, tuple[float, float]]]:
     """Median seconds and peak MiB of every row at every size (interleaved runs); print a table."""
+    child("floor_csr", str(embedded_db(min(sizes))))  # import every library once, before the forks
     figures: dict[int, dict[str, tuple[float, float]]] = {}
     for n in sizes:
         db = str(embedded_db(n))
@@ -230,8 +260,11 @@ def run(sizes: Sequence[int], *, repeat: int = 3, rows: Sequence[str] = ROWS,
             ratio = (f"{s / med[f][0]:.2f}× / {m / med[f][1]:.2f}×" if f and f in med and med[f][0] > 0
                      and med[f][1] > 0 else "—")
             lines.append((LABELS[r], round(s, 3), round(m), ratio, len(got[r])))
-        out(f"\n### {n:,} parties (median of {repeat} interleaved runs, one subprocess each)\n")
+        out(f"\n### {n:,} parties (median of {repeat} interleaved runs, one forked child each)\n")
         out(table(["what", "seconds", "peak MiB (RSS growth)", "× its floor (time / memory)", "runs"], lines))
+        if n <= PARTIAL_LIMIT:
+            out("\nPartial projection (docs/scaling.md step 1):\n")
+            out(table(["parties", "projection", "nodes", "edges", "concentration vs full"], partial_rows(n)))
     return figures
 
 
@@ -256,11 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3, help="interleaved runs per row (median reported)")
     p.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS), help="rows to measure")
     p.add_argument("--profile", type=int, metavar="N", help="cProfile store.project() at N parties and stop")
-    p.add_argument("--child", nargs=2, metavar=("ROW", "DB"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(*args.child)))
-        return 0
     if args.profile:
         profile(args.profile)
         return 0
