@@ -141,3 +141,17 @@ def test_orders_fall_after_the_management_change(data_dir: Path) -> None:
     want = [(sid, date, pct) for sid, date, pct, _ in MGMT_ORDERS if date > change["date"]]
     assert [(s["id"], s["date"], s["value"]) for s in sorted(after, key=lambda s: s["date"])] == want
     assert all(pct < 0 for _, _, pct in want) and len(want) == 3  # every quarter after the change: down
+
+
+def test_audit_json_carries_the_change_over_time(data_dir: Path) -> None:
+    data = _cli(data_dir, "audit")
+    ot = data["over_time"]
+    assert (ot["period"], ot["from_date"], ot["to_date"], ot["currency"]) == ("quarter", "2024-06-30", "2026-06-30",
+                                                                              "USD")
+    assert [t["measure"] for t in ot["trends"]] == ["hhi", "cr_k", "exposure", "counterparties", "cut_points"]
+    ends = ["2024-06-30", "2024-09-30", "2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31",
+            "2026-03-31", "2026-06-30"]
+    assert all([r["period_end"] for r in t["rows"]] == ends for t in ot["trends"])
+    assert (ot["diff"]["from_date"], ot["diff"]["to_date"]) == ("2026-03-31", "2026-06-30")
+    # mgmt_client's customer 5 left on 2026-05-29: in the last quarter's diff
+    assert "r_mgmt_cust_5" in {c["edge_id"] for c in ot["diff"]["ended"]}
