@@ -181,6 +181,13 @@ def test_audit_sections_are_the_catalogue_answers(portfolio: Portfolio) -> None:
     runs["centrality"] = ("centrality", audit_core.centrality_parameters(G, top=3 * 3 + 5))
     for d in report.concentration_details:
         runs[f"concentration {d.node}"] = ("concentration", {"node": d.node})
+    ot = report.over_time  # "Change over time": the catalogue's trend of the book per measure, and diff
+    assert ot is not None
+    for m in audit_core.TREND_MEASURES:
+        runs[f"trend {m}"] = ("trend", {"measure": m, "period": audit_core.TREND_PERIOD, "from_date": ot.from_date,
+                                        "to_date": ot.to_date})
+    if ot.diff is not None:
+        runs["diff"] = ("diff", {"from_date": ot.diff.from_date, "to_date": ot.diff.to_date})
     assert set(runs) == set(report.answers)
     for label, (name, params) in runs.items():
         assert report.answers[label].to_json() == ws.run(name, params).to_json(), label
