@@ -16,6 +16,8 @@
  *   SG.getState() / SG.setState(obj)  the whole view (nodes, pinned, opened, filters, style,
  *                                 community grouping, camera); add-ons keep theirs under `state.tools`
  *                                 (it travels in the URL hash and saved views too)
+ *   SG.tools = {...}              set only the tools' state (no reload; saved to the URL hash);
+ *                                 SG.setState({tools}) does the same, SG.setState({nodes}) reloads the graph
  *   SG.open(id), SG.expand(id, {kind, direction}), SG.fit(), SG.money  (reporting currency, as-of date)
  *   <div id="tools"> in the side panel is where add-ons mount their UI (never cleared by the page).
  * window.__explore is the page's own state for tests: ready, stable (layout settled), opened,
