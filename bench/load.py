@@ -16,7 +16,7 @@ command only); configurations alternate round by round and the median is reporte
 CPU time is reported too: on a machine shared with other work it is steadier than wall time.
 ``--profile`` prints the top of a cProfile of one ``stakegraph load`` run instead.
 
-Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--profile]``.
+Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--profile]`` (default: 10,000 parties).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def run(sizes: Sequence[int], repeat: int, out: Any = print) -> list[Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="parties")
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000], help="parties (docs: 10000 100000)")
     p.add_argument("--repeat", type=int, default=3, help="interleaved runs per mode (median reported)")
     p.add_argument("--profile", action="store_true", help="cProfile one `stakegraph load` per size instead")
     p.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)

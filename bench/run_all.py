@@ -13,11 +13,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import analytics, api_latency, as_of, audit, load_neo4j, memory, projection, views
+from bench import analytics, api_latency, as_of, audit, load, load_neo4j, memory, projection, views
 from bench.common import load_average, machine
 
 SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "load_neo4j": (load_neo4j.main, ["--large"]),
+    "load": (load.main, ["--sizes", "10000", "100000"]),
     "analytics": (analytics.main, ["--large", "--no-audit"]),  # the audit has its own script
     "audit": (audit.main, ["--sizes", "10000", "100000"]),
     "api_latency": (api_latency.main, ["--parties", "10000", "100000"]),

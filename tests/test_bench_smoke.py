@@ -20,6 +20,7 @@ from bench import (  # noqa: E402
     api_latency,
     audit,
     common,
+    load,
     load_neo4j,
     memory,
     projection,
@@ -179,3 +180,9 @@ def test_run_all_names_every_script() -> None:
 
     scripts = {m.name for m in pkgutil.iter_modules(bench.__path__)} - {"common", "run_all"}
     assert scripts == set(run_all.SCRIPTS)
+
+
+def test_load_floor_and_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load.main(["--sizes", "100", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| floor |" in out and "| cli |" in out
