@@ -13,8 +13,30 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import analytics, api_latency, as_of, audit, load, load_neo4j, memory, projection, views
+from bench import (
+    analytics,
+    api_latency,
+    as_of,
+    audit,
+    explore,
+    load,
+    load_neo4j,
+    memory,
+    projection,
+    resolve,
+    views,
+)
 from bench.common import load_average, machine
+
+def _explore(argv: Sequence[str] | None) -> int:
+    explore.main(argv)
+    return 0
+
+
+def _resolve(argv: Sequence[str] | None) -> int:
+    resolve.main([int(a) for a in (argv or ["10000"])])
+    return 0
+
 
 SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "load_neo4j": (load_neo4j.main, ["--large"]),
@@ -26,6 +48,8 @@ SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "memory": (memory.main, ["--large"]),
     "projection": (projection.main, ["--sizes", "1000", "10000", "100000"]),
     "as_of": (as_of.main, ["--sizes", "10000", "100000"]),
+    "explore": (_explore, ["--sizes", "2000", "10000", "--parties", "100000"]),
+    "resolve": (_resolve, ["10000", "100000"]),
 }
 
 
