@@ -28,6 +28,7 @@ from bench import (
 )
 from bench.common import load_average, machine
 
+
 def _explore(argv: Sequence[str] | None) -> int:
     explore.main(argv)
     return 0
