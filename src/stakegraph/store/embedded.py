@@ -520,20 +520,17 @@ class EmbeddedStore(GraphStore):
             self._bump_version()
             self._db.execute("COMMIT")
 
-    # -- FX rates ------------------------------------------------------------------
-    def write_fx_rates(self, rates: Sequence[FxRate]) -> int:
-        rows = _fx_rows(rates)
+    def _upsert_many(self, sql: str, rows: list[tuple[Any, ...]], what: str) -> int:
+        """Run one upsert over ``rows`` in a single transaction; bump the graph version if anything changed.
+
+        All or nothing: a failure rolls back and is a :class:`StoreError` naming ``what``.
+        """
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     before = self._db.total_changes
-                    self._db.executemany(
-                        "INSERT INTO fx_rates(date,currency,base,rate,source) VALUES (?,?,?,?,?)"
-                        " ON CONFLICT(date,currency,base) DO UPDATE SET rate=excluded.rate, source=excluded.source"
-                        " WHERE rate IS NOT excluded.rate OR source IS NOT excluded.source",
-                        [(r["date"], r["currency"], r["base"], r["rate"], r["source"]) for r in rows],
-                    )
+                    self._db.executemany(sql, rows)
                     changed = self._db.total_changes - before
                     if changed:
                         self._bump_version()
@@ -542,34 +539,27 @@ class EmbeddedStore(GraphStore):
                     self._db.execute("ROLLBACK")
                     raise
             except sqlite3.Error as e:
-                raise StoreError(f"embedded store write of FX rates failed: {e}; nothing was written") from e
+                raise StoreError(f"embedded store write of {what} failed: {e}; nothing was written") from e
         return changed
+
+    # -- FX rates ------------------------------------------------------------------
+    def write_fx_rates(self, rates: Sequence[FxRate]) -> int:
+        return self._upsert_many(
+            "INSERT INTO fx_rates(date,currency,base,rate,source) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(date,currency,base) DO UPDATE SET rate=excluded.rate, source=excluded.source"
+            " WHERE rate IS NOT excluded.rate OR source IS NOT excluded.source",
+            [(r["date"], r["currency"], r["base"], r["rate"], r["source"]) for r in _fx_rows(rates)],
+            "FX rates")
 
     # -- entity-resolution decisions -------------------------------------------------------------
     def write_match_decisions(self, decisions: Sequence[MatchDecision]) -> int:
-        rows = decision_rows(decisions)
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    before = self._db.total_changes
-                    self._db.executemany(
-                        "INSERT INTO match_decisions(a,b,decision,score,note,at) VALUES (?,?,?,?,?,?)"
-                        " ON CONFLICT(a,b) DO UPDATE SET decision=excluded.decision, score=excluded.score,"
-                        " note=excluded.note, at=excluded.at"
-                        " WHERE decision IS NOT excluded.decision OR note IS NOT excluded.note",
-                        [(r["a"], r["b"], r["decision"], r["score"], r["note"], r["at"]) for r in rows],
-                    )
-                    changed = self._db.total_changes - before
-                    if changed:
-                        self._bump_version()
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as e:
-                raise StoreError(f"embedded store write of match decisions failed: {e}; nothing was written") from e
-        return changed
+        return self._upsert_many(
+            "INSERT INTO match_decisions(a,b,decision,score,note,at) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(a,b) DO UPDATE SET decision=excluded.decision, score=excluded.score,"
+            " note=excluded.note, at=excluded.at"
+            " WHERE decision IS NOT excluded.decision OR note IS NOT excluded.note",
+            [(r["a"], r["b"], r["decision"], r["score"], r["note"], r["at"]) for r in decision_rows(decisions)],
+            "match decisions")
 
     def match_decisions(self) -> list[MatchDecision]:
         cols = ("a", "b", "decision", "score", "note", "at")
