@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError", "Unavailable", "Timeout",
     "GraphError", "DomainError", "ValidationError", "StoreError", "StoreUnavailable", "DanglingEdge",
     "TypeConflict", "PageSizeError", "CostLimitError", "DepthLimitError", "RequestTimeout", "NotAllowed",
-    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "ResolverUnavailable", "UnknownPair", "outcome",
+    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "ResolverUnavailable", "UnknownPair", "SparkUnavailable", "outcome",
 ]
 
 
@@ -220,6 +220,12 @@ class ResolverUnavailable(Unavailable):
     """Entity resolution needs the ``resolve`` extra (splink, normality), which is not installed."""
 
     graphql_code = "RESOLVER_UNAVAILABLE"
+
+
+class SparkUnavailable(Unavailable):
+    """The Spark backend needs the ``spark`` extra (pyspark) and Java 17, or its cluster cannot be reached."""
+
+    graphql_code = "SPARK_UNAVAILABLE"
 
 
 class UnknownPair(NotFound):
