@@ -108,6 +108,7 @@ CONTAGION = Analysis(
     notes=lambda r: ([f"no capital (cannot default): {', '.join(r.missing_capital)}"]
                      if isinstance(r, prop.PropagationResult) and r.missing_capital else []),
     example="stakegraph analyze contagion b_bank --method debtrank",
+    backends=("local", "spark"),  # spark: method debtrank
 )
 #: The result types the contagion methods return (a GraphQL union).
 CONTAGION_RESULTS: tuple[type, ...] = (prop.PropagationResult, DebtRankGraphResult, CascadeResult, ClearingResult)

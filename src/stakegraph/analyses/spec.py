@@ -37,9 +37,11 @@ from stakegraph.errors import Invalid, LimitExceeded
 from stakegraph.measures import format_shock, parse_shocks, to_date
 
 __all__ = ["Param", "Analysis", "Table", "ParamKind", "parse_params", "params_as_data", "MAX_TEXT", "MAX_LIST",
-           "AS_OF", "GRAPH"]
+           "AS_OF", "GRAPH", "BACKENDS"]
 
 ParamKind = Literal["node", "text", "int", "float", "bool", "date", "kinds", "choice", "shocks"]
+#: The backends an analysis can declare (:attr:`Analysis.backends`).
+BACKENDS: tuple[str, ...] = ("local", "spark")
 #: Longest text a parameter takes (ids, property names).
 MAX_TEXT = 256
 #: Most items a list parameter (kinds, shocks) takes.
@@ -123,8 +125,14 @@ class Analysis:
     #: Reports for a day even when none is given (health, lifecycle): the day of the as-of rule
     #: (:func:`stakegraph.measures.default_as_of`) is then applied exactly as a given one.
     needs_day: bool = False
+    #: Where it can run: ``"local"`` (the pure function above, every door) and ``"spark"`` (a job of
+    #: :mod:`stakegraph.spark.jobs` giving the same result, ``stakegraph analyze NAME --engine spark``).
+    backends: tuple[str, ...] = ("local",)
 
     def __post_init__(self) -> None:
+        unknown = [b for b in self.backends if b not in BACKENDS]
+        if unknown:  # pragma: no cover - declarations are data
+            raise Invalid(f"{self.name}: unknown backend(s) {', '.join(unknown)}", fix="use " + ", ".join(BACKENDS))
         if all(p.name != "graph" for p in self.params):
             object.__setattr__(self, "params", (*self.params, GRAPH))
         if not self.dated:

@@ -87,6 +87,7 @@ CONCENTRATION = Analysis(
     result=conc.ConcentrationResult,
     tables=_concentration_tables,
     example="stakegraph analyze concentration tech_co --kinds buys_from",
+    backends=("local", "spark"),
 )
 
 PORTFOLIO_CONCENTRATION = Analysis(
@@ -116,6 +117,7 @@ PORTFOLIO_CONCENTRATION = Analysis(
           f"{x.band_2010.split()[0]} / {x.band_2023.split()[0]}"] for x in r.rows[: p["top"]]],
         name="concentration portfolio")],
     example="stakegraph analyze portfolio-concentration --kinds lends_to",
+    backends=("local", "spark"),
 )
 
 BOOK_CONCENTRATION = Analysis(
@@ -135,6 +137,7 @@ BOOK_CONCENTRATION = Analysis(
     result=conc.ConcentrationResult,
     tables=_concentration_tables,
     example="stakegraph analyze book-concentration --kinds lends_to --by source",
+    backends=("local", "spark"),
 )
 
 STRUCTURE = Analysis(
@@ -273,6 +276,7 @@ GROUPS = Analysis(
           "; ".join(f"{lk.source}->{lk.target} {lk.basis}" + ("" if lk.value is None else f" {lk.value:.4g}%")
                     for lk in g.links)] for g in r.groups[: p["top"]]], name="connected groups")],
     example="stakegraph analyze groups",
+    backends=("local", "spark"),
 )
 
 LARGE_EXPOSURES = Analysis(
@@ -289,6 +293,7 @@ LARGE_EXPOSURES = Analysis(
         [[e.group_id, e.name, len(e.members), e.amount, e.pct_tier1, e.limit_pct, "yes" if e.reportable else "",
           "BREACH" if e.breach else ""] for e in r.largest], name=f"large exposures {r.lender}")],
     example="stakegraph analyze exposures b_bank",
+    backends=("local", "spark"),
 )
 
 COFINANCING = Analysis(
@@ -306,6 +311,7 @@ COFINANCING = Analysis(
         [[f"{x.name_a} ({x.a})", f"{x.name_b} ({x.b})", x.count, x.amount, x.amount_overlap] for x in r.pairs],
         name="cofinancing")],
     example="stakegraph analyze cofinancing --min-shared 2",
+    backends=("local", "spark"),
 )
 
 COFINANCING_CENTRALITY = Analysis(
@@ -323,6 +329,7 @@ COFINANCING_CENTRALITY = Analysis(
         [[x.lender, x.name, x.partners, x.shared_projects, x.amount_overlap, num(x.betweenness, ".4f")]
          for x in r.rows], name="cofinancing centrality")],
     example="stakegraph analyze cofinancing-centrality",
+    backends=("local", "spark"),
 )
 
 ANALYSES: tuple[Analysis, ...] = (
