@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from stakegraph.analyses import over_time, risk, structure
+from stakegraph.analyses import over_time, risk, structure, whole_graph
 from stakegraph.analyses.answer import Answer, answer, strip_stamps
 from stakegraph.analyses.spec import Analysis, Param, Table, cache_key, params_as_data, parse_params
 from stakegraph.errors import NotFound
@@ -23,7 +23,8 @@ __all__ = ["CATALOGUE", "Analysis", "Answer", "Param", "Table", "answer", "cache
            "parse_params", "run", "strip_stamps", "CONTAGION_RESULTS"]
 
 #: Every analysis by name, in the order ``stakegraph analyze --help`` lists them.
-CATALOGUE: dict[str, Analysis] = {a.name: a for a in (*structure.ANALYSES, *risk.ANALYSES, *over_time.ANALYSES)}
+CATALOGUE: dict[str, Analysis] = {a.name: a for a in (*structure.ANALYSES, *whole_graph.ANALYSES, *risk.ANALYSES,
+                                                   *over_time.ANALYSES)}
 CONTAGION_RESULTS = risk.CONTAGION_RESULTS
 
 
