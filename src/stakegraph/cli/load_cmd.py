@@ -71,6 +71,23 @@ class _Bar:
             self.progress.stop()
 
 
+def _bulk(paths: list[Path], store: Any, bulk_dir: Path | None, *, quiet: bool, **options: Any) -> Any:
+    """``load --bulk``: the import files in ``bulk_dir`` (a temporary folder on the local server)."""
+    import tempfile
+
+    from stakegraph.store.neo4j_bulk import bulk_load, local_home
+
+    def log(msg: str) -> None:
+        if not quiet:
+            typer.echo(msg, err=True)
+
+    if bulk_dir is not None or local_home(store) is None:
+        folder = bulk_dir or Path("stakegraph-import") / (options.get("load_id") or time.strftime("%Y%m%d-%H%M%S"))
+        return bulk_load(paths, store, folder=folder, log=log, **options)
+    with tempfile.TemporaryDirectory(prefix="stakegraph-import-") as tmp:
+        return bulk_load(paths, store, folder=Path(tmp) / "files", log=log, **options)
+
+
 def _summary(report: Any) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -112,11 +129,15 @@ def register(app: typer.Typer) -> None:
         errors_shown: Annotated[int, typer.Option("--show-errors", min=0, help="How many errors to print (all are in the report).")] = 50,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
         follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Follow symbolic links inside input folders (refused by default).")] = False,
+        bulk: Annotated[bool, typer.Option("--bulk", help="First load into an EMPTY Neo4j database with neo4j-admin database import (same validation; docs/storage.md, \"Bulk first load\"). On the local server (stakegraph neo4j start) it stops, imports and restarts it; for another server it writes the import files and prints the command.")] = False,
+        bulk_dir: Annotated[Path | None, typer.Option("--bulk-dir", help="Where --bulk writes the import CSVs (a new or empty folder; default: a temporary folder on the local server, ./stakegraph-import/LOAD_ID otherwise).")] = None,
     ) -> None:
         from stakegraph.errors import ConfigError, StakegraphError
         from stakegraph.loaders import InputError, LoaderStoreError, MappingError, ReportError
         from stakegraph.loaders import load as do_load
 
+        if bulk and dry_run:
+            _fail("--bulk and --dry-run do not go together: a dry run writes nothing (drop one)", 2)
         bar = _Bar(quiet)
         try:
             store = _store()
@@ -124,11 +145,21 @@ def register(app: typer.Typer) -> None:
             _fail(str(e), 3)
         except (StakegraphError, OSError) as e:
             _fail(f"cannot open the store: {e}", 4)
+        if bulk and store.backend != "neo4j":
+            store.close()
+            _fail("--bulk imports into Neo4j, and the store is the embedded one: set STAKEGRAPH_NEO4J_URI "
+                  "(or load without --bulk)", 2)
+        result: Any = None
         try:
             with store:
-                report = do_load(paths, store, mapping=mapping, mode="strict" if strict else "lenient",
-                                 dry_run=dry_run, load_id=load_id, batch_size=batch_size, progress=bar,
-                                 follow_symlinks=follow_symlinks)
+                if bulk:
+                    report, result = _bulk(paths, store, bulk_dir, mapping=mapping,
+                                           mode="strict" if strict else "lenient", load_id=load_id,
+                                           progress=bar, follow_symlinks=follow_symlinks, quiet=quiet)
+                else:
+                    report = do_load(paths, store, mapping=mapping, mode="strict" if strict else "lenient",
+                                     dry_run=dry_run, load_id=load_id, batch_size=batch_size, progress=bar,
+                                     follow_symlinks=follow_symlinks)
         except InputError as e:
             bar.stop()
             _fail(str(e), 2)
@@ -137,9 +168,15 @@ def register(app: typer.Typer) -> None:
             _fail(str(e), 3)
         except (LoaderStoreError, StakegraphError, OSError) as e:
             bar.stop()
-            _fail(str(e), 4)
+            _fail(str(e), getattr(e, "exit_code", 4))
         bar.stop()
         _summary(report)
+        if result is not None and not result.imported:
+            typer.echo(f"import files: {result.files.folder} ({result.files.n_nodes:,} nodes, "
+                       f"{result.files.n_edges:,} relationships); nothing was written to the database.\n"
+                       "On the Neo4j server, with the database stopped (an import replaces it), run:\n\n"
+                       f"  {result.command}\n\n"
+                       "then start it: stakegraph creates its constraints and indexes at its next write.")
         if report.errors:
             folder = report_dir or Path("stakegraph-reports") / report.load_id
             try:

@@ -47,12 +47,17 @@ __all__ = [
     "Neo4jServerError",
     "PortInUseError",
     "ServerHandle",
+    "admin_command",
+    "admin_import",
     "cache_dir",
     "default_home",
     "ensure_jars",
     "ensure_launcher",
     "free_port",
+    "restart",
+    "server_state",
     "start",
+    "start_like",
     "status",
     "stop",
 ]
@@ -530,6 +535,7 @@ def start(
     pagecache: str = "512m",
     watch_parent: bool = False,
     log: Log = None,
+    watch_pid: int | None = None,
 ) -> ServerHandle:
     """Start (or reuse) a detached local Neo4j server and wait until Bolt answers.
 
@@ -556,6 +562,9 @@ def start(
         (used by the test fixture so an aborted run leaves no server behind).
     log : callable, optional
         Receives progress messages.
+    watch_pid : int, optional
+        Like ``watch_parent`` for another process (:func:`restart` keeps the watch of the
+        server it replaces).
 
     Returns
     -------
@@ -631,8 +640,10 @@ def start(
         "--pagecache",
         pagecache,
     ]
-    if watch_parent:
-        cmd += ["--watch-pid", str(os.getpid())]
+    if watch_parent and watch_pid is None:
+        watch_pid = os.getpid()
+    if watch_pid is not None:
+        cmd += ["--watch-pid", str(watch_pid)]
 
     _emit(log, f"Starting Neo4j {version} on {uri} (home {home}) ...")
     started = time.monotonic()
@@ -658,6 +669,9 @@ def start(
                 "version": version,
                 "home": str(home),
                 "started_at": time.time(),
+                "heap": heap,
+                "pagecache": pagecache,
+                "watch_pid": watch_pid,
             },
             indent=2,
         )
@@ -774,3 +788,116 @@ def status(home: Path | str | None = None) -> dict[str, Any]:
         "log_file": str(home / LOG_FILE),
         "started_at": state.get("started_at"),
     }
+
+
+def restart(home: Path | str | None = None, *, wait: float = 300, log: Log = None) -> ServerHandle:
+    """Stop the server running in ``home`` and start it again with the same port, memory and watch.
+
+    Parameters
+    ----------
+    home : path-like, optional
+        Server home directory; :func:`default_home` when omitted.
+    wait : float
+        Seconds to wait for readiness after the start.
+    log : callable, optional
+        Receives progress messages.
+
+    Returns
+    -------
+    ServerHandle
+        The new server.
+
+    Raises
+    ------
+    Neo4jServerError
+        If no server runs in ``home``, or the new one does not start.
+    """
+    home = Path(home if home is not None else default_home()).expanduser().resolve()
+    info = status(home)
+    if not info["running"]:
+        raise Neo4jServerError(f"no Neo4j server runs in {home}; start it with `stakegraph neo4j start`")
+    state = _read_state(home)
+    stop(home, log=log)
+    return start_like(home, state, wait=wait, log=log)
+
+
+def start_like(home: Path | str, state: dict[str, Any], *, wait: float = 300, log: Log = None) -> ServerHandle:
+    """Start the server in ``home`` with the port, memory and watch recorded in ``state``.
+
+    ``state`` is what :func:`server_state` returned while the server ran (read it
+    before :func:`stop`); a watched process that has ended is not watched again.
+    """
+    watch = state.get("watch_pid")
+    watch_pid = int(watch) if watch and _alive(int(watch)) else None
+    return start(home, int(state["port"]), wait=wait, version=str(state.get("version", NEO4J_VERSION)),
+                 heap=str(state.get("heap", "1536m")), pagecache=str(state.get("pagecache", "512m")),
+                 log=log, watch_pid=watch_pid)
+
+
+def server_state(home: Path | str | None = None) -> dict[str, Any]:
+    """What ``home/server.json`` records of the running server (port, uri, version, heap, page cache, watch)."""
+    home = Path(home if home is not None else default_home()).expanduser().resolve()
+    return _read_state(home)
+
+
+def admin_command(home: Path | str, args: Sequence[str], *, version: str = NEO4J_VERSION,
+                  heap: str = "1g") -> tuple[list[str], dict[str, str]]:
+    """The ``neo4j-admin`` command line (``org.neo4j.cli.AdminTool`` from the cached jars) and its environment.
+
+    ``NEO4J_HOME`` is ``home`` and ``NEO4J_CONF`` its ``conf`` folder, where the launcher writes the
+    server's ``neo4j.conf`` at every start, so the tool works on the server's own data directory.
+    """
+    home = Path(home).expanduser().resolve()
+    lib = ensure_jars(version)
+    cmd = [_which("java"), f"-Xmx{heap}", *JVM_FLAGS, "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args]
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    return cmd, env
+
+
+def admin_import(home: Path | str, args: Sequence[str], *, timeout: float = 24 * 3600,
+                 version: str = NEO4J_VERSION, log: Log = None) -> str:
+    """Run ``neo4j-admin database import full ARGS`` on the (stopped) server in ``home``.
+
+    Parameters
+    ----------
+    home : path-like
+        Server home directory; the server must not be running (the import writes its store files).
+    args : sequence of str
+        Arguments after ``database import full`` (``--nodes=…``, ``--relationships=…``, the database).
+    timeout : float
+        Seconds before the import is killed.
+    version : str
+        Neo4j version of the jars.
+    log : callable, optional
+        Receives progress messages.
+
+    Returns
+    -------
+    str
+        The tool's output.
+
+    Raises
+    ------
+    Neo4jServerError
+        If a server runs in ``home``, or the import fails (the message carries the tool's last lines).
+    """
+    home = Path(home).expanduser().resolve()
+    if status(home)["running"]:
+        raise Neo4jServerError(f"a Neo4j server runs in {home}; stop it before an import")
+    if not (home / "conf" / "neo4j.conf").is_file():
+        raise Neo4jServerError(f"{home} has no conf/neo4j.conf; start the server there once first")
+    cmd, env = admin_command(home, ["database", "import", "full", *args], version=version)
+    _emit(log, f"Running neo4j-admin database import full in {home} ...")
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, check=False, env=env, cwd=str(home))
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode("utf-8", "replace")
+        raise Neo4jServerError(f"neo4j-admin import timed out after {timeout:.0f}s:\n{_tail(out)}") from exc
+    except OSError as exc:
+        raise Neo4jServerError(f"neo4j-admin could not run: {exc}\n{_INSTALL_HINT}") from exc
+    out = proc.stdout.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise Neo4jServerError(f"neo4j-admin database import failed (exit code {proc.returncode}):\n"
+                               f"{_tail(out, 40)}\ncommand: {' '.join(cmd)}")
+    return out

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from stakegraph.domain import DOMAIN, PROVENANCE
 from stakegraph.errors import GraphError, TypeConflict
@@ -60,6 +60,23 @@ class LoadProgress:
 
 
 ProgressFn = Callable[[LoadProgress], None]
+#: a validated node as a bulk writer receives it: ``(id, type, props)`` (props with provenance)
+NodeRow = tuple[str, str, dict[str, Any]]
+#: a validated relationship: ``(id, kind, source, target, props)``
+EdgeRow = tuple[str, str, str, str, dict[str, Any]]
+
+
+class BulkWriter(Protocol):
+    """Receives a load's validated records instead of the store's batched upserts (``load(bulk=…)``).
+
+    Called once, only when the load writes (not in a dry run, not after a strict
+    load found errors), with the nodes and then the relationships as iterators
+    (each may be read once), the load's FX rates and its report (count what is
+    written in it).
+    """
+
+    def __call__(self, nodes: Iterator[NodeRow], edges: Iterator[EdgeRow], rates: list[Any],
+                 report: LoadReport) -> None: ...
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -573,6 +590,22 @@ def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRe
             yield NodeRecord(line[2], line[3], line[4])
 
 
+def node_rows(p1: _Pass1, tmp: Path) -> Iterator[NodeRow]:
+    """The validated nodes as plain tuples (no record objects)."""
+    rejected = p1.rejected
+    for line in _read_spill(tmp / "nodes.bin"):
+        if not rejected or (line[0], line[1]) not in rejected:
+            yield line[2], line[3], line[4]
+
+
+def edge_rows(p1: _Pass1, tmp: Path) -> Iterator[EdgeRow]:
+    """The validated relationships as plain tuples (no record objects)."""
+    rejected = p1.rejected
+    for line in _read_spill(tmp / "edges.bin"):
+        if not rejected or (line[0], line[1]) not in rejected:
+            yield line[2], line[3], line[4], line[5], line[6]
+
+
 def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for it in items:
@@ -655,6 +688,7 @@ def load(
     report_dir: str | Path | None = None,
     follow_symlinks: bool = False,
     bounds: Bounds | None = None,
+    bulk: BulkWriter | None = None,
 ) -> LoadReport:
     """Load files (canonical layout, or any layout through a YAML ``mapping``) into ``store``.
 
@@ -683,6 +717,9 @@ def load(
         Follow symbolic links found inside input folders (refused by default).
     bounds : Bounds, optional
         The size bounds (default: the ``STAKEGRAPH_LOAD_*`` settings; docs/loading.md, "Bounds").
+    bulk : BulkWriter, optional
+        Receives the validated records instead of the store's batched upserts (the Neo4j bulk
+        import, :func:`stakegraph.store.neo4j_bulk.bulk_load`); validation is the same.
 
     Returns
     -------
@@ -699,12 +736,12 @@ def load(
     with using(bounds or Bounds.from_settings()):
         return _load(paths, store, mapping=mapping, mode=mode, dry_run=dry_run, load_id=load_id,
                      batch_size=batch_size, progress=progress, report_dir=report_dir,
-                     follow_symlinks=follow_symlinks)
+                     follow_symlinks=follow_symlinks, bulk=bulk)
 
 
 def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mapping: str | Path | Mapping | None,
           mode: str, dry_run: bool, load_id: str | None, batch_size: int, progress: ProgressFn | None,
-          report_dir: str | Path | None, follow_symlinks: bool) -> LoadReport:
+          report_dir: str | Path | None, follow_symlinks: bool, bulk: BulkWriter | None = None) -> LoadReport:
     if mode not in ("strict", "lenient"):
         raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
     if batch_size < 1:
@@ -746,7 +783,9 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
         finally:
             p1.close()
         report.warnings.extend(structure_warnings(_edge_lines(p1, tmp)))
-        if not (report.errors and mode == "strict"):
+        if bulk is not None and not dry_run and not (report.errors and mode == "strict"):
+            bulk(node_rows(p1, tmp), edge_rows(p1, tmp), rates, report)
+        elif not (report.errors and mode == "strict"):
             _pass2(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
             if not dry_run:
                 fx.write_rates(store, rates, report)

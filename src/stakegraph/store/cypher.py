@@ -128,6 +128,13 @@ WRITE_HEAD = (
     "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
     "RETURN version, nodes, rels"
 )
+#: Nodes (the graph-version marker aside) plus relationships: a bulk import runs only where this is 0.
+CONTENT_COUNT = (
+    f"CALL () {{ MATCH (n) RETURN count(n) AS nodes }} CALL () {{ MATCH (m:{META}) RETURN count(m) AS meta }} "
+    "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes - meta + rels AS n"
+)
+#: Set the graph version to ``$version`` (after a bulk import replaced the database).
+SET_VERSION = f"MERGE (m:{META} {{key: $key}}) SET m.version = $version RETURN m.version AS version"
 GET_VERSION = f"OPTIONAL MATCH (m:{META} {{key: $key}}) RETURN coalesce(m.version, 0) AS version"
 
 

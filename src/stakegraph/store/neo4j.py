@@ -387,6 +387,27 @@ class Neo4jStore(GraphStore):
             self._tx(lambda tx: tx.run(cypher.AWAIT_INDEXES, seconds=int(self.timeout_s)).consume(), write=True)
         self._schema_ready = True
 
+    # -- bulk import (stakegraph.store.neo4j_bulk) ------------------------------------------------
+    def content_count(self) -> int:
+        """Nodes (the graph-version marker aside) plus relationships in the database."""
+        return int(self._read(cypher.CONTENT_COUNT)[0]["n"])
+
+    def forget(self) -> None:
+        """Drop what the store knows of the database (the write ledger, the schema, cached extras):
+        the database is about to be replaced behind its back."""
+        with self._ledger_lock:
+            self._ledger = None
+        self._schema_ready = False
+        self._extras_cache.clear()
+
+    def after_bulk_import(self, version: int) -> None:
+        """Create the schema on an imported database and set its graph version past ``version``
+        (the version before the import), so no cache keyed by a version sees an old one again."""
+        self.forget()
+        self.ensure_schema()
+        self._tx(lambda tx: tx.run(cypher.SET_VERSION, key=cypher.META_KEY, version=version + 1).consume(),
+                 write=True)
+
     def _ensure(self) -> None:
         if not self._schema_ready:
             self.ensure_schema()
