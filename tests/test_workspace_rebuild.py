@@ -144,3 +144,36 @@ def test_the_index_is_the_projection_version_and_feeds_the_fast_paths() -> None:
         assert ix.version == ws.projection().graph["version"] and ws.index() is ix
         assert ix.node_ids == build_index(store).node_ids
         assert fastpath.articulation_points(fastpath.structure(ix)) == ["b"]
+
+
+def test_the_api_answers_from_the_previous_version_while_a_rebuild_runs() -> None:
+    """Through GraphQL: a request after a write waits at most half its limit, then answers from the
+    previous version and its stamp says so (``stale``, ``latestGraphVersion``) — never a TIMEOUT."""
+    from fastapi.testclient import TestClient
+
+    from stakegraph.settings import Settings
+    from stakegraph.web.app import create_app
+
+    store = _store()
+    s = Settings(_env_file=None, resolver_timeout_s=1)  # type: ignore[call-arg]
+    q = "{ structure { result { nodes } stamp { parameters graphVersion } } }"
+    with TestClient(create_app(s, store)) as client:
+        state = client.app.state.api  # type: ignore[attr-defined]
+        assert state.workspace.stale_wait_s == pytest.approx(0.5)
+        first = client.post("/graphql", json={"query": q}).json()["data"]["structure"]
+        assert first["result"]["nodes"] == 2
+        store.gate.clear()
+        store.entered.clear()
+        _write_one_more(store)
+        try:
+            got = client.post("/graphql", json={"query": q}).json()
+            assert "errors" not in got, got
+            stale = got["data"]["structure"]
+            assert stale["result"]["nodes"] == 2 and stale["stamp"]["graphVersion"] == first["stamp"]["graphVersion"]
+            params = stale["stamp"]["parameters"]
+            assert params["stale"] is True and params["latest_graph_version"] == store.graph_version()
+        finally:
+            store.gate.set()
+        state.workspace.refresh().result(timeout=30)
+        fresh = client.post("/graphql", json={"query": q}).json()["data"]["structure"]
+        assert fresh["result"]["nodes"] == 3 and fresh["stamp"]["graphVersion"] == store.graph_version()

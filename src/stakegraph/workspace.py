@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
@@ -77,6 +78,7 @@ class Workspace:
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
         self._index: GraphIndex | None = None  # the columnar index of the projection's version
         self._building: tuple[str, Future[nx.MultiDiGraph]] | None = None  # (requested version, its build)
+        self._build_started: dict[int, float] = {}  # id(build) -> monotonic start, while it runs
         self._served = threading.local()  # per request thread: was the last projection a stale one?
         self.stale_wait_s = stale_wait_s
         self.projections_built = 0
@@ -130,8 +132,11 @@ class Workspace:
             previous = self._graph
         if previous is None or self.stale_wait_s is None:
             return build.result()
+        # The wait is counted from the build's start, not per call: a request that reads the projection
+        # twice (the analysis, then its cache) or arrives while the build runs waits at most once.
+        started = self._build_started.get(id(build), time.monotonic())
         try:
-            return build.result(timeout=self.stale_wait_s)
+            return build.result(timeout=max(0.0, self.stale_wait_s - (time.monotonic() - started)))
         except FutureTimeout:
             with self._lock:
                 self.stale_served += 1
@@ -148,6 +153,7 @@ class Workspace:
             fut: Future[nx.MultiDiGraph] = Future()
             building = (version, fut)
             self._building = building
+            self._build_started[id(fut)] = time.monotonic()
 
         def work() -> None:
             G: nx.MultiDiGraph | None = None
@@ -160,6 +166,7 @@ class Workspace:
             with self._lock:  # forgotten before the waiters wake, so that the next request retries
                 if self._building is building:
                     self._building = None
+                self._build_started.pop(id(fut), None)
             if error is not None:
                 fut.set_exception(error)
             else:

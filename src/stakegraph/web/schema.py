@@ -173,8 +173,13 @@ class LimitedSchema(strawberry.Schema):
         hit = cache.get(version, key)
         if hit is not None:
             return hit
+        workspace = getattr(ctx.state, "workspace", None)
+        stale_before = getattr(workspace, "stale_served", 0)
         result = await super().execute(query, *args, **kwargs)
-        if ctx.operation_type is OperationType.QUERY and not result.errors:
+        # an answer from the previous version while the projection was rebuilt is never cached under
+        # the new version (any stale answer served meanwhile skips the cache: conservative)
+        fresh = getattr(workspace, "stale_served", 0) == stale_before
+        if ctx.operation_type is OperationType.QUERY and not result.errors and fresh:
             try:
                 same = await ctx.call(ctx.store.graph_version) == version
             except StakegraphError:

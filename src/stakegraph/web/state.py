@@ -33,7 +33,9 @@ class ApiState:
     """
 
     def __init__(self, store: GraphStore, settings: Settings) -> None:
-        self.workspace = Workspace(store, settings)
+        # A request waits at most half its limit for a projection being rebuilt after a write, then
+        # answers from the previous version (its stamp says stale) — never a TIMEOUT for the rebuild.
+        self.workspace = Workspace(store, settings, stale_wait_s=settings.resolver_timeout_s / 2)
         self.settings = settings
         self.responses = ResponseCache(settings.response_cache_size)
 
