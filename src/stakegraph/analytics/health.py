@@ -285,6 +285,50 @@ def _signal_points(ev: _Event, scope: str, age: int, w: HealthWeights) -> Contri
                         f"{ev.kind.replace('_', ' ')}: {what}, {age} days ago ({scope}) -{points:.1f}")
 
 
+#: Memo of a signal's contribution by (event, scope): its points depend only on the signal, its scope and as_of
+#: (a party-level signal is shared by every relationship of the party), kept with its sort key.
+_Points = dict[tuple[int, str], "tuple[tuple[float, str, str], Contribution] | None"]
+
+
+def factors(attached_signals: list[tuple[_Event, str]], attached_interactions: list[tuple[_Event, str]],
+            n_contacts: list[int], day: dt.date, weights: HealthWeights, points: _Points
+            ) -> tuple[float, tuple[Contribution, ...], int, float, int | None, int]:
+    """One relationship's (score, contributions largest first, interactions, warmth, days since the last
+    interaction, contacts) from the events attached to it and the contact counts of its organisations."""
+    keyed: list[tuple[tuple[float, str, str], Contribution]] = []
+    for ev, scope in attached_signals:
+        memo_key = (id(ev), scope)
+        if memo_key in points:
+            entry = points[memo_key]
+        else:
+            c = _signal_points(ev, scope, (day - ev.date).days, weights)
+            entry = points[memo_key] = None if c is None else ((-c.points, c.factor, c.signal_id or ""), c)
+        if entry is not None:
+            keyed.append(entry)
+    seen: dict[str, _Event] = {}
+    for ev, _ in attached_interactions:
+        seen[ev.id] = ev
+    ages = [(day - ev.date).days for ev in seen.values()]
+    warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
+    last = min(ages) if ages else None
+    pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
+    if pen > 0:
+        keyed.append(((-pen, "no_interaction", ""), Contribution(
+            "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
+            max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
+            ("no interaction recorded" if last is None else
+             f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of {weights.interaction_target:g})")
+            + f" -{pen:.1f}")))
+    if 1 in n_contacts:
+        keyed.append(((-weights.single_threaded, "single_threaded", ""), Contribution(
+            "single_threaded", weights.single_threaded, None, "relationship", weight=weights.single_threaded,
+            reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}")))
+    keyed.sort(key=itemgetter(0))
+    contribs = tuple(c for _, c in keyed)
+    score = max(0.0, 100.0 - sum(c.points for c in contribs))
+    return score, contribs, len(ages), warmth, last, max(n_contacts) if n_contacts else 0
+
+
 def relationship_health(
     G: nx.MultiDiGraph,
     *,
@@ -320,9 +364,43 @@ def relationship_health(
     >>> h.score, [c.factor for c in h.contributions]
     (65.0, ['dispute', 'no_interaction'])
 
+    See Also
+    --------
+    relationship_health_reference : the same scores, one relationship at a time (the reference).
+
     References
     ----------
     .. [1] stakegraph docs/analytics/risk.md, "Relationship health" (formula and worked example).
+    """
+    from stakegraph.analytics.health_fast import relationship_health_fast
+
+    return relationship_health_fast(G, as_of=as_of, weights=weights, kinds=kinds, include_ended=include_ended)
+
+
+def relationship_health_reference(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: dt.date | str,
+    weights: HealthWeights = HealthWeights(),
+    kinds: tuple[str, ...] = STRUCTURAL_KINDS,
+    include_ended: bool = False,
+) -> HealthResult:
+    """:func:`relationship_health` relationship by relationship: the reference the fast path is checked against.
+
+    Every relationship's events are looked up and scored one at a time (:func:`factors`);
+    :func:`stakegraph.analytics.health_fast.relationship_health_fast` returns the same result
+    (``tests/analytics/test_health_fast.py``).
+
+    >>> from stakegraph.store.base import to_networkx
+    >>> from stakegraph.model import NodeRecord, EdgeRecord
+    >>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {})],
+    ...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+    >>> relationship_health_reference(G, as_of="2026-01-01") == relationship_health(G, as_of="2026-01-01")
+    True
+
+    See Also
+    --------
+    relationship_health : the same scores, events grouped once per relationship set.
     """
     day = to_date(as_of)
     edge_index = _edge_index(G)
@@ -331,9 +409,7 @@ def relationship_health(
     contacts = _contacts(G, day)
     wanted = set(kinds)
     node_data: dict[Any, dict[str, Any]] = dict(G.nodes(data=True))
-    # a signal's points depend only on the signal, its scope and as_of: each is scored once (a
-    # party-level signal is shared by every relationship of the party), with its sort key
-    points: dict[tuple[int, str], tuple[tuple[float, str, str], Contribution] | None] = {}
+    points: _Points = {}
     rows: list[RelationshipHealth] = []
     for u, v, key, d in G.edges(keys=True, data=True):
         if d.get("kind") not in wanted or u == v:
@@ -347,42 +423,12 @@ def relationship_health(
         if start is not None and start > day:
             continue
         edge, su, sv = str(key), str(u), str(v)
-        keyed: list[tuple[tuple[float, str, str], Contribution]] = []
-        for ev, scope in signals.attached(edge, su, sv):
-            memo_key = (id(ev), scope)
-            if memo_key in points:
-                entry = points[memo_key]
-            else:
-                c = _signal_points(ev, scope, (day - ev.date).days, weights)
-                entry = points[memo_key] = None if c is None else ((-c.points, c.factor, c.signal_id or ""), c)
-            if entry is not None:
-                keyed.append(entry)
-        seen: dict[str, _Event] = {}
-        for ev, _ in interactions.attached(edge, su, sv):
-            seen[ev.id] = ev
-        ages = [(day - ev.date).days for ev in seen.values()]
-        warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
-        last = min(ages) if ages else None
-        pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
-        if pen > 0:
-            keyed.append(((-pen, "no_interaction", ""), Contribution(
-                "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
-                max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
-                ("no interaction recorded" if last is None else
-                 f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of {weights.interaction_target:g})")
-                + f" -{pen:.1f}")))
         n_contacts = [contacts.get(str(x), 0) for x, dx in ((u, du), (v, dv))
                       if dx.get("type") == "party" and dx.get("kind") != "person"]
-        if 1 in n_contacts:
-            keyed.append(((-weights.single_threaded, "single_threaded", ""), Contribution(
-                "single_threaded", weights.single_threaded, None, "relationship", weight=weights.single_threaded,
-                reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}")))
-        keyed.sort(key=itemgetter(0))
-        contribs = tuple(c for _, c in keyed)
-        score = max(0.0, 100.0 - sum(c.points for c in contribs))
+        f = factors(signals.attached(edge, su, sv), interactions.attached(edge, su, sv), n_contacts, day, weights,
+                    points)
         rows.append(RelationshipHealth(edge, str(d.get("kind")), su, sv, str(du.get("name") or u),
-                                       str(dv.get("name") or v), score, contribs, len(ages), warmth, last,
-                                       max(n_contacts) if n_contacts else 0))
+                                       str(dv.get("name") or v), *f))
     rows.sort(key=lambda r: (r.score, r.edge_id))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),

@@ -1,0 +1,184 @@
+"""Relationship health for a whole book: the events grouped once, the relationships without any scored in bulk.
+
+:func:`relationship_health_fast` returns exactly :func:`stakegraph.analytics.health.relationship_health_reference`
+(same rows, same order, same floats: ``tests/analytics/test_health_fast.py`` checks it on seeded
+graphs). The reference looks every relationship's events up one relationship at a time (three
+dictionary probes and a ``frozenset`` per relationship, for signals and for interactions) and
+formats its contributions anew. Here:
+
+* one pass over the edges collects the edge ids, the contract groups, the contact persons and the
+  candidate relationships (dates parsed once per distinct text);
+* the events (signals, interactions) are grouped by relationship, pair and party once, and the
+  relationships touched by any of them are known as sets — a relationship outside them (most of a
+  large book) has a score that depends only on the contact counts at its two ends, so its
+  contributions and score are computed once per distinct pair of counts and shared;
+* the relationships with events are scored as the reference scores them (:func:`~stakegraph.analytics.health.factors`).
+
+>>> from stakegraph.store.base import to_networkx
+>>> from stakegraph.model import NodeRecord, EdgeRecord
+>>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {})],
+...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+>>> relationship_health_fast(G, as_of="2026-01-01").of("l").score
+85.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Any
+
+import networkx as nx
+
+from stakegraph.analytics.health import (
+    REFERENCES,
+    HealthResult,
+    HealthWeights,
+    RelationshipHealth,
+    _Index,
+    _Points,
+    factors,
+    maybe_date,
+    to_date,
+)
+from stakegraph.analytics.selection import STRUCTURAL_KINDS
+from stakegraph.analytics.stamp import Stamp, graph_version
+from stakegraph.measures import is_active
+
+__all__ = ["relationship_health_fast"]
+
+
+class _Dates:
+    """:func:`~stakegraph.analytics.health.maybe_date` memoised per distinct stored value."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, dt.date | None] = {}
+
+    def __call__(self, value: Any) -> dt.date | None:
+        try:
+            return self.seen[value]
+        except KeyError:
+            out = self.seen[value] = maybe_date(value)
+            return out
+        except TypeError:  # unhashable: not memoised
+            return maybe_date(value)
+
+
+def relationship_health_fast(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: dt.date | str,
+    weights: HealthWeights = HealthWeights(),
+    kinds: tuple[str, ...] = STRUCTURAL_KINDS,
+    include_ended: bool = False,
+) -> HealthResult:
+    """Every relationship's health, as :func:`~stakegraph.analytics.health.relationship_health_reference`.
+
+    Parameters
+    ----------
+    G : nx.MultiDiGraph
+        The projection.
+    as_of : date or ISO text
+        The day the score is for; later events are ignored.
+    weights : HealthWeights
+        Points and scales (formula: :mod:`stakegraph.analytics.health`).
+    kinds : tuple of str
+        Relationship kinds scored.
+    include_ended : bool
+        Also score relationships whose status says they ended.
+
+    Returns
+    -------
+    HealthResult
+        Equal to the reference's (``==``), weakest first.
+
+    Examples
+    --------
+    >>> from stakegraph.store.base import to_networkx
+    >>> from stakegraph.model import NodeRecord, EdgeRecord
+    >>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {}),
+    ...                  NodeRecord("s", "signal", {"kind": "dispute", "date": "2026-01-01", "party_id": "a"})],
+    ...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+    >>> [(r.edge_id, r.score) for r in relationship_health_fast(G, as_of="2026-01-01").relationships]
+    [('l', 75.0)]
+
+    See Also
+    --------
+    stakegraph.analytics.health.relationship_health_reference : one relationship at a time (the reference).
+
+    References
+    ----------
+    .. [1] stakegraph docs/analytics/risk.md, "Relationship health" (formula and worked example).
+    """
+    day = to_date(as_of)
+    wanted = set(kinds)
+    dates = _Dates()
+    node_data: dict[Any, dict[str, Any]] = dict(G.nodes(data=True))
+    edge_ids: set[str] = set()
+    by_contract: dict[str, list[str]] = defaultdict(list)
+    contact_sets: dict[str, set[str]] = defaultdict(set)
+    candidates: list[tuple[Any, Any, str, dict[str, Any]]] = []
+    for u, v, key, d in G.edges(keys=True, data=True):
+        edge = str(key)
+        edge_ids.add(edge)
+        kind = d.get("kind")
+        if d.get("contract_id"):
+            by_contract[str(d["contract_id"])].append(edge)
+        if kind == "contact_of" and is_active(d):
+            start, end = dates(d.get("start_date")), dates(d.get("end_date"))
+            if (start is None or start <= day) and (end is None or end > day):
+                contact_sets[str(v)].add(str(u))
+        if kind not in wanted or u == v:
+            continue
+        tu, tv = node_data[u].get("type"), node_data[v].get("type")
+        if tu != "party" or tv not in ("party", "project"):
+            continue
+        if not include_ended and not is_active(d):
+            continue
+        start = dates(d.get("start_date"))
+        if start is not None and start > day:
+            continue
+        candidates.append((u, v, edge, d))
+    contacts = {k: len(s) for k, s in contact_sets.items()}
+    signals = _Index(G, day, "signal", (edge_ids, by_contract))
+    interactions = _Index(G, day, "interaction", (edge_ids, by_contract))
+    touched_edges = set(signals.by_edge) | set(interactions.by_edge)
+    touched_parties = set(signals.by_party) | set(interactions.by_party)
+    touched_pairs: set[tuple[str, str]] = set()
+    for pair in (*signals.by_pair, *interactions.by_pair):
+        ends = sorted(pair)
+        touched_pairs.update(((ends[0], ends[-1]), (ends[-1], ends[0])))
+
+    counts: dict[Any, list[int]] = {}  # contact count of an organisation end (none for a person or a project)
+
+    def end_count(x: Any) -> list[int]:
+        try:
+            return counts[x]
+        except KeyError:
+            dx = node_data[x]
+            out = counts[x] = ([contacts.get(str(x), 0)] if dx.get("type") == "party" and dx.get("kind") != "person"
+                               else [])
+            return out
+
+    points: _Points = {}
+    quiet: dict[tuple[int, ...], tuple[float, Any, int, float, int | None, int]] = {}
+    rows: list[RelationshipHealth] = []
+    for u, v, edge, d in candidates:
+        su, sv = str(u), str(v)
+        n_contacts = end_count(u) + end_count(v)
+        if (edge in touched_edges or su in touched_parties or sv in touched_parties
+                or (su, sv) in touched_pairs):
+            f = factors(signals.attached(edge, su, sv), interactions.attached(edge, su, sv), n_contacts, day,
+                        weights, points)
+        else:  # no event reaches it: the score depends on the contact counts alone
+            memo = tuple(n_contacts)
+            f = quiet.get(memo) or quiet.setdefault(memo, factors([], [], n_contacts, day, weights, points))
+        du, dv = node_data[u], node_data[v]
+        rows.append(RelationshipHealth(edge, str(d.get("kind")), su, sv, str(du.get("name") or u),
+                                       str(dv.get("name") or v), *f))
+    rows.sort(key=lambda r: (r.score, r.edge_id))
+    stamp = Stamp("relationship_health", "additive penalties, exponential decay",
+                  {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
+                   "include_ended": include_ended}, graph_version(G), REFERENCES)
+    return HealthResult(day.isoformat(), tuple(rows), weights, stamp)
