@@ -33,7 +33,8 @@ import numpy as np
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
 
-__all__ = ["GraphIndex", "IndexRows", "RowSink", "build_index", "index_from_rows", "date_column", "json_loads"]
+__all__ = ["GraphIndex", "IndexRows", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
+           "json_loads"]
 
 _NAT = np.datetime64("NaT", "D")
 
@@ -60,6 +61,9 @@ class IndexRows:
     node_props: list[Any] | None = None
     edge_props: list[Any] | None = None
     money: dict[str, Any] = field(default_factory=dict)
+    #: the edges' ends as node numbers, in chunks (``None``: map ``sources``/``targets`` instead)
+    src: list[np.ndarray] | None = None
+    dst: list[np.ndarray] | None = None
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
@@ -219,16 +223,25 @@ class GraphIndex:
         return G
 
 
+def _joined(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+
+
+def _numbers(index: Mapping[str, int], ids: Sequence[str]) -> np.ndarray:
+    """Node numbers of ``ids`` (-1 for an id not in ``index``)."""
+    try:
+        return np.fromiter(map(index.__getitem__, ids), dtype=np.int64, count=len(ids))
+    except KeyError:
+        return np.fromiter((index.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+
+
 def index_from_rows(rows: IndexRows) -> GraphIndex:
     """Type the columns a store read (see :class:`IndexRows`)."""
-    index = {v: i for i, v in enumerate(rows.node_ids)}
-    m = len(rows.edge_ids)
-    try:
-        src = np.fromiter(map(index.__getitem__, rows.sources), dtype=np.int64, count=m)
-        dst = np.fromiter(map(index.__getitem__, rows.targets), dtype=np.int64, count=m)
-    except KeyError:
-        src = np.fromiter((index.get(s, -1) for s in rows.sources), dtype=np.int64, count=m)
-        dst = np.fromiter((index.get(t, -1) for t in rows.targets), dtype=np.int64, count=m)
+    if rows.src is not None and rows.dst is not None:
+        src, dst = _joined(rows.src), _joined(rows.dst)
+    else:
+        index = {v: i for i, v in enumerate(rows.node_ids)}
+        src, dst = _numbers(index, rows.sources), _numbers(index, rows.targets)
     node_type, types = _codes(rows.node_types)
     kind, kinds = _codes(rows.kinds)
     status, statuses = _codes(rows.status)
@@ -299,6 +312,8 @@ class RowSink:
         self.rows = IndexRows(version, backend, [], [], [], [], [], [], [], [], [], [], [], [],
                               [] if props else None, [] if props else None)
         self._wattr: dict[str, str | None] = {}
+        self._index: dict[str, int] | None = None
+        self._shared: list[dict[Any, Any]] = [{} for _ in range(7)]
 
     def nodes(self, ids: Sequence[str], types: Sequence[str], props: Sequence[Any] | None = None) -> None:
         """Add a chunk of nodes (``props``: decoded mappings, needed only when kept)."""
@@ -326,6 +341,45 @@ class RowSink:
         r.weight.extend([p.get(w) if (w := wattr[k]) else None for k, p in zip(kinds, props, strict=True)])
         if r.edge_props is not None:
             r.edge_props.extend(props)
+
+    def typed_edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str],
+                    targets: Sequence[str], columns: Sequence[Sequence[Any]],
+                    props: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Add a chunk of edges whose columns a store read already typed, in the order of
+        :func:`edge_values` (``status, weight, amount, currency, start_date, end_date``): nothing is
+        decoded. The ends become node numbers here and repeated texts (kinds, statuses, currencies,
+        days) share one string, so that a chunk's rows are freed as soon as it is read."""
+        r = self.rows
+        if self._index is None:
+            self._index = {v: i for i, v in enumerate(r.node_ids)}
+            r.src, r.dst = [], []
+        assert r.src is not None and r.dst is not None
+        r.edge_ids.extend(ids)
+        r.src.append(_numbers(self._index, sources))
+        r.dst.append(_numbers(self._index, targets))
+        shared = self._shared
+        r.kinds.extend(map(shared[0].setdefault, kinds, kinds))
+        for i, (col, values) in enumerate(zip((r.status, r.weight, r.amount, r.currency, r.start, r.end),
+                                              columns, strict=True)):
+            if i in (1, 2):  # numbers: nothing to share
+                col.extend(values)
+                continue
+            before = len(col)
+            try:
+                col.extend(map(shared[i + 1].setdefault, values, values))
+            except TypeError:  # an unhashable value read from a row's JSON: kept as is
+                del col[before:]
+                col.extend(values)
+        if r.edge_props is not None and props is not None:
+            r.edge_props.extend(props)
+
+
+def edge_values(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...]:
+    """``(status, weight, amount, currency, start_date, end_date)`` of an edge's properties, as
+    :class:`RowSink` reads them (``weight``: the kind's declared weight property)."""
+    get = props.get
+    return (get("status"), get(weight) if weight else None, get("amount"), get("currency"), get("start_date"),
+            get("end_date"))
 
 
 def rows_from_records(store: Any, *, props: bool = True) -> IndexRows:

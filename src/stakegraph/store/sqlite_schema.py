@@ -1,0 +1,162 @@
+"""The embedded store's SQLite schema, its version, and the migration of older files.
+
+Schema 2 (issue 17) adds typed edge columns written at load time — ``status``, ``weight`` (the
+value of the kind's declared weight property), ``amount``, ``currency``, ``start_date``,
+``end_date`` — so that the columnar graph index (:mod:`stakegraph.store.graphindex`) reads them
+without decoding any JSON. The columns have no type affinity: each holds the property's value as
+stored (text, integer or real), so the index reads exactly what decoding the JSON would give.
+``typed`` says the row's columns are filled; a value SQLite cannot hold as such (a boolean, a
+list, a non-finite number, an integer beyond 64 bits) leaves it 0 and readers fall back to the
+JSON properties of that row, so a row is never misread.
+
+A file written before schema 2 is migrated when it is opened: the columns are added and filled
+from the JSON in one transaction (a crash leaves the old file intact). The fill also runs when
+the domain's declared weight properties changed since the file was written (``meta.edge_columns``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from stakegraph.errors import StoreError
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "EDGE_COLUMNS", "edge_columns", "migrate", "weights_of"]
+
+#: Version of the layout below, kept in ``meta.schema``.
+SCHEMA_VERSION = 2
+#: The typed edge columns, in the order :func:`edge_columns` returns them.
+EDGE_COLUMNS = ("status", "weight", "amount", "currency", "start_date", "end_date")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY, type TEXT NOT NULL, kind TEXT, name TEXT, search TEXT,
+  country TEXT, load_id TEXT, props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+  load_id TEXT, props TEXT NOT NULL,
+  typed INTEGER NOT NULL DEFAULT 0, status, weight, amount, currency, start_date, end_date
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fx_rates (
+  date TEXT NOT NULL, currency TEXT NOT NULL, base TEXT NOT NULL, rate REAL NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY (date, currency, base)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_decisions (
+  a TEXT NOT NULL, b TEXT NOT NULL, decision TEXT NOT NULL, score REAL, note TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_type_name ON nodes(type, name, id);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
+CREATE INDEX IF NOT EXISTS nodes_country ON nodes(country);
+CREATE INDEX IF NOT EXISTS nodes_load ON nodes(load_id);
+DROP INDEX IF EXISTS edges_source;
+DROP INDEX IF EXISTS edges_target;
+CREATE INDEX IF NOT EXISTS edges_source_ends ON edges(source, kind, target);
+CREATE INDEX IF NOT EXISTS edges_target_ends ON edges(target, kind, source);
+CREATE INDEX IF NOT EXISTS edges_kind ON edges(kind);
+CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
+"""
+
+_INT64 = 2**63
+
+
+def weights_of(kinds: Iterable[str]) -> dict[str, str | None]:
+    """``kind -> declared weight property`` (:func:`stakegraph.measures.declared_weight`)."""
+    from stakegraph.measures import declared_weight
+
+    return {k: declared_weight(k) for k in kinds}
+
+
+def _plain(v: Any) -> bool:
+    """True when SQLite holds ``v`` as the very value JSON decoding gives (``None``, text, int64, finite real)."""
+    t = type(v)
+    return (v is None or t is str or (t is int and -_INT64 <= v < _INT64)
+            or (t is float and math.isfinite(v)))
+
+
+def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...]:
+    """``(typed, status, weight, amount, currency, start_date, end_date)`` of one edge's properties.
+
+    ``weight`` names the kind's declared weight property (``None``: none). ``typed`` is 0, and the
+    columns ``None``, when a value is not :func:`_plain` (readers then decode the JSON).
+
+    >>> edge_columns({"amount": 5.0, "currency": "EUR", "status": "active"}, "amount")
+    (1, 'active', 5.0, 5.0, 'EUR', None, None)
+    >>> edge_columns({"status": True}, None)
+    (0, None, None, None, None, None, None)
+    """
+    get = props.get
+    vals = (get("status"), get(weight) if weight else None, get("amount"), get("currency"),
+            get("start_date"), get("end_date"))
+    if all(map(_plain, vals)):
+        return (1, *vals)
+    return (0, None, None, None, None, None, None)
+
+
+def _signature() -> str:
+    """What the typed columns were computed from: the column keys and every kind's weight property."""
+    from stakegraph.domain import RELATIONSHIP_KINDS
+
+    return json.dumps({"columns": EDGE_COLUMNS, "weights": weights_of(sorted(RELATIONSHIP_KINDS))}, sort_keys=True)
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _fill(db: sqlite3.Connection, loads: Callable[[str], Any], *, everything: bool) -> int:
+    """Compute the typed columns from the JSON of the rows not yet typed (every row with ``everything``)."""
+    where = "" if everything else " WHERE typed = 0"
+    rows = db.execute(f"SELECT id, kind, props FROM edges{where}").fetchall()  # noqa: S608 - fixed fragments
+    weights = weights_of({r[1] for r in rows})
+    update = [(*edge_columns(loads(p), weights[k]), i) for i, k, p in rows]
+    db.executemany("UPDATE edges SET typed=?, status=?, weight=?, amount=?, currency=?, start_date=?, end_date=?"
+                   " WHERE id=?", update)
+    return len(update)
+
+
+def migrate(db: sqlite3.Connection, path: str, loads: Callable[[str], Any]) -> int:
+    """Bring the file on ``db`` (autocommit connection) to :data:`SCHEMA_VERSION`; rows filled.
+
+    Creates a new file's tables; adds and fills the typed edge columns of a schema-1 file; refills
+    them when the domain's weight properties changed. One transaction: all of it or none of it.
+    Raises :class:`stakegraph.errors.StoreError` saying what to do when the file is newer than this
+    stakegraph or cannot be written.
+    """
+    try:
+        db.executescript(SCHEMA)
+        version = _meta(db, "schema")
+        if version is not None and int(version) > SCHEMA_VERSION:
+            raise StoreError(
+                f"the embedded store at {path} has schema {version}, newer than this stakegraph reads "
+                f"({SCHEMA_VERSION}); upgrade stakegraph (pip install -U stakegraph) or point "
+                "STAKEGRAPH_DATA_DIR at another folder")
+        signature = _signature()
+        if version is not None and _meta(db, "edge_columns") == signature:
+            return 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            have = {r[1] for r in db.execute("PRAGMA table_info(edges)")}
+            for col in ("typed", *EDGE_COLUMNS):
+                if col not in have:
+                    kind = " INTEGER NOT NULL DEFAULT 0" if col == "typed" else ""
+                    db.execute(f"ALTER TABLE edges ADD COLUMN {col}{kind}")
+            filled = _fill(db, loads, everything=version is not None)
+            db.execute("INSERT INTO meta(key,value) VALUES ('schema',?), ('edge_columns',?) ON CONFLICT(key) DO "
+                       "UPDATE SET value=excluded.value", (str(SCHEMA_VERSION), signature))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as e:
+        raise StoreError(
+            f"the embedded store at {path} needs a one-time upgrade to schema {SCHEMA_VERSION} (typed edge "
+            f"columns) and it failed: {e}; open it once with write access and no other writer "
+            "(e.g. `stakegraph info`), or restore it from a backup") from e
+    return filled
