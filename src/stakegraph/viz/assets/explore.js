@@ -19,9 +19,11 @@
  *   SG.tools = {...}              set only the tools' state (no reload; saved to the URL hash);
  *                                 SG.setState({tools}) does the same, SG.setState({nodes}) reloads the graph
  *   SG.open(id), SG.expand(id, {kind, direction}), SG.fit(), SG.money  (reporting currency, as-of date)
+ *   SG.renderMode(["classic"|"moving"|"auto"])  how camera moves are drawn (see "camera moves"); returns
+ *                                 the one in effect (also ?render= in the page's address)
  *   <div id="tools"> in the side panel is where add-ons mount their UI (never cleared by the page).
  * window.__explore is the page's own state for tests: ready, stable (layout settled), opened,
- * errors, pending, results, searched, expanded.
+ * errors, pending, results, searched, expanded, sliding (a moved copy of the last frame is on screen).
  */
 (function () {
   "use strict";
@@ -179,6 +181,101 @@
   state.renderer = renderer;
   function refresh() { renderer.refresh(); }
 
+  // ------------------------------------------------------------------ camera moves: slide the last frame
+  /* Software WebGL (SwiftShader, llvmpipe: no GPU) rasterises a frame of thousands of nodes in about a
+   * second on two cores, so a pan or zoom redrawn frame by frame crawls. As map libraries do, while the
+   * camera moves the last drawn frame (one 2D copy of the layers) is moved and scaled with a CSS transform,
+   * and sigma draws once when the camera has been still for SETTLE ms with no button held. Node picking
+   * during the move maps the pointer back through the same transform, so what is clicked is what is seen.
+   * ?render=classic draws every frame (sigma's own behaviour), ?render=moving always slides. */
+  var SETTLE = 150, SLIDE_FROM = 500;
+  var renderMode = /^(classic|moving)$/.test(new URLSearchParams(location.search).get("render") || "") ?
+    new URLSearchParams(location.search).get("render") : "auto";
+  var camera = renderer.getCamera(), captor = renderer.getMouseCaptor(), layers = renderer.getCanvases();
+  var still = { cam: null, w: 0, h: 0, shown: false, k: 1, tx: 0, ty: 0, timer: null };
+  var copy = document.createElement("canvas");
+  copy.className = "sigma-still";
+  copy.setAttribute("aria-hidden", "true");
+  copy.style.cssText = "position:absolute;left:0;top:0;transform-origin:0 0;pointer-events:none;display:none";
+  container.insertBefore(copy, layers.mouse);
+  container.style.overflow = "hidden";  /* a slid frame stays inside the stage */
+  var softwareGL = (function () {
+    var gl = layers.nodes.getContext("webgl2") || layers.nodes.getContext("webgl"), name = "";
+    if (gl) {
+      name = String(gl.getParameter(gl.RENDERER));
+      var ext = /firefox/i.test(navigator.userAgent) ? null : gl.getExtension("WEBGL_debug_renderer_info");
+      if (ext) { name = String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)); }
+    }
+    state.glRenderer = name;
+    return /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i.test(name);
+  })();
+  function sliding() {
+    return renderMode === "moving" || (renderMode === "auto" && softwareGL && graph.order >= SLIDE_FROM);
+  }
+  function showLayers(on) {
+    Object.keys(layers).forEach(function (k) { if (k !== "mouse") { layers[k].style.visibility = on ? "" : "hidden"; } });
+    copy.style.display = on ? "none" : "block";
+    still.shown = !on;
+    state.sliding = !on;
+  }
+  renderer.on("afterRender", function () {  /* the frame on screen is exact again; keep a copy to slide */
+    clearTimeout(still.timer); still.timer = null;
+    if (still.shown) { showLayers(true); }
+    still.cam = camera.getState();
+    if (!sliding()) { still.w = 0; return; }
+    var w = layers.nodes.width, h = layers.nodes.height;
+    if (copy.width !== w || copy.height !== h) { copy.width = w; copy.height = h; }
+    copy.style.width = layers.nodes.style.width; copy.style.height = layers.nodes.style.height;
+    var g = copy.getContext("2d");
+    g.clearRect(0, 0, w, h);
+    Object.keys(layers).forEach(function (k) { if (k !== "mouse") { g.drawImage(layers[k], 0, 0); } });
+    still.w = renderer.getDimensions().width; still.h = renderer.getDimensions().height;
+  });
+  var sigmaOnCamera = camera.listeners("updated");  /* sigma's own: render on the next frame */
+  sigmaOnCamera.forEach(function (l) { camera.removeListener("updated", l); });
+  function drawNow() { sigmaOnCamera.forEach(function (l) { l(camera.getState()); }); }
+  function settle() {  /* draw once the camera is still and no button is held */
+    clearTimeout(still.timer);
+    still.timer = setTimeout(function () {
+      still.timer = null;
+      if (captor.isMouseDown || captor.isMoving || camera.isAnimated()) { settle(); } else { drawNow(); }
+    }, SETTLE);
+  }
+  camera.on("updated", function () {
+    var cam = camera.getState(), dims = renderer.getDimensions();
+    if (!sliding() || !still.w || still.w !== dims.width || still.h !== dims.height || cam.angle !== still.cam.angle) {
+      drawNow(); return;
+    }
+    var o = { cameraState: still.cam }, n = { cameraState: cam };
+    var a0 = renderer.framedGraphToViewport({ x: 0, y: 0 }, o), a1 = renderer.framedGraphToViewport({ x: 0, y: 0 }, n);
+    var b0 = renderer.framedGraphToViewport({ x: 1, y: 0 }, o), b1 = renderer.framedGraphToViewport({ x: 1, y: 0 }, n);
+    var k = Math.hypot(b1.x - a1.x, b1.y - a1.y) / Math.max(1e-12, Math.hypot(b0.x - a0.x, b0.y - a0.y));
+    still.k = k; still.tx = a1.x - k * a0.x; still.ty = a1.y - k * a0.y;
+    copy.style.transform = "matrix(" + [k, 0, 0, k, still.tx, still.ty].join(",") + ")";
+    if (!still.shown) { showLayers(false); }
+    settle();
+  });
+  renderer.on("beforeRender", function () { if (still.shown) { showLayers(true); } });
+  var sigmaPick = renderer.getNodeAtPosition;  /* picking reads the last drawn frame: undo the slide first */
+  renderer.getNodeAtPosition = function (p) {
+    if (still.shown) { p = { x: (p.x - still.tx) / still.k, y: (p.y - still.ty) / still.k }; }
+    return sigmaPick.call(renderer, p);
+  };
+  var sigmaToViewport = renderer.framedGraphToViewport;  /* and graph -> screen follows the camera, not that frame */
+  renderer.framedGraphToViewport = function (c, o) {
+    if (still.shown && !(o && (o.cameraState || o.matrix))) { o = Object.assign({}, o, { cameraState: camera.getState() }); }
+    return sigmaToViewport.call(renderer, c, o);
+  };
+  function moveSettings() {  /* large drawings drawn frame by frame: edges and labels wait while the camera moves */
+    var big = graph.size > 3000 && !sliding();
+    if (renderer.getSetting("hideEdgesOnMove") !== big) { renderer.setSetting("hideEdgesOnMove", big); renderer.setSetting("hideLabelsOnMove", big); }
+  }
+  function settleNow() { if (still.shown || still.timer) { clearTimeout(still.timer); still.timer = null; renderer.refresh(); } }
+  function setRenderMode(m) {
+    if (m !== undefined) { renderMode = /^(classic|moving|auto)$/.test(m) ? m : "auto"; moveSettings(); renderer.refresh(); }
+    return sliding() ? "moving" : "classic";
+  }
+
   // ------------------------------------------------------------------ layout (ForceAtlas2 in a worker)
   var layout = null, watch = null, autoFit = true;
   function stopLayout() {
@@ -297,8 +394,7 @@
   }
   var changeTimer = null;
   function changed() {
-    var big = graph.size > 3000;  /* large drawings: edges and labels wait while the camera moves */
-    if (renderer.getSetting("hideEdgesOnMove") !== big) { renderer.setSetting("hideEdgesOnMove", big); renderer.setSetting("hideLabelsOnMove", big); }
+    moveSettings();
     rescale();
     refresh();
     clearTimeout(changeTimer);
@@ -777,6 +873,7 @@
 
   // ------------------------------------------------------------------ export: PNG, SVG, CSV
   function visible() {
+    settleNow();
     var nodes = [], edges = [], w = container.clientWidth, h = container.clientHeight;
     graph.forEachNode(function (n, a) {
       var r = renderer.getNodeDisplayData(n);
@@ -908,7 +1005,7 @@
     setState: function (s) { return setState(s); },
     setTools: function (t) { tools = t || {}; saveHash(); },
     open: open, expand: expand, collapse: collapse, pin: pin, undo: undo, redo: redo, fit: fit,
-    startLayout: startLayout, stopLayout: stopLayout, exportSVG: exportSVG, exportPNG: exportPNG, exportCSV: exportCSV
+    renderMode: setRenderMode, startLayout: startLayout, stopLayout: stopLayout, exportSVG: exportSVG, exportPNG: exportPNG, exportCSV: exportCSV
   };
   Object.defineProperty(window.SG, "tools", { get: function () { return tools; }, set: function (t) { tools = t || {}; saveHash(); } });
 
