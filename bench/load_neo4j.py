@@ -5,15 +5,19 @@ Same generated files, same server, same run. Three ways to write the same record
 * **baseline** — the official driver, ``UNWIND $rows … MERGE`` per label / relationship type in
   batches (the Cypher below is the benchmark's own baseline, not project code);
 * **store.write** — ``Neo4jStore.write`` of the same records (the store's batch handling alone);
-* **loaders.load** — the whole loader from the CSV files (parse, validate, spill, write).
+* **loaders.load** — the whole loader from the CSV files (parse, validate, spill, write);
+* **bulk** (``--bulk``) — ``stakegraph load --bulk``: the same validation, import CSVs, the local
+  server stopped, ``neo4j-admin database import full``, the server started again, the schema
+  created (everything a user waits for, restart included; the phases are printed too).
 
 Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext`` importable
 (the driver falls back to pure-Python packstream when ``neo4j._rust`` cannot be imported).
 Also the embedded store's ``stakegraph.loaders.load`` rows/s.
 
 Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 10000 20000 50000]
-[--large] [--repeat 3] [--main-batch 20000]`` (``--large`` adds 1,000,000 relationships). A Neo4j
-server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set.
+[--large] [--repeat 3] [--main-batch 20000] [--bulk]`` (``--large`` adds 1,000,000 relationships). A Neo4j
+server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set (``--bulk`` needs the server it
+starts, or ``--home`` naming the home of the local server at ``--uri``).
 """
 
 from __future__ import annotations
@@ -91,12 +95,42 @@ def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batc
                 session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
 
 
-def worker(uri: str, folder: Path, mode: str, batch: int) -> dict[str, Any]:
+def bulk_worker(uri: str, folder: Path, home: Path) -> dict[str, Any]:
+    """``stakegraph load --bulk`` into the emptied database of the local server in ``home``."""
+    from stakegraph.store.neo4j import Neo4jStore
+    from stakegraph.store.neo4j_bulk import bulk_load
+
+    phases: list[tuple[str, float]] = []
+    store = Neo4jStore.connect(uri, auth=None)
+    try:
+        store.clear()
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            rep, res = bulk_load(folder, store, folder=Path(tmp) / "files", home=home,
+                                 log=lambda m: phases.append((m.split(" ")[0], time.perf_counter() - t0)))
+            secs = time.perf_counter() - t0
+        assert res is not None and res.imported, "the bulk import did not run"
+        rows = sum(c.get("created", 0) for k, c in rep.counts.items() if k != "fx_rate")
+        stored = sum(sum(v.values()) for v in store.counts().values())
+        store.clear()
+    finally:
+        store.close()
+    at = dict(phases)
+    split = {"validate+csv": at.get("Stopping", secs), "import": at.get("Starting", secs) - at.get("Running", 0.0),
+             "restart+schema": secs - at.get("Starting", secs)}
+    return {"mode": "bulk", "batch": 0, "rows": rows, "stored": stored, "seconds": secs,
+            "rust": "neo4j._rust" in sys.modules, "rss": peak_rss_mb(), "phases": split}
+
+
+def worker(uri: str, folder: Path, mode: str, batch: int, home: Path | None = None) -> dict[str, Any]:
     """One measured write into an emptied database (or a fresh embedded file); returns the figures."""
     from stakegraph.loaders import load
     from stakegraph.store.embedded import EmbeddedStore
     from stakegraph.store.neo4j import Neo4jStore
 
+    if mode == "bulk":
+        assert home is not None, "--bulk needs the local server's home"
+        return bulk_worker(uri, folder, home)
     rust = "neo4j._rust" in sys.modules or _rust_importable()
     if mode == "embedded":
         with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp) / "b.db") as es:
@@ -142,10 +176,11 @@ def _rust_importable() -> bool:
     return True
 
 
-def run_worker(uri: str, folder: Path, mode: str, batch: int, *, rust: bool) -> dict[str, Any]:
+def run_worker(uri: str, folder: Path, mode: str, batch: int, *, rust: bool,
+               home: Path | None = None) -> dict[str, Any]:
     """Run :func:`worker` in a fresh interpreter (so the packstream implementation is chosen at import)."""
     cmd = [sys.executable, "-m", "bench.load_neo4j", "--worker", mode, "--uri", uri, "--folder", str(folder),
-           "--batch", str(batch)] + ([] if rust else ["--no-rust"])
+           "--batch", str(batch)] + ([] if rust else ["--no-rust"]) + (["--home", str(home)] if home else [])
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=3600,
                           env={**os.environ, "PYTHONPATH": str(root)})
@@ -156,7 +191,8 @@ def run_worker(uri: str, folder: Path, mode: str, batch: int, *, rust: bool) -> 
 
 
 def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: str | None = None,
-        quick: bool = False, repeat: int = 1, main_batch: int = MAIN_BATCH) -> list[Any]:
+        quick: bool = False, repeat: int = 1, main_batch: int = MAIN_BATCH, bulk: bool = False,
+        home: Path | None = None, sweep: bool = True) -> list[Any]:
     """Measure every configuration; print Markdown tables through ``out``; return the rows.
 
     The batch sweep runs at the first size; every size runs the three writers at
@@ -164,25 +200,31 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
     (smoke test) skips the warm-up and the runs without the extension. ``repeat`` runs every
     configuration that many times, the configurations interleaved round by round (so a burst
     of load from other work on the machine hits every writer alike), and reports the median.
+    ``bulk`` adds ``stakegraph load --bulk`` at every size (against the baseline at ``main_batch``);
+    ``sweep=False`` runs only the baseline (and bulk) at sizes after the first, for the large sizes.
     """
     rows_out: list[Any] = []
 
-    def go(u: str) -> None:
+    def go(u: str, server_home: Path | None) -> None:
         if not quick:
             warm = portfolio(400, relationships=2000)
             for mode in ("baseline", "store", "loader"):  # JIT warm-up of the server, not reported
                 run_worker(u, warm, mode, main_batch, rust=True)
         for i, n_rel in enumerate(rels):
             folder = portfolio(max(100, n_rel // 5), relationships=n_rel)
+            writers = ("baseline", "store", "loader") if sweep or i == 0 else ("baseline",)
             configs: list[tuple[str, int, bool]] = [
-                (mode, b, True) for b in (batches if i == 0 else [main_batch]) for mode in ("baseline", "store", "loader")
+                (mode, b, True) for b in (batches if i == 0 else [main_batch]) for mode in writers
             ]
+            if bulk:
+                configs.append(("bulk", main_batch, True))
             configs += [(mode, main_batch, False) for mode in (() if quick else ("baseline", "store", "loader"))]
-            configs.append(("embedded", main_batch, False))
+            if sweep or i == 0:
+                configs.append(("embedded", main_batch, False))
             runs: dict[tuple[str, int, bool], list[dict[str, Any]]] = defaultdict(list)
             for _ in range(max(1, repeat)):
                 for mode, b, rust in configs:
-                    runs[(mode, b, rust)].append(run_worker(u, folder, mode, b, rust=rust))
+                    runs[(mode, b, rust)].append(run_worker(u, folder, mode, b, rust=rust, home=server_home))
             results = []
             for cfg in configs:
                 got = sorted(runs[cfg], key=lambda r: r["seconds"])
@@ -194,9 +236,11 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
             table_rows = []
             for r in results:
                 rps = r["rows"] / r["seconds"]
-                ref = base.get((r["batch"], r["rust"]))
+                ref = base.get((main_batch if r["mode"] == "bulk" else r["batch"], r["rust"]))
                 ratio = f"{rps / ref:.2f}×" if ref and r["mode"] != "embedded" else "—"
-                table_rows.append((r["mode"], r["batch"], "yes" if r["rust"] else "no", r["rows"],
+                if r["mode"] == "bulk":
+                    out(f"bulk phases (s, median run): {', '.join(f'{k} {v:.1f}' for k, v in r['phases'].items())}")
+                table_rows.append((r["mode"], r["batch"] or "—", "yes" if r["rust"] else "no", r["rows"],
                                    round(r["seconds"], 2), r["spread"], round(rps), ratio, round(r["rss"])))
             rows_out.append((n_rel, table_rows))
             out(f"\n### {n_rel:,} relationships ({folder.name}; rows = nodes + relationships written; "
@@ -205,10 +249,11 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
                        "× baseline (same batch, same ext)", "worker peak RSS MiB"], table_rows))
 
     if uri:
-        go(uri)
+        go(uri, home)
     else:
-        with neo4j_uri() as u:
-            go(u)
+        base = Path(tempfile.mkdtemp(prefix="stakegraph-bench-neo4j-"))
+        with neo4j_uri(base) as u:
+            go(u, base / "server")
     return rows_out
 
 
@@ -223,7 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=1, help="runs of every configuration (median reported)")
     p.add_argument("--main-batch", type=int, default=MAIN_BATCH,
                    help="batch of the rust on/off, embedded and larger-size runs (default: the loader's default)")
-    p.add_argument("--worker", choices=("baseline", "store", "loader", "embedded"), help=argparse.SUPPRESS)
+    p.add_argument("--bulk", action="store_true", help="add `stakegraph load --bulk` (neo4j-admin import) at every size")
+    p.add_argument("--no-sweep", action="store_true",
+                   help="after the first size, run only the baseline (and --bulk): for the large sizes")
+    p.add_argument("--home", help="home of the local server at --uri (for --bulk with --uri)")
+    p.add_argument("--worker", choices=("baseline", "store", "loader", "embedded", "bulk"), help=argparse.SUPPRESS)
     p.add_argument("--uri", help="Bolt URI of a running server (default: $STAKEGRAPH_NEO4J_URI, else start one)")
     p.add_argument("--folder", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=MAIN_BATCH, help=argparse.SUPPRESS)
@@ -232,11 +281,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         if args.no_rust:
             sys.meta_path.insert(0, _BlockRust())
-        print(json.dumps(worker(args.uri or "", Path(args.folder), args.worker, args.batch)))
+        print(json.dumps(worker(args.uri or "", Path(args.folder), args.worker, args.batch,
+                                Path(args.home) if args.home else None)))
         return 0
     rels = sorted(set(args.rels + ([LARGE_RELS] if args.large else [])))
     print(header("Load throughput (Neo4j and embedded)", "bench.load_neo4j", list(argv if argv is not None else sys.argv[1:])))
-    run(rels, args.batches, uri=args.uri, quick=args.quick, repeat=args.repeat, main_batch=args.main_batch)
+    if args.bulk and args.uri and not args.home:
+        p.error("--bulk with --uri needs --home (the local server's home directory)")
+    run(rels, args.batches, uri=args.uri, quick=args.quick, repeat=args.repeat, main_batch=args.main_batch,
+        bulk=args.bulk, home=Path(args.home) if args.home else None, sweep=not args.no_sweep)
     return 0
 
 

@@ -10,7 +10,7 @@ load sends over Bolt (``long``, ``double``, ``boolean``, ``string``, arrays) —
   stopped, the files are imported into its default database (Neo4j Community
   imports only into a stopped database), the server is started again, the
   constraints and indexes a normal load creates are created and the graph version
-  is set; records the CSV format cannot carry exactly (an empty list, a float that
+  is set; records the CSV format cannot carry exactly (an empty list or text, a float that
   is not finite, a list whose text holds the array delimiter) are then written over
   Bolt by the store's normal write;
 * on any other server the files and the exact ``neo4j-admin`` command are written
@@ -100,7 +100,7 @@ def _kind(v: Any) -> str | None:
     """The import column type of a value, or ``None`` when the CSV cannot carry it exactly."""
     t = type(v)
     if t is str:
-        return "string"
+        return "string" if v else None  # "" and a missing value are one to the importer's CSV reader
     if t is bool:
         return "boolean"
     if t is int:
@@ -114,7 +114,7 @@ def _kind(v: Any) -> str | None:
         if len(kinds) != 1 or None in kinds:
             return None
         k = kinds.pop()
-        if k == "string" and any(ARRAY_DELIMITER in x for x in v):
+        if k == "string" and any(ARRAY_DELIMITER in x for x in v):  # "" items were refused above
             return None
         return None if k is None or k.endswith("]") else k + "[]"
     return None
