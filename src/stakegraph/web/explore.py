@@ -11,9 +11,11 @@
   draws "and N more").
 * ``GET /explore/subgraph?ids=a,b,c`` — those nodes and the edges among them (a shared view's state).
 
-Nodes carry ``metrics`` (exposure in the reporting ``currency``, degree, sampled betweenness, the
-numeric properties with money converted) and their Louvain ``community`` (id and name), computed
-once per graph version (:func:`_metrics`); edges carry ``amount`` converted to the reporting currency.
+Nodes carry ``metrics`` (degree, exposure in the reporting ``currency``, sampled betweenness, HHI of
+their customers, relationship health, the numeric properties with money converted; ``units`` says
+what each is) and their Louvain ``community`` (id and name), computed once per graph version from
+the fast paths (:mod:`stakegraph.web.explore_metrics`); edges carry ``amount`` converted to the
+reporting currency.
 
 Bounds are checked before the store is read; errors are the pages' one translation (JSON here).
 """
@@ -28,12 +30,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from stakegraph.domain import RELATIONSHIP_KINDS, Direction
 from stakegraph.errors import Invalid, LimitExceeded, NotFound, StakegraphError
-from stakegraph.measures import exposure, money_context, number
+from stakegraph.measures import money_context
 from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store.base import NodeFilter
 from stakegraph.viz.explore import explore_csp, explore_page
 from stakegraph.viz.network import EDGE_COLOURS
 from stakegraph.viz.page import security_headers
+from stakegraph.web.explore_metrics import PROVENANCE, node_metrics
 from stakegraph.web.pages import _error, _int, _serve, _text, _workspace
 from stakegraph.workspace import Workspace
 
@@ -43,61 +46,16 @@ router = APIRouter(tags=["explore"])
 MAX_RESULTS = 50
 MAX_NEIGHBOURS = 100
 MAX_RELATIONSHIPS = 200
-PROVENANCE = ("source_file", "source_row", "load_id")
 #: Edge properties shown beside a relationship in the panel.
 EDGE_SUMMARY = ("amount", "currency", "share_pct", "annual_revenue", "status", "role")
 #: Ids one ``/explore/subgraph`` call restores (a shared view's nodes).
 MAX_SUBGRAPH = 2000
-#: Betweenness is exact up to this many nodes, else estimated from this many sampled sources.
-BETWEENNESS_SAMPLE = 300
 DIRECTIONS = ("both", "out", "in")
 
 
 def _metrics(ws: Workspace, version: str) -> dict[str, Any]:
-    """Per node: exposure (reporting currency), degree, betweenness, Louvain community; once per version.
-
-    Betweenness is Brandes' algorithm on the undirected simple graph, normalised, exact up to
-    :data:`BETWEENNESS_SAMPLE` nodes and estimated from that many seeded sources above it.
-    """
-    def compute(G: nx.MultiDiGraph) -> dict[str, Any]:
-        from stakegraph.analytics.lifecycle import communities
-
-        money = money_context(G)
-        simple = nx.Graph(G.to_undirected(as_view=True))
-        k = None if len(simple) <= BETWEENNESS_SAMPLE else BETWEENNESS_SAMPLE
-        between = nx.betweenness_centrality(simple, k=k, seed=0) if len(simple) else {}
-        node_comm: dict[str, int] = {}
-        comms: dict[int, dict[str, Any]] = {}
-        try:
-            cr = communities(G)
-            for c in cr.communities:
-                lead = max(c.members, key=lambda m: (G.degree(m), m))
-                comms[c.id] = {"id": c.id, "size": c.size,
-                               "name": f"C{c.id} · {G.nodes[lead].get('name') or lead}"}
-                node_comm.update(dict.fromkeys(c.members, c.id))
-        except StakegraphError:  # no structure to partition: every node stays unclustered
-            pass
-        out: dict[str, dict[str, Any]] = {}
-        for n, d in G.nodes(data=True):
-            m: dict[str, Any] = {"degree": G.degree(n), "betweenness": round(between.get(n, 0.0), 6)}
-            try:
-                m["exposure"] = exposure(G, n)
-            except StakegraphError:
-                m["exposure"] = None
-            for key, value in d.items():
-                if key in m or key in PROVENANCE or isinstance(value, bool) or number(value) is None:
-                    continue
-                if not isinstance(value, (int, float)):
-                    continue
-                try:
-                    m[key] = money.of(d, key)
-                except StakegraphError:
-                    m[key] = None
-            out[str(n)] = m
-        return {"nodes": out, "communities": node_comm, "names": comms, "currency": money.reporting,
-                "as_of": money.day.isoformat()}
-
-    return ws.cached(("explore", "metrics"), compute, version)  # type: ignore[no-any-return]
+    """Per node metrics and communities (:func:`stakegraph.web.explore_metrics.node_metrics`), once per version."""
+    return ws.cached(("explore", "metrics"), lambda _G: node_metrics(ws, version), version)  # type: ignore[no-any-return]
 
 
 def _brief(n: NodeRecord, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -130,7 +88,7 @@ def _context(ws: Workspace, version: str) -> tuple[dict[str, Any], nx.MultiDiGra
 
 
 def _money(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {"currency": metrics["currency"], "as_of": metrics["as_of"]}
+    return {"currency": metrics["currency"], "as_of": metrics["as_of"], "units": metrics["units"]}
 
 
 def _node(ws: Workspace, node_id: str) -> NodeRecord:
