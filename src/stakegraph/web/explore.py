@@ -1,8 +1,8 @@
 """The explorer: ``/explore`` (page) and its JSON endpoints, all read from the store (no projection).
 
-* ``GET /explore/search?q=TEXT`` — names (any script, e.g. 银行; ``name`` and ``name_en``) by
-  :meth:`~stakegraph.store.base.GraphStore.find_nodes`, an exact id first; at most
-  :data:`MAX_RESULTS`.
+* ``GET /explore/search?q=TEXT`` — ids, names and English names containing ``TEXT`` (any script, e.g.
+  银行) from the per-version :class:`stakegraph.search.SearchIndex`: the exact id first, then exact
+  names, prefixes, word starts, other substrings; at most :data:`MAX_RESULTS`, with ``counts`` per type.
 * ``GET /explore/node/{id}`` — the node's properties, provenance (``source_file``, ``source_row``,
   ``load_id``) and relationships (the first :data:`MAX_RELATIONSHIPS`, with the total).
 * ``GET /explore/node/{id}/neighbours?offset=&limit=&kind=&direction=`` — one page of neighbours
@@ -32,7 +32,7 @@ from stakegraph.domain import RELATIONSHIP_KINDS, Direction
 from stakegraph.errors import Invalid, LimitExceeded, NotFound, StakegraphError
 from stakegraph.measures import money_context
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.store.base import NodeFilter
+from stakegraph.search import MAX_SCAN, search_index
 from stakegraph.viz.explore import explore_csp, explore_page
 from stakegraph.viz.network import EDGE_COLOURS
 from stakegraph.viz.page import security_headers
@@ -112,18 +112,21 @@ async def explore(request: Request) -> Response:
 
 @router.get("/explore/search", include_in_schema=False)
 async def search(request: Request) -> Response:
-    """Nodes whose name contains ``q`` (case-insensitive, any script), an exact id first."""
+    """Nodes whose id, name or English name contains ``q`` (any script), best first: the exact id, an exact
+    name, prefixes, word starts, other substrings (:class:`stakegraph.search.SearchIndex`, one per version);
+    ``counts`` says how many of each type match."""
     def build(ws: Workspace, version: str) -> dict[str, Any]:
         q = _text(request, "q") or ""
         limit = _int(request, "limit", 20, 1, MAX_RESULTS)
         if not q:
-            return {"query": q, "results": []}
-        found: list[NodeRecord] = []
-        exact = ws.store.get_node(q)
-        if exact is not None:
-            found.append(exact)
-        found += [n for n in ws.store.find_nodes(NodeFilter(text=q), limit=limit) if exact is None or n.id != q]
-        return {"query": q, "results": [_brief(n) for n in found[:limit]]}
+            return {"query": q, "results": [], "counts": {}}
+        ix = search_index(ws, version)
+        hits = ix.search(q, limit=MAX_SCAN)
+        counts: dict[str, int] = {}
+        for h in hits:
+            counts[h.type] = counts.get(h.type, 0) + 1
+        return {"query": q, "results": [{**h.brief(), "rank": h.rank} for h in hits[:limit]], "counts": counts,
+                "total": len(hits), "capped": len(hits) >= MAX_SCAN}
 
     return await _serve(request, build, json_errors=True)
 
