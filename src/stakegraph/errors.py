@@ -38,7 +38,7 @@ __all__ = [
     "ConfigError", "Unavailable", "Timeout",
     "GraphError", "DomainError", "ValidationError", "StoreError", "StoreUnavailable", "DanglingEdge",
     "TypeConflict", "PageSizeError", "CostLimitError", "DepthLimitError", "RequestTimeout", "NotAllowed",
-    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "ResolverUnavailable", "UnknownPair", "SparkUnavailable", "outcome",
+    "AnalyticsUnavailable", "TooManyRequests", "MissingRate", "ResolverUnavailable", "UnknownPair", "SparkUnavailable", "BackendUnsupported", "outcome",
 ]
 
 
@@ -226,6 +226,12 @@ class SparkUnavailable(Unavailable):
     """The Spark backend needs the ``spark`` extra (pyspark) and Java 17, or its cluster cannot be reached."""
 
     graphql_code = "SPARK_UNAVAILABLE"
+
+
+class BackendUnsupported(Invalid):
+    """The analysis (or this method of it) does not run on the backend asked for; the message names one that does."""
+
+    graphql_code = "BACKEND_UNSUPPORTED"
 
 
 class UnknownPair(NotFound):
