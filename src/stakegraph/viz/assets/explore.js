@@ -66,6 +66,7 @@
             throw new Error(e.message + (e.fix ? " (" + e.fix + ")" : ""));
           }
           if (body && body.currency) { money.currency = body.currency; money.as_of = body.as_of; }
+          if (body && body.units) { money.units = body.units; }
           return body;
         });
       })
@@ -101,7 +102,21 @@
     });
     return lo <= hi ? [lo, hi] : null;
   }
+  /* style rules: how a metric maps to size/colour (scale; a fixed domain where the measure has one;
+     health is coloured red (weak) to green (healthy)); any other numeric property: log scale */
+  var RULES = {
+    degree: { label: "degree", scale: "log" },
+    betweenness: { label: "betweenness", scale: "sqrt" },
+    exposure: { label: "exposure", scale: "log" },
+    hhi: { label: "HHI", scale: "linear", domain: [0, 10000] },
+    health: { label: "health", scale: "linear", domain: [0, 100], ramp: "health" },
+    health_mean: { label: "mean health", scale: "linear", domain: [0, 100], ramp: "health" },
+    health_n: { label: "relationships scored", scale: "log" }
+  };
+  function ruleOf(key) { return RULES[key] || { label: key, scale: "log" }; }
   function unitOf(key) {
+    var u = money.units && money.units[key];
+    if (u) { return u; }
     if (key === "degree") { return "relationships"; }
     if (key === "betweenness") { return "share of shortest paths (0\u20131)"; }
     if (key === "exposure" || cfg.money.indexOf(key) >= 0) {
@@ -110,18 +125,26 @@
     return "as loaded";
   }
   function rescale() {
-    scales.size = style.size ? rangeOf(style.size) : null;
-    scales.color = style.color !== "type" && style.color !== "community" ? rangeOf(style.color) : null;
+    var range = function (key) { return ruleOf(key).domain || rangeOf(key); };
+    scales.size = style.size ? range(style.size) : null;
+    scales.color = style.color !== "type" && style.color !== "community" ? range(style.color) : null;
   }
   function norm(v, r, key) {
     if (v === null || !r) { return null; }
-    var f = key === "betweenness" ? function (x) { return Math.sqrt(x); } : function (x) { return Math.log(1 + Math.max(0, x)); };
+    var sc = ruleOf(key).scale;
+    var f = sc === "sqrt" ? function (x) { return Math.sqrt(Math.max(0, x)); } :
+      sc === "linear" ? function (x) { return x; } : function (x) { return Math.log(1 + Math.max(0, x)); };
     var lo = f(r[0]), hi = f(r[1]);
-    return hi > lo ? (f(v) - lo) / (hi - lo) : 0.5;
+    return hi > lo ? Math.min(1, Math.max(0, (f(v) - lo) / (hi - lo))) : 0.5;
   }
-  function ramp(t) {  /* light yellow to dark red */
+  function ramp(t, key) {  /* light yellow to dark red; health: red (0) to green (100) */
     var a = [254, 240, 138], b = [153, 27, 27];
+    if (key && ruleOf(key).ramp === "health") { a = [185, 28, 28]; b = [22, 163, 74]; }
     return "rgb(" + a.map(function (x, i) { return Math.round(x + (b[i] - x) * t); }).join(",") + ")";
+  }
+  function scaleText(key) {
+    var sc = ruleOf(key).scale;
+    return sc === "linear" ? "linear" : sc === "sqrt" ? "square-root scale" : "log scale";
   }
   function communityColour(c) { return c ? PALETTE[c.id % PALETTE.length] : "#cbd5e1"; }
   function nodeLook(id, a) {
@@ -133,7 +156,7 @@
     if (style.color === "community") { color = communityColour(d.community); }
     else if (style.color !== "type") {
       var cv = norm(metric(d, style.color), scales.color, style.color);
-      color = cv === null ? "#d1d5db" : ramp(cv);
+      color = cv === null ? "#d1d5db" : ramp(cv, style.color);
     }
     var s = styles[id];
     if (s) { if (s.color) { color = s.color; } if (s.size) { size = s.size; } }
@@ -424,7 +447,7 @@
   // ------------------------------------------------------------------ search
   var q = document.getElementById("q"), results = document.getElementById("results");
   var timer = null, seq = 0, sel = -1;
-  function renderResults(list) {
+  function renderResults(list, counts) {
     results.textContent = "";
     if (!list.length) { results.appendChild(el("p", "No match.", "hint")); return; }
     var groups = {}, order = [], shown = [];
@@ -435,7 +458,9 @@
     order.forEach(function (type) { groups[type] = groups[type].map(function (r) { shown.push(r); return [r, shown.length - 1]; }); });
     state.results = shown;  /* the order shown: Enter and the arrow keys follow it */
     order.forEach(function (type) {
-      results.appendChild(el("h3", type));
+      var h = el("h3", type + (counts && counts[type] ? " (" + counts[type] + (counts[type] > groups[type].length ? " match, " + groups[type].length + " shown" : "") + ")" : ""));
+      h.setAttribute("data-type", type);
+      results.appendChild(h);
       var ul = el("ul");
       groups[type].forEach(function (pair) {
         var r = pair[0], li = el("li", r.name || r.id);
@@ -463,7 +488,7 @@
       state.results = d.results;
       state.searched = text;
       sel = -1;
-      renderResults(d.results);  /* groups by type, first-found type first */
+      renderResults(d.results, d.counts);  /* groups by type, best-ranked type first */
       state.searchMs = performance.now() - state.searchStarted;
       say(d.results.length + " found");
     }).catch(fail);
@@ -755,7 +780,7 @@
       var keep = s[1];
       s[0].textContent = "";
       s[2].concat(k.numeric.filter(function (x) { return s[2].indexOf(x) < 0; })).forEach(function (key) {
-        var o = el("option", key === "type" ? "type and kind" : key); o.value = key; s[0].appendChild(o);
+        var o = el("option", key === "type" ? "type and kind" : ruleOf(key).label); o.value = key; s[0].appendChild(o);
       });
       if (Array.prototype.some.call(s[0].options, function (o) { return o.value === keep; })) { s[0].value = keep; }
       else { var o2 = el("option", keep); o2.value = keep; s[0].appendChild(o2); s[0].value = keep; }
@@ -774,8 +799,8 @@
   }
   function legend() {
     legendEl.textContent = "";
-    legendEl.appendChild(el("div", "Size: " + style.size + " \u2014 " + unitOf(style.size) +
-      (scales.size ? ", " + fmt(scales.size[0]) + " to " + fmt(scales.size[1]) : "") + " (log scale)", "rule"));
+    legendEl.appendChild(el("div", "Size: " + ruleOf(style.size).label + " \u2014 " + unitOf(style.size) +
+      (scales.size ? "; " + fmt(scales.size[0]) + " to " + fmt(scales.size[1]) : "") + " (" + scaleText(style.size) + ")", "rule"));
     if (style.color === "type") {
       legendEl.appendChild(el("div", "Colour: type and party kind", "rule"));
       var seen = {};
@@ -795,10 +820,11 @@
         legendEl.appendChild(row);
       });
     } else {
-      legendEl.appendChild(el("div", "Colour: " + style.color + " \u2014 " + unitOf(style.color) + " (log scale)", "rule"));
+      legendEl.appendChild(el("div", "Colour: " + ruleOf(style.color).label + " \u2014 " + unitOf(style.color) +
+        " (" + scaleText(style.color) + ")", "rule"));
       if (scales.color) {
-        legendEl.appendChild(swatch(ramp(0), "low " + fmt(scales.color[0])));
-        legendEl.appendChild(swatch(ramp(1), "high " + fmt(scales.color[1])));
+        legendEl.appendChild(swatch(ramp(0, style.color), "low " + fmt(scales.color[0])));
+        legendEl.appendChild(swatch(ramp(1, style.color), "high " + fmt(scales.color[1])));
       }
       legendEl.appendChild(swatch("#d1d5db", "no value"));
     }
