@@ -5,6 +5,10 @@ are positional), values are parsed by the catalogue's ``parse_params`` (the same
 the pages use), and the command prints the analysis's tables, or with ``--json`` exactly
 ``Answer.to_json()`` — the parameters as data, one stamp and the result. ``--csv DIR`` /
 ``--xlsx FILE`` also save the printed tables (:mod:`stakegraph.cli.tables`).
+
+An analysis whose catalogue entry lists the ``spark`` backend also takes ``--engine spark`` (and
+``--spark-master URL``): it runs as a Spark job over the graph exported to Parquet, prints the same
+tables, and keeps the answer for the API and pages (:mod:`stakegraph.spark.engine`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import typer
 from stakegraph.analyses import CATALOGUE, Analysis, Param, parse_params
 from stakegraph.cli.errors import fail
 from stakegraph.cli.tables import CSV_OPTION, XLSX_OPTION, tables
-from stakegraph.errors import StakegraphError
+from stakegraph.errors import Invalid, StakegraphError
 
 __all__ = ["register"]
 
@@ -59,13 +63,23 @@ def _parameter(p: Param) -> inspect.Parameter:
 def _command(analysis: Analysis) -> Callable[..., None]:
     def command(**kw: Any) -> None:
         as_json, csv_dir, xlsx = kw.pop("as_json"), kw.pop("csv_dir"), kw.pop("xlsx")
+        engine, master = kw.pop("engine", "local"), kw.pop("spark_master", None)
         from stakegraph.workspace import Workspace
 
         try:
             raw = {k: v for k, v in kw.items() if v is not None}
             parsed = parse_params(analysis, raw)  # checked before the store is opened
+            if engine not in ("local", "spark"):
+                raise Invalid(f"--engine must be local or spark, not {str(engine)[:40]!r}", fix="use local or spark")
+            if master is not None and engine != "spark":
+                raise Invalid("--spark-master needs --engine spark", fix="add --engine spark")
             with tables(csv_dir, xlsx, as_json) as out, Workspace.open() as ws:
-                ans = ws.run(analysis.name, raw)
+                if engine == "spark":
+                    from stakegraph.spark.engine import run_on_workspace
+
+                    ans = run_on_workspace(ws, analysis.name, raw, master=master)
+                else:
+                    ans = ws.run(analysis.name, raw)
                 if as_json:
                     typer.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=2))
                     return
@@ -85,6 +99,16 @@ def _command(analysis: Analysis) -> Callable[..., None]:
         inspect.Parameter("csv_dir", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None, default=CSV_OPTION),
         inspect.Parameter("xlsx", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None, default=XLSX_OPTION),
     ]
+    if "spark" in analysis.backends:
+        params += [
+            inspect.Parameter("engine", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
+                "local", "--engine", help="local (in this process) or spark (a Spark job over the graph exported "
+                "to Parquet; the answer is kept for the API and pages). Needs the spark extra and Java 17.")),
+            inspect.Parameter("spark_master", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+                              default=typer.Option(None, "--spark-master", help="Spark master URL for --engine "
+                                                   "spark: local[N] or spark://HOST:PORT. Default: local[*].",
+                                                   show_default=False)),
+        ]
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__name__ = analysis.name.replace("-", "_")
