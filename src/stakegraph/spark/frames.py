@@ -357,8 +357,8 @@ def graph_frames(spark: SparkSession, source: nx.MultiDiGraph | str | Path) -> G
     """
     if isinstance(source, nx.Graph):
         nodes, edges, attrs = graph_tables(source)
-        ndf = spark.createDataFrame(nodes.to_pandas(), schema=_spark_schema(*NODE_SCHEMA_ARGS))
-        edf = spark.createDataFrame(edges.to_pandas(), schema=_spark_schema(*EDGE_SCHEMA_ARGS))
+        ndf = spark.createDataFrame(nodes)  # Arrow straight in: the schema is the tables'
+        edf = spark.createDataFrame(edges)
     else:
         folder = Path(source)
         manifest = read_manifest(folder)
