@@ -10,13 +10,18 @@ Same generated files (``bench.common.portfolio``), same machine, same run, inter
 * **stakegraph load** — the CLI's ``load`` command (``stakegraph load FOLDER -q``, invoked in process
   through the Typer app on a fresh embedded store): parse, validate, check ids and endpoints, write,
   print the summary.
+* **store.write only** — the embedded store's write path alone: the batches the loader hands to
+  ``EmbeddedStore.write`` (validated records, captured once per portfolio and cached as a pickle)
+  written into a fresh store; the clock covers the ``write`` calls only. What the store costs of
+  the load, against the floor that also parses the CSV.
 
 Each run is a fresh subprocess (imports done before the clock starts; the clock covers the
 command only); configurations alternate round by round and the median is reported. The process
 CPU time is reported too: on a machine shared with other work it is steadier than wall time.
 ``--profile`` prints the top of a cProfile of one ``stakegraph load`` run instead.
 
-Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--profile]`` (default: 10,000 parties).
+Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--modes floor cli write] [--profile]``
+(default: 10,000 parties, every mode).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import Any
 
 from bench.common import header, peak_rss_mb, portfolio, table
 
-MODES = ("floor", "cli")
+MODES = ("floor", "cli", "write")
 NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
               "interactions.csv": "interaction", "signals.csv": "signal"}
 BATCH = 20_000
@@ -119,14 +124,61 @@ def cli_load(folder: Path, data_dir: Path) -> int:
     return int(n)
 
 
+# ------------------------------------------------------------------------------------------ store.write only
+def captured_batches(folder: Path) -> Path:
+    """The ``(nodes, edges)`` batches ``stakegraph load`` hands to ``EmbeddedStore.write`` for ``folder``,
+    captured once (a load into a throw-away store) and cached next to the portfolio."""
+    import pickle
+
+    from stakegraph.loaders import load
+    from stakegraph.store.embedded import EmbeddedStore
+
+    out = folder.parent / f"{folder.name}.write-batches.pickle"
+    if out.exists():
+        return out
+    batches: list[tuple[list[Any], list[Any]]] = []
+
+    class Capture(EmbeddedStore):
+        def write(self, nodes: Sequence[Any] = (), edges: Sequence[Any] = (), **kw: Any) -> Any:
+            batches.append((list(nodes), list(edges)))
+            return super().write(nodes, edges, **kw)
+
+    with tempfile.TemporaryDirectory(prefix="stakegraph-bench-load-") as tmp, Capture(Path(tmp) / "c.db") as store:
+        load(folder, store)
+    tmp_out = out.with_suffix(".tmp")
+    with open(tmp_out, "wb") as f:
+        pickle.dump(batches, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp_out.replace(out)
+    return out
+
+
+def write_only(folder: Path, db: Path, clock: list[float]) -> int:
+    """``EmbeddedStore.write`` of the captured batches into a fresh store; ``clock`` gets the wall and CPU
+    seconds spent in it."""
+    import pickle
+
+    from stakegraph.store.embedded import EmbeddedStore
+
+    with open(captured_batches(folder), "rb") as f:
+        batches = pickle.load(f)  # noqa: S301 - the benchmark's own cache
+    with EmbeddedStore(db) as store:
+        c0, t0 = time.process_time(), time.perf_counter()
+        for nodes, edges in batches:
+            store.write(nodes, edges)
+        clock += [time.perf_counter() - t0, time.process_time() - c0]
+    return sum(len(n) + len(e) for n, e in batches)
+
+
 def worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
     """One measured load into a fresh store; imports are done before the clock starts."""
     import stakegraph.cli.main  # noqa: F401 - import cost is not load throughput
     import stakegraph.loaders.pipeline  # noqa: F401
 
     with tempfile.TemporaryDirectory(prefix="stakegraph-bench-load-") as tmp:
-        fn = (lambda: floor_load(folder, Path(tmp) / "floor.db")) if mode == "floor" \
-            else (lambda: cli_load(folder, Path(tmp)))
+        clock: list[float] = []
+        fn = {"floor": lambda: floor_load(folder, Path(tmp) / "floor.db"),
+              "cli": lambda: cli_load(folder, Path(tmp)),
+              "write": lambda: write_only(folder, Path(tmp) / "w.db", clock)}[mode]
         if profile:
             import cProfile
             import pstats
@@ -139,11 +191,15 @@ def worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
             pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(30)
             pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(40)
             return {"mode": mode, "rows": rows, "seconds": secs, "profile": s.getvalue()}
+        if mode == "write":
+            captured_batches(folder)  # captured before the clock starts (once per portfolio)
         c0 = time.process_time()
         t0 = time.perf_counter()
         rows = fn()
         secs = time.perf_counter() - t0
         cpu = time.process_time() - c0
+        if clock:  # write only: the writes, not reading the pickle
+            secs, cpu = clock
     return {"mode": mode, "rows": rows, "seconds": secs, "cpu": cpu, "rss": peak_rss_mb()}
 
 
@@ -158,19 +214,22 @@ def run_worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]
     return out
 
 
-def run(sizes: Sequence[int], repeat: int, out: Any = print) -> list[Any]:
+def run(sizes: Sequence[int], repeat: int, out: Any = print, modes: Sequence[str] = MODES) -> list[Any]:
     """Interleaved runs of every mode at every size; prints a Markdown table per size."""
     results = []
+    modes = ["floor", *(m for m in modes if m != "floor")]
     for n in sizes:
         folder = portfolio(n)
-        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+        if "write" in modes:
+            captured_batches(folder)
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
         for _ in range(max(1, repeat)):
-            for mode in MODES:
+            for mode in modes:
                 runs[mode].append(run_worker(mode, folder))
-        med = {m: statistics.median(r["seconds"] for r in runs[m]) for m in MODES}
-        cpu = {m: statistics.median(r["cpu"] for r in runs[m]) for m in MODES}
+        med = {m: statistics.median(r["seconds"] for r in runs[m]) for m in modes}
+        cpu = {m: statistics.median(r["cpu"] for r in runs[m]) for m in modes}
         rows = []
-        for m in MODES:
+        for m in modes:
             secs = [r["seconds"] for r in runs[m]]
             n_rows = runs[m][0]["rows"]
             rows.append((m, n_rows, round(med[m], 2), f"{min(secs):.2f}–{max(secs):.2f}", round(n_rows / med[m]),
@@ -188,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000], help="parties (docs: 10000 100000)")
     p.add_argument("--repeat", type=int, default=3, help="interleaved runs per mode (median reported)")
+    p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="writers to measure (floor always)")
     p.add_argument("--profile", action="store_true", help="cProfile one `stakegraph load` per size instead")
     p.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
@@ -203,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n### cProfile of `stakegraph load` at {n:,} parties ({r['seconds']:.2f} s under the profiler)\n")
             print("```\n" + r["profile"] + "```")
         return 0
-    run(args.sizes, args.repeat)
+    run(args.sizes, args.repeat, modes=args.modes)
     return 0
 
 

@@ -12,7 +12,10 @@ Rows:
 * **before: record-by-record projection** — ``base.to_networkx(iter_nodes(), iter_edges())``, what
   ``store.project()`` did before the index;
 * **store.project()** — now: the index read with the properties, NetworkX filled in bulk;
-* **graph index** — :func:`stakegraph.store.graphindex.build_index` (columnar arrays, one query per table);
+* **graph index** — :func:`stakegraph.store.graphindex.build_index` (columnar arrays, one query per table),
+  reading the typed edge columns the store writes at load time (schema 2, no JSON decoded);
+* **before: graph index from JSON** — the same index read as before schema 2: each edge's JSON
+  properties that name a column key decoded (orjson) and the columns taken from them;
 * **chain floor** — SQL (structural kinds, active, party/project ends) → igraph → betweenness
   (k = 200 sampled sources) + PageRank + articulation points;
 * **chain via NetworkX** — (before: records / now: ``store.project()``) → ``structural_graph`` → the kernels;
@@ -40,21 +43,22 @@ DEFAULT_SIZES = (10_000, 100_000)
 PARTIAL_LIMIT = 10_000
 SAMPLE_K = 200
 SEED = 0
-ROWS = ("floor_csr", "floor_igraph", "project_records", "project", "index", "chain_floor", "chain_records",
-        "chain_nx", "chain_index")
+ROWS = ("floor_csr", "floor_igraph", "project_records", "project", "index_json", "index", "chain_floor",
+        "chain_records", "chain_nx", "chain_index")
 LABELS = {
     "floor_csr": "floor: SQL → SciPy CSR",
     "floor_igraph": "floor: SQL → igraph",
     "project_records": "before: record-by-record projection (base.to_networkx of iter_nodes/iter_edges)",
     "project": "store.project() now: index with properties → NetworkX in bulk (what the Workspace builds)",
-    "index": "graph index alone (columnar arrays, no properties kept)",
+    "index_json": "before: graph index decoding the JSON properties (schema 1 read)",
+    "index": "graph index alone (typed columns, no JSON, no properties kept)",
     "chain_floor": "chain floor: SQL → igraph → betweenness k=200 + PageRank + articulation points",
     "chain_records": "before: record-by-record projection → structural_graph → kernels",
     "chain_nx": "chain via NetworkX: store.project() → structural_graph → kernels",
     "chain_index": "chain via index: index → structural mask → kernels from arrays",
 }
 FLOOR = {"floor_csr": None, "floor_igraph": None, "project_records": "floor_csr", "project": "floor_csr",
-         "index": "floor_csr", "chain_floor": None, "chain_records": "chain_floor", "chain_nx": "chain_floor",
+         "index": "floor_csr", "index_json": "floor_csr", "chain_floor": None, "chain_records": "chain_floor", "chain_nx": "chain_floor",
          "chain_index": "chain_floor"}
 
 
@@ -151,6 +155,34 @@ def _index(db: str) -> Any:
         return build_index(store)
 
 
+def _index_json(db: str) -> Any:
+    """The index as read before the typed columns: the JSON of every edge naming a column key decoded."""
+    import sqlite3
+
+    from stakegraph.store.embedded import EmbeddedStore
+    from stakegraph.store.graphindex import RowSink, column_keys, index_from_rows, json_loads
+
+    loads = json_loads()
+    none: dict[str, Any] = {}
+    named = " OR ".join(f"instr(props, '\"{k}\"') > 0" for k in column_keys())
+    with EmbeddedStore(db) as store:
+        money = store.money_facts()
+        version = store.graph_version()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    sink = RowSink(version, "embedded", props=False)
+    cur = con.execute("SELECT id, type FROM nodes ORDER BY id")
+    while chunk := cur.fetchmany(50_000):
+        ids, types = zip(*chunk, strict=True)
+        sink.nodes(ids, types)
+    cur = con.execute(f"SELECT id, kind, source, target, CASE WHEN {named} THEN props END FROM edges ORDER BY id")  # noqa: S608
+    while chunk := cur.fetchmany(50_000):
+        ids, kinds, sources, targets, texts = zip(*chunk, strict=True)
+        sink.edges(ids, kinds, sources, targets, [loads(t) if t is not None else none for t in texts])
+    con.close()
+    sink.rows.money = money
+    return index_from_rows(sink.rows)
+
+
 def _chain_index(db: str) -> Any:
     from stakegraph.analytics import fastpath
 
@@ -177,7 +209,7 @@ def _project_records(db: str) -> Any:
 
 RUNNERS: dict[str, Callable[[str], Any]] = {
     "floor_csr": _floor_csr, "floor_igraph": _floor_igraph, "project_records": _project_records, "project": _project,
-    "index": _index, "chain_floor": _chain_floor, "chain_records": lambda db: _chain_nx(db, records=True),
+    "index": _index, "index_json": _index_json, "chain_floor": _chain_floor, "chain_records": lambda db: _chain_nx(db, records=True),
     "chain_nx": _chain_nx, "chain_index": _chain_index,
 }
 

@@ -3,7 +3,9 @@
 Why SQLite: it ships with Python, a committed transaction survives a crash or a
 ``kill -9`` (write-ahead log with ``synchronous=FULL``), and one file is easy to
 copy and back up. The graph is kept as two tables (nodes, edges) with the
-properties as canonical JSON; traversal is done with indexed look-ups per hop.
+properties as canonical JSON, plus the edge values the graph index reads as typed
+columns written at load time (:mod:`stakegraph.store.sqlite_schema`, which also
+migrates older files); traversal is done with indexed look-ups per hop.
 Each :meth:`EmbeddedStore.write` is one transaction: all of it or none of it.
 """
 
@@ -112,6 +114,15 @@ def _check_kind(kind: str) -> None:
 def _chunks(seq: Sequence[str], n: int = _CHUNK) -> Iterator[Sequence[str]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def _json_array(ids: Sequence[str]) -> str | None:
+    """``ids`` as one JSON array for ``json_each(?)`` (a whole batch in one query); ``None`` when
+    orjson refuses one (a lone surrogate): the caller then asks in chunks of :data:`_CHUNK`."""
+    try:
+        return _orjson_dumps(ids).decode() if all(type(i) is str for i in ids) else None
+    except TypeError:
+        return None
 
 
 def _lower(value: Any) -> str | None:
@@ -365,9 +376,13 @@ class EmbeddedStore(GraphStore):
         batch = {n.id for n in nodes}
         wanted = sorted({e.source for e in edges} | {e.target for e in edges} - batch)
         present = set(batch)
-        for part in _chunks(wanted):
-            q = f"SELECT id FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - placeholders only
-            present.update(r[0] for r in self._db.execute(q, list(part)))
+        if (array := _json_array(wanted)) is not None:  # one query: the stored ones among them
+            present.update(r[0] for r in self._db.execute(
+                "SELECT n.id FROM json_each(?) j JOIN nodes n ON n.id = j.value", (array,)))
+        else:
+            for part in _chunks(wanted):
+                q = f"SELECT id FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - placeholders only
+                present.update(r[0] for r in self._db.execute(q, list(part)))
         missing = [e for e in edges if e.source not in present or e.target not in present]
         if missing:
             ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
@@ -384,15 +399,21 @@ class EmbeddedStore(GraphStore):
         loads = json_loads()
         props: dict[str, Any] = {}
         other: dict[str, Any] = {}
-        for part in _chunks(ids):
-            q = f"SELECT id, {expr}, props FROM {table} WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608
-            for rid, x, text in self._db.execute(q, list(part)):
+        if (array := _json_array(ids)) is not None:
+            queries: Iterable[tuple[str, Sequence[Any]]] = [(
+                f"SELECT t.id, {expr}, t.props FROM json_each(?) j JOIN {table} t ON t.id = j.value",  # noqa: S608
+                (array,))]
+        else:
+            queries = ((f"SELECT id, {expr}, props FROM {table} WHERE id IN ({','.join('?' * len(part))})",  # noqa: S608
+                        list(part)) for part in _chunks(ids))
+        for q, args in queries:
+            for rid, x, text in self._db.execute(q, args):
                 props[rid] = loads(text)
                 other[rid] = x
         return props, other
 
     def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
-        old, types = self._existing("nodes", "type", [n.id for n in nodes])
+        old, types = self._existing("nodes", "t.type", [n.id for n in nodes])
         rows = []
         outcomes: dict[tuple[str, str], int] = {}
         for n in nodes:
@@ -423,7 +444,8 @@ class EmbeddedStore(GraphStore):
         )
 
     def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
-        old, where = self._existing("edges", "kind || char(0) || source || char(0) || target", [e.id for e in edges])
+        old, where = self._existing("edges", "t.kind || char(0) || t.source || char(0) || t.target",
+                                    [e.id for e in edges])
         weights = weights_of({e.kind for e in edges})
         rows = []
         outcomes: dict[tuple[str, str], int] = {}

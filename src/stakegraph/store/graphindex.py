@@ -11,9 +11,9 @@ libraries — igraph, graph-tool, cuGraph — before their adjacency is built):
   1 for kinds without one), ``amount``, ``currency`` (code into ``currencies``, -1 none),
   ``start``/``end`` (``datetime64[D]``, NaT when absent or not a date).
 
-The embedded store fills it with one SQL query per table (the columns extracted by SQLite's
-``json_extract``), Neo4j with one Cypher query per table; any other store through
-``iter_nodes``/``iter_edges``. With ``props=True`` the raw properties ride along so that
+The embedded store fills it with one SQL query per table from the typed edge columns it writes
+at load time (:mod:`stakegraph.store.sqlite_schema`; no JSON decoded, :meth:`RowSink.typed_edges`),
+Neo4j with one Cypher query per table; any other store through ``iter_nodes``/``iter_edges``. With ``props=True`` the raw properties ride along so that
 :meth:`GraphIndex.to_networkx` can build the full projection in bulk (the one every analysis
 reads); the analytics with compiled kernels start from the arrays instead
 (:mod:`stakegraph.analytics.fastpath`).
