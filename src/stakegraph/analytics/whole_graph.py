@@ -227,7 +227,7 @@ def pagerank_result(scores: Mapping[str, float], about: About, version: str, *, 
                     backend: str = "networkx") -> PagerankResult:
     """The :class:`PagerankResult` of a node -> score map (shared by the local and the Spark paths);
     ``about(node)`` is the node's ``(name, type)``, asked only for the listed nodes."""
-    ranked = sorted(scores.items(), key=lambda t: (-t[1], t[0]))[:top]
+    ranked = sorted(scores.items(), key=lambda t: (-round(t[1], 12), t[0]))[:top]  # ties (to rounding) by id
     return PagerankResult(
         nodes=len(scores), ties=ties, directed=directed, weighted=weighted, alpha=alpha, tol=tol,
         top=tuple(Ranked(n, *about(n), s) for n, s in ranked),

@@ -100,7 +100,7 @@ def pagerank_job(frames: GraphFrames, params: Mapping[str, Any]) -> PagerankResu
                       fix="raise max_iter or tol")
     scores = {r["id"]: float(r["x"]) for r in x.select("id", "x").collect()}
     M.unpersist()
-    ranked = sorted(scores, key=lambda k: (-scores[k], k))[: params["top"]]
+    ranked = sorted(scores, key=lambda k: (-round(scores[k], 12), k))[: params["top"]]
     info = about(frames, ranked)
     return pagerank_result(scores, lambda k: info.get(k, (k, "")), frames.version, ties=ties, directed=directed,
                            weighted=weighted, alpha=alpha, tol=tol, kinds=kinds, types=STRUCTURAL_TYPES,
