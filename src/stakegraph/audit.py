@@ -28,12 +28,13 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import json
 import math
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import networkx as nx
 
@@ -51,8 +52,9 @@ from stakegraph.measures import money_stamp, resolve_as_of
 
 __all__ = ["AuditReport", "ConcentrationRow", "Scenario", "SharedProvider", "audit_json", "build_audit",
            "centrality_parameters", "contagion_scenarios", "display_name", "findings", "fmt", "most_concentrated",
-           "scope_graph", "shared_providers", "AUDIT_PARAMETERS", "ALERTS_SHOWN", "EXACT_BETWEENNESS_MAX",
-           "BETWEENNESS_K", "BETWEENNESS_SEED", "OverTime", "over_time", "TREND_MEASURES", "TREND_PERIOD", "TREND_YEARS"]
+           "scope_graph", "shared_providers", "AUDIT_PARAMETERS", "ALERTS_SHOWN", "write_audit_json", "EXACT_BETWEENNESS_MAX",
+           "BETWEENNESS_K", "BETWEENNESS_SEED", "OverTime", "over_time", "TREND_MEASURES", "TREND_PERIOD", "TREND_YEARS",
+           "TREND_FULL_MAX_EDGES", "TREND_LARGE_PERIOD", "TREND_LARGE_MEASURES"]
 
 #: Alerts the report lists: the first rows of the catalogue's ``health`` answer (threshold 60).
 ALERTS_SHOWN = 25
@@ -120,6 +122,14 @@ TREND_MEASURES: tuple[str, ...] = ("hhi", "cr_k", "exposure", "counterparties", 
 #: Period of the audit's trends and how many years back from the as-of date they start.
 TREND_PERIOD = "quarter"
 TREND_YEARS = 2
+#: Above this many relationships the over-time section is bounded (each period end re-reads the whole book as
+#: of that day and recomputes every measure on it: at 10,000 parties it was two thirds of the audit): the
+#: book's HHI and exposure at year ends (:data:`TREND_LARGE_PERIOD`) — CR-k and the counterparty count
+#: repeat the HHI's concentration pass, the cut-point trend is an articulation-point pass per period end;
+#: the page and the JSON say so. ``stakegraph analyze trend`` gives any other trend.
+TREND_FULL_MAX_EDGES = 20_000
+TREND_LARGE_PERIOD = "year"
+TREND_LARGE_MEASURES: tuple[str, ...] = ("hhi", "exposure")
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,8 @@ class OverTime:
     currency: str | None
     trends: tuple[tl.TrendResult, ...]
     diff: tl.DiffResult | None
+    #: Why the section is narrower than :data:`TREND_MEASURES` per :data:`TREND_PERIOD` (``None``: it is not).
+    note: str | None = None
 
 
 @dataclass
@@ -348,10 +360,26 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *, measures: tuple[str, ...] =
-              TREND_MEASURES, period: str = TREND_PERIOD, years: int = TREND_YEARS) -> OverTime:
+def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *,
+              measures: tuple[str, ...] | None = None, period: str | None = None, years: int = TREND_YEARS,
+              full_max_edges: int = TREND_FULL_MAX_EDGES) -> OverTime:
     """The book's ``measures`` at each ``period`` end from ``years`` before ``day`` to ``day`` (catalogue
-    ``trend``), and the catalogue ``diff`` of the last period; each answer is kept in ``answers``."""
+    ``trend``), and the catalogue ``diff`` of the last period; each answer is kept in ``answers``.
+
+    Unless given, ``measures`` and ``period`` are :data:`TREND_MEASURES` per :data:`TREND_PERIOD` up to
+    ``full_max_edges`` relationships, above that :data:`TREND_LARGE_MEASURES` per :data:`TREND_LARGE_PERIOD`
+    (:attr:`OverTime.note` says so).
+    """
+    note = None
+    if measures is None and period is None and S.number_of_edges() > full_max_edges:
+        measures, period = TREND_LARGE_MEASURES, TREND_LARGE_PERIOD
+        left_out = [m for m in TREND_MEASURES if m not in measures]
+        note = (f"Bounded for a large book ({S.number_of_edges():,} relationships > {full_max_edges:,}): "
+                f"{period} ends instead of {TREND_PERIOD} ends"
+                + (f", without {', '.join(left_out)}" if left_out else "")
+                + "; `stakegraph analyze trend --measure M --period P --from … --to …` gives any other trend.")
+    measures = TREND_MEASURES if measures is None else measures
+    period = TREND_PERIOD if period is None else period
     start = _years_before(day, years)
     trends = tuple(_run(S, answers, f"trend {m}", "trend", {"measure": m, "period": period, "from_date": start,
                                                              "to_date": day}) for m in measures)
@@ -360,7 +388,7 @@ def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *, m
             if len(ends) >= 2 else None)
     currency = money_stamp(S).get("currency")
     return OverTime(period, start.isoformat(), day.isoformat(), None if currency is None else str(currency), trends,
-                    diff)
+                    diff, note)
 
 
 @dataclass(frozen=True)
@@ -516,13 +544,26 @@ def findings(G: nx.MultiDiGraph, r: AuditReport) -> list[str]:
 
 
 def audit_json(r: AuditReport) -> dict[str, Any]:
-    """The report as JSON-ready data (same content as the page)."""
+    """The report as JSON-ready data (same content as the page), lean: a result nested in another that
+    carries the same stamp does not repeat it (a central dependency's removal impact has its table's stamp),
+    and a large exposure to a connected group gives the group's ``member_count`` instead of its members
+    (listed once under ``groups``; every lender's exposure to a large group repeated them: 33 MB of 35 at
+    10,000 parties).
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(version="v1")
+    >>> G.add_node("a", type="party", name="A")
+    >>> sorted(audit_json(build_audit(G, as_of="2026-01-31")))[:4]
+    ['alerts', 'as_of', 'central_dependencies', 'concentration']
+    """
+    ot = to_jsonable(r.over_time)
+    groups = {g.id for g in r.groups.groups}
     return {
         "scope": r.scope, "graph_version": r.graph_version, "as_of": r.as_of, "counts": r.counts,
         "findings": r.findings,
         "concentration": {"rows": to_jsonable(r.concentrated), "stamp": to_jsonable(r.concentration_stamp),
                           "details": to_jsonable(r.concentration_details)},
-        "central_dependencies": to_jsonable(r.central),
+        "central_dependencies": _lean(to_jsonable(r.central)),
         "shared_providers": to_jsonable(r.shared),
         "cut_points": {"points": to_jsonable(r.cuts.points[:50]), "bridges": len(r.cuts.bridges),
                        "stamp": to_jsonable(r.cuts.stamp)},
@@ -536,9 +577,60 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
                                   "stamp": to_jsonable(r.weakest.stamp)},
         "groups": {"groups": [{"id": g.id, "name": g.name, "members": list(g.member_ids), "parents": list(g.parents)}
                               for g in r.groups.groups], "stamp": to_jsonable(r.groups.stamp)},
-        "large_exposures": to_jsonable([e for e in r.exposures if e.reportable or e.breaches]),
-        "over_time": to_jsonable(r.over_time),
+        "large_exposures": [_lean_exposures(e, groups) for e in r.exposures if e.reportable or e.breaches],
+        "over_time": _lean(ot),
         "notes": r.notes,
     }
 
 
+def _lean_exposures(e: grp.LargeExposuresResult, groups: set[str]) -> dict[str, Any]:
+    """One lender's large exposures as JSON, a group's members replaced by their count (see :func:`audit_json`)."""
+    out = to_jsonable(dataclasses.replace(e, reportable=(), largest=()))
+    for key in ("reportable", "largest"):
+        rows = []
+        for x in getattr(e, key):
+            if x.group_id in groups:
+                row = to_jsonable(dataclasses.replace(x, members=()))
+                del row["members"]
+                row["member_count"] = len(x.members)
+            else:
+                row = to_jsonable(x)
+            rows.append(row)
+        out[key] = rows
+    return dict(out)
+
+
+def _lean(data: Any, stamp: Any = None) -> Any:
+    """``data`` with every ``stamp`` equal to the stamp of a result it is nested in left out."""
+    if isinstance(data, list):
+        return [_lean(x, stamp) for x in data]
+    if not isinstance(data, dict):
+        return data
+    own = data.get("stamp")
+    return {k: _lean(v, own if own is not None else stamp) for k, v in data.items()
+            if not (k == "stamp" and stamp is not None and v == stamp)}
+
+
+def write_audit_json(r: AuditReport, out: IO[str], *, indent: int | None = None) -> int:
+    """Write :func:`audit_json` to ``out`` one section at a time (the whole text is never held in memory);
+    returns the characters written.
+
+    >>> import io
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(version="v1")
+    >>> G.add_node("a", type="party", name="A")
+    >>> buf = io.StringIO()
+    >>> n = write_audit_json(build_audit(G, as_of="2026-01-31"), buf)
+    >>> n == len(buf.getvalue()), json.loads(buf.getvalue())["as_of"]
+    (True, '2026-01-31')
+    """
+    written = 0
+    sep = "{"
+    for key, value in audit_json(r).items():
+        chunk = (f"{sep}\n{json.dumps(key)}: "
+                 + json.dumps(value, ensure_ascii=False, indent=indent, default=str))
+        out.write(chunk)
+        written += len(chunk)
+        sep = ","
+    out.write("\n}\n")
+    return written + 3

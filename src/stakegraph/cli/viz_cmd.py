@@ -9,7 +9,7 @@ arguments or unknown id; 1 data; 3 configuration; 4 store.
 
 from __future__ import annotations
 
-import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
                                                   "interaction, signal or event date in the data).")]
         = None,
     ) -> None:
-        from stakegraph.audit import audit_json, build_audit
+        from stakegraph.audit import build_audit, write_audit_json
         from stakegraph.errors import StakegraphError
         from stakegraph.viz.audit import audit_page
         from stakegraph.workspace import Workspace
@@ -115,8 +115,14 @@ def register(app: typer.Typer) -> None:
             with Workspace.open() as ws:
                 G = ws.projection()
             report = build_audit(G, scope=scope, as_of=as_of)
-            if as_json:
-                _write(json.dumps(audit_json(report), ensure_ascii=False, indent=2, default=str), out)
+            if as_json:  # streamed section by section (a large book's JSON is tens of MB)
+                if out is None:
+                    write_audit_json(report, sys.stdout)
+                else:
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    with out.open("w", encoding="utf-8") as fh:
+                        write_audit_json(report, fh)
+                    typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)", err=True)
                 return
             page = audit_page(G, report)
         except StakegraphError as e:

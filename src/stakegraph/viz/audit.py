@@ -43,6 +43,10 @@ from stakegraph.viz.views import (
     share_chart,
 )
 
+#: At most this many nodes in the audit's dependency drawing (a browser draws a few hundred nodes legibly;
+#: the tables carry the rest). The page says when it drew fewer than it selected.
+DRAW_MAX_NODES = 250
+
 
 def _nm(G: nx.MultiDiGraph, n: Any) -> str:
     return display_name(G, n)
@@ -80,14 +84,22 @@ def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
     page.section("Most concentrated parties", *parts, anchor="concentration")
 
     # dependencies
-    only: set[str] = set()
+    wanted: dict[str, None] = {}  # most important first: the central providers, then whom they serve
     for row in r.central.rows[:5]:
-        only.add(row.impact.node)
-        only.update(d.node for d in row.impact.dependants)
+        wanted[row.impact.node] = None
     for sp in r.shared[:3]:
-        only.update((sp.sponsor, sp.provider, *sp.projects))
+        wanted.update(dict.fromkeys((sp.sponsor, sp.provider)))
+    for row in r.central.rows[:5]:
+        wanted.update(dict.fromkeys(d.node for d in row.impact.dependants))
+    for sp in r.shared[:3]:
+        wanted.update(dict.fromkeys(sp.projects))
+    only = list(wanted)[:DRAW_MAX_NODES]
     dg, _H = dependency_graph(S, r.cuts, r.central, graph_id="deps", only=only)
     dg.height = 560
+    if len(wanted) > len(only):
+        dg.notes.append(f"Drawn: the first {len(only):,} of {len(wanted):,} nodes (the central providers, the "
+                        f"shared providers and their sponsors, then the parties and projects they serve); the "
+                        f"tables list them all.")
     page.graphs.append(dg)
     shared_rows = [(_nm(S, sp.sponsor), sp.kind, _nm(S, sp.provider), len(sp.projects), ", ".join(sp.projects))
                    for sp in r.shared]
@@ -175,8 +187,10 @@ def _value_text(measure: str, v: float | None) -> str:
 def over_time_parts(G: nx.MultiDiGraph, ot: OverTime) -> list[Markup]:
     """The "Change over time" section: the book's measures per period (chart and table, crossings flagged)
     and what changed in the last period (the catalogue's ``diff``)."""
+    head = [Markup('<p class="muted">{}</p>').format(ot.note)] if ot.note else []
     if not ot.trends or not ot.trends[0].rows:
-        return [Markup('<p class="muted">No period ends between {} and {}.</p>').format(ot.from_date, ot.to_date)]
+        return head + [Markup('<p class="muted">No period ends between {} and {}.</p>').format(ot.from_date,
+                                                                                            ot.to_date)]
     periods = [x.period_end for x in ot.trends[0].rows]
     labels = [_measure_label(t.measure, t.kinds, ot.currency) for t in ot.trends]
     chart = trend_chart(periods, [(label, [x.value for x in t.rows], ["; ".join(x.flags) for x in t.rows])
@@ -186,7 +200,7 @@ def over_time_parts(G: nx.MultiDiGraph, ot: OverTime) -> list[Markup]:
     bands = next((t for t in ot.trends if t.measure == "hhi"), None)
     rows = [(p, *(_value_text(t.measure, t.rows[i].value) for t in ot.trends),
              bands.rows[i].band_2023 or "" if bands else "", "; ".join(flags[i])) for i, p in enumerate(periods)]
-    parts = [Markup('<div class="chart" id="trend-chart">{}</div>').format(chart),
+    parts = [*head, Markup('<div class="chart" id="trend-chart">{}</div>').format(chart),
              table(["period end", *labels, "band 2023 (HHI)", "flags"], rows,
                    numeric=tuple(range(1, len(labels) + 1)))]
     parts += [stamp_html(t.stamp) for t in ot.trends[:1]]

@@ -548,7 +548,10 @@ def dependency_table(G: nx.MultiDiGraph, central: deps.CentralDependencies) -> M
 def dependency_graph(G: nx.MultiDiGraph, cuts: deps.CutResult, central: deps.CentralDependencies, *,
                      focus: str | None = None, radius: int = 2, graph_id: str = "dependencies",
                      only: Iterable[str] | None = None) -> tuple[Graph, nx.Graph]:
-    H = structural_graph(G)
+    # the projection's one structure graph (shared, read only), as the audit's cut points and centrality use
+    from stakegraph.analyses.structure import shared_structure
+
+    H = shared_structure(G)
     if focus is not None:
         _require(G, focus)
         H = nx.ego_graph(H, focus, radius=radius) if focus in H else H.subgraph([focus]).copy()
