@@ -73,6 +73,7 @@ def test_bulk_to_another_server_writes_the_files_and_prints_the_command(
     from tests.conftest import _neo4j_store
 
     monkeypatch.setenv("STAKEGRAPH_NEO4J_URI", neo4j_uri)
+    monkeypatch.setenv("STAKEGRAPH_NEO4J_AUTH", "false")
     monkeypatch.setenv("STAKEGRAPH_NEO4J_HOME", str(tmp_path / "no-local-server"))  # so the server is "remote"
     monkeypatch.chdir(tmp_path)
     with _neo4j_store(neo4j_uri) as store:

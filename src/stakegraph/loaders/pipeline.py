@@ -15,7 +15,9 @@ import hashlib
 import json
 import marshal
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -606,6 +608,49 @@ def edge_rows(p1: _Pass1, tmp: Path) -> Iterator[EdgeRow]:
             yield line[2], line[3], line[4], line[5], line[6]
 
 
+def _prefetched(batches: Iterator[list[Any]], depth: int = 2) -> Iterator[list[Any]]:
+    """``batches``, read ahead by a thread while the caller writes the previous one.
+
+    Reading the spill and building records is Python work; a store write mostly waits
+    on the server (the GIL released), so the next batch is ready when the write returns.
+    An error in the reader is raised here; leaving early stops the reader.
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for b in batches:
+                if not put(("batch", b)):
+                    return
+            put(("end", None))
+        except BaseException as e:  # handed to the consumer, raised there
+            put(("error", e))
+
+    t = threading.Thread(target=run, name="stakegraph-load-prefetch", daemon=True)
+    t.start()
+    try:
+        while True:
+            what, item = q.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join()
+
+
 def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for it in items:
@@ -645,7 +690,7 @@ def _pass2(p1: _Pass1, tmp: Path, store: GraphStore, report: LoadReport, *, dry_
     done = 0
     written = 0
     for edges in (False, True):
-        for batch in _batches(_records(p1, tmp, edges), batch_size):
+        for batch in _prefetched(_batches(_records(p1, tmp, edges), batch_size)):
             try:
                 if dry_run:
                     stats = _diff(store, batch, edges)

@@ -83,8 +83,18 @@ def _split_props(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return body, prov
 
 
+def _created(props: Mapping[str, Any], rid: str) -> dict[str, Any]:
+    """The properties a new record is created with: ``{**body, **prov, "id": rid}`` of
+    :func:`_split_props`, built in one pass (``None`` dropped, tuples as lists)."""
+    out = {k: _as_stored(v) if type(v) is tuple else v for k, v in props.items() if v is not None}
+    out["id"] = rid
+    return out
+
+
 def _rounds(rows: Sequence[T], key: Callable[[T], str]) -> list[list[T]]:
     """Split rows so that no id repeats within a round (round k = k-th occurrence of each id)."""
+    if len({key(r) for r in rows}) == len(rows):  # the usual case: every id once, one round
+        return [list(rows)]
     seen: dict[str, int] = defaultdict(int)
     out: list[list[T]] = []
     for r in rows:
@@ -527,12 +537,12 @@ class Neo4jStore(GraphStore):
             create: dict[str, list[dict[str, Any]]] = defaultdict(list)
             update: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for n in rnd:
-                body, prov = _split_props(n.props)
                 before = old.get(n.id)
                 if before is None:
-                    create[n.type].append({"props": {**body, **prov, "id": n.id}})
-                    stats.add(n.type, "created")
-                elif before.type != n.type:
+                    create[n.type].append({"props": _created(n.props, n.id)})
+                    continue
+                body, prov = _split_props(n.props)
+                if before.type != n.type:
                     raise type_conflict(n.id, before.type, n.type)  # the transaction rolls back
                 elif _merged(before.props, body, prov) == before.props:
                     stats.add(n.type, "unchanged")
@@ -540,6 +550,7 @@ class Neo4jStore(GraphStore):
                     update[n.type].append({"id": n.id, "props": body, "prov": prov})
                     stats.add(n.type, "updated")
             for ntype, rows in create.items():
+                stats.add(ntype, "created", len(rows))
                 tx.run(cypher.create_nodes(ntype, self.domain), rows=rows).consume()
             for ntype, rows in update.items():
                 tx.run(cypher.upsert_nodes(ntype, self.domain), rows=rows).consume()
@@ -594,17 +605,17 @@ class Neo4jStore(GraphStore):
                         explicit.append(e.id)
             old = self._fetch_edges_tx(tx, explicit, by_kind) if maybe else {}
             gone: dict[str, list[str]] = defaultdict(list)
+            new: dict[str, int] = defaultdict(int)
             create: dict[str, list[dict[str, Any]]] = defaultdict(list)
             update: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for e in rnd:
-                body, prov = _split_props(e.props)
                 before = old.get(e.id)
                 if before is None:
-                    create[e.kind].append(
-                        {"source": e.source, "target": e.target, "props": {**body, **prov, "id": e.id}}
-                    )
-                    stats.add(e.kind, "created")
-                elif (before.kind, before.source, before.target) != (e.kind, e.source, e.target):
+                    create[e.kind].append({"source": e.source, "target": e.target, "props": _created(e.props, e.id)})
+                    new[e.kind] += 1
+                    continue
+                body, prov = _split_props(e.props)
+                if (before.kind, before.source, before.target) != (e.kind, e.source, e.target):
                     # the id now names other endpoints or another kind: remove the old edge, keep its
                     # props (same rule as the embedded store: moved counts as updated)
                     gone[before.kind].append(e.id)
@@ -618,6 +629,8 @@ class Neo4jStore(GraphStore):
                         {"id": e.id, "source": e.source, "target": e.target, "props": body, "prov": prov}
                     )
                     stats.add(e.kind, "updated")
+            for kind, n_new in new.items():
+                stats.add(kind, "created", n_new)
             for kind, ids in gone.items():
                 tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=ids).consume()
             sent = written = 0
