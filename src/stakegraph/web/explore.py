@@ -32,7 +32,7 @@ from stakegraph.domain import RELATIONSHIP_KINDS, Direction
 from stakegraph.errors import Invalid, LimitExceeded, NotFound, StakegraphError
 from stakegraph.measures import money_context
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.search import MAX_SCAN, search_index
+from stakegraph.search import search_index
 from stakegraph.viz.explore import explore_csp, explore_page
 from stakegraph.viz.network import EDGE_COLOURS
 from stakegraph.viz.page import security_headers
@@ -120,13 +120,9 @@ async def search(request: Request) -> Response:
         limit = _int(request, "limit", 20, 1, MAX_RESULTS)
         if not q:
             return {"query": q, "results": [], "counts": {}}
-        ix = search_index(ws, version)
-        hits = ix.search(q, limit=MAX_SCAN)
-        counts: dict[str, int] = {}
-        for h in hits:
-            counts[h.type] = counts.get(h.type, 0) + 1
-        return {"query": q, "results": [{**h.brief(), "rank": h.rank} for h in hits[:limit]], "counts": counts,
-                "total": len(hits), "capped": len(hits) >= MAX_SCAN}
+        found = search_index(ws, version).query(q, limit)
+        return {"query": q, "results": [{**h.brief(), "rank": h.rank} for h in found.hits], "counts": found.counts,
+                "total": found.total}
 
     return await _serve(request, build, json_errors=True)
 
