@@ -11,6 +11,11 @@ while panning, and search-to-result latency.
   and the mean time of the library's own render (``beforeRender`` → ``afterRender``; vis-network:
   ``beforeDrawing`` → ``afterDrawing``), at the default zoom and zoomed in 8× (labels readable). The side-by-side floor is the old vis-network drawing (the views' library,
   physics off, positions given) of the same graph, panned the same way with ``moveTo``.
+  The page's two ways of drawing camera moves (``SG.renderMode``) are timed side by side, interleaved on
+  the same page and positions (medians of ``--pan-repeat`` runs): *classic* draws every frame with
+  sigma; *moving* slides a copy of the last frame with a CSS transform and draws once the camera rests
+  (*settle*: last move to the exact frame on screen). *Drag* is a person's mouse drag of the stage
+  (animation-frame intervals while dragging, mean and p95).
 * **Search** — a generated portfolio of 100,000 parties in the embedded store; ``GET
   /explore/search`` in process (TestClient), median and p95 over a few queries; and in the page,
   typing to results shown (``__explore.searchMs``: request sent to list rendered, after the

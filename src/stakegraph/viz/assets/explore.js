@@ -23,7 +23,7 @@
  *                                 the one in effect (also ?render= in the page's address)
  *   <div id="tools"> in the side panel is where add-ons mount their UI (never cleared by the page).
  * window.__explore is the page's own state for tests: ready, stable (layout settled), opened,
- * errors, pending, results, searched, expanded, sliding (a moved copy of the last frame is on screen).
+ * errors, pending, results, searched, expanded, sliding (the last frame is slid while the camera moves).
  */
 (function () {
   "use strict";
@@ -207,7 +207,8 @@
   // ------------------------------------------------------------------ camera moves: slide the last frame
   /* Software WebGL (SwiftShader, llvmpipe: no GPU) rasterises a frame of thousands of nodes in about a
    * second on two cores, so a pan or zoom redrawn frame by frame crawls. As map libraries do, while the
-   * camera moves the last drawn frame (one 2D copy of the layers) is moved and scaled with a CSS transform,
+   * camera moves the last drawn frame (sigma's node, edge and label layers) is moved and scaled with a CSS
+   * transform (nothing is copied: reading a software-WebGL frame back would block the page until drawn),
    * and sigma draws once when the camera has been still for SETTLE ms with no button held. Node picking
    * during the move maps the pointer back through the same transform, so what is clicked is what is seen.
    * ?render=classic draws every frame (sigma's own behaviour), ?render=moving always slides. */
@@ -215,12 +216,9 @@
   var renderMode = /^(classic|moving)$/.test(new URLSearchParams(location.search).get("render") || "") ?
     new URLSearchParams(location.search).get("render") : "auto";
   var camera = renderer.getCamera(), captor = renderer.getMouseCaptor(), layers = renderer.getCanvases();
-  var still = { cam: null, w: 0, h: 0, shown: false, k: 1, tx: 0, ty: 0, timer: null };
-  var copy = document.createElement("canvas");
-  copy.className = "sigma-still";
-  copy.setAttribute("aria-hidden", "true");
-  copy.style.cssText = "position:absolute;left:0;top:0;transform-origin:0 0;pointer-events:none;display:none";
-  container.insertBefore(copy, layers.mouse);
+  var still = { cam: null, w: 0, h: 0, shown: false, k: 1, tx: 0, ty: 0, css: "", timer: null };
+  var MOVED = { edges: true, nodes: true, labels: true };  /* slid; the other layers (hover, edge labels) wait hidden */
+  Object.keys(layers).forEach(function (k) { if (MOVED[k]) { layers[k].style.transformOrigin = "0 0"; } });
   container.style.overflow = "hidden";  /* a slid frame stays inside the stage */
   var softwareGL = (function () {
     var gl = layers.nodes.getContext("webgl2") || layers.nodes.getContext("webgl"), name = "";
@@ -236,23 +234,19 @@
     return renderMode === "moving" || (renderMode === "auto" && softwareGL && graph.order >= SLIDE_FROM);
   }
   function showLayers(on) {
-    Object.keys(layers).forEach(function (k) { if (k !== "mouse") { layers[k].style.visibility = on ? "" : "hidden"; } });
-    copy.style.display = on ? "none" : "block";
+    Object.keys(layers).forEach(function (k) {
+      if (k === "mouse") { return; }
+      if (MOVED[k]) { layers[k].style.transform = on ? "" : still.css; } else { layers[k].style.visibility = on ? "" : "hidden"; }
+    });
     still.shown = !on;
     state.sliding = !on;
   }
-  renderer.on("afterRender", function () {  /* the frame on screen is exact again; keep a copy to slide */
+  renderer.on("afterRender", function () {  /* the frame on screen is exact again: remember its camera */
     clearTimeout(still.timer); still.timer = null;
     if (still.shown) { showLayers(true); }
     still.cam = camera.getState();
-    if (!sliding()) { still.w = 0; return; }
-    var w = layers.nodes.width, h = layers.nodes.height;
-    if (copy.width !== w || copy.height !== h) { copy.width = w; copy.height = h; }
-    copy.style.width = layers.nodes.style.width; copy.style.height = layers.nodes.style.height;
-    var g = copy.getContext("2d");
-    g.clearRect(0, 0, w, h);
-    Object.keys(layers).forEach(function (k) { if (k !== "mouse") { g.drawImage(layers[k], 0, 0); } });
-    still.w = renderer.getDimensions().width; still.h = renderer.getDimensions().height;
+    var dims = renderer.getDimensions();
+    still.w = sliding() ? dims.width : 0; still.h = dims.height;
   });
   var sigmaOnCamera = camera.listeners("updated");  /* sigma's own: render on the next frame */
   sigmaOnCamera.forEach(function (l) { camera.removeListener("updated", l); });
@@ -274,8 +268,8 @@
     var b0 = renderer.framedGraphToViewport({ x: 1, y: 0 }, o), b1 = renderer.framedGraphToViewport({ x: 1, y: 0 }, n);
     var k = Math.hypot(b1.x - a1.x, b1.y - a1.y) / Math.max(1e-12, Math.hypot(b0.x - a0.x, b0.y - a0.y));
     still.k = k; still.tx = a1.x - k * a0.x; still.ty = a1.y - k * a0.y;
-    copy.style.transform = "matrix(" + [k, 0, 0, k, still.tx, still.ty].join(",") + ")";
-    if (!still.shown) { showLayers(false); }
+    still.css = "matrix(" + [k, 0, 0, k, still.tx, still.ty].join(",") + ")";
+    showLayers(false);
     settle();
   });
   renderer.on("beforeRender", function () { if (still.shown) { showLayers(true); } });
