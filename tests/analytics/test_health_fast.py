@@ -10,7 +10,11 @@ import networkx as nx
 import pytest
 
 import stakegraph.analytics.health_fast as fast_mod
-from stakegraph.analytics.health import HealthWeights, relationship_health, relationship_health_reference
+from stakegraph.analytics.health import (
+    HealthWeights,
+    relationship_health,
+    relationship_health_reference,
+)
 from stakegraph.analytics.health_fast import relationship_health_fast
 from stakegraph.analytics.stamp import to_jsonable
 from stakegraph.domain import SIGNAL_KINDS

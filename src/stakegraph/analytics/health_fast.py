@@ -48,6 +48,8 @@ from stakegraph.measures import is_active
 
 __all__ = ["relationship_health_fast"]
 
+_WEIGHTS = HealthWeights()
+
 
 class _Dates:
     """:func:`~stakegraph.analytics.health.maybe_date` memoised per distinct stored value."""
@@ -69,7 +71,7 @@ def relationship_health_fast(
     G: nx.MultiDiGraph,
     *,
     as_of: dt.date | str,
-    weights: HealthWeights = HealthWeights(),
+    weights: HealthWeights = _WEIGHTS,
     kinds: tuple[str, ...] = STRUCTURAL_KINDS,
     include_ended: bool = False,
 ) -> HealthResult:
