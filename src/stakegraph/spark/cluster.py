@@ -66,9 +66,12 @@ class LoopbackCluster:
 
     def _java(self, cls: str, *args: str, log: str) -> subprocess.Popen[bytes]:
         home = spark_home()
-        env = {**os.environ, "SPARK_HOME": home, "SPARK_LOCAL_IP": "127.0.0.1",
+        # SPARK_SCALA_VERSION: without it a worker's launcher looks for a source build to learn it
+        env = {**os.environ, "SPARK_HOME": home, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_SCALA_VERSION": "2.13",
                "SPARK_LOG_DIR": str(self.folder), "SPARK_WORKER_DIR": str(self.folder / "work")}
-        cmd = [java_executable(), "-Xmx512m", "-cp", f"{home}/jars/*", cls, *args]
+        # no REST submission server: it takes the fixed port 6066, and jobs come through the master URL
+        cmd = [java_executable(), "-Xmx512m", "-Dspark.master.rest.enabled=false", "-cp", f"{home}/jars/*", cls,
+               *args]
         out = open(self.folder / log, "wb")  # noqa: SIM115 - closed with the process
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         out.close()
