@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+import networkx as nx
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -100,10 +101,10 @@ def star_components(pairs: DataFrame, max_rounds: int = 200) -> DataFrame:
     E = E.select(F.greatest("a", "b").alias("a"), F.least("a", "b").alias("b")).distinct().localCheckpoint()
     for _ in range(max_rounds):
         nxt = _small_star(_large_star(E)).localCheckpoint()
-        if nxt.exceptAll(E).isEmpty() and E.exceptAll(nxt).isEmpty():
-            E = nxt
-            break
+        same = nxt.exceptAll(E).union(E.exceptAll(nxt)).isEmpty()
         E = nxt
+        if same:
+            break
     labels = E.groupBy("a").agg(F.min("b").alias("label"))
     roots = E.select(F.col("b").alias("a")).distinct().join(labels, "a", "left_anti") \
         .select("a", F.col("a").alias("label"))
@@ -132,18 +133,37 @@ def _holdings(se: DataFrame) -> DataFrame:
     )
 
 
-def _closure_up(links: DataFrame, targets: DataFrame) -> DataFrame:
-    """``(x, o)``: x reaches o by control links (x ≠ o), for every o in ``targets`` (semi-naive joins)."""
-    L = links.select(F.col("source").alias("x"), F.col("target").alias("y"))
-    found = L.join(targets.select(F.col("o").alias("y")), "y").select("x", F.col("y").alias("o")) \
-        .where(F.col("x") != F.col("o")).distinct().localCheckpoint()
-    delta = found
-    while not delta.isEmpty():
-        step = delta.select(F.col("x").alias("y"), "o").join(L, "y").select("x", "o") \
-            .where(F.col("x") != F.col("o")).distinct()
-        delta = step.join(found, ["x", "o"], "left_anti").localCheckpoint()
-        found = found.union(delta).localCheckpoint()
-    return found
+def _aggregate_holdings(links: dict[tuple[str, str], GroupLink], owners_of: Mapping[str, list[Any]],
+                        threshold: float) -> None:
+    """Rule 3 to a fixed point, in place: each round reads the control links as the round began."""
+    changed = True
+    while changed:
+        changed = False
+        ctl = nx.DiGraph()
+        ctl.add_edges_from(links)
+        controlled = {t for (_s, t) in links}
+        new: dict[tuple[str, str], GroupLink] = {}
+        for v, owners in owners_of.items():
+            if v in controlled:
+                continue
+            votes: dict[str, float] = defaultdict(float)
+            via: dict[str, list[Any]] = defaultdict(list)
+            for o in owners:
+                for x in {o["u"]} | (nx.ancestors(ctl, o["u"]) if o["u"] in ctl else set()):
+                    votes[x] += o["pct"]
+                    via[x].append(o)
+            passing = {x for x, total in votes.items() if x != v and total > threshold}
+            for x in sorted(passing):
+                if x in ctl and any(z in passing for z in nx.descendants(ctl, x)):
+                    continue
+                total = votes[x]
+                keys = tuple(sorted(k for o in via[x] for k in o["keys"]))
+                parts = ", ".join(f"{o['u']} {o['pct']:g}%" for o in sorted(via[x], key=lambda o: str(o["u"])))
+                new[(x, v)] = GroupLink(x, v, "control", "aggregate_ownership", total, keys,
+                                        f"holds {total:g}% > {threshold:g}% together with "
+                                        f"entities it controls ({parts})")
+        links.update(new)
+        changed = bool(new)
 
 
 def _control_links(se: DataFrame, threshold: float) -> list[GroupLink]:
@@ -161,37 +181,13 @@ def _control_links(se: DataFrame, threshold: float) -> list[GroupLink]:
     for r in owns.collect():
         links[(r["source"], r["target"])] = GroupLink(r["source"], r["target"], "control", "owns", r["pct"],
                                                       tuple(r["keys"]), f"owns {r['pct']:g}% > {threshold:g}%")
-    spark = se.sparkSession
-    # owned nodes with two or more owners (the only ones the aggregate rule can reach)
-    multi = holdings.join(holdings.groupBy("v").count().where(F.col("count") >= 2).select("v"), "v").localCheckpoint()
-    while True:
-        L = spark.createDataFrame([(s, t) for (s, t) in links], "source string, target string") if links else \
-            spark.createDataFrame([], "source string, target string")
-        cand = multi.join(L.select(F.col("target").alias("v")).distinct(), "v", "left_anti")
-        if cand.isEmpty():
-            break
-        owners = cand.select(F.col("u").alias("o")).distinct()
-        up = _closure_up(L, owners)
-        holders = owners.select(F.col("o").alias("x"), "o").union(up.select("x", "o"))
-        # every controller of an owner, with its own controllers: who sits above a passing candidate
-        above = _closure_up(L, holders.select(F.col("x").alias("o")).distinct())
-        votes = cand.withColumnRenamed("u", "o").join(holders, "o").groupBy("v", "x").agg(
-            ordered_sum(F.col("pct"), F.col("first")).alias("total"),
-            F.collect_list(F.struct("o", "pct", "keys")).alias("via"),
-        ).where((F.col("x") != F.col("v")) & (F.col("total") > F.lit(threshold))).localCheckpoint()
-        # keep the lowest passing controller: drop x when a node it controls (a descendant) passes too
-        lower = votes.select("v", F.col("x").alias("o")).join(above, "o").select("v", "x")
-        chosen = votes.join(lower.distinct(), ["v", "x"], "left_anti").collect()
-        if not chosen:
-            break
-        for r in chosen:
-            via = sorted(r["via"], key=lambda s: str(s["o"]))
-            keys = tuple(sorted(k for s in via for k in s["keys"]))
-            parts = ", ".join(f"{s['o']} {s['pct']:g}%" for s in via)
-            total = r["total"]
-            links[(r["x"], r["v"])] = GroupLink(
-                r["x"], r["v"], "control", "aggregate_ownership", total, keys,
-                f"holds {total:g}% > {threshold:g}% together with entities it controls ({parts})")
+    # owned nodes with two or more owners: the only ones the aggregate rule can reach. Their holdings
+    # (few rows) come to the driver, beside the control links already there, for the fixed point.
+    multi = holdings.join(holdings.groupBy("v").count().where(F.col("count") >= 2).select("v"), "v").collect()
+    owners_of: dict[str, list[Any]] = defaultdict(list)
+    for r in sorted(multi, key=lambda r: r["first"]):
+        owners_of[r["v"]].append(r)
+    _aggregate_holdings(links, owners_of, threshold)
     return sorted(links.values(), key=lambda link: (link.source, link.target))
 
 
@@ -438,7 +434,7 @@ def large_exposures_spark(frames: GraphFrames, lender: str, *, groups: Connected
     stamp = Stamp(
         "large_exposures",
         "LEX30 simplified: nominal amounts, guarantees at CCF 100%, no CRM/netting; groups per connected_groups",
-        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": groups.stamp.parameters,
+        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": {k: v for k, v in groups.stamp.parameters.items() if k != "backend"},
          **money_ctx.stamp()},
         frames.version, LEX_LIMITS)
     return LargeExposuresResult(

@@ -21,6 +21,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from stakegraph.analytics.stamp import Stamp
+from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import MissingRate
 from stakegraph.measures import INACTIVE_STATUSES, Money
 from stakegraph.money import normalise_currency
@@ -71,7 +72,10 @@ def _currency(df: DataFrame, field: str = "currency") -> Column:
 def money(df: DataFrame, name: str, rates: Rates) -> Column:
     """``Money.of(row, name)``: the number, times its currency's factor unless stated in the reporting one."""
     value = num(df, name)
-    cur = _currency(df)
+    field = MONEY_PROPS.get(name)
+    if field is None:
+        return value
+    cur = _currency(df, field)
     factor = F.lit(None).cast("double")
     for c, f in rates.factors.items():
         factor = F.when(cur == F.lit(c), F.lit(f)).otherwise(factor)
