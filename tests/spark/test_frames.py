@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,6 @@ from stakegraph.spark.frames import (
 from tests.spark.parity_data import sample_graph
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    from stakegraph.spark.session import get_spark
-
-    yield get_spark("local[2]", partitions=4)
 
 
 def _odd_graph() -> nx.MultiDiGraph:

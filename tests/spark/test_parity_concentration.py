@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,13 +9,6 @@ import pytest
 from tests.spark.parity_data import check_parity, generated_graph, sample_graph, worldbank_graph
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    from stakegraph.spark.session import get_spark
-
-    yield get_spark("local[2]", partitions=4)
 
 
 @pytest.mark.parametrize("params", [
