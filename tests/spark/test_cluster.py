@@ -27,7 +27,7 @@ out = {}
 for name, params in json.loads(sys.argv[3]):
     ans = run_spark(sys.argv[2], name, params, spark=spark)
     out[name] = {"result": to_jsonable(ans.result), "stamp": to_jsonable(ans.stamp),
-                 "executors": len(spark.sparkContext._jsc.sc().getExecutorMemoryStatus()) - 1}
+                 "executors": spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1}
 spark.stop()
 print(json.dumps(out))
 """
