@@ -101,7 +101,9 @@ def star_labels(edges: DataFrame, max_rounds: int = MAX_ROUNDS) -> DataFrame:
             break
     else:  # pragma: no cover - log(n) rounds suffice
         raise RuntimeError(f"large-star/small-star did not converge in {max_rounds} rounds")
-    return E.groupBy("u").agg(F.min("v").alias("label")).withColumnRenamed("u", "id")
+    pointed = E.select(F.col("u").alias("id"), F.col("v").alias("label"))
+    roots = E.select(F.col("v").alias("id"), F.col("v").alias("label"))  # a component's smallest id: itself
+    return pointed.unionByName(roots).groupBy("id").agg(F.min("label").alias("label"))
 
 
 def about(frames: GraphFrames, ids: list[str]) -> dict[str, tuple[str, str]]:
