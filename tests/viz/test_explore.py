@@ -155,6 +155,9 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     """Where ``node_id`` is drawn on the page, after the layout has stopped (so it stays there)."""
     pg.evaluate("() => SG.stopLayout()")
     wait(pg, "!SG.renderer.getCamera().isAnimated()")
+    # centre the camera on the node, so that no panel or legend drawn over the canvas hides it
+    pg.evaluate("""(id) => { const d = SG.renderer.getNodeDisplayData(id);
+        if (d) { SG.renderer.getCamera().setState({x: d.x, y: d.y}); } }""", node_id)
     pg.evaluate("() => SG.refresh()")  # draws the picking layer too: the mouse finds nodes where they are drawn
     where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() =>
         ok(SG.renderer.framedGraphToViewport(SG.renderer.getNodeDisplayData(id))))))"""
@@ -170,8 +173,8 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
 def hover(pg: Any, node_id: str) -> tuple[float, float]:
     """Move the mouse onto ``node_id`` until the drawing says it is hovered; where it is."""
     x, y = node_xy(pg, node_id)
-    pg.mouse.move(x - 3, y - 3)
-    pg.mouse.move(x, y, steps=3)
+    pg.mouse.move(x - 40, y - 40)  # off the node first (a small node: a short move would stay on it)
+    pg.mouse.move(x, y, steps=5)
     wait(pg, f"window.__explore.hovered === {node_id!r}")
     return x, y
 

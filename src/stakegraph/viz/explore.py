@@ -43,7 +43,7 @@ header p { margin: 2px 0 6px; }
 .toolbar { flex: none; display: flex; flex-wrap: wrap; gap: 4px; padding: 4px 6px; border-bottom: 1px solid #e5e7eb; background: #f8fafc; }
 .toolbar button[aria-pressed="true"] { background: #dbeafe; }
 #canvas { flex: 1 1 auto; min-height: 0; background: #fff; position: relative; }
-#legend { position: absolute; left: 8px; bottom: 8px; max-width: 340px; background: rgba(255,255,255,.92);
+#legend { position: absolute; left: 8px; bottom: 8px; max-width: 340px; max-height: 35%; overflow-y: auto; background: rgba(255,255,255,.92);
   border: 1px solid #e5e7eb; border-radius: 4px; padding: 6px 8px; font-size: 12px; pointer-events: none; }
 #legend .rule { font-weight: 600; margin: 2px 0; }
 #legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; }

@@ -42,10 +42,10 @@ __all__ = ["BETWEENNESS_SAMPLE", "PROVENANCE", "METRIC_UNITS", "node_metrics"]
 #: Betweenness is exact up to this many nodes, else estimated from this many sampled sources.
 BETWEENNESS_SAMPLE = 300
 PROVENANCE = ("source_file", "source_row", "load_id")
-#: What each computed metric is and its unit (``{currency}`` = the reporting currency).
+#: What each computed metric is and its unit (``{currency}`` = the reporting currency, ``{as_of}`` the day of its rates).
 METRIC_UNITS = {
     "degree": "relationships",
-    "exposure": "{currency}, financing relationships (loans, equity, guarantees at their cap), active",
+    "exposure": "{currency}, converted as of {as_of}; financing relationships (loans, equity, guarantees at their cap), active",
     "betweenness": "share of shortest paths through the node (0-1)",
     "hhi": "HHI of its customers (buys_from, offtakes in), 0-10,000; DOJ/FTC: >1,800 highly concentrated",
     "health": "weakest relationship's health score (0-100, lower is worse)",
@@ -144,4 +144,5 @@ def node_metrics(ws: Workspace, version: str) -> dict[str, Any]:
     node_comm, comms = _communities(ws, G, version)
     return {"nodes": out, "communities": node_comm, "names": comms, "currency": money.reporting,
             "as_of": money.day.isoformat(),
-            "units": {k: u.replace("{currency}", money.reporting) for k, u in METRIC_UNITS.items()}}
+            "units": {k: u.replace("{currency}", money.reporting).replace("{as_of}", money.day.isoformat())
+                      for k, u in METRIC_UNITS.items()}}
