@@ -24,6 +24,7 @@ from bench import (
     memory,
     projection,
     resolve,
+    spark,
     views,
 )
 from bench.common import load_average, machine
@@ -51,6 +52,7 @@ SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "as_of": (as_of.main, ["--sizes", "10000", "100000"]),
     "explore": (_explore, ["--sizes", "2000", "10000", "--parties", "100000"]),
     "resolve": (_resolve, ["10000", "100000"]),
+    "spark": (spark.main, ["--sizes", "100000", "1000000"]),  # needs the spark extra and Java 17
 }
 
 

@@ -155,9 +155,6 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     """Where ``node_id`` is drawn on the page, after the layout has stopped (so it stays there)."""
     pg.evaluate("() => SG.stopLayout()")
     wait(pg, "!SG.renderer.getCamera().isAnimated()")
-    # centre the camera on the node, so that no panel or legend drawn over the canvas hides it
-    pg.evaluate("""(id) => { const d = SG.renderer.getNodeDisplayData(id);
-        if (d) { SG.renderer.getCamera().setState({x: d.x, y: d.y}); } }""", node_id)
     pg.evaluate("() => SG.refresh()")  # draws the picking layer too: the mouse finds nodes where they are drawn
     where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() =>
         ok(SG.renderer.framedGraphToViewport(SG.renderer.getNodeDisplayData(id))))))"""
