@@ -178,6 +178,20 @@ class CofinancingCentrality:
     stamp: Stamp
 
 
+def centrality_rows(H: nx.Graph) -> list[CofinancingCentralityRow]:
+    """Each lender of the co-financing graph ``H`` (:func:`cofinancing_graph`) with its partners, shared
+    projects, amount overlap and exact normalised betweenness (Brandes 2001), most central first."""
+    bc = nx.betweenness_centrality(H, normalized=True) if H.number_of_nodes() else {}
+    rows = [
+        CofinancingCentralityRow(
+            str(n), str(H.nodes[n].get("name") or n), H.degree(n), int(H.degree(n, weight="weight")),
+            float(sum(d.get("amount_overlap", 0.0) for _, _, d in H.edges(n, data=True))), float(bc.get(n, 0.0)))
+        for n in H.nodes
+    ]
+    rows.sort(key=lambda r: (-r.betweenness, -r.partners, -r.shared_projects, r.lender))
+    return rows
+
+
 def cofinancing_centrality(
     G: nx.MultiDiGraph,
     *,
@@ -212,14 +226,7 @@ def cofinancing_centrality(
     """
     base = cofinancing(G, kinds=kinds, min_shared=min_shared)
     H = cofinancing_graph(base)
-    bc = nx.betweenness_centrality(H, normalized=True) if H.number_of_nodes() else {}
-    rows = [
-        CofinancingCentralityRow(
-            str(n), str(H.nodes[n].get("name") or n), H.degree(n), int(H.degree(n, weight="weight")),
-            float(sum(d.get("amount_overlap", 0.0) for _, _, d in H.edges(n, data=True))), float(bc.get(n, 0.0)))
-        for n in H.nodes
-    ]
-    rows.sort(key=lambda r: (-r.betweenness, -r.partners, -r.shared_projects, r.lender))
+    rows = centrality_rows(H)
     stamp = Stamp("cofinancing_centrality", "exact normalised betweenness (Brandes 2001) of the co-financing graph",
                   {"kinds": list(base.stamp.parameters.get("kinds", [])), "min_shared": min_shared, "top": top,
                    **money_stamp(G)},

@@ -393,8 +393,13 @@ def kinds_present(G: nx.MultiDiGraph, node: str) -> tuple[tuple[str, str, int], 
 
 
 def _empty_note(G: nx.MultiDiGraph, node: str, kinds: tuple[str, ...], side: str) -> str:
-    have = kinds_present(G, node)
-    what = f"{name_of(G, node)} has no active {', '.join(kinds)} relationships ({side})"
+    return empty_note(name_of(G, node), kinds, side, kinds_present(G, node))
+
+
+def empty_note(name: str, kinds: tuple[str, ...], side: str, have: tuple[tuple[str, str, int], ...]) -> str:
+    """Why a node has no shares: the kinds and sides it does have (``have``, as :func:`kinds_present`
+    gives them), and the question to ask instead."""
+    what = f"{name} has no active {', '.join(kinds)} relationships ({side})"
     if not have:
         return what + " and no active relationships at all"
     listed = ", ".join(f"{k} ({s}) x{n}" for k, s, n in have[:6])

@@ -43,7 +43,7 @@ terminated …; see :data:`stakegraph.analytics.selection.INACTIVE_STATUSES`) ar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -356,12 +356,23 @@ def connected_groups(
     U = nx.Graph()
     for link in links:
         U.add_edge(link.source, link.target)
+    return groups_from_components(links, nx.connected_components(U), lambda n: name_of(G, n),
+                                  control_threshold=control_threshold,
+                                  interdependence_threshold=interdependence_threshold, version=graph_version(G))
+
+
+def groups_from_components(links: Sequence[GroupLink], components: Iterable[Iterable[str]],
+                           name: Callable[[str], str], *, control_threshold: float,
+                           interdependence_threshold: float, version: str) -> ConnectedGroupsResult:
+    """The groups of :func:`connected_groups` from its links and their connected components, however found
+    (NetworkX locally, large-star/small-star on Spark): each group's parents (controlling members no
+    one controls), its head and name, its members with their links; largest first, then by id."""
     by_node: dict[str, list[GroupLink]] = defaultdict(list)
     for link in links:
         by_node[link.source].append(link)
         by_node[link.target].append(link)
     controlled = {link.target for link in links if link.reason == "control"}
-    comps = list(nx.connected_components(U))
+    comps = [list(c) for c in components]
     comp_index = {n: i for i, comp in enumerate(comps) for n in comp}
     links_of: dict[int, list[GroupLink]] = defaultdict(list)
     for link in links:
@@ -369,16 +380,15 @@ def connected_groups(
     groups: list[ConnectedGroup] = []
     for i, comp in enumerate(comps):
         members = sorted(comp, key=str)
-        comp_links = tuple(links_of[i])
         parents = tuple(m for m in members if m not in controlled and any(
             link.source == m and link.reason == "control" for link in by_node[m]))
         head = parents[0] if parents else members[0]
         groups.append(ConnectedGroup(
             id=f"group:{head}",
-            name=f"{name_of(G, head)} group",
-            members=tuple(GroupMember(m, name_of(G, m), tuple(by_node[m])) for m in members),
+            name=f"{name(head)} group",
+            members=tuple(GroupMember(m, name(m), tuple(by_node[m])) for m in members),
             parents=parents,
-            links=comp_links,
+            links=tuple(links_of[i]),
         ))
     groups.sort(key=lambda g: (-len(g.members), g.id))
     group_of = {m.id: g.id for g in groups for m in g.members}
@@ -387,7 +397,7 @@ def connected_groups(
         "link-by-link transitive control (> threshold, controls, aggregated holdings) + receipts/guarantee "
         "interdependence (>= threshold); groups = connected components",
         {"control_threshold": control_threshold, "interdependence_threshold": interdependence_threshold},
-        graph_version(G),
+        version,
         LEX10,
     )
     return ConnectedGroupsResult(tuple(groups), group_of, stamp)

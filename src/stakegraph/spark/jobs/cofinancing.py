@@ -22,16 +22,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from stakegraph.analytics.cofinancing import (
     REFERENCE,
     CofinancingCentrality,
-    CofinancingCentralityRow,
     CofinancingPair,
     CofinancingResult,
+    centrality_rows,
     cofinancing_graph,
 )
 from stakegraph.analytics.selection import check_kinds
@@ -107,6 +106,7 @@ def cofinancing_job(frames: GraphFrames, params: Mapping[str, Any]) -> Cofinanci
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph(version="t:1")
     >>> G.add_nodes_from(["b1", "b2"], type="party"); G.add_nodes_from(["p", "q"], type="project")
     >>> for b, p, a in [("b1", "p", 10), ("b2", "p", 30), ("b1", "q", 5), ("b2", "q", 5)]:
@@ -147,6 +147,7 @@ def cofinancing_centrality_job(frames: GraphFrames, params: Mapping[str, Any]) -
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph(version="t:1")
     >>> G.add_nodes_from(["p1", "p2"], type="project")
     >>> for i, (b, p) in enumerate((("a", "p1"), ("hub", "p1"), ("hub", "p2"), ("c", "p2"))):
@@ -170,14 +171,7 @@ def cofinancing_centrality_job(frames: GraphFrames, params: Mapping[str, Any]) -
     money = frames.money().stamp()
     base = CofinancingResult(tuple(pairs), lenders, projects, spark_stamp("cofinancing", "", {}, frames.version, ""))
     H = cofinancing_graph(base)
-    bc = nx.betweenness_centrality(H, normalized=True) if H.number_of_nodes() else {}
-    rows = [
-        CofinancingCentralityRow(
-            str(n), str(H.nodes[n].get("name") or n), H.degree(n), int(H.degree(n, weight="weight")),
-            float(sum(d.get("amount_overlap", 0.0) for _, _, d in H.edges(n, data=True))), float(bc.get(n, 0.0)))
-        for n in H.nodes
-    ]
-    rows.sort(key=lambda r: (-r.betweenness, -r.partners, -r.shared_projects, r.lender))
+    rows = centrality_rows(H)
     stamp = spark_stamp("cofinancing_centrality", "exact normalised betweenness (Brandes 2001) of the co-financing graph",
                         {"kinds": list(kinds), "min_shared": min_shared, "top": top, **money},
                         frames.version, "Brandes (2001); " + REFERENCE)

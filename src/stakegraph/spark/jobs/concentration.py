@@ -39,9 +39,10 @@ from stakegraph.analytics.concentration import (
     _summarise,
     _weights_used,
     bands,
+    empty_note,
     is_major,
 )
-from stakegraph.analytics.selection import STRUCTURAL_KINDS, check_kinds, check_side, require_node
+from stakegraph.analytics.selection import check_kinds, check_side, require_node
 from stakegraph.analytics.stamp import Stamp
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import Invalid, ValidationError
@@ -128,14 +129,8 @@ def _kinds_present(frames: GraphFrames, node: str) -> tuple[tuple[str, str, int]
 
 
 def _empty_note(frames: GraphFrames, node: str, name: str, kinds: tuple[str, ...], side: str) -> str:
-    """The local ``_empty_note``: what the node has instead, and how to ask again."""
-    have = _kinds_present(frames, node)
-    what = f"{name} has no active {', '.join(kinds)} relationships ({side})"
-    if not have:
-        return what + " and no active relationships at all"
-    listed = ", ".join(f"{k} ({s}) x{n}" for k, s, n in have[:6])
-    k0, s0, _ = next((h for h in have if h[0] in STRUCTURAL_KINDS), have[0])
-    return f"{what}; it has {listed}; ask again with kinds {k0}, direction {s0}"
+    """The local note (:func:`stakegraph.analytics.concentration.empty_note`) with the kinds Spark finds."""
+    return empty_note(name, kinds, side, _kinds_present(frames, node))
 
 
 @spark_job("concentration")

@@ -17,6 +17,7 @@ the lender's active exposure edges per group on Spark.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -27,15 +28,14 @@ from pyspark.sql import functions as F
 
 from stakegraph.analytics.groups import (
     EXPOSURE_KINDS,
-    LEX10,
     LEX_LIMITS,
     ConnectedGroup,
     ConnectedGroupsResult,
     Exposure,
     GroupLink,
-    GroupMember,
     LargeExposuresResult,
     _check_threshold,
+    groups_from_components,
 )
 from stakegraph.analytics.selection import STRUCTURAL_TYPES, check_kinds
 from stakegraph.analytics.stamp import Stamp
@@ -300,37 +300,14 @@ def connected_groups_spark(frames: GraphFrames, *, control_threshold: float = 50
     pairs = spark.createDataFrame([(lk.source, lk.target) for lk in links] or [("", "")], "a string, b string") \
         .where(F.col("a") != "")
     labels = star_components(pairs)
-    comp_of = {r["node"]: r["label"] for r in labels.collect()}
-    names = _names(frames, labels.select(F.col("node").alias("id")))
-    by_node: dict[str, list[GroupLink]] = defaultdict(list)
     members_of: dict[str, list[str]] = defaultdict(list)
-    links_of: dict[str, list[GroupLink]] = defaultdict(list)
-    for link in links:
-        by_node[link.source].append(link)
-        by_node[link.target].append(link)
-        links_of[comp_of[link.source]].append(link)
-    for node, label in comp_of.items():
-        members_of[label].append(node)
-    controlled = {link.target for link in links if link.reason == "control"}
-    groups: list[ConnectedGroup] = []
-    for label, comp in members_of.items():
-        members = sorted(comp, key=str)
-        parents = tuple(m for m in members if m not in controlled and any(
-            link.source == m and link.reason == "control" for link in by_node[m]))
-        head = parents[0] if parents else members[0]
-        groups.append(ConnectedGroup(
-            id=f"group:{head}", name=f"{names.get(head) or head} group",
-            members=tuple(GroupMember(m, names.get(m) or m, tuple(by_node[m])) for m in members),
-            parents=parents, links=tuple(links_of[label])))
-    groups.sort(key=lambda g: (-len(g.members), g.id))
-    group_of = {m.id: g.id for g in groups for m in g.members}
-    stamp = Stamp(
-        "connected_groups",
-        "link-by-link transitive control (> threshold, controls, aggregated holdings) + receipts/guarantee "
-        "interdependence (>= threshold); groups = connected components",
-        {"control_threshold": control_threshold, "interdependence_threshold": interdependence_threshold},
-        frames.version, LEX10)
-    return ConnectedGroupsResult(tuple(groups), group_of, spark_stamp(stamp))
+    for r in labels.collect():
+        members_of[r["label"]].append(r["node"])
+    names = _names(frames, labels.select(F.col("node").alias("id")))
+    local = groups_from_components(links, members_of.values(), lambda n: names.get(n) or n,
+                                   control_threshold=control_threshold,
+                                   interdependence_threshold=interdependence_threshold, version=frames.version)
+    return dataclasses.replace(local, stamp=spark_stamp(local.stamp))
 
 
 # --- large exposures -------------------------------------------------------------------------------
