@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     load_max_mapping_nodes: int = Field(
         20_000, ge=100, description="Loader: most YAML values in a mapping once anchors/aliases are expanded"
     )
+    spark_answers: bool = Field(
+        True, description="Serve the answers kept by `stakegraph analyze NAME --engine spark` for the current "
+        "graph version (same parameters) instead of recomputing them; their stamp says backend: spark"
+    )
     reporting_currency: str = Field(
         "USD", pattern=r"^[A-Za-z]{3}$", description="ISO 4217 currency every sum of money is converted to "
         "(at the FX rate in force on the as-of date; load rates with `stakegraph fx load`)"
