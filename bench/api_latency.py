@@ -6,7 +6,7 @@ parse, validate, resolve, store calls) — and against plain JSON endpoints retu
 (defined here, in the bench app only), which gives the GraphQL overhead.
 
 Run alone: ``python -m bench.api_latency [--parties 10000 100000] [--backends embedded neo4j]
-[--neo4j-max 10000] [--requests 200] [--seconds 20] [--no-loopback]``. The embedded store of the
+[--neo4j-max 10000] [--requests 200] [--seconds 20] [--no-loopback] [--shapes page depth-2]``. The embedded store of the
 generated portfolio is cached between runs (``bench.common.embedded_db``); Neo4j is
 ``$STAKEGRAPH_NEO4J_URI`` or a local server started for the run (the portfolio is loaded into it
 once; **its database is cleared first**). The loopback server's peak RSS (API process with the
@@ -198,14 +198,18 @@ def _get(path: str) -> Callable[[Any], Any]:
 
 
 async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, requests: int, seconds: float,
-                         concurrencies: Sequence[int] = (1, 8), prefix: str = "") -> list[tuple[Any, ...]]:
+                         concurrencies: Sequence[int] = (1, 8), prefix: str = "",
+                         shapes: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
     """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape.
 
     ``clients`` maps an endpoint label to a client: labels starting "GraphQL" post the query,
-    "plain JSON" gets the plain endpoint (when the shape has one).
+    "plain JSON" gets the plain endpoint (when the shape has one). ``shapes`` keeps the shapes
+    whose name starts with one of its words (``None``: all).
     """
     rows: list[tuple[Any, ...]] = []
     for shape, (gql, plain) in queries(targets).items():
+        if shapes is not None and not any(shape.startswith(s) for s in shapes):
+            continue
         variants: list[tuple[str, Any, Callable[[Any], Any]]] = []
         for label, client in clients.items():
             if label.startswith("GraphQL"):
@@ -246,7 +250,7 @@ CACHED, UNCACHED, PLAIN = "GraphQL, response cache", "GraphQL, no cache", "plain
 
 
 async def in_process(n_parties: int, *, requests: int, seconds: float, backend: str = "embedded",
-                     uri: str | None = None) -> list[tuple[Any, ...]]:
+                     uri: str | None = None, shapes: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
     """All shapes through ``httpx.ASGITransport`` (no sockets): GraphQL with and without the
     response cache, and the plain JSON endpoints, on one store."""
     import httpx
@@ -257,7 +261,7 @@ async def in_process(n_parties: int, *, requests: int, seconds: float, backend: 
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cached), base_url="http://bench") as c1, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=cold), base_url="http://bench") as c2:
             return await measure_client({CACHED: c1, UNCACHED: c2, PLAIN: c2}, cached.state.bench_targets,
-                                        requests=requests, seconds=seconds)
+                                        requests=requests, seconds=seconds, shapes=shapes)
     finally:
         store.close()
 
@@ -269,7 +273,8 @@ def serve(n_parties: int, port: int) -> None:
     uvicorn.run(build_app(n_parties), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def loopback(n_parties: int, *, requests: int, seconds: float) -> tuple[list[tuple[Any, ...]], float]:
+def loopback(n_parties: int, *, requests: int, seconds: float,
+             shapes: Sequence[str] | None = None) -> tuple[list[tuple[Any, ...]], float]:
     """All shapes over HTTP to a uvicorn process; returns the rows and the server's peak RSS (MiB)."""
     import httpx
     import psutil
@@ -299,7 +304,7 @@ def loopback(n_parties: int, *, requests: int, seconds: float) -> tuple[list[tup
             limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
             async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
                 return await measure_client({CACHED: client, PLAIN: client}, targets, requests=requests,
-                                            seconds=seconds)
+                                            seconds=seconds, shapes=shapes)
 
         rows = asyncio.run(go())
         rss = _peak_rss_of(proc.pid)
@@ -342,7 +347,8 @@ OVERHEAD_HEADERS = ["shape", "endpoint", "clients", "GraphQL p50 ms", "plain p50
 
 
 def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = True,
-        backends: Sequence[str] = ("embedded",), neo4j_max: int = 10_000, out: Any = print) -> dict[str, Any]:
+        backends: Sequence[str] = ("embedded",), neo4j_max: int = 10_000, out: Any = print,
+        shapes: Sequence[str] | None = None) -> dict[str, Any]:
     """Measure in-process on each backend and size and (optionally) over loopback; print Markdown."""
     from bench.common import neo4j_uri
 
@@ -354,14 +360,15 @@ def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = Tru
                 if backend == "neo4j" and n > neo4j_max:
                     out(f"\n_Neo4j backend at {_label(n)} not run (above --neo4j-max {neo4j_max:,})._\n")
                     continue
-                rows = asyncio.run(in_process(n, requests=requests, seconds=seconds, backend=backend, uri=uri))
+                rows = asyncio.run(in_process(n, requests=requests, seconds=seconds, backend=backend, uri=uri,
+                                              shapes=shapes))
                 res[f"in_process_{backend}_{n}"] = rows
                 out(f"\n### In-process (httpx ASGITransport), {backend} store, {_label(n)}\n")
                 out(table(HEADERS, rows))
                 out("\nGraphQL overhead (p50 GraphQL ÷ p50 plain JSON, same data):\n")
                 out(table(OVERHEAD_HEADERS, overhead(rows)))
             if loop:
-                lrows, rss = loopback(n, requests=requests, seconds=seconds)
+                lrows, rss = loopback(n, requests=requests, seconds=seconds, shapes=shapes)
                 res[f"loopback_{n}"], res[f"server_rss_mb_{n}"] = lrows, rss
                 out(f"\n### Loopback (uvicorn, 1 worker, separate process), embedded store, {_label(n)}\n")
                 out(table(HEADERS, lrows))
@@ -384,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=200, help="requests per shape and concurrency (analytics: ¼)")
     p.add_argument("--seconds", type=float, default=20.0, help="time cap per shape and concurrency")
     p.add_argument("--no-loopback", action="store_true", help="in-process only")
+    p.add_argument("--shapes", nargs="+", metavar="WORD",
+                   help="measure only the shapes whose name starts with one of these words (e.g. page depth-2)")
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:
@@ -391,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(header("API latency", "bench.api_latency", list(argv if argv is not None else sys.argv[1:])))
     res = run(args.parties, requests=args.requests, seconds=args.seconds, loop=not args.no_loopback,
-              backends=args.backends, neo4j_max=args.neo4j_max)
+              backends=args.backends, neo4j_max=args.neo4j_max, shapes=args.shapes)
     if os.environ.get("STAKEGRAPH_BENCH_JSON"):
         Path(os.environ["STAKEGRAPH_BENCH_JSON"]).write_text(json.dumps(res, default=str))
     return 0

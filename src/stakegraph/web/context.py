@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -40,6 +40,9 @@ class Context(BaseContext):
         self.edges: DataLoader[str, EdgeRecord | None] = DataLoader(load_fn=self._load_edges)
         self.edges_of: DataLoader[str, list[EdgeRecord]] = DataLoader(load_fn=self._load_edges_of)
         self.degrees: DataLoader[DegreeKey, int] = DataLoader(load_fn=self._load_degrees)
+        #: relationship counts a list resolver read with its page (``relationshipCount`` answers
+        #: from here synchronously, without a DataLoader round trip)
+        self.known_degrees: dict[DegreeKey, int] = {}
         self._version: asyncio.Future[str] | None = None
 
     @property
@@ -59,6 +62,12 @@ class Context(BaseContext):
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a synchronous store call in a worker thread."""
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def degree(self, key: DegreeKey) -> int | Awaitable[int]:
+        """The relationship count of ``key``: the number when a list resolver already read it,
+        else an awaitable batched by :attr:`degrees` (graphql-core awaits it)."""
+        known = self.known_degrees.get(key)
+        return known if known is not None else self.degrees.load(key)
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[NodeRecord | None]:
         return await self.call(self.store.get_nodes, list(ids))

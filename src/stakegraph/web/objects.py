@@ -9,7 +9,7 @@ them (and any extra columns kept as text) as one JSON object.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
 import strawberry
@@ -28,7 +28,7 @@ from stakegraph.domain import (
 from stakegraph.measures import EXPOSURE_DEFINITION, edges_exposure, money_context
 from stakegraph.measures import number as as_float
 from stakegraph.model import EdgeRecord, NodeRecord
-from stakegraph.web.context import Context
+from stakegraph.web.context import Context, DegreeKey
 from stakegraph.web.enums import DirectionEnum, NodeTypeEnum, RelationshipKind, value
 from stakegraph.web.pagination import Connection, slice_connection, window
 
@@ -80,6 +80,12 @@ def with_props(props: Iterable[Prop]) -> Callable[[type], type]:
     return deco
 
 
+def degree_key(node_id: str, kinds: Iterable[Any] | None, direction: Any) -> DegreeKey:
+    """The :data:`~stakegraph.web.context.DegreeKey` of ``relationshipCount(kinds, direction)`` on a node."""
+    wanted = tuple(sorted({str(value(k)) for k in kinds})) if kinds is not None else None
+    return (node_id, wanted, Direction(str(value(direction))))
+
+
 def _viz(info: Info[Context, None], path: str) -> str:
     return f"{info.context.settings.public_url.rstrip('/')}{path}"
 
@@ -124,8 +130,8 @@ class Node:
     rec: strawberry.Private[NodeRecord]
 
     @property
-    def props(self) -> dict[str, Any]:  # used by generated property fields
-        return dict(self.rec.props)
+    def props(self) -> Mapping[str, Any]:  # read by the generated property fields (no copy)
+        return self.rec.props
 
     @strawberry.field(name="type", description="The node's domain type.")
     def node_type(self) -> NodeTypeEnum:
@@ -154,14 +160,15 @@ class Node:
         return slice_connection([Relationship.of(e) for e in edges], win)
 
     @strawberry.field(description="How many relationships of these kinds and direction the node has.")
-    async def relationship_count(
+    def relationship_count(
         self,
         info: Info[Context, None],
         kinds: list[RelationshipKind] | None = None,
         direction: DirectionEnum = DirectionEnum.BOTH,  # type: ignore[attr-defined]
     ) -> int:
-        wanted = tuple(sorted({str(value(k)) for k in kinds})) if kinds is not None else None
-        return await info.context.degrees.load((self.rec.id, wanted, Direction(str(value(direction)))))
+        # synchronous: a list resolver reads the counts of its page in one store call (no asyncio
+        # task per row); any other node gets an awaitable batched by the degrees DataLoader
+        return info.context.degree(degree_key(self.rec.id, kinds, direction))  # type: ignore[return-value]
 
     async def _others(self, info: Info[Context, None], kind: str, incoming: bool) -> list[Node]:
         edges = await info.context.edges_of.load(self.rec.id)
@@ -370,8 +377,8 @@ class Relationship:
         return Relationship(id=strawberry.ID(e.id), source_id=e.source, target_id=e.target, rec=e)
 
     @property
-    def props(self) -> dict[str, Any]:
-        return dict(self.rec.props)
+    def props(self) -> Mapping[str, Any]:  # read by the generated property fields (no copy)
+        return self.rec.props
 
     @strawberry.field(description="The relationship kind.")
     def kind(self) -> RelationshipKind:

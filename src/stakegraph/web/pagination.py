@@ -107,6 +107,26 @@ def connection(items: Sequence[T], total: int, win: Window) -> Connection[T]:
     )
 
 
+def lookahead_connection(fetched: Sequence[T], win: Window, total: int | None = None) -> Connection[T]:
+    """A connection from the items read from ``win.start`` on: up to ``win.size + 1`` when
+    ``total`` is ``None``, else up to ``win.size``.
+
+    Without a total, the item past the page only says that a next page exists, so a list needs
+    no count when ``totalCount`` is not asked for; ``totalCount`` then holds the number of items
+    known so far (a lower bound that the response never shows).
+
+    >>> page = lookahead_connection(["a", "b", "c"], Window(0, 2))
+    >>> [e.node for e in page.edges], page.page_info.has_next_page
+    (['a', 'b'], True)
+    """
+    items = fetched[: win.size]
+    if total is not None:
+        return connection(items, total, win)
+    page = connection(items, win.start + len(fetched), win)
+    page.page_info.has_next_page = len(fetched) > win.size
+    return page
+
+
 def slice_connection(items: Sequence[T], win: Window) -> Connection[T]:
     """A connection from a full in-memory list."""
     return connection(items[win.start : win.start + win.size], len(items), win)

@@ -16,7 +16,7 @@ from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.store.filters import EdgeFilter
 from stakegraph.store.filters import NodeFilter as StoreFilter
 from stakegraph.store.filters import Sort as StoreSort
-from stakegraph.web.context import Context
+from stakegraph.web.context import Context, DegreeKey
 from stakegraph.web.enums import (
     ContractKind,
     DirectionEnum,
@@ -42,7 +42,14 @@ from stakegraph.web.objects import (
     Signal,
     to_node,
 )
-from stakegraph.web.pagination import Connection, check_first, connection, window
+from stakegraph.web.pagination import (
+    Connection,
+    check_first,
+    connection,
+    lookahead_connection,
+    window,
+)
+from stakegraph.web.selection import page_wants
 
 MAX_DEPTH = 3
 MAX_HOPS = 6
@@ -121,14 +128,35 @@ async def list_nodes(
     info: Info[Context, None], node_type: str | None, kind: str | None, flt: NodeFilter | None,
     sort: Sort | None, first: int | None, after: str | None, offset: int | None,
 ) -> Connection[Node]:
-    """A page of nodes, filtered, sorted and paged by the store (no projection is built)."""
+    """A page of nodes, filtered, sorted and paged by the store (no projection is built).
+
+    One worker-thread call reads what the query asks of the page: the count only when
+    ``totalCount`` is selected (else one item past the page says whether a next page exists),
+    and the ``relationshipCount``s of the page's nodes (one ``store.degrees`` call per argument
+    set), which the nodes then answer synchronously.
+    """
     win = window(first, after, offset)
     ctx = info.context
     sf, store_sort = node_query(node_type, kind, flt, sort)
-    total = await ctx.call(ctx.store.count_nodes, sf)
-    recs = (await ctx.call(ctx.store.find_nodes, sf, sort=store_sort, limit=win.size, offset=win.start)
-            if total else [])
-    return connection([to_node(r) for r in recs], total, win)
+    wants = page_wants(info.selected_fields)
+    store = ctx.store
+
+    def read() -> tuple[int | None, list[NodeRecord], dict[DegreeKey, int]]:
+        total = store.count_nodes(sf) if wants.total else None
+        if total == 0:
+            return total, [], {}
+        size = win.size if total is not None else win.size + 1
+        recs = store.find_nodes(sf, sort=store_sort, limit=size, offset=win.start)
+        ids = [r.id for r in recs[: win.size]]
+        known: dict[DegreeKey, int] = {}
+        for kinds, direction in wants.counts if ids else ():
+            counts = store.degrees(ids, direction=direction, kinds=kinds)
+            known.update({(nid, kinds, direction): n for nid, n in counts.items()})
+        return total, recs, known
+
+    total, recs, known = await ctx.call(read)
+    ctx.known_degrees.update(known)
+    return lookahead_connection([to_node(r) for r in recs], win, total)
 
 
 def edge_query(flt: RelationshipFilter | None, sort: Sort | None) -> tuple[EdgeFilter, StoreSort | None]:
