@@ -11,6 +11,7 @@ idempotent upsert), or, for a dry run, compares them with the store.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
@@ -230,11 +231,16 @@ class _Spill:
         if len(self.buf) >= _SPILL_BATCH:
             self._dump()
 
+    def extend(self, lines: list[list[Any]]) -> None:
+        self.buf.extend(lines)
+        while len(self.buf) >= _SPILL_BATCH:
+            self._dump()
+
     def _dump(self) -> None:
-        blob = marshal.dumps(self.buf)
+        blob = marshal.dumps(self.buf[:_SPILL_BATCH])
         self.f.write(len(blob).to_bytes(8, "little"))
         self.f.write(blob)
-        self.buf = []
+        del self.buf[:_SPILL_BATCH]
 
     def close(self) -> None:
         if self.buf:
@@ -265,6 +271,8 @@ class _Pass1:
         self.recs: list[list[str]] = []  # CSV records of the fast path, spilled in marshal batches
         self.n_recs = 0
         self.rec_blobs: list[tuple[int, int]] = []  # (offset, size) of each batch in row_spill
+        # per file, the rows whose CSV records were spilled by add_batch, and the number of the first
+        self.rec_rows: dict[int, list[tuple[list[int], int]]] = {}
         self.node_types: dict[str, str] = {}
         self.first: dict[tuple[bool, str], tuple[int, int]] = {}
         self.dups: dict[tuple[bool, str], list[tuple[int, int]]] = {}
@@ -303,19 +311,72 @@ class _Pass1:
         self.headers[fi] = table.header
         for batch in csv_batches(table):
             # the batch's structurally sound records converted column by column, then every row in order
-            sound = [rec for _, rec, bad in batch if bad is None]
-            made = iter(fast(sound))
-            for n, rec, bad in batch:
-                self.rows += 1
-                if self.progress and self.rows % 1000 == 0:
-                    self.progress(LoadProgress("validate", self.rows, None, table.name))
-                if bad is None:
-                    got = next(made)
-                    if got is not None:
-                        for r in got:
-                            self.add_fast(fi, n, rec, r)
-                        continue
-                self.row(fi, table, bad or RawRow(n, dict(zip(table.header, rec, strict=False))), converters)
+            self.add_batch(fi, table, converters, batch, fast([rec for _, rec, bad in batch if bad is None]))
+
+    def add_batch(self, fi: int, table: Table, converters: list[Converter], batch: list[tuple[int, list[str], Any]],
+                  made: list[list[FastRecord] | None]) -> None:
+        """Every row of a batch in order: the fast path's records (no origin, a
+        repeated id is a duplicate) into lists spilled together, :meth:`row` for the others (a structural problem, or a row the fast
+        path defers)."""
+        first, dups, node_types = self.first, self.dups, self.node_types
+        fname, lid = self.files[fi], self.load_id
+        nodes: list[list[Any]] = []
+        edges: list[list[Any]] = []
+        keys: list[list[Any]] = []
+        kept_rows: list[int] = []
+        kept_recs: list[list[str]] = []
+        progress = self.progress
+        at = 0
+        for n, rec, bad in batch:
+            self.rows += 1
+            if progress and self.rows % 1000 == 0:
+                progress(LoadProgress("validate", self.rows, None, table.name))
+            if bad is None:
+                got = made[at]
+                at += 1
+                if got is not None:
+                    added = False
+                    for is_edge, rid, what, src, tgt, props, src_col, tgt_col in got:
+                        key = (is_edge, rid)
+                        if key in first:
+                            dups.setdefault(key, [first[key]]).append((fi, n))
+                            continue
+                        first[key] = (fi, n)
+                        props["source_file"] = fname
+                        props["source_row"] = n
+                        props["load_id"] = lid
+                        added = True
+                        if is_edge:
+                            edges.append([fi, n, rid, what, src, tgt, props, src_col, tgt_col, "", "", None])
+                            share = props.get("share_pct") if what == "owns" else None
+                            keys.append([fi, n, None, what, src, tgt, {} if share is None else {"share_pct": share},
+                                         src_col, tgt_col, "", ""])
+                        else:
+                            node_types[rid] = what
+                            nodes.append([fi, n, rid, what, props, None])
+                    if added:
+                        kept_rows.append(n)
+                        kept_recs.append(rec)
+                    continue
+            if nodes or edges or kept_rows:  # what came before goes first (the spills keep the rows' order)
+                self._spill_batch(fi, nodes, edges, keys, kept_rows, kept_recs)
+                nodes, edges, keys, kept_rows, kept_recs = [], [], [], [], []
+            self.row(fi, table, bad or RawRow(n, dict(zip(table.header, rec, strict=False))), converters)
+        self._spill_batch(fi, nodes, edges, keys, kept_rows, kept_recs)
+
+    def _spill_batch(self, fi: int, nodes: list[list[Any]], edges: list[list[Any]], keys: list[list[Any]],
+                     kept_rows: list[int], kept_recs: list[list[str]]) -> None:
+        self.n_nodes += len(nodes)
+        self.n_edges += len(edges)
+        self.node_spill.extend(nodes)
+        self.edge_spill.extend(edges)
+        self.edge_keys.extend(keys)
+        if kept_rows:  # the raw records, numbered on from n_recs (raw_of finds a row by bisection)
+            self.rec_rows.setdefault(fi, []).append((kept_rows, self.n_recs))
+            self.recs.extend(kept_recs)
+            self.n_recs += len(kept_recs)
+            while len(self.recs) >= _SPILL_BATCH:
+                self._dump_recs()
 
     def row(self, fi: int, table: Table, raw: RawRow, converters: list[Converter]) -> None:
         """One row through the converters (every layout; the canonical fast path's fallback)."""
@@ -340,32 +401,6 @@ class _Pass1:
                 continue
             for item in res.items:
                 self.add(fi, raw, item)
-
-    def add_fast(self, fi: int, row: int, rec: list[str], r: FastRecord) -> None:
-        """:meth:`add` for a record of the canonical fast path (no origin, duplicates are errors)."""
-        is_edge, rid, what, src, tgt, props, src_col, tgt_col = r
-        key = (is_edge, rid)
-        if key in self.first:
-            self.dups.setdefault(key, [self.first[key]]).append((fi, row))
-            return
-        self.first[key] = (fi, row)
-        props["source_file"] = self.files[fi]
-        props["source_row"] = row
-        props["load_id"] = self.load_id
-        if (fi, row) not in self.raw_at:
-            self.raw_at[(fi, row)] = -1 - self.n_recs  # a CSV record: its place in the batched record spill
-            self.recs.append(rec)
-            self.n_recs += 1
-            if len(self.recs) >= _SPILL_BATCH:
-                self._dump_recs()
-        if is_edge:
-            self.n_edges += 1
-            self.edge_spill.add([fi, row, rid, what, src, tgt, props, src_col, tgt_col, "", "", None])
-            self.edge_keys.add([fi, row, None, what, src, tgt, _share(what, props), src_col, tgt_col, "", ""])
-        else:
-            self.node_types[rid] = what
-            self.n_nodes += 1
-            self.node_spill.add([fi, row, rid, what, props, None])
 
     def add(self, fi: int, raw: RawRow, item: Item) -> None:
         rec = item.record
@@ -436,11 +471,11 @@ class _Pass1:
             self.edge_keys.add([*line[:2], None, *line[3:6], _share(line[3], line[6]), *line[7:11]])
 
     def _dump_recs(self) -> None:
-        blob = marshal.dumps(self.recs)
+        blob = marshal.dumps(self.recs[:_SPILL_BATCH])
         self.row_spill.seek(0, os.SEEK_END)
         self.rec_blobs.append((self.row_spill.tell(), len(blob)))
         self.row_spill.write(blob)
-        self.recs = []
+        del self.recs[:_SPILL_BATCH]
 
     def finish(self) -> None:
         for props, fi, row, rec, item, raw in self.combined.values():
@@ -457,7 +492,13 @@ class _Pass1:
         """The raw values of a spilled row (``{}`` when none of its records was spilled)."""
         at = self.raw_at.get((fi, row))
         if at is None:
-            return {}
+            for rows, k0 in self.rec_rows.get(fi, ()):
+                i = bisect.bisect_left(rows, row)
+                if i < len(rows) and rows[i] == row:
+                    at = -1 - (k0 + i)
+                    break
+            else:
+                return {}
         if at < 0:
             k = -1 - at
             offset, size = self.rec_blobs[k // _SPILL_BATCH]
