@@ -218,8 +218,11 @@ class GraphStore(abc.ABC):
         """The node, the nodes within ``depth`` hops and the edges among them.
 
         At most ``limit`` nodes (nearest first, then by id) are returned;
-        ``truncated`` counts those left out. Breadth-first over :meth:`edge_ends`
-        (one query per hop), then one :meth:`get_nodes` and one :meth:`get_edges`
+        ``truncated`` counts those left out. Breadth-first, one ring per hop
+        (:meth:`_ring`), cut at the limit while traversing: once the nodes found
+        reach ``limit`` the nodes kept are known, and the rings beyond are only
+        counted (:meth:`_ring_count` for the last, which a backend answers without
+        returning the ring). Then one :meth:`get_nodes` and one :meth:`get_edges`
         for what is kept.
         """
         d = Direction(direction)
@@ -228,29 +231,60 @@ class GraphStore(abc.ABC):
             return Subgraph.of((), ())
         dist: dict[str, int] = {id: 0}
         frontier = [id]
+        beyond = 0  # nodes of the rings past the one where the limit was reached
         for hop in range(1, max(depth, 0) + 1):
-            here = set(frontier)
-            nxt: set[str] = set()
-            for _, s, t in self.edge_ends(frontier, direction=d, kinds=kinds):
-                if d is not Direction.IN and s in here and t not in dist:
-                    nxt.add(t)
-                if d is not Direction.OUT and t in here and s not in dist:
-                    nxt.add(s)
+            if limit is not None and len(dist) >= limit:
+                beyond = self._rings_count(frontier, set(dist), d, kinds, depth - hop + 1)
+                break
+            nxt = self._ring(frontier, d, kinds) - dist.keys()
             for n in nxt:
                 dist[n] = hop
             frontier = sorted(nxt)
             if not frontier:
                 break
         ordered = sorted(dist, key=lambda n: (dist[n], n))
-        truncated = 0
+        truncated = beyond
         if limit is not None and len(ordered) > limit:
-            truncated = len(ordered) - limit
+            truncated += len(ordered) - limit
             ordered = ordered[:limit]
         keep = set(ordered)
         edge_ids = [eid for eid, _, t in self.edge_ends(ordered, direction=Direction.OUT, kinds=kinds) if t in keep]
         nodes = [n for n in self.get_nodes(ordered) if n is not None]
         edges = [e for e in self.get_edges(edge_ids) if e is not None]
         return Subgraph.of(nodes, edges, truncated)
+
+    def _ring(self, frontier: Sequence[str], direction: Direction, kinds: list[str] | None) -> set[str]:
+        """The nodes one hop from ``frontier`` along ``direction`` (``frontier`` nodes included when
+        they link to each other); the caller removes those already seen. Default: :meth:`edge_ends`."""
+        here = set(frontier)
+        out: set[str] = set()
+        for _, s, t in self.edge_ends(frontier, direction=direction, kinds=kinds):
+            if direction is not Direction.IN and s in here:
+                out.add(t)
+            if direction is not Direction.OUT and t in here:
+                out.add(s)
+        return out
+
+    def _ring_count(self, frontier: Sequence[str], seen: set[str], direction: Direction,
+                    kinds: list[str] | None) -> int:
+        """How many nodes one hop from ``frontier`` are not in ``seen`` (a backend may count them
+        without returning them). Default: :meth:`_ring`."""
+        return len(self._ring(frontier, direction, kinds) - seen)
+
+    def _rings_count(self, frontier: Sequence[str], seen: set[str], direction: Direction,
+                     kinds: list[str] | None, hops: int) -> int:
+        """How many nodes the next ``hops`` rings around ``frontier`` hold beyond ``seen`` (updated)."""
+        n = 0
+        for hop in range(hops):
+            if not frontier:
+                break
+            if hop == hops - 1:
+                return n + self._ring_count(frontier, seen, direction, kinds)
+            nxt = self._ring(frontier, direction, kinds) - seen
+            seen |= nxt
+            n += len(nxt)
+            frontier = sorted(nxt)
+        return n
 
     def subgraph(self, ids: Sequence[str], *, depth: int = 0) -> Subgraph:
         """The nodes ``ids`` (plus ``depth`` hops) and every edge among them."""

@@ -730,6 +730,37 @@ class EmbeddedStore(GraphStore):
                         out[row[0]] = (row[0], row[1], row[2])
         return [out[k] for k in sorted(out)]
 
+    @staticmethod
+    def _ring_sql(array: str, direction: Direction, kinds: list[str] | None) -> tuple[str, list[Any]]:
+        """One query (and its arguments) for the distinct nodes one hop from the ids of ``array``."""
+        cond, kargs = "", []
+        if kinds is not None:
+            cond, kargs = f" AND e.kind IN ({','.join('?' * len(kinds)) or 'NULL'})", list(kinds)
+        sides = {Direction.OUT: (("target", "source"),), Direction.IN: (("source", "target"),),
+                 Direction.BOTH: (("target", "source"), ("source", "target"))}[direction]
+        parts = [f"SELECT e.{far} AS n FROM json_each(?) j JOIN edges e ON e.{near} = j.value{cond}"  # noqa: S608
+                 for far, near in sides]
+        return " UNION ".join(parts), [a for _ in sides for a in (array, *kargs)]
+
+    def _ring(self, frontier: Sequence[str], direction: Direction, kinds: list[str] | None) -> set[str]:
+        """The ring as one SQL ``UNION`` of the frontier's far ends (distinct in SQLite, ids only)."""
+        if (array := _json_array(list(frontier))) is None:
+            return super()._ring(frontier, direction, kinds)
+        q, args = self._ring_sql(array, direction, kinds)
+        with self._lock:
+            return {r[0] for r in self._db.execute(q, args)}
+
+    def _ring_count(self, frontier: Sequence[str], seen: set[str], direction: Direction,
+                    kinds: list[str] | None) -> int:
+        """The ring's size beyond ``seen``, counted by SQLite (no row comes back)."""
+        array, known = _json_array(list(frontier)), _json_array(sorted(seen))
+        if array is None or known is None:
+            return super()._ring_count(frontier, seen, direction, kinds)
+        q, args = self._ring_sql(array, direction, kinds)
+        q = f"SELECT COUNT(DISTINCT n) FROM ({q}) WHERE n NOT IN (SELECT value FROM json_each(?))"  # noqa: S608
+        with self._lock:
+            return int(self._db.execute(q, [*args, known]).fetchone()[0])
+
     def degrees(
         self, ids: Sequence[str], *, direction: Direction = Direction.BOTH, kinds: Iterable[str] | None = None
     ) -> dict[str, int]:

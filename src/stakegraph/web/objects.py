@@ -31,6 +31,7 @@ from stakegraph.model import EdgeRecord, NodeRecord
 from stakegraph.web.context import Context, DegreeKey
 from stakegraph.web.enums import DirectionEnum, NodeTypeEnum, RelationshipKind, value
 from stakegraph.web.pagination import Connection, slice_connection, window
+from stakegraph.web.plain_resolvers import plain
 
 _PY_TYPES: dict[PropType, Any] = {
     PropType.STR: Optional[str],  # noqa: UP045 - evaluated at run time by strawberry
@@ -59,6 +60,7 @@ def _convert(p: Prop, v: Any) -> Any:
 
 
 def _prop_field(p: Prop) -> Any:
+    @plain(lambda root, info: _convert(p, root.props.get(p.name)))
     def resolve(root: Any) -> Any:
         return _convert(p, root.props.get(p.name))
 
@@ -134,6 +136,7 @@ class Node:
         return self.rec.props
 
     @strawberry.field(name="type", description="The node's domain type.")
+    @plain(lambda root, info: NodeTypeEnum(root.rec.type))
     def node_type(self) -> NodeTypeEnum:
         return NodeTypeEnum(self.rec.type)
 
@@ -160,6 +163,8 @@ class Node:
         return slice_connection([Relationship.of(e) for e in edges], win)
 
     @strawberry.field(description="How many relationships of these kinds and direction the node has.")
+    @plain(lambda root, info, kinds=None, direction=Direction.BOTH:
+           info.context.degree(degree_key(root.rec.id, kinds, direction)))
     def relationship_count(
         self,
         info: Info[Context, None],
@@ -381,6 +386,7 @@ class Relationship:
         return self.rec.props
 
     @strawberry.field(description="The relationship kind.")
+    @plain(lambda root, info: RelationshipKind(root.rec.kind))
     def kind(self) -> RelationshipKind:
         return RelationshipKind(self.rec.kind)
 

@@ -308,9 +308,10 @@ class Query:
             raise DepthLimitError(f"depth must be between 1 and {MAX_DEPTH} (got {depth})")
         limit = check_first(limit, name="limit")
         ctx = info.context
-        await _known(info, str(id))
         sub = await ctx.call(ctx.store.neighbours, str(id), direction=Direction(str(value(direction))),
                              kinds=[value(k) for k in kinds] if kinds else None, depth=depth, limit=limit)
+        if not sub.nodes:  # the centre is always kept (nearest first, limit ≥ 1): empty means unknown
+            await _known(info, str(id))
         center = next((n for n in sub.nodes if n.id == str(id)), None)
         return Neighborhood(
             center=to_node(center) if center else None,

@@ -31,6 +31,7 @@ from strawberry.types.graphql import OperationType
 
 from stakegraph.errors import StakegraphError, StoreUnavailable
 from stakegraph.settings import Mode, Settings
+from stakegraph.web import plain_resolvers
 from stakegraph.web.limits import (
     DEFAULT_VALIDATION_BUDGET_S,
     alias_rule,
@@ -247,6 +248,7 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )
+    plain_resolvers.install(schema._schema)  # hot per-row fields skip strawberry's per-field machinery
     schema.timeout_s = s.resolver_timeout_s
     schema.preparer = _Preparer(s.max_selections, s.validation_budget_s, tuple(limit_rules))
     return schema
