@@ -6,7 +6,7 @@ parse, validate, resolve, store calls) — and against plain JSON endpoints retu
 (defined here, in the bench app only), which gives the GraphQL overhead.
 
 Run alone: ``python -m bench.api_latency [--parties 10000 100000] [--backends embedded neo4j]
-[--neo4j-max 10000] [--requests 200] [--seconds 20] [--no-loopback] [--shapes page depth-2]``. The embedded store of the
+[--neo4j-max 10000] [--requests 200] [--seconds 20] [--no-loopback] [--shapes page depth-2] [--interleave]``. The embedded store of the
 generated portfolio is cached between runs (``bench.common.embedded_db``); Neo4j is
 ``$STAKEGRAPH_NEO4J_URI`` or a local server started for the run (the portfolio is loaded into it
 once; **its database is cleared first**). The loopback server's peak RSS (API process with the
@@ -199,12 +199,14 @@ def _get(path: str) -> Callable[[Any], Any]:
 
 async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, requests: int, seconds: float,
                          concurrencies: Sequence[int] = (1, 8), prefix: str = "",
-                         shapes: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+                         shapes: Sequence[str] | None = None, interleave: bool = False) -> list[tuple[Any, ...]]:
     """Rows (shape, endpoint, clients, n, first ms, p50 ms, p95 ms, req/s) for every shape.
 
     ``clients`` maps an endpoint label to a client: labels starting "GraphQL" post the query,
     "plain JSON" gets the plain endpoint (when the shape has one). ``shapes`` keeps the shapes
-    whose name starts with one of its words (``None``: all).
+    whose name starts with one of its words (``None``: all). ``interleave``: the endpoints of a
+    shape take turns, one batch of ``clients`` concurrent requests each per round (on a shared,
+    loaded machine every endpoint then sees the same load; req/s is per the endpoint's own batches).
     """
     rows: list[tuple[Any, ...]] = []
     for shape, (gql, plain) in queries(targets).items():
@@ -216,26 +218,46 @@ async def measure_client(clients: dict[str, Any], targets: dict[str, str], *, re
                 variants.append((label, client, _post(gql)))
             elif plain:
                 variants.append((label, client, _get(plain)))
-        for endpoint, client, send in variants:
-            t0 = time.perf_counter()
-            for _ in range(FIRST_TRIES):
-                first = await send(client)
-                # the first analytics request builds the projection; on a large graph that outlasts
-                # the request limit (TIMEOUT) while the build goes on in its thread: ask again
-                if not (first.status_code == 200 and _timed_out(first.json())):
-                    break
-            first_ms = (time.perf_counter() - t0) * 1000
-            if first.status_code != 200 or "errors" in first.json():
-                raise RuntimeError(f"{shape}: {first.status_code} {first.text[:800]}")
+        firsts = [await _first(shape, client, send) for _, client, send in variants]
+        n = requests if shape not in ANALYTIC_SHAPES else max(requests // 4, 8)
+        if interleave:
             for conc in concurrencies:
-                n = requests if shape not in ANALYTIC_SHAPES else max(requests // 4, 8)
+                lats: list[list[float]] = [[] for _ in variants]
+                walls = [0.0] * len(variants)
+                stop = time.perf_counter() + seconds * len(variants)
+                while len(lats[0]) < n and time.perf_counter() < stop:
+                    for i, (_, client, send) in enumerate(variants):
+                        t0 = time.perf_counter()
+                        lats[i] += await _drive(client, send, concurrency=conc, requests=conc, seconds=seconds)
+                        walls[i] += time.perf_counter() - t0
+                for (endpoint, _, _), first_ms, lat, wall in zip(variants, firsts, lats, walls, strict=True):
+                    rows.append(_row(prefix + shape, endpoint, conc, first_ms, lat, wall))
+            continue
+        for (endpoint, client, send), first_ms in zip(variants, firsts, strict=True):
+            for conc in concurrencies:
                 t0 = time.perf_counter()
                 lat = await _drive(client, send, concurrency=conc, requests=n, seconds=seconds)
-                wall = time.perf_counter() - t0
-                rows.append((prefix + shape, endpoint, conc, len(lat), round(first_ms, 1),
-                             round(percentile(lat, 50) * 1000, 2), round(percentile(lat, 95) * 1000, 2),
-                             round(len(lat) / wall, 1)))
+                rows.append(_row(prefix + shape, endpoint, conc, first_ms, lat, time.perf_counter() - t0))
     return rows
+
+
+def _row(shape: str, endpoint: str, conc: int, first_ms: float, lat: list[float], wall: float) -> tuple[Any, ...]:
+    return (shape, endpoint, conc, len(lat), round(first_ms, 1), round(percentile(lat, 50) * 1000, 2),
+            round(percentile(lat, 95) * 1000, 2), round(len(lat) / wall, 1))
+
+
+async def _first(shape: str, client: Any, send: Callable[[Any], Any]) -> float:
+    """The first request's time (ms), asked again while it times out (a projection being built)."""
+    t0 = time.perf_counter()
+    for _ in range(FIRST_TRIES):
+        first = await send(client)
+        # the first analytics request builds the projection; on a large graph that outlasts
+        # the request limit (TIMEOUT) while the build goes on in its thread: ask again
+        if not (first.status_code == 200 and _timed_out(first.json())):
+            break
+    if first.status_code != 200 or "errors" in first.json():
+        raise RuntimeError(f"{shape}: {first.status_code} {first.text[:800]}")
+    return (time.perf_counter() - t0) * 1000
 
 
 FIRST_TRIES = 20
@@ -250,7 +272,8 @@ CACHED, UNCACHED, PLAIN = "GraphQL, response cache", "GraphQL, no cache", "plain
 
 
 async def in_process(n_parties: int, *, requests: int, seconds: float, backend: str = "embedded",
-                     uri: str | None = None, shapes: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+                     uri: str | None = None, shapes: Sequence[str] | None = None,
+                     interleave: bool = False) -> list[tuple[Any, ...]]:
     """All shapes through ``httpx.ASGITransport`` (no sockets): GraphQL with and without the
     response cache, and the plain JSON endpoints, on one store."""
     import httpx
@@ -261,7 +284,7 @@ async def in_process(n_parties: int, *, requests: int, seconds: float, backend: 
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cached), base_url="http://bench") as c1, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=cold), base_url="http://bench") as c2:
             return await measure_client({CACHED: c1, UNCACHED: c2, PLAIN: c2}, cached.state.bench_targets,
-                                        requests=requests, seconds=seconds, shapes=shapes)
+                                        requests=requests, seconds=seconds, shapes=shapes, interleave=interleave)
     finally:
         store.close()
 
@@ -348,7 +371,7 @@ OVERHEAD_HEADERS = ["shape", "endpoint", "clients", "GraphQL p50 ms", "plain p50
 
 def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = True,
         backends: Sequence[str] = ("embedded",), neo4j_max: int = 10_000, out: Any = print,
-        shapes: Sequence[str] | None = None) -> dict[str, Any]:
+        shapes: Sequence[str] | None = None, interleave: bool = False) -> dict[str, Any]:
     """Measure in-process on each backend and size and (optionally) over loopback; print Markdown."""
     from bench.common import neo4j_uri
 
@@ -361,7 +384,7 @@ def run(sizes: Sequence[int], *, requests: int, seconds: float, loop: bool = Tru
                     out(f"\n_Neo4j backend at {_label(n)} not run (above --neo4j-max {neo4j_max:,})._\n")
                     continue
                 rows = asyncio.run(in_process(n, requests=requests, seconds=seconds, backend=backend, uri=uri,
-                                              shapes=shapes))
+                                              shapes=shapes, interleave=interleave))
                 res[f"in_process_{backend}_{n}"] = rows
                 out(f"\n### In-process (httpx ASGITransport), {backend} store, {_label(n)}\n")
                 out(table(HEADERS, rows))
@@ -393,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-loopback", action="store_true", help="in-process only")
     p.add_argument("--shapes", nargs="+", metavar="WORD",
                    help="measure only the shapes whose name starts with one of these words (e.g. page depth-2)")
+    p.add_argument("--interleave", action="store_true",
+                   help="in-process: the endpoints of a shape take turns request batch by batch (a loaded machine)")
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:
@@ -400,7 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(header("API latency", "bench.api_latency", list(argv if argv is not None else sys.argv[1:])))
     res = run(args.parties, requests=args.requests, seconds=args.seconds, loop=not args.no_loopback,
-              backends=args.backends, neo4j_max=args.neo4j_max, shapes=args.shapes)
+              backends=args.backends, neo4j_max=args.neo4j_max, shapes=args.shapes,
+              interleave=args.interleave)
     if os.environ.get("STAKEGRAPH_BENCH_JSON"):
         Path(os.environ["STAKEGRAPH_BENCH_JSON"]).write_text(json.dumps(res, default=str))
     return 0
