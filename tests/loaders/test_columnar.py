@@ -197,3 +197,21 @@ def test_duplicates_and_dangling_same(tmp_path: Path, monkeypatch: pytest.Monkey
     d1, d2, r1, r2 = _load_both(tmp_path, monkeypatch, folder, mode="lenient")
     assert r1.errors and d1 == d2
     _same_report(r1, r2)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_leaves_the_collector_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    """The cyclic collector is paused during a load and left as the caller had it (even on an error)."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with EmbeddedStore(tmp_path / "g.db") as store:
+            load(SAMPLE, store)
+            assert gc.isenabled() is enabled
+            with pytest.raises(ValueError):
+                load(SAMPLE, store, mode="sloppy")  # type: ignore[arg-type]
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

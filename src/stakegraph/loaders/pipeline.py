@@ -204,6 +204,10 @@ def _file_error(report: LoadReport, e: FileFormatError) -> None:
 
 # -- pass 1 ------------------------------------------------------------------------------
 _SPILL_BATCH = 4096
+#: lines of each spill (nodes, relationships, relationship ends) kept in memory before spilling to disk:
+#: a load of ~100,000 records never round-trips them through marshal, a larger one holds at most this many
+#: (≈ 80 MB for the relationships of bench/load.py's portfolios)
+_IN_MEMORY = 100_000
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -219,19 +223,25 @@ def _plain(props: dict[str, Any]) -> bool:
 
 
 class _Spill:
-    """Records validated in pass 1, on disk in marshal batches (memory holds one batch)."""
+    """Records validated in pass 1: the first :data:`_IN_MEMORY` kept as they are, the rest on disk in
+    marshal batches (memory holds one batch of those)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.f = open(path, "wb")  # noqa: SIM115
+        self.mem: list[list[Any]] = []
         self.buf: list[list[Any]] = []
 
     def add(self, line: list[Any]) -> None:
-        self.buf.append(line)
-        if len(self.buf) >= _SPILL_BATCH:
-            self._dump()
+        self.extend([line])
 
     def extend(self, lines: list[list[Any]]) -> None:
+        room = _IN_MEMORY - len(self.mem)
+        if room > 0:
+            self.mem.extend(lines[:room])
+            lines = lines[room:]
+            if not lines:
+                return
         self.buf.extend(lines)
         while len(self.buf) >= _SPILL_BATCH:
             self._dump()
@@ -246,6 +256,11 @@ class _Spill:
         if self.buf:
             self._dump()
         self.f.close()
+
+    def lines(self) -> Iterator[list[Any]]:
+        """Every line in the order added (after :meth:`close`); the kept ones are not copies (read only)."""
+        yield from self.mem
+        yield from _read_spill(self.path)
 
 
 class _Pass1:
@@ -542,14 +557,19 @@ def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
 def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
     pending: list[list[Any]] = []
     unknown: set[str] = set()
-    for line in _read_spill(tmp / "edgekeys.bin"):
-        if (line[0], line[1]) in p1.rejected:
+    rejected, node_types = p1.rejected, p1.node_types
+    ends = {k: (frozenset(r.sources), frozenset(r.targets)) for k, r in DOMAIN.rel_kinds.items()}
+    for line in p1.edge_keys.lines():
+        if rejected and (line[0], line[1]) in rejected:
             continue
-        if line[4] in p1.node_types and line[5] in p1.node_types:
-            _check_types(p1, line, p1.node_types)
+        src, tgt = node_types.get(line[4]), node_types.get(line[5])
+        if src is not None and tgt is not None:
+            allowed = ends[line[3]]
+            if src not in allowed[0] or tgt not in allowed[1]:
+                _check_types(p1, line, node_types)
         else:
             pending.append(line)
-            unknown.update(x for x in (line[4], line[5]) if x not in p1.node_types)
+            unknown.update(x for x in (line[4], line[5]) if x not in node_types)
     if not pending:
         return
     in_store: dict[str, str] = {}
@@ -601,7 +621,7 @@ def _check_node_types(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
         raise LoaderStoreError(f"could not look up node types in the {store.backend} store: {e}") from e
     if not stored:
         return
-    for line in _read_spill(tmp / "nodes.bin"):
+    for line in p1.node_spill.lines():
         old = stored.get(line[2])
         if old is not None and (line[0], line[1]) not in p1.rejected:
             p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), [RowError(
@@ -624,14 +644,16 @@ def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
 
 # -- pass 2 ----------------------------------------------------------------------------------
 def _edge_lines(p1: _Pass1, tmp: Path) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    for line in _read_spill(tmp / "edgekeys.bin"):
-        if (line[0], line[1]) not in p1.rejected:
+    rejected = p1.rejected
+    for line in p1.edge_keys.lines():
+        if not rejected or (line[0], line[1]) not in rejected:
             yield line[3], line[4], line[5], line[6]
 
 
 def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRecord]:
-    for line in _read_spill(tmp / ("edges.bin" if edges else "nodes.bin")):
-        if (line[0], line[1]) in p1.rejected:
+    rejected = p1.rejected
+    for line in (p1.edge_spill if edges else p1.node_spill).lines():
+        if rejected and (line[0], line[1]) in rejected:
             continue
         if edges:
             yield EdgeRecord(line[2], line[3], line[4], line[5], line[6])
@@ -642,7 +664,7 @@ def _records(p1: _Pass1, tmp: Path, edges: bool) -> Iterator[NodeRecord | EdgeRe
 def node_rows(p1: _Pass1, tmp: Path) -> Iterator[NodeRow]:
     """The validated nodes as plain tuples (no record objects)."""
     rejected = p1.rejected
-    for line in _read_spill(tmp / "nodes.bin"):
+    for line in p1.node_spill.lines():
         if not rejected or (line[0], line[1]) not in rejected:
             yield line[2], line[3], line[4]
 
@@ -650,7 +672,7 @@ def node_rows(p1: _Pass1, tmp: Path) -> Iterator[NodeRow]:
 def edge_rows(p1: _Pass1, tmp: Path) -> Iterator[EdgeRow]:
     """The validated relationships as plain tuples (no record objects)."""
     rejected = p1.rejected
-    for line in _read_spill(tmp / "edges.bin"):
+    for line in p1.edge_spill.lines():
         if not rejected or (line[0], line[1]) not in rejected:
             yield line[2], line[3], line[4], line[5], line[6]
 
