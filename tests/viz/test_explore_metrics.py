@@ -79,11 +79,55 @@ def test_hhi_and_health_equal_the_analytics(metrics: dict[str, Any], xss_graph: 
         assert m["health"] == min(s) and m["health_mean"] == pytest.approx(sum(s) / len(s)) and m["health_n"] == len(s)
 
 
-def test_communities_equal_louvain(metrics: dict[str, Any], xss_graph: nx.MultiDiGraph) -> None:
+def test_communities_equal_louvain(xss_store: EmbeddedStore, xss_graph: nx.MultiDiGraph) -> None:
+    """Computed apart, in the background: the catalogue's partition when it arrives."""
+    ws = Workspace(xss_store)
+    v = ws.graph_version()
+    job = explore_metrics.communities_job(ws, v)
+    assert explore_metrics.communities_job(ws, v) is job  # one computation per version
+    got = job.result(timeout=60)
     cr = communities(xss_graph)
+    assert got == explore_metrics.communities(ws, v)
     for c in cr.communities:
-        assert all(metrics["communities"][m] == c.id for m in c.members)
-        assert metrics["names"][c.id]["size"] == c.size
+        assert all(got["communities"][m] == c.id for m in c.members)
+        assert got["names"][c.id]["size"] == c.size
+    assert set(got["communities"]) == {m for c in cr.communities for m in c.members}
+
+
+def test_first_request_does_not_wait_for_louvain(xss_store: EmbeddedStore, xss_graph: nx.MultiDiGraph,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """While Louvain runs, the explorer's answers carry every other metric and say communities are pending;
+    /explore/communities then gives the catalogue's partition."""
+    import threading
+
+    from stakegraph.web import explore as web_explore
+
+    gate = threading.Event()
+    slow = explore_metrics.communities
+
+    def held(ws: Workspace, version: str) -> dict[str, Any]:
+        gate.wait(30)
+        return slow(ws, version)
+
+    monkeypatch.setattr(explore_metrics, "communities", held)
+    monkeypatch.setattr(web_explore, "COMMUNITY_WAIT", 0.05)
+    client = TestClient(explore_app(xss_store))
+    d = client.get("/explore/node/b_bank").json()
+    assert d["pending"] == ["communities"] and "community" not in d["node"]
+    assert d["node"]["metrics"]["degree"] == xss_graph.degree("b_bank")
+    assert client.get("/explore/communities", params={"ids": "b_bank"}).json() == {"ready": False, "communities": {}}
+    gate.set()
+    cr = communities(xss_graph)
+    for _ in range(600):
+        r = client.get("/explore/communities", params={"ids": "b_bank,nobody"}).json()
+        if r["ready"]:
+            break
+        gate.wait(0.05)
+    assert r["communities"]["b_bank"]["id"] == cr.community_of("b_bank") and r["communities"]["nobody"] is None
+    d = client.get("/explore/node/b_bank").json()
+    assert d["pending"] == [] and d["node"]["community"] == r["communities"]["b_bank"]
+    too_many = ",".join(f"n{i}" for i in range(2001))
+    assert client.get("/explore/communities", params={"ids": too_many}).status_code == 413
 
 
 # ----------------------------------------------------------------------------- the style panel
@@ -137,3 +181,43 @@ def test_size_and_colour_by_hhi_and_health(page: Any) -> None:
     assert currency and currency in legend
     state = pg.evaluate("() => SG.getState().style")
     assert state == {"size": "hhi", "color": "exposure"}
+
+
+@pytest.mark.browser
+def test_page_fills_in_communities_when_ready(browser: Any, xss_store: EmbeddedStore, xss_graph: nx.MultiDiGraph,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nodes drawn before the server's Louvain finished get their community once it has (the page asks
+    /explore/communities), and colouring by community then names them in the legend."""
+    import threading
+
+    from stakegraph.web import explore as web_explore
+
+    gate = threading.Event()
+    slow = explore_metrics.communities
+    monkeypatch.setattr(explore_metrics, "communities", lambda ws, v: (gate.wait(60), slow(ws, v))[1])
+    monkeypatch.setattr(web_explore, "COMMUNITY_WAIT", 0.05)
+    client = TestClient(explore_app(xss_store))
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    blocked: list[str] = []
+    route_to(ctx, client, ORIGIN, blocked)
+    try:
+        pg = ctx.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(ORIGIN + "/explore?node=b_bank")
+        pg.wait_for_function("() => window.__explore.ready && window.__explore.opened === 'b_bank'")
+        pg.locator("#expand").click()
+        pg.wait_for_function("() => SG.graph.order > 2 && window.__explore.pending === 0")
+        assert pg.evaluate("() => window.__explore.communitiesPending") is True
+        assert pg.evaluate("() => SG.graph.filterNodes((n, a) => a.data && a.data.community !== undefined).length") == 0
+        gate.set()
+        pg.wait_for_function("() => window.__explore.communitiesPending === false", timeout=60_000)
+        cr = communities(xss_graph)
+        got = pg.evaluate("() => SG.graph.mapNodes((n, a) => [n, a.data && a.data.community ? a.data.community.id : null])")
+        want = {m: c.id for c in cr.communities for m in c.members}
+        assert got and any(cid is not None for _, cid in got) and all(cid == want.get(n) for n, cid in got)
+        pg.locator("#colour-by").select_option("community")
+        assert "C" in _legend(pg, "Colour: Louvain community")
+        assert not errors, errors
+    finally:
+        ctx.close()

@@ -10,18 +10,23 @@
   ``direction`` (``out``, ``in`` or ``both``); ``next_offset`` is ``null`` on the last page (the page
   draws "and N more").
 * ``GET /explore/subgraph?ids=a,b,c`` — those nodes and the edges among them (a shared view's state).
+* ``GET /explore/communities?ids=a,b,c`` — ``ready`` and, once ready, those nodes' communities (``null``
+  for a node in none).
 
 Nodes carry ``metrics`` (degree, exposure in the reporting ``currency``, sampled betweenness, HHI of
 their customers, relationship health, the numeric properties with money converted; ``units`` says
 what each is) and their Louvain ``community`` (id and name), computed once per graph version from
 the fast paths (:mod:`stakegraph.web.explore_metrics`); edges carry ``amount`` converted to the
-reporting currency.
+reporting currency. Louvain runs in the background: a request waits at most :data:`COMMUNITY_WAIT`
+seconds for it, then answers without ``community`` on its nodes and with ``"pending": ["communities"]``
+(else ``"pending": []``); the page then asks ``/explore/communities`` until they are ready.
 
 Bounds are checked before the store is read; errors are the pages' one translation (JSON here).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import networkx as nx
@@ -36,7 +41,7 @@ from stakegraph.search import search_index
 from stakegraph.viz.explore import explore_csp, explore_page
 from stakegraph.viz.network import EDGE_COLOURS
 from stakegraph.viz.page import security_headers
-from stakegraph.web.explore_metrics import PROVENANCE, node_metrics
+from stakegraph.web.explore_metrics import PROVENANCE, communities_job, node_metrics
 from stakegraph.web.pages import _error, _int, _serve, _text, _workspace
 from stakegraph.workspace import Workspace
 
@@ -51,11 +56,20 @@ EDGE_SUMMARY = ("amount", "currency", "share_pct", "annual_revenue", "status", "
 #: Ids one ``/explore/subgraph`` call restores (a shared view's nodes).
 MAX_SUBGRAPH = 2000
 DIRECTIONS = ("both", "out", "in")
+#: Seconds a request waits for the communities (Louvain, in the background) before answering without them.
+COMMUNITY_WAIT = 1.0
 
 
 def _metrics(ws: Workspace, version: str) -> dict[str, Any]:
-    """Per node metrics and communities (:func:`stakegraph.web.explore_metrics.node_metrics`), once per version."""
-    return ws.cached(("explore", "metrics"), lambda _G: node_metrics(ws, version), version)  # type: ignore[no-any-return]
+    """Per node metrics (:func:`stakegraph.web.explore_metrics.node_metrics`, once per version) and the
+    communities if ready within :data:`COMMUNITY_WAIT` s (else ``pending`` names them)."""
+    base: dict[str, Any] = ws.cached(("explore", "metrics"), lambda _G: node_metrics(ws, version), version)
+    job = communities_job(ws, version)  # after: Louvain (pure Python) would share the interpreter with them
+    try:
+        comm = job.result(timeout=COMMUNITY_WAIT)
+    except FutureTimeout:
+        return {**base, "communities": None, "names": {}, "pending": ["communities"]}
+    return {**base, **comm, "pending": []}
 
 
 def _brief(n: NodeRecord, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -64,8 +78,9 @@ def _brief(n: NodeRecord, metrics: dict[str, Any] | None = None) -> dict[str, An
                            "kind": p.get("kind"), "country": p.get("country"), "status": p.get("status")}
     if metrics is not None:
         out["metrics"] = metrics["nodes"].get(n.id, {})
-        cid = metrics["communities"].get(n.id)
-        out["community"] = None if cid is None else metrics["names"][cid]
+        if metrics["communities"] is not None:  # else pending: the page asks /explore/communities
+            cid = metrics["communities"].get(n.id)
+            out["community"] = None if cid is None else metrics["names"][cid]
     return out
 
 
@@ -88,7 +103,8 @@ def _context(ws: Workspace, version: str) -> tuple[dict[str, Any], nx.MultiDiGra
 
 
 def _money(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {"currency": metrics["currency"], "as_of": metrics["as_of"], "units": metrics["units"]}
+    return {"currency": metrics["currency"], "as_of": metrics["as_of"], "units": metrics["units"],
+            "pending": metrics["pending"]}
 
 
 def _node(ws: Workspace, node_id: str) -> NodeRecord:
@@ -205,5 +221,25 @@ async def subgraph(request: Request) -> Response:
         edges = [_edge(e, metrics, G) for e in ws.store.get_edges(edge_ids) if e is not None]
         return {"nodes": [_brief(n, metrics) for n in found], "edges": edges,
                 "missing": sorted(set(ids) - keep), **_money(metrics)}
+
+    return await _serve(request, build, json_errors=True)
+
+
+@router.get("/explore/communities", include_in_schema=False)
+async def communities(request: Request) -> Response:
+    """``ready`` (Louvain done for this version) and then the communities of ``ids=a,b,c`` (at most
+    :data:`MAX_SUBGRAPH`; ``null`` for a node in none). Does not wait: the page asks again later."""
+    def build(ws: Workspace, version: str) -> dict[str, Any]:
+        raw = request.query_params.get("ids") or ""
+        if raw.count(",") >= MAX_SUBGRAPH:
+            raise LimitExceeded(f"{raw.count(',') + 1} ids; at most {MAX_SUBGRAPH}",
+                                fix="ask for the communities in smaller batches")
+        ids = sorted({i.strip() for i in raw.split(",") if i.strip()})
+        job = communities_job(ws, version)
+        if not job.done():
+            return {"ready": False, "communities": {}}
+        comm = job.result()
+        found = {i: comm["communities"].get(i) for i in ids}
+        return {"ready": True, "communities": {i: None if c is None else comm["names"][c] for i, c in found.items()}}
 
     return await _serve(request, build, json_errors=True)

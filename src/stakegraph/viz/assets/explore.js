@@ -23,7 +23,8 @@
  *                                 the one in effect (also ?render= in the page's address)
  *   <div id="tools"> in the side panel is where add-ons mount their UI (never cleared by the page).
  * window.__explore is the page's own state for tests: ready, stable (layout settled), opened,
- * errors, pending, results, searched, expanded, sliding (the last frame is slid while the camera moves).
+ * errors, pending, results, searched, expanded, sliding (the last frame is slid while the camera moves),
+ * communitiesPending (the server's Louvain still running: the page asks /explore/communities until done).
  */
 (function () {
   "use strict";
@@ -67,10 +68,31 @@
           }
           if (body && body.currency) { money.currency = body.currency; money.as_of = body.as_of; }
           if (body && body.units) { money.units = body.units; }
+          if (body && body.pending && body.pending.indexOf("communities") >= 0) { askCommunities(COMM_POLL); }
           return body;
         });
       })
       .finally(function () { state.pending--; });
+  }
+  // ------------------------------------------------------------------ communities (Louvain runs in the background)
+  var COMM_POLL = 1500, COMM_BATCH = 400, commTimer = null;
+  function askCommunities(delay) {  /* nodes answered before the server's Louvain finished: ask until it has */
+    if (commTimer) { return; }
+    state.communitiesPending = true;
+    commTimer = setTimeout(function () {
+      var ids = graph.filterNodes(function (n, a) { return !a.more && a.data && a.data.community === undefined; }).slice(0, COMM_BATCH);
+      if (!ids.length) { commTimer = null; state.communitiesPending = false; return; }
+      getJSON("/explore/communities?ids=" + ids.map(encodeURIComponent).join(",")).then(function (d) {
+        commTimer = null;
+        if (!d.ready) { askCommunities(COMM_POLL); return; }
+        ids.forEach(function (id) {
+          var a = graph.hasNode(id) ? graph.getNodeAttribute(id, "data") : null;
+          if (a && a.community === undefined) { a.community = d.communities[id] || null; }
+        });
+        changed();
+        askCommunities(0);  /* the next batch, if any */
+      }).catch(function (e) { commTimer = null; fail(e); });
+    }, delay);
   }
   function short(s) { s = String(s); return s.length > 28 ? s.slice(0, 27) + "\u2026" : s; }
   function fmt(x) {
@@ -418,7 +440,12 @@
     changeTimer = setTimeout(function () { buildFilters(); legend(); saveHash(); emit("change"); }, 60);
   }
   function putNode(n, near) {
-    if (graph.hasNode(n.id)) { graph.mergeNodeAttributes(n.id, { data: n, label: short(n.name || n.id) }); return false; }
+    if (graph.hasNode(n.id)) {
+      var old = graph.getNodeAttribute(n.id, "data");  /* an answer without communities keeps the known one */
+      if (n.community === undefined && old && old.community !== undefined) { n.community = old.community; }
+      graph.mergeNodeAttributes(n.id, { data: n, label: short(n.name || n.id) });
+      return false;
+    }
     var p = place(n.id, near);
     graph.addNode(n.id, { x: p.x, y: p.y, size: 4, label: short(n.name || n.id), data: n });
     return true;
