@@ -17,7 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
-WORLDBANK = ROOT / "data" / "worldbank"
 IN_CI = bool(os.environ.get("CI"))
 HERE = Path(__file__).resolve().parent
 
@@ -69,25 +68,24 @@ def sample_ws() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def sample_graph(sample_ws: Any) -> nx.MultiDiGraph:
-    return sample_ws.projection()  # type: ignore[no-any-return]
+def sample_graph() -> nx.MultiDiGraph:
+    """The bundled sample's projection (:func:`tests.spark.parity_data.sample_graph`, built once)."""
+    from tests.spark.parity_data import sample_graph
+
+    return sample_graph()
 
 
 @pytest.fixture(scope="session")
-def generated_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[nx.MultiDiGraph]:
-    """``stakegraph generate --parties 200 --seed 7`` (the parity suite's generated portfolio)."""
-    from stakegraph.samples.scale import generate
+def generated_graph() -> nx.MultiDiGraph:
+    """The parity suite's seeded generated portfolio (:func:`tests.spark.parity_data.generated_graph`)."""
+    from tests.spark.parity_data import generated_graph
 
-    files = tmp_path_factory.mktemp("spark_generated")
-    generate(200, 7, files)
-    ws, G = _loaded(files)
-    yield G
-    ws.close()
+    return generated_graph()
 
 
 @pytest.fixture(scope="session")
-def worldbank_graph() -> Iterator[nx.MultiDiGraph]:
-    """The World Bank projects and financiers (data/worldbank) through the shipped mapping."""
-    ws, G = _loaded(WORLDBANK, mapping="worldbank", batch_size=10_000)
-    yield G
-    ws.close()
+def worldbank_graph() -> nx.MultiDiGraph:
+    """The World Bank financiers (:func:`tests.spark.parity_data.worldbank_graph`)."""
+    from tests.spark.parity_data import worldbank_graph
+
+    return worldbank_graph()
