@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bench import (
+    after_write,
     analytics,
     api_latency,
     as_of,
@@ -46,6 +47,7 @@ SCRIPTS: dict[str, tuple[Callable[[Sequence[str] | None], int], list[str]]] = {
     "analytics": (analytics.main, ["--large", "--no-audit"]),  # the audit has its own script
     "audit": (audit.main, ["--sizes", "10000", "100000"]),
     "api_latency": (api_latency.main, ["--parties", "10000", "100000"]),
+    "after_write": (after_write.main, ["--sizes", "100000"]),
     "views": (views.main, []),
     "memory": (memory.main, ["--large"]),
     "projection": (projection.main, ["--sizes", "1000", "10000", "100000"]),

@@ -16,6 +16,7 @@ pytest.importorskip("rustworkx", reason="bench extras missing: pip install -e '.
 pytest.importorskip("psutil", reason="bench extras missing: pip install -e '.[bench]'")
 
 from bench import (  # noqa: E402
+    after_write,
     analytics,
     api_latency,
     audit,
@@ -59,6 +60,12 @@ def test_analytics_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert analytics.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
     assert "| betweenness exact unweighted | networkx |" in out and "full dependency audit" in out
+
+
+def test_after_write_main(capsys: pytest.CaptureFixture[str]) -> None:
+    assert after_write.main(["--sizes", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "| stale path" in out and "| wait for the rebuild" in out and "answered" in out
 
 
 def test_audit_main(capsys: pytest.CaptureFixture[str]) -> None:
