@@ -9,6 +9,9 @@ graphql-core calls the marked function directly: ``fn(source, info, **arguments)
 arguments as graphql-core coerced them (enum arguments as their domain strings or members,
 defaults filled in), and ``info.context`` the request's context.
 
+Fields without a resolver (strawberry reads ``getattr(source, python_name)`` through two wrapper
+calls) get that ``getattr`` as their graphql-core resolver directly.
+
 A plain resolver must give the same answer as the strawberry one it stands for: it reads the
 source object only (and the context's DataLoaders), never arguments needing input types.
 """
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, GraphQLSchema
+from strawberry.types.field import StrawberryField
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "__stakegraph_plain__"
@@ -53,9 +57,28 @@ def install(schema: GraphQLSchema) -> int:
             continue
         for gfield in gtype.fields.values():
             field = (gfield.extensions or {}).get(_BACKREF)
-            resolver = getattr(getattr(field, "base_resolver", None), "wrapped_func", None)
+            if not isinstance(field, StrawberryField):
+                continue
+            resolver = getattr(field.base_resolver, "wrapped_func", None)
             fast = getattr(resolver, _ATTR, None)
+            if fast is None and _plain_attribute(field):
+                fast = _attribute(field.python_name)
             if fast is not None:
                 gfield.resolve = fast
                 n += 1
     return n
+
+
+def _plain_attribute(field: StrawberryField) -> bool:
+    """A field strawberry answers with ``getattr(source, python_name)`` (no resolver, no extension)."""
+    return (field.is_basic_field and type(field).get_result is StrawberryField.get_result
+            and field.default_resolver is getattr)
+
+
+def _attribute(name: str) -> Callable[..., Any]:
+    """``getattr(source, name)`` as a graphql-core resolver (what strawberry's basic fields do, in one call)."""
+
+    def resolve(source: Any, info: Any, **_: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
