@@ -2,7 +2,7 @@
 
 A copy of the generated portfolio's embedded store (``bench.common.embedded_db``) is served by the app
 (``create_app``, in process through ``TestClient``, the request limit ``resolver_timeout_s``). The
-projection is built once (first request, not timed as "after a write"), then one party is written to
+first projection is built before any request (a workspace always waits for its first one), then one party is written to
 the store — a new graph version, as a load or a mutation makes — and the first analytics request
 after it is timed. Two workspaces side by side in one run:
 
@@ -56,7 +56,10 @@ def _once(db: Path, limit: float, stale: bool) -> list[Any]:
             ws = client.app.state.api.workspace  # type: ignore[attr-defined]
             if not stale:
                 ws.stale_wait_s = None
-            first_ms, _ = _post(client)
+            t = time.perf_counter()
+            ws.projection()  # the first projection of a workspace is always waited for: build it untimed
+            first_s = time.perf_counter() - t
+            _post(client)
             store.write([NodeRecord("bench_after_write", "party", {"name": "After Write", "kind": "bank"})], [])
             written = time.perf_counter()
             ms, got = _post(client)
@@ -65,7 +68,7 @@ def _once(db: Path, limit: float, stale: bool) -> list[Any]:
             ws.refresh().result(timeout=600)
             rebuilt = time.perf_counter() - written
         store.close()
-        return [f"{first_ms / 1000:.1f}", f"{ms:.0f}", "error " + ",".join(errors) if errors else "answered",
+        return [f"{first_s:.1f}", f"{ms:.0f}", "error " + ",".join(errors) if errors else "answered",
                 "yes" if params.get("stale") else "no", f"{rebuilt:.1f}"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
