@@ -2,7 +2,7 @@
 
 A copy of the generated portfolio's embedded store (``bench.common.embedded_db``) is served by the app
 (``create_app``, in process through ``TestClient``, the request limit ``resolver_timeout_s``). The
-first projection is built before any request (a workspace always waits for its first one), then one party is written to
+first projection is built before any request (a workspace always waits for its first one), then the analysis is answered once (a user asked it before), then one party is written to
 the store — a new graph version, as a load or a mutation makes — and the first analytics request
 after it is timed. Two workspaces side by side in one run:
 
@@ -59,7 +59,7 @@ def _once(db: Path, limit: float, stale: bool) -> list[Any]:
             t = time.perf_counter()
             ws.projection()  # the first projection of a workspace is always waited for: build it untimed
             first_s = time.perf_counter() - t
-            _post(client)
+            ws.run("structure")  # asked before the write, as a user would have (untimed, no request limit)
             store.write([NodeRecord("bench_after_write", "party", {"name": "After Write", "kind": "bank"})], [])
             written = time.perf_counter()
             ms, got = _post(client)
