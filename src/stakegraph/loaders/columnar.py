@@ -136,7 +136,18 @@ _ColPlan = list[tuple[int, str, Callable[[list[str]], list[Any]] | None, Callabl
 
 def column_coercer(fn: Callable[[str], Any], prop: Any) -> Callable[[list[str]], list[Any]]:
     """``fn`` over a whole column (non-blank text): the values, or :class:`NotFast` when any value
-    would be deferred by ``fn`` (the caller then tries value by value)."""
+    would be deferred by ``fn`` (the caller then tries value by value).
+
+    >>> from stakegraph.domain import DOMAIN
+    >>> share = next(p for p in DOMAIN.rel_kinds["owns"].all_props if p.name == "share_pct")
+    >>> shares = column_coercer(fast_coercer(share), share)
+    >>> shares(["60", " 40.5"])
+    [60.0, 40.5]
+    >>> shares(["60", "150"])  # above 100: the caller retries value by value, the row is deferred
+    Traceback (most recent call last):
+    ...
+    stakegraph.loaders.records.NotFast
+    """
     if fn is str.strip:
         return lambda vals: list(map(str.strip, vals))
     if prop is not None and prop.type is PropType.FLOAT and prop.choices is None:  # fn is records' number

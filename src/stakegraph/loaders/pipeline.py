@@ -1,8 +1,10 @@
 """The load pipeline: read → validate every row → check ids and endpoints → write in batches.
 
-Pass 1 streams every row once, converts it (canonical layout or mapping),
-collects every problem and spills the good records to a temporary JSON-lines
-file (memory holds only the id index). Then duplicate ids and relationship
+Pass 1 streams every row once, converts it (canonical CSV/TSV a batch at a time,
+column by column: :mod:`stakegraph.loaders.columnar`; any other layout or mapping
+row by row), collects every problem and keeps the good records: the first
+``_IN_MEMORY`` lines of each spill in memory, the rest in temporary marshal
+batches (memory then holds one batch and the id index). Then duplicate ids and relationship
 endpoints are checked (endpoints missing from the files are looked up in the
 store). In strict mode any problem stops here: nothing is written. Otherwise
 pass 2 writes nodes, then edges, in batches of ``batch_size`` (each batch one
