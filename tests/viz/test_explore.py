@@ -169,11 +169,17 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
 
 def hover(pg: Any, node_id: str) -> tuple[float, float]:
     """Move the mouse onto ``node_id`` until the drawing says it is hovered; where it is."""
-    x, y = node_xy(pg, node_id)
-    pg.mouse.move(x - 40, y - 40)  # off the node first (a small node: a short move would stay on it)
-    pg.mouse.move(x, y, steps=5)
-    wait(pg, f"window.__explore.hovered === {node_id!r}")
-    return x, y
+    for attempt in range(3):  # where it is drawn is read again each time: a camera or layout step may move it
+        x, y = node_xy(pg, node_id)
+        pg.mouse.move(x - 40, y - 40)  # off the node first (a small node: a short move would stay on it)
+        pg.mouse.move(x, y, steps=5)
+        try:
+            wait(pg, f"window.__explore.hovered === {node_id!r}", timeout=5.0)
+            return x, y
+        except AssertionError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def double_click_node(pg: Any, node_id: str) -> None:
