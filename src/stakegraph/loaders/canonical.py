@@ -287,24 +287,36 @@ def _fast_node(role: str, where: dict[str, int], header: list[str], max_id: int)
         if props is None:
             return None
         props["kind"] = kind
-        out: list[FastRecord] = [(False, nid, tname, "", "", props, "", "")]
-        if proj_i is not None:
-            pid = _cell(rec, proj_i).strip()
-            if pid:
-                eid = edge_id("contract_for", nid, pid)
-                if len(pid) > max_id or len(eid) > max_id:
-                    return None
-                out.append((True, eid, "contract_for", nid, pid, {}, id_col, proj_col))
-        for key, col in ends:
-            if key in props and not (key == "counterparty_id" and props[key] == props.get("party_id")):
-                tid = str(props[key])
-                eid = edge_id(ekind or "", nid, tid)
-                if len(tid) > max_id or len(eid) > max_id:
-                    return None
-                out.append((True, eid, ekind or "", nid, tid, {}, id_col, col))
-        return out
+        pid = _cell(rec, proj_i).strip() if proj_i is not None else ""
+        return row_records(nid, tname, props, pid, ends, ekind or "", (id_col, proj_col), max_id)
 
     return convert
+
+
+def row_records(nid: str, tname: str, props: dict[str, Any], pid: str, ends: Sequence[tuple[str, str]], ekind: str,
+                cols: tuple[str, str], max_id: int) -> list[FastRecord] | None:
+    """A node row's record and the edges the row implies, or ``None`` when an implied id is too long.
+
+    A contract's ``project_id`` gives a ``contract_for`` edge; an interaction's or signal's
+    ``party_id`` / ``counterparty_id`` give ``ekind`` edges (a counterparty equal to the party gives
+    none). ``cols`` names the id and project columns (the provenance of those edges). Shared by the
+    per-row fast path and the batch path (:mod:`stakegraph.loaders.columnar`).
+    """
+    id_col, proj_col = cols
+    out: list[FastRecord] = [(False, nid, tname, "", "", props, "", "")]
+    if pid:
+        eid = edge_id("contract_for", nid, pid)
+        if len(pid) > max_id or len(eid) > max_id:
+            return None
+        out.append((True, eid, "contract_for", nid, pid, {}, id_col, proj_col))
+    for key, col in ends:
+        if key in props and not (key == "counterparty_id" and props[key] == props.get("party_id")):
+            tid = str(props[key])
+            eid = edge_id(ekind, nid, tid)
+            if len(tid) > max_id or len(eid) > max_id:
+                return None
+            out.append((True, eid, ekind, nid, tid, {}, id_col, col))
+    return out
 
 
 def _fast_relationship(where: dict[str, int], header: list[str], max_id: int) -> FastFn:

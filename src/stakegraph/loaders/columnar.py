@@ -26,6 +26,7 @@ from stakegraph.loaders.canonical import (
     CanonicalConverter,
     FastRecord,
     normalise_column,
+    row_records,
 )
 from stakegraph.loaders.errors import FileFormatError
 from stakegraph.loaders.formats import (
@@ -297,25 +298,8 @@ def _batch_node(role: str, where: dict[str, int], header: list[str], max_id: int
                 continue
             nid, p = ids[j], props[j]
             p["kind"] = ks[j]
-            got: list[FastRecord] = [(False, nid, tname, "", "", p, "", "")]
-            if projects is not None:
-                pid = projects[j]
-                if pid:
-                    eid = edge_id("contract_for", nid, pid)
-                    if len(pid) > max_id or len(eid) > max_id:
-                        continue
-                    got.append((True, eid, "contract_for", nid, pid, {}, id_col, proj_col))
-            ok = True
-            for key, col in ends:
-                if key in p and not (key == "counterparty_id" and p[key] == p.get("party_id")):
-                    tid = str(p[key])
-                    eid = edge_id(ekind, nid, tid)
-                    if len(tid) > max_id or len(eid) > max_id:
-                        ok = False
-                        break
-                    got.append((True, eid, ekind, nid, tid, {}, id_col, col))
-            if ok:
-                out[j] = got
+            out[j] = row_records(nid, tname, p, projects[j] if projects is not None else "", ends, ekind,
+                                 (id_col, proj_col), max_id)
         return out
 
     return convert
