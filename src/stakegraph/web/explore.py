@@ -204,15 +204,19 @@ async def neighbours(request: Request, node_id: str) -> Response:
     return await _serve(request, build, json_errors=True)
 
 
+def _ids(request: Request, *, fix: str) -> list[str]:
+    """The distinct ``ids=a,b,c`` of a request, sorted; more than :data:`MAX_SUBGRAPH` is ``LimitExceeded``."""
+    raw = request.query_params.get("ids") or ""
+    if raw.count(",") >= MAX_SUBGRAPH:
+        raise LimitExceeded(f"{raw.count(',') + 1} ids; at most {MAX_SUBGRAPH}", fix=fix)
+    return sorted({i.strip() for i in raw.split(",") if i.strip()})
+
+
 @router.get("/explore/subgraph", include_in_schema=False)
 async def subgraph(request: Request) -> Response:
     """The nodes ``ids=a,b,c`` (at most :data:`MAX_SUBGRAPH`) and the edges among them."""
     def build(ws: Workspace, version: str) -> dict[str, Any]:
-        raw = request.query_params.get("ids") or ""
-        if raw.count(",") >= MAX_SUBGRAPH:
-            raise LimitExceeded(f"{raw.count(',') + 1} ids; at most {MAX_SUBGRAPH}",
-                                fix="share a smaller view (hide or collapse nodes first)")
-        ids = sorted({i.strip() for i in raw.split(",") if i.strip()})
+        ids = _ids(request, fix="share a smaller view (hide or collapse nodes first)")
         metrics, G = _context(ws, version)
         found = [n for n in ws.store.get_nodes(ids) if n is not None]
         keep = {n.id for n in found}
@@ -230,11 +234,7 @@ async def communities(request: Request) -> Response:
     """``ready`` (Louvain done for this version) and then the communities of ``ids=a,b,c`` (at most
     :data:`MAX_SUBGRAPH`; ``null`` for a node in none). Does not wait: the page asks again later."""
     def build(ws: Workspace, version: str) -> dict[str, Any]:
-        raw = request.query_params.get("ids") or ""
-        if raw.count(",") >= MAX_SUBGRAPH:
-            raise LimitExceeded(f"{raw.count(',') + 1} ids; at most {MAX_SUBGRAPH}",
-                                fix="ask for the communities in smaller batches")
-        ids = sorted({i.strip() for i in raw.split(",") if i.strip()})
+        ids = _ids(request, fix="ask for the communities in smaller batches")
         job = communities_job(ws, version)
         if not job.done():
             return {"ready": False, "communities": {}}
