@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.types.field import StrawberryField
 
+from stakegraph.web.flat_execution import mark_flat
+
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "__stakegraph_plain__"
 _BACKREF = "strawberry-definition"  # strawberry's link from a graphql-core field to its StrawberryField
@@ -64,7 +66,7 @@ def install(schema: GraphQLSchema) -> int:
             if fast is None and _plain_attribute(field):
                 fast = _attribute(field.python_name)
             if fast is not None:
-                gfield.resolve = fast
+                gfield.resolve = mark_flat(fast)
                 n += 1
     return n
 

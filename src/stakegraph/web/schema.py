@@ -32,6 +32,7 @@ from strawberry.types.graphql import OperationType
 from stakegraph.errors import StakegraphError, StoreUnavailable
 from stakegraph.settings import Mode, Settings
 from stakegraph.web import plain_resolvers
+from stakegraph.web.flat_execution import FlatExecutionContext
 from stakegraph.web.limits import (
     DEFAULT_VALIDATION_BUDGET_S,
     alias_rule,
@@ -247,6 +248,7 @@ def build_schema(settings: Settings | None = None) -> LimitedSchema:
         types=list(NODE_CLASSES),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
+        execution_context_class=FlatExecutionContext,
     )
     plain_resolvers.install(schema._schema)  # hot per-row fields skip strawberry's per-field machinery
     schema.timeout_s = s.resolver_timeout_s
