@@ -141,27 +141,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--analyses", nargs="+", default=list(DEFAULT_ANALYSES))
     parser.add_argument("--masters", nargs="+", default=list(MASTERS), help="Spark masters (local[N] only)")
     parser.add_argument("--driver-memory", default="4g", help="spark.driver.memory of the Spark children")
+    parser.add_argument("--parquet", type=Path, default=None,
+                        help="reuse this `export --parquet` folder of the (single) size instead of exporting again")
+    parser.add_argument("--no-local", action="store_true",
+                        help="skip the local child (e.g. to add a master to an earlier run's figures)")
     args = parser.parse_args(argv)
     print(header("Spark backend vs local", "bench.spark", argv))
     rows: list[list[Any]] = []
     paths: list[list[Any]] = []
     for n in args.sizes:
         db = embedded_db(n)
-        folder = Path(tempfile.mkdtemp(prefix="stakegraph-bench-spark-")) / "g"
-        once = _child(EXPORT_CHILD, [str(db), str(folder)])
-        size = f"{int(once['nodes']):,} nodes / {int(once['edges']):,} edges"
-        engines = ["local", *(f"spark {m}" for m in args.masters)]
+        if args.parquet is not None:
+            folder, once = args.parquet, {}
+            size = "(export reused)"
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="stakegraph-bench-spark-")) / "g"
+            once = _child(EXPORT_CHILD, [str(db), str(folder)])
+            size = f"{int(once['nodes']):,} nodes / {int(once['edges']):,} edges"
+        engines = [*([] if args.no_local else ["local"]), *(f"spark {m}" for m in args.masters)]
         got: dict[str, dict[str, list[float]]] = {e: {} for e in engines}
         for _ in range(args.repeat):
-            runs = [("local", LOCAL_CHILD, [str(db), json.dumps(args.analyses)])]
+            runs = [] if args.no_local else [("local", LOCAL_CHILD, [str(db), json.dumps(args.analyses)])]
             runs += [(f"spark {m}", SPARK_CHILD, [m, str(folder), json.dumps(args.analyses), args.driver_memory])
                      for m in args.masters]
             for engine, code, child_args in runs:
                 for k, v in _child(code, child_args).items():
                     got[engine].setdefault(k, []).append(v)
         for a in args.analyses:
-            floor = _median(got["local"][a])
-            rows.append([f"{n:,}", a, "local (NetworkX/SciPy)", f"{floor:.2f}", "1.0", ""])
+            floor = _median(got["local"][a]) if "local" in got else float("nan")
+            if "local" in got:
+                rows.append([f"{n:,}", a, "local (NetworkX/SciPy)", f"{floor:.2f}", "1.0", ""])
             for m in args.masters:
                 s = _median(got[f"spark {m}"][a])
                 speedup = ""
@@ -174,9 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             first = "store.project()" if e == "local" else "session start (JVM)"
             paths.append([f"{n:,}", size, e, f"{first} {start:.1f}", f"{jobs:.1f}", f"{start + jobs:.1f}",
                           f"{_median(got[e]['peak_mib']):,.0f}"])
-        paths.append([f"{n:,}", size, "(once per graph version)",
-                      f"project {once['project']:.1f} + export --parquet {once['export']:.1f}", "", "",
-                      f"{once['peak_mib']:,.0f}"])
+        if once:
+            paths.append([f"{n:,}", size, "(once per graph version)",
+                          f"project {once['project']:.1f} + export --parquet {once['export']:.1f}", "", "",
+                          f"{once['peak_mib']:,.0f}"])
     print(table(["parties", "analysis", "engine", "median s", "x local", "x local[1] (speed-up)"], rows))
     print()
     print(table(["parties", "graph", "engine", "start s", "analyses s", "whole path s", "peak RSS MiB (tree)"],
