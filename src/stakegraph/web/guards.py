@@ -317,7 +317,7 @@ def _freeze_after_startup(send: Send) -> Send:
     caches) out of the garbage collector's reach (``gc.freeze``). Otherwise each full collection
     walks them all — 150+ ms with the GIL held, during which no request (not even ``/healthz``)
     is answered; requests allocating many objects trigger those collections often. Then sets the
-    collector's thresholds to :data:`GC_THRESHOLDS`, so full collections are rare."""
+    collector's thresholds to :data:`GC_THRESHOLDS`, so full collections are rarer."""
 
     async def sender(message: Message) -> None:
         if message["type"] == "lifespan.startup.complete":
