@@ -176,7 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 speedup = ""
                 if m != args.masters[0]:
                     speedup = f"{_median(got[f'spark {args.masters[0]}'][a]) / s:.2f}"
-                rows.append([f"{n:,}", a, f"spark {m}", f"{s:.2f}", f"{s / floor:.1f}", speedup])
+                rows.append([f"{n:,}", a, f"spark {m}", f"{s:.2f}",
+                             "(no local run)" if args.no_local else f"{s / floor:.1f}", speedup])
         for e in engines:
             start = _median(got[e]["start"])
             jobs = sum(_median(got[e][a]) for a in args.analyses)
