@@ -15,7 +15,8 @@ from stakegraph.analytics import cofinancing as cof
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics import dependencies as dep
 from stakegraph.analytics import groups as grp
-from stakegraph.analytics.selection import STRUCTURAL_KINDS, structural_graph
+from stakegraph.analytics.selection import STRUCTURAL_KINDS
+from stakegraph.analytics.structure_fast import structural_graph_fast
 
 P = Mapping[str, Any]
 _STRUCTURES: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[bool, nx.Graph]] = weakref.WeakKeyDictionary()
@@ -25,13 +26,15 @@ _STRUCTURES_LOCK = threading.Lock()
 def shared_structure(G: nx.MultiDiGraph, directed: bool = False) -> nx.Graph:
     """The default structure graph of ``G``, built once per projection and shared read-only.
 
-    Centrality and cut points (and the audit, which runs both) use the same one.
+    Centrality and cut points (and the audit, which runs both) use the same one. Built by
+    :func:`~stakegraph.analytics.structure_fast.structural_graph_fast` (equal to
+    :func:`~stakegraph.analytics.selection.structural_graph`, one pass over the adjacency).
     """
     with _STRUCTURES_LOCK:
         hit = _STRUCTURES.get(G, {}).get(directed)
     if hit is not None:
         return hit
-    H = structural_graph(G, directed=directed)
+    H = structural_graph_fast(G, directed=directed)
     with _STRUCTURES_LOCK:
         _STRUCTURES.setdefault(G, {})[directed] = H
     return H
