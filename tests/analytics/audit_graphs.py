@@ -5,7 +5,8 @@
 * the same portfolio reported in CNY instead of USD (other floats after conversion);
 * the bundled sample (``data/sample``);
 * small hand-made graphs with every kind, odd statuses, weights, dates, parallel edges and self-loops
-  (:func:`tests.analytics.test_kernels_index.seeded_records`).
+  (:func:`tests.analytics.test_kernels_index.seeded_records`), in USD and EUR without FX rates (money
+  answers raise ``MissingRate``) and in one currency (``-one``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SAMPLE = ROOT / "data" / "sample"
 GENERATED: tuple[tuple[int, int], ...] = ((200, 3), (500, 11), (1000, 29))
 #: Names of every graph :func:`graph` gives.
 NAMES: tuple[str, ...] = ("sample", *(f"generated-{n}-{s}" for n, s in GENERATED), "generated-500-11-cny",
-                          "seeded-1", "seeded-2", "seeded-3")
+                          "seeded-1", "seeded-2", "seeded-3", "seeded-1-one", "seeded-4-one")
 
 
 def _projection(files: Path) -> nx.MultiDiGraph:
@@ -52,6 +53,11 @@ def graph(name: str) -> nx.MultiDiGraph:
         files = Path(tempfile.mkdtemp(prefix="sg_auditfast_gen_"))
         generate(n, seed, files)
         return _projection(files)
+    if name.startswith("seeded-") and name.endswith("-one"):  # one currency: money answers instead of MissingRate
+        G = graph(name.removesuffix("-one")).copy()
+        for *_, d in G.edges(data=True):
+            d.pop("currency", None)
+        return G
     if name.startswith("seeded-"):
         from stakegraph.store.base import to_networkx
         from tests.analytics.test_kernels_index import seeded_records

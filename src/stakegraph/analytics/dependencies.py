@@ -605,7 +605,9 @@ def central_dependencies(
     """Rank every provider by its removal impact (one pass over the edges) and flag cut points.
 
     ``cut_points=False`` skips the articulation-point pass (the slowest part on very
-    large graphs); every row then says ``articulation_point=False``.
+    large graphs); every row then says ``articulation_point=False``. Runs
+    :func:`stakegraph.analytics.dependencies_fast.central_dependencies_fast` (removal impacts
+    built for the ``top`` rows only), equal to :func:`central_dependencies_reference`.
 
     Examples
     --------
@@ -616,9 +618,37 @@ def central_dependencies(
     >>> [r.impact.node for r in central_dependencies(G).rows]
     ['bank', 'epc']
 
+    See Also
+    --------
+    central_dependencies_reference : every provider's full removal impact (the reference).
+
     References
     ----------
     .. [1] stakegraph, ``docs/analytics/structure.md``, "Central dependencies".
+    """
+    from stakegraph.analytics.dependencies_fast import central_dependencies_fast
+
+    return central_dependencies_fast(G, top=top, kinds=kinds, node_type=node_type, cut_points=cut_points)
+
+
+def central_dependencies_reference(
+    G: nx.MultiDiGraph,
+    *,
+    top: int = 20,
+    kinds: Iterable[str] = DEPENDENCY_KINDS,
+    node_type: str | None = "party",
+    cut_points: bool = True,
+) -> CentralDependencies:
+    """:func:`central_dependencies` with every provider's :class:`RemovalImpact` built, then ranked: the
+    reference :func:`stakegraph.analytics.dependencies_fast.central_dependencies_fast` is checked against
+    (``tests/analytics/test_dependencies_fast.py``).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from(["epc", "bank"], type="party"); G.add_node("p", type="project")
+    >>> _ = G.add_edge("epc", "p", key="1", kind="builds", amount=10.0)
+    >>> _ = G.add_edge("bank", "p", key="2", kind="lends_to", amount=50.0)
+    >>> central_dependencies_reference(G) == central_dependencies(G)
+    True
     """
     kinds = _check_dependency_kinds(kinds)
     index = _provider_index(G, kinds)
