@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
 
 from stakegraph.analytics import concentration as conc
+from stakegraph.analytics import timeline_fast as tf
 from stakegraph.analytics.dependencies import articulation_points_and_bridges
 from stakegraph.analytics.health import relationship_health
 from stakegraph.analytics.stamp import Stamp, graph_version
-from stakegraph.asof import cached_graph_as_of
+from stakegraph.asof import cached_graph_as_of, graph_as_of
+from stakegraph.domain import FINANCING_KINDS
 from stakegraph.errors import Invalid, LimitExceeded, NotFound
 from stakegraph.measures import (
     Money,
@@ -41,7 +44,8 @@ from stakegraph.measures import (
 from stakegraph.money import RATE_RULE
 
 __all__ = ["MEASURES", "PERIODS", "MAX_PERIODS", "period_ends", "TrendRow", "TrendResult", "trend",
-           "RelationshipChange", "BandChange", "CutPointChange", "Observation", "DiffResult", "diff"]
+           "trend_reference", "RelationshipChange", "BandChange", "CutPointChange", "Observation", "DiffResult",
+           "diff", "diff_reference"]
 
 Measure = Literal["hhi", "cr_k", "counterparties", "exposure", "health", "cut_points"]
 Period = Literal["month", "quarter", "year"]
@@ -148,9 +152,7 @@ def _point(G: nx.MultiDiGraph, H: nx.MultiDiGraph, day: dt.date, measure: str, n
     if measure in CONCENTRATION_MEASURES:
         r = (conc.concentration(H, node, kinds=kinds, direction=direction, k=k) if node is not None
              else conc.book_concentration(H, kinds=kinds, by="source", k=k))
-        value = float(r.n) if measure == "counterparties" else (
-            None if not r.shares else float(r.hhi if measure == "hhi" else r.cr_k))
-        return value, r, None
+        return _concentration_value(measure, r), r, None
     if measure == "exposure":
         return (exposure(H, node) if node is not None
                 else edges_exposure((d for _, _, d in H.edges(data=True)), money=money_context(H))), None, None
@@ -158,10 +160,46 @@ def _point(G: nx.MultiDiGraph, H: nx.MultiDiGraph, day: dt.date, measure: str, n
         scores = [x.score for x in relationship_health(H, as_of=day).relationships
                   if node is None or node in (x.source, x.target)]
         return (sum(scores) / len(scores) if scores else None), None, None
-    points = {p.node for p in articulation_points_and_bridges(H).points}
+    return _cut_value({p.node for p in articulation_points_and_bridges(H).points}, node)
+
+
+def _concentration_value(measure: str, r: Any) -> float | None:
+    return float(r.n) if measure == "counterparties" else (
+        None if not r.shares else float(r.hhi if measure == "hhi" else r.cr_k))
+
+
+def _cut_value(points: set[str], node: str | None) -> tuple[float | None, Any, bool | None]:
     if node is None:
         return float(len(points)), None, None
     return float(node in points), None, node in points
+
+
+def _fast_points(G: nx.MultiDiGraph, days: tuple[dt.date, ...], measure: str, node: str | None,
+                 kinds: tuple[str, ...], k: int) -> list[tuple[float | None, Any, bool | None]] | None:
+    """:func:`_point` of every day from the projection's columns (:mod:`.timeline_fast`), without the
+    timeslices; ``None`` when the measure has no such path (then :func:`_point` runs)."""
+    book = node is None and measure in CONCENTRATION_MEASURES | {"exposure"}
+    if not (book or measure == "cut_points"):
+        return None
+    cols = tf.columns(G)
+    if cols is None:
+        return None
+    out: list[tuple[float | None, Any, bool | None]] = []
+    for day in days:
+        at = tf.day_masks(cols, day)
+        if measure == "cut_points":
+            out.append(_cut_value(tf.cut_points(cols, at), node))
+        elif measure == "exposure":
+            value = tf.book_exposure(cols, at, FINANCING_KINDS)
+            if value is None:
+                return None
+            out.append((value, None, None))
+        else:
+            r = tf.book_point(cols, at, kinds, k)
+            if r is None:
+                return None
+            out.append((_concentration_value(measure, r), r, None))
+    return out
 
 
 def _flags(prev: TrendRow | None, band_2010: str | None, band_2023: str | None, r: Any,
@@ -199,6 +237,7 @@ def trend(
     direction: str = "in",
     k: int = 5,
     graph_at: GraphAt = cached_graph_as_of,
+    fast: bool = True,
 ) -> TrendResult:
     """A measure of one node (or the whole book) at each period end between two dates, crossings flagged.
 
@@ -232,6 +271,11 @@ def trend(
         CR-k.
     graph_at : callable
         ``graph_at(G, day)`` — the graph on a day (default: the cached :func:`~stakegraph.asof.graph_as_of`).
+    fast : bool
+        With ``graph_at`` the as-of rule's own (the default), the book's HHI, CR-k, counterparties and
+        exposure and the cut points are read from masks over the projection's columns
+        (:mod:`stakegraph.analytics.timeline_fast`, proved equal), without building each timeslice;
+        ``False`` (:func:`trend_reference`) builds them.
 
     Returns
     -------
@@ -270,8 +314,11 @@ def trend(
     ks = _default_kinds(node, kinds)
     rows: list[TrendRow] = []
     prev_cut: bool | None = None
-    for day in days:
-        value, r, cut = _point(G, graph_at(G, day), day, measure, node, ks, direction, k)
+    points = (_fast_points(G, days, measure, node, ks, k)
+              if fast and graph_at in (cached_graph_as_of, graph_as_of) else None)
+    for i, day in enumerate(days):
+        value, r, cut = (points[i] if points is not None
+                         else _point(G, graph_at(G, day), day, measure, node, ks, direction, k))
         b2010 = r.bands[0].band if r is not None and r.bands else None
         b2023 = r.bands[1].band if r is not None and r.bands else None
         majors = tuple(s.counterparty for s in r.major_counterparties) if r is not None else ()
@@ -385,6 +432,7 @@ def diff(
     kinds: Iterable[str] = conc.CUSTOMER_KINDS,
     direction: str = "in",
     graph_at: GraphAt = cached_graph_as_of,
+    fast: bool = True,
 ) -> DiffResult:
     """What changed between two dates: relationships started and ended, bands and cut points, signals.
 
@@ -409,6 +457,10 @@ def diff(
         As in :func:`stakegraph.analytics.concentration.portfolio_concentration`.
     graph_at : callable
         ``graph_at(G, day)`` (default: the cached :func:`~stakegraph.asof.graph_as_of`).
+    fast : bool
+        With ``graph_at`` the as-of rule's own (the default), both dates are masks over the
+        projection's columns (:mod:`stakegraph.analytics.timeline_fast`, proved equal) instead of
+        two timeslices; ``False`` (:func:`diff_reference`) builds them.
 
     Returns
     -------
@@ -437,29 +489,68 @@ def diff(
     if d0 > d1:
         raise Invalid(f"from {d0} is after to {d1}", fix="give the earlier date first")
     ks = tuple(kinds)
+    if fast and graph_at in (cached_graph_as_of, graph_as_of):
+        done = _diff_fast(G, d0, d1, ks, direction)
+        if done is not None:
+            return done
     H0, H1 = graph_at(G, d0), graph_at(G, d1)
     r0, r1 = _relationships(H0), _relationships(H1)
     money = money_context(H1)  # amounts at the rates of the later date
     started = tuple(_change(G, money, key, *r1[key]) for key in sorted(set(r1) - set(r0)))
     ended = tuple(_change(G, money, key, *r0[key]) for key in sorted(set(r0) - set(r1)))
-    p0 = {x.node: x for x in conc.portfolio_concentration(H0, kinds=ks, direction=direction, node_type=None).rows}
-    p1 = {x.node: x for x in conc.portfolio_concentration(H1, kinds=ks, direction=direction, node_type=None).rows}
+    p0 = {x.node: (x.hhi, x.band_2010, x.band_2023)
+          for x in conc.portfolio_concentration(H0, kinds=ks, direction=direction, node_type=None).rows}
+    p1 = {x.node: (x.hhi, x.band_2010, x.band_2023)
+          for x in conc.portfolio_concentration(H1, kinds=ks, direction=direction, node_type=None).rows}
+    c0 = {p.node for p in articulation_points_and_bridges(H0).points}
+    c1 = {p.node for p in articulation_points_and_bridges(H1).points}
+    return _diff_result(G, d0, d1, ks, direction, started, ended, p0, p1, c0, c1,
+                        G.nodes(data=True), lambda: money_stamp(H1))
+
+
+def _diff_fast(G: nx.MultiDiGraph, d0: dt.date, d1: dt.date, ks: tuple[str, ...], direction: str
+               ) -> DiffResult | None:
+    """:func:`diff` from masks over the projection's columns; ``None`` when it cannot be (then the reference)."""
+    cols = tf.columns(G)
+    if cols is None or not cols.keys_unique:
+        return None
+    at0, at1 = tf.day_masks(cols, d0), tf.day_masks(cols, d1)
+    p0 = tf.band_rows(cols, at0, ks, direction)
+    p1 = tf.band_rows(cols, at1, ks, direction) if p0 is not None else None
+    if p0 is None or p1 is None:
+        return None
+    r0, r1 = tf.relationship_mask(cols, at0), tf.relationship_mask(cols, at1)
+    nodes, keys, src, dst = cols.nodes, cols.keys, cols.src, cols.dst
+
+    def changes(mask: np.ndarray) -> tuple[RelationshipChange, ...]:
+        picked = sorted((keys[i], nodes[src[i]], nodes[dst[i]]) for i in np.flatnonzero(mask).tolist())
+        return tuple(_change(G, at1.money, key, u, v, {}) for key, u, v in picked)
+
+    started, ended = changes(r1 & ~r0), changes(r0 & ~r1)
+    return _diff_result(G, d0, d1, ks, direction, started, ended, p0, p1, tf.cut_points(cols, at0),
+                        tf.cut_points(cols, at1), cols.signals, at1.money.stamp)
+
+
+def _diff_result(G: nx.MultiDiGraph, d0: dt.date, d1: dt.date, ks: tuple[str, ...], direction: str,
+                 started: tuple[RelationshipChange, ...], ended: tuple[RelationshipChange, ...],
+                 p0: dict[str, tuple[float, str, str]], p1: dict[str, tuple[float, str, str]],
+                 c0: set[str], c1: set[str], nodes: Iterable[tuple[Any, dict[str, Any]]],
+                 money_facts: Callable[[], dict[str, Any]]) -> DiffResult:
+    """The diff from its parts: each node's (HHI, 2010 band, 2023 band) and the cut points on both dates."""
     bands: list[BandChange] = []
     for n in sorted(set(p0) | set(p1)):
         a, b = p0.get(n), p1.get(n)
-        pair_2010 = (a.band_2010 if a else None, b.band_2010 if b else None)
-        pair_2023 = (a.band_2023 if a else None, b.band_2023 if b else None)
+        pair_2010 = (a[1] if a else None, b[1] if b else None)
+        pair_2023 = (a[2] if a else None, b[2] if b else None)
         if pair_2010[0] != pair_2010[1] or pair_2023[0] != pair_2023[1]:
-            bands.append(BandChange(n, _name(G, n), a.hhi if a else None, b.hhi if b else None,
+            bands.append(BandChange(n, _name(G, n), a[0] if a else None, b[0] if b else None,
                                     *pair_2010, *pair_2023))
-    c0 = {p.node for p in articulation_points_and_bridges(H0).points}
-    c1 = {p.node for p in articulation_points_and_bridges(H1).points}
     cuts = tuple([CutPointChange(n, _name(G, n), "became a cut point") for n in sorted(c1 - c0)]
                  + [CutPointChange(n, _name(G, n), "no longer a cut point") for n in sorted(c0 - c1)])
     lo, hi = d0.isoformat(), d1.isoformat()
     signals: list[Observation] = []
     interactions = 0
-    for n, d in G.nodes(data=True):
+    for n, d in nodes:
         t, when = d.get("type"), str(d.get("date") or "")[:10]
         if t not in ("signal", "interaction") or not lo < when <= hi:
             continue
@@ -473,5 +564,15 @@ def diff(
         lo, hi, ks, direction, started, ended, tuple(bands), cuts, tuple(signals), interactions,
         Stamp("diff", "two timeslices of the graph (graph_as_of) compared",
               {"from_date": lo, "to_date": hi, "kinds": list(ks), "direction": direction,
-               **(money_stamp(H1) if started or ended else {})}, graph_version(G),
+               **(money_facts() if started or ended else {})}, graph_version(G),
               "Snodgrass (ed.), The TSQL2 Temporal Query Language (1995); DOJ/FTC Merger Guidelines (2023, 2010)"))
+
+
+def trend_reference(G: nx.MultiDiGraph, measure: str = "hhi", node: str | None = None, **kwargs: Any) -> TrendResult:
+    """:func:`trend` on the timeslices themselves (``fast=False``): the reference the fast path is proved against."""
+    return trend(G, measure, node, fast=False, **kwargs)
+
+
+def diff_reference(G: nx.MultiDiGraph, start: dt.date | str, end: dt.date | str, **kwargs: Any) -> DiffResult:
+    """:func:`diff` on the two timeslices themselves (``fast=False``): the reference of the fast path."""
+    return diff(G, start, end, fast=False, **kwargs)

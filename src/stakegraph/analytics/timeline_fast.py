@@ -1,0 +1,431 @@
+"""Trend and diff measures from masks over the projection's columns, without building the timeslices.
+
+:func:`stakegraph.analytics.timeline.trend` and :func:`~stakegraph.analytics.timeline.diff` read each
+date through :func:`stakegraph.asof.graph_as_of`: a new ``MultiDiGraph`` per date, then the measures
+on it (a fresh structural graph for the cut points, a rescan of every edge for the currencies …).
+Here the projection is read **once** into columns (:class:`Columns`: node and edge arrays in the
+projection's own order, dates as the as-of rule reads them, statuses, kinds, weights, currencies),
+and a date is a pair of masks (:class:`Day`) that apply the same rule:
+
+* a node exists on ``D`` unless its ``date`` (or a contract's ``signed_date``) is after ``D``;
+* an edge exists unless its ``start_date`` is after ``D`` or its ``end_date`` before it, and both
+  its ends exist; it reads active when its status is active or it has an ``end_date`` (on or after
+  ``D``: a status that says it ended reads ``active`` then).
+
+The measures are then sums and group-bys over the masked columns in the timeslice's edge order (a
+timeslice keeps the projection's order), with the same floating-point operations in the same order
+as the reference (sequential sums, not NumPy's pairwise ones), and the cut points are the compiled
+kernel's (:func:`stakegraph.analytics.kernels.articulation_points_indexed`, proved equal to
+NetworkX). Anything the columns cannot reproduce exactly — node ids or edge ids that are not unique
+text, a rate missing for a converted amount, an invalid parameter — returns ``None`` and the caller
+runs the reference (which raises what it raises). ``tests/analytics/test_timeline_fast.py`` proves
+the equality on seeded portfolios and the bundled sample.
+
+>>> G = nx.MultiDiGraph(version="v")
+>>> G.add_node("b1", type="party"); G.add_node("co", type="party")
+>>> G.add_edge("b1", "co", key="l1", kind="lends_to", amount=90.0, start_date="2023-01-01")
+'l1'
+>>> day = day_masks(columns(G), "2022-12-31")
+>>> int(day.edge_ok.sum()), int(day_masks(columns(G), "2023-06-30").edge_ok.sum())
+(0, 1)
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, repeat
+from typing import Any, NamedTuple
+
+import networkx as nx
+import numpy as np
+
+from stakegraph.analytics import concentration as conc
+from stakegraph.analytics import kernels as kn
+from stakegraph.analytics.selection import (
+    STRUCTURAL_KINDS,
+    STRUCTURAL_TYPES,
+    check_kinds,
+    check_side,
+)
+from stakegraph.asof import _day
+from stakegraph.domain import MONEY_PROPS
+from stakegraph.errors import MissingRate
+from stakegraph.measures import Money, declared_weight, is_active, number, to_date
+from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
+
+__all__ = ["Columns", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
+           "cut_points", "relationship_mask", "band_rows", "DAYS_KEPT"]
+
+#: Days whose masks are kept per projection.
+DAYS_KEPT = 16
+_TIES = ("party", "project")
+_NONE = ""  # a date absent (or not a date): compares below every day, so "after D" is False
+_NONE_END = "~"  # an end date absent: compares above every day, so "before D" is False
+
+
+def _memo(values: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """``fn`` of each value; computed once per distinct value when every value is text or ``None`` (other
+    values may be equal without being alike, ``1 == 1.0 == True``: each is read on its own)."""
+    if set(map(type, values)) <= {str, type(None)}:
+        table = {v: fn(v) for v in dict.fromkeys(values)}
+        return list(map(table.__getitem__, values))
+    return [fn(v) for v in values]
+
+
+def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(code per value, distinct values in first-seen order); values here are hashable (mapped first)."""
+    table = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)), list(table)
+
+
+def _numbers(values: Sequence[Any]) -> np.ndarray:
+    """:func:`stakegraph.measures.number` of each value as floats (NaN: absent)."""
+    if set(map(type, values)) <= {float, int, type(None)}:
+        out = np.array(values, dtype=float)
+        out[~np.isfinite(out)] = np.nan
+        return out
+    return np.array([np.nan if (x := number(v)) is None else x for v in values], dtype=float)
+
+
+def _days(values: Sequence[Any], absent: str) -> np.ndarray:
+    """The as-of rule's reading of stored dates (:func:`stakegraph.asof._day`) as text, ``absent`` for none."""
+    read = _memo(values, _day)
+    return np.array([absent if d is None else d for d in read], dtype="U10")
+
+
+@dataclass
+class Columns:
+    """One projection as columns, nodes and edges in its own order (``G.nodes``, ``G.edges(keys=True)``)."""
+
+    nodes: list[str]
+    index: dict[str, int]
+    node_date: np.ndarray  # date (text), "" when none: the node exists on D unless it is after D
+    node_signed: np.ndarray  # a contract's signed_date (text), "" when none or not a contract
+    node_tie: np.ndarray  # party or project (the diff's relationships)
+    node_struct: np.ndarray  # of STRUCTURAL_TYPES (the cut points)
+    node_currency: np.ndarray  # code into currencies, -1 none
+    src: np.ndarray
+    dst: np.ndarray
+    keys: list[str]
+    keys_unique: bool
+    kind: np.ndarray  # code into kinds
+    kinds: list[Any]
+    active: np.ndarray  # is_active(data) as loaded
+    start: np.ndarray  # text, "" none
+    end: np.ndarray  # text, "~" none
+    has_end: np.ndarray
+    currency: np.ndarray  # code into currencies, -1 none
+    currencies: list[str]
+    data: list[dict[str, Any]]  # each edge's properties (the projection's own dicts)
+    signals: list[tuple[Any, dict[str, Any]]]  # signal and interaction nodes, in node order
+    fx: Any
+    reporting: str
+    _days: OrderedDict[str, Day] = field(default_factory=OrderedDict, repr=False)
+    _rank: np.ndarray | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _weight: np.ndarray | None = field(default=None, repr=False)
+    _money: np.ndarray | None = field(default=None, repr=False)
+    _read: dict[str, set[int]] = field(default_factory=lambda: {"weight": set(), "money": set()}, repr=False)
+
+    def kind_codes(self, kinds: Iterable[str]) -> list[int]:
+        """The codes of ``kinds`` (those present)."""
+        wanted = set(kinds)
+        return [i for i, k in enumerate(self.kinds) if k in wanted]
+
+    def kind_mask(self, kinds: Iterable[str]) -> np.ndarray:
+        """Edges whose ``kind`` is one of ``kinds``."""
+        return np.isin(self.kind, np.array(self.kind_codes(kinds), dtype=np.int64))
+
+    def _fill(self, column: str, codes: list[int]) -> np.ndarray:
+        """The ``weight`` or ``money`` column, read from the edges of kinds ``codes`` on first use."""
+        with self._lock:
+            if self._weight is None or self._money is None:
+                self._weight, self._money = np.full(len(self.kind), np.nan), np.full(len(self.kind), np.nan)
+            out = self._weight if column == "weight" else self._money
+            done = self._read[column]
+            for c in codes:
+                if c in done:
+                    continue
+                idx = np.flatnonzero(self.kind == c)
+                picked = list(map(self.data.__getitem__, idx.tolist()))
+                kind = self.kinds[c]
+                if column == "weight":
+                    attr = declared_weight(str(kind))
+                    out[idx] = 1.0 if attr is None else _numbers(list(map(dict.get, picked, repeat(attr))))
+                else:
+                    amount = _numbers(list(map(dict.get, picked, repeat("amount"))))
+                    cap = (_numbers(list(map(dict.get, picked, repeat("guarantee_cap")))) if kind == "guarantees"
+                           else amount)
+                    out[idx] = np.where(np.isnan(cap), amount, cap)
+                done.add(c)
+            return out
+
+    def weight(self, kinds: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(each edge's declared weight as a number — NaN absent, 1 for kinds without one —, whether it is
+        money), filled for the edges of ``kinds``."""
+        codes = self.kind_codes(kinds)
+        is_money = np.array([declared_weight(str(k)) in MONEY_PROPS for k in self.kinds], dtype=bool)
+        return self._fill("weight", codes), is_money[self.kind] if len(self.kind) else np.zeros(0, dtype=bool)
+
+    def money(self, kinds: Iterable[str]) -> np.ndarray:
+        """Each edge's money as stated (``money_of_edge``: guarantee_cap for guarantees when set, else
+        amount), filled for the edges of ``kinds``."""
+        return self._fill("money", self.kind_codes(kinds))
+
+    def rank(self) -> np.ndarray:
+        """Each node's position in the sorted ids (text order, as Python sorts ``str``)."""
+        if self._rank is None:
+            order = sorted(range(len(self.nodes)), key=self.nodes.__getitem__)
+            r = np.empty(len(order), dtype=np.int64)
+            r[np.array(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+            self._rank = r
+        return self._rank
+
+
+def _build(G: nx.MultiDiGraph) -> Columns | None:
+    node_map: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - one pass over the adjacency, as graph_as_of
+    succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = G._succ  # noqa: SLF001
+    nodes = list(node_map)
+    if set(map(type, nodes)) - {str}:
+        return None
+    ndata = list(node_map.values())
+    index = {n: i for i, n in enumerate(nodes)}
+    types = list(map(dict.get, ndata, repeat("type")))
+    dated = _days(list(map(dict.get, ndata, repeat("date"))), _NONE)
+    contracts = [i for i, t in enumerate(types) if t == "contract"]
+    signed = np.full(len(nodes), _NONE, dtype="U10")
+    if contracts:
+        signed[contracts] = _days([ndata[i].get("signed_date") for i in contracts], _NONE)
+    cur_text = _memo(list(map(dict.get, ndata, repeat("currency"))), normalise_currency)
+    # the edges in G.edges(keys=True) order, read at C speed: pairs (u's neighbours), then each pair's keys
+    pairs = list(chain.from_iterable(map(dict.values, succ.values())))  # each pair's key dict
+    per_pair = np.fromiter(map(len, pairs), dtype=np.int64, count=len(pairs))
+    u_of_pair = np.repeat(np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ)),
+                          np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ)))
+    v_of_pair = np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), dtype=np.int64,
+                            count=len(pairs))
+    keys_raw = list(chain.from_iterable(pairs))
+    ds = list(chain.from_iterable(map(dict.values, pairs)))
+    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
+    raw_kinds = list(map(dict.get, ds, repeat("kind")))
+    if set(map(type, raw_kinds)) - {str, type(None)}:
+        return None
+    kind, kinds = _codes(raw_kinds)
+    statuses = _memo(list(map(dict.get, ds, repeat("status"))), lambda s: is_active({"status": s}))
+    edge_cur = _memo(list(map(dict.get, ds, repeat("currency"))), normalise_currency)
+    currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *dict.fromkeys(edge_cur)) if c is not None))
+    cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
+    cur_index[None] = -1
+    end = _days(list(map(dict.get, ds, repeat("end_date"))), _NONE_END)
+    return Columns(
+        nodes=nodes, index=index, node_date=dated, node_signed=signed,
+        node_tie=np.isin(np.array(types, dtype=object), np.array(_TIES, dtype=object)),
+        node_struct=np.isin(np.array(types, dtype=object), np.array(STRUCTURAL_TYPES, dtype=object)),
+        node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
+        src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair),
+        keys=keys, keys_unique=len(set(keys)) == len(keys), kind=kind, kinds=kinds,
+        active=np.array(statuses, dtype=bool), start=_days(list(map(dict.get, ds, repeat("start_date"))), _NONE),
+        end=end, has_end=end != _NONE_END,
+        currency=np.fromiter(map(cur_index.__getitem__, edge_cur), dtype=np.int64, count=len(edge_cur)),
+        currencies=currencies, data=ds,
+        signals=[(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")],
+        fx=G.graph.get("fx") or None,
+        reporting=normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY,
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, Columns | None]] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def columns(G: nx.MultiDiGraph) -> Columns | None:
+    """The columns of ``G`` (kept per projection until it changes size); ``None`` when node ids are not text."""
+    key = (G.graph.get("version"), id(G.graph.get("fx")), G.graph.get("reporting_currency"), len(G))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(G)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    cols = _build(G)
+    with _CACHE_LOCK:
+        _CACHE[G] = (key, cols)
+    return cols
+
+
+@dataclass
+class Day:
+    """The masks of one date: nodes and edges that existed then, edges that read active, and its money."""
+
+    day: str
+    node_ok: np.ndarray
+    edge_ok: np.ndarray
+    active: np.ndarray  # existed and reads active
+    money: Money
+    #: per currency code: the factor to the reporting currency (NaN: no rate; then nothing may need it)
+    factor: np.ndarray
+
+    def convert(self, cols: Columns, values: np.ndarray, edges: np.ndarray, is_money: np.ndarray | bool
+                ) -> np.ndarray | None:
+        """``values`` of ``edges`` (indices) in the reporting currency where ``is_money``; ``None`` when a
+        stated amount lacks a rate (the reference raises :class:`~stakegraph.errors.MissingRate`)."""
+        cur = cols.currency[edges]
+        f = np.where(cur < 0, 1.0, self.factor[np.maximum(cur, 0)] if len(self.factor) else 1.0)
+        conv = is_money & ~np.isnan(values) & (cur >= 0)
+        if np.any(conv & np.isnan(f)):
+            return None
+        return np.where(conv, values * np.where(np.isnan(f), 1.0, f), values)
+
+
+def day_masks(cols: Columns, day: Any) -> Day:
+    """The masks of ``day`` (kept per projection, :data:`DAYS_KEPT` days)."""
+    d = to_date(day, field_name="as_of")
+    text = d.isoformat()
+    with cols._lock:  # noqa: SLF001
+        hit = cols._days.get(text)  # noqa: SLF001
+        if hit is not None:
+            cols._days.move_to_end(text)  # noqa: SLF001
+            return hit
+    node_ok = ~(cols.node_date > text) & ~(cols.node_signed > text)
+    edge_ok = ~(cols.start > text) & ~(cols.end < text) & node_ok[cols.src] & node_ok[cols.dst]
+    active = edge_ok & (cols.active | cols.has_end)
+    present = {cols.currencies[c] for c in np.unique(np.concatenate(
+        (cols.node_currency[node_ok], cols.currency[edge_ok]))).tolist() if c >= 0}
+    reporting = cols.reporting
+    if cols.fx is None and len(present) == 1:
+        reporting = next(iter(present))
+    money = Money(reporting, cols.fx, lambda: d, present)
+    factor = np.ones(len(cols.currencies))
+    for i, c in enumerate(cols.currencies):
+        if c != reporting:
+            try:
+                factor[i] = money.fx.quote(c, reporting, d)[0]
+            except MissingRate:
+                factor[i] = np.nan
+    out = Day(text, node_ok, edge_ok, active, money, factor)
+    with cols._lock:  # noqa: SLF001
+        cols._days[text] = out  # noqa: SLF001
+        while len(cols._days) > DAYS_KEPT:  # noqa: SLF001
+            cols._days.popitem(last=False)  # noqa: SLF001
+    return out
+
+
+# --- measures ---------------------------------------------------------------------------------
+
+
+class BookShare(NamedTuple):
+    """A party's share of the book (what a trend row reads of a share)."""
+
+    counterparty: str
+    pct: float
+
+
+class BookPoint(NamedTuple):
+    """What a trend row reads of :func:`stakegraph.analytics.concentration.book_concentration`."""
+
+    n: int
+    hhi: float
+    cr_k: float
+    shares: tuple[BookShare, ...]
+    major_counterparties: tuple[BookShare, ...]
+    bands: tuple[conc.Band, ...]
+
+
+def book_point(cols: Columns, day: Day, kinds: tuple[str, ...], k: int) -> BookPoint | None:
+    """``book_concentration(graph_as_of(G, day), kinds=kinds, by="source", k=k)``'s HHI, CR-k, shares and
+    bands (``None``: the reference must run)."""
+    if k < 1:
+        return None
+    kinds = check_kinds(kinds)
+    conc._weights_used(kinds, None)  # noqa: SLF001 - the reference's own check (raises the same)
+    sel = np.flatnonzero(day.active & cols.kind_mask(kinds))
+    weight, is_money = cols.weight(kinds)
+    w = day.convert(cols, weight[sel], sel, is_money[sel])
+    if w is None:
+        return None
+    keep = ~np.isnan(w)
+    who, w = cols.src[sel[keep]], w[keep]
+    if len(who) == 0:
+        return BookPoint(0, 0.0, 0.0, (), (), ())
+    uniq, first, inverse = np.unique(who, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))  # sequential, in edge order
+    order = np.argsort(first, kind="stable")  # first-seen order: the reference's dict order
+    nodes = cols.nodes
+    values = {nodes[i]: s for i, s in zip(uniq[order].tolist(), sums[order].tolist(), strict=True)}
+    _denom, rows, _un, h, cr, _eff = conc._summarise(values, None, k)  # noqa: SLF001 - the reference's own sums
+    shares = tuple(BookShare(cp, pct) for cp, _v, pct in rows)
+    return BookPoint(len(shares), h, cr, shares, tuple(s for s in shares if conc.is_major(s.pct)), conc.bands(h))
+
+
+def book_exposure(cols: Columns, day: Day, financing: Iterable[str]) -> float | None:
+    """``edges_exposure`` of every edge of ``graph_as_of(G, day)`` in its money (``None``: the reference runs)."""
+    financing = tuple(financing)
+    sel = np.flatnonzero(day.active & cols.kind_mask(financing))
+    m = day.convert(cols, cols.money(financing)[sel], sel, True)
+    if m is None:
+        return None
+    m = np.where(np.isnan(m) | (m == 0.0), 0.0, m)  # ``money_of_edge(d) or 0.0``
+    return sum(m.tolist(), 0.0)  # the reference's sequential sum, in edge order
+
+
+def cut_points(cols: Columns, day: Day) -> set[str]:
+    """The articulation points of ``structural_graph(graph_as_of(G, day))`` (igraph; the kernel proved equal
+    to NetworkX)."""
+    tie = cols.node_struct
+    src, dst = cols.src, cols.dst
+    mask = day.active & cols.kind_mask(STRUCTURAL_KINDS) & tie[src] & tie[dst] & (src != dst)
+    u, v = src[mask], dst[mask]
+    n = len(cols.nodes)
+    pairs = np.unique(np.minimum(u, v) * max(n, 1) + np.maximum(u, v))
+    ix = kn.IndexedGraph(cols.nodes, cols.index, pairs // max(n, 1), pairs % max(n, 1), False)
+    return set(kn.articulation_points_indexed(ix)) if len(pairs) else set()
+
+
+
+def relationship_mask(cols: Columns, day: Day) -> np.ndarray:
+    """``_relationships(graph_as_of(G, day))``: active edges between parties and projects."""
+    return day.active & cols.node_tie[cols.src] & cols.node_tie[cols.dst]
+
+
+def band_rows(cols: Columns, day: Day, kinds: tuple[str, ...], direction: str
+              ) -> dict[str, tuple[float, str, str]] | None:
+    """``{node: (hhi, band_2010, band_2023)}`` of ``portfolio_concentration(graph_as_of(G, day), kinds=kinds,
+    direction=direction, node_type=None)`` (``None``: the reference runs)."""
+    kinds = check_kinds(kinds)
+    side = check_side(direction)
+    conc._weights_used(kinds, None)  # noqa: SLF001
+    sel = np.flatnonzero(day.active & cols.kind_mask(kinds))
+    weight, is_money = cols.weight(kinds)
+    w = day.convert(cols, weight[sel], sel, is_money[sel])
+    if w is None:
+        return None
+    keep = ~np.isnan(w)
+    sel, w = sel[keep], w[keep]
+    holder, cp = (cols.dst[sel], cols.src[sel]) if side == "in" else (cols.src[sel], cols.dst[sel])
+    if len(sel) == 0:
+        return {}
+    n = max(len(cols.nodes), 1)
+    pair = holder * n + cp
+    uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    value = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))  # per (holder, cp), in edge order
+    order = np.argsort(first, kind="stable")  # first-seen order: each holder's dict order
+    p_holder, p_cp, p_value = uniq[order] // n, uniq[order] % n, value[order]
+    hs, h_inv = np.unique(p_holder, return_inverse=True)
+    known = np.bincount(h_inv.ravel(), weights=p_value, minlength=len(hs))  # sum(values.values()), in order
+    denom = known[h_inv.ravel()]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(denom > 0, 100.0 * p_value / np.where(denom > 0, denom, 1.0), 0.0)
+    # each holder's shares sorted by (-value, counterparty id), then HHI = sequential sum of pct²
+    srt = np.lexsort((cols.rank()[p_cp], -p_value, h_inv.ravel()))
+    h = np.bincount(h_inv.ravel()[srt], weights=pct[srt] * pct[srt], minlength=len(hs))
+    # conc.bands per row: its thresholds (2010: < 1,500, <= 2,500; 2023: > 1,800), its labels
+    un, not_high = (b.band for b in conc.bands(0.0))
+    mod = conc.bands(1500.0)[0].band
+    high_2010, high_2023 = (b.band for b in conc.bands(1e4))
+    b2010 = np.where(h < 1500, un, np.where(h <= 2500, mod, high_2010))
+    b2023 = np.where(h > 1800, high_2023, not_high)
+    nodes = cols.nodes
+    return {nodes[i]: (x, a, b) for i, x, a, b in zip(hs.tolist(), h.tolist(), b2010.tolist(), b2023.tolist(),
+                                                       strict=True)}
