@@ -12,7 +12,10 @@ formats its contributions anew. Here:
   relationships touched by any of them are known as sets — a relationship outside them (most of a
   large book) has a score that depends only on the contact counts at its two ends, so its
   contributions and score are computed once per distinct pair of counts and shared;
-* the relationships with events are scored as the reference scores them (:func:`~stakegraph.analytics.health.factors`).
+* more generally a relationship's score is a function of the events attached by its edge, by its pair
+  and by each end's party, and of the contact counts: it is computed once per distinct combination
+  (a lender's party-level signals reach all its loans to quiet borrowers alike), as the reference
+  computes it (:func:`~stakegraph.analytics.health.factors`).
 
 >>> from stakegraph.store.base import to_networkx
 >>> from stakegraph.model import NodeRecord, EdgeRecord
@@ -116,32 +119,34 @@ def relationship_health_fast(
     day = to_date(as_of)
     wanted = set(kinds)
     dates = _Dates()
-    node_data: dict[Any, dict[str, Any]] = dict(G.nodes(data=True))
+    node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only, as G.nodes(data=True)
     edge_ids: set[str] = set()
     by_contract: dict[str, list[str]] = defaultdict(list)
     contact_sets: dict[str, set[str]] = defaultdict(set)
     candidates: list[tuple[Any, Any, str, dict[str, Any]]] = []
-    for u, v, key, d in G.edges(keys=True, data=True):
-        edge = str(key)
-        edge_ids.add(edge)
-        kind = d.get("kind")
-        if d.get("contract_id"):
-            by_contract[str(d["contract_id"])].append(edge)
-        if kind == "contact_of" and is_active(d):
-            start, end = dates(d.get("start_date")), dates(d.get("end_date"))
-            if (start is None or start <= day) and (end is None or end > day):
-                contact_sets[str(v)].add(str(u))
-        if kind not in wanted or u == v:
-            continue
-        tu, tv = node_data[u].get("type"), node_data[v].get("type")
-        if tu != "party" or tv not in ("party", "project"):
-            continue
-        if not include_ended and not is_active(d):
-            continue
-        start = dates(d.get("start_date"))
-        if start is not None and start > day:
-            continue
-        candidates.append((u, v, edge, d))
+    for u, nbrs in G._succ.items():  # noqa: SLF001 - G.edges(keys=True, data=True) order, without the views
+        for v, keydict in nbrs.items():
+            for key, d in keydict.items():
+                edge = str(key)
+                edge_ids.add(edge)
+                kind = d.get("kind")
+                if d.get("contract_id"):
+                    by_contract[str(d["contract_id"])].append(edge)
+                if kind == "contact_of" and is_active(d):
+                    start, end = dates(d.get("start_date")), dates(d.get("end_date"))
+                    if (start is None or start <= day) and (end is None or end > day):
+                        contact_sets[str(v)].add(str(u))
+                if kind not in wanted or u == v:
+                    continue
+                tu, tv = node_data[u].get("type"), node_data[v].get("type")
+                if tu != "party" or tv not in ("party", "project"):
+                    continue
+                if not include_ended and not is_active(d):
+                    continue
+                start = dates(d.get("start_date"))
+                if start is not None and start > day:
+                    continue
+                candidates.append((u, v, edge, d))
     contacts = {k: len(s) for k, s in contact_sets.items()}
     signals = _Index(G, day, "signal", (edge_ids, by_contract))
     interactions = _Index(G, day, "interaction", (edge_ids, by_contract))
@@ -152,33 +157,35 @@ def relationship_health_fast(
         ends = sorted(pair)
         touched_pairs.update(((ends[0], ends[-1]), (ends[-1], ends[0])))
 
-    counts: dict[Any, list[int]] = {}  # contact count of an organisation end (none for a person or a project)
+    ends_of: dict[Any, tuple[str, str, tuple[int, ...]]] = {}  # id text, name, contact count of an end
 
-    def end_count(x: Any) -> list[int]:
+    def end_of(x: Any) -> tuple[str, str, tuple[int, ...]]:
         try:
-            return counts[x]
+            return ends_of[x]
         except KeyError:
             dx = node_data[x]
-            out = counts[x] = ([contacts.get(str(x), 0)] if dx.get("type") == "party" and dx.get("kind") != "person"
-                               else [])
+            sx = str(x)
+            count = (contacts.get(sx, 0),) if dx.get("type") == "party" and dx.get("kind") != "person" else ()
+            out = ends_of[x] = (sx, str(dx.get("name") or x), count)
             return out
 
     points: _Points = {}
-    quiet: dict[tuple[int, ...], tuple[float, Any, int, float, int | None, int]] = {}
+    # A relationship's factors are a function of the events attached to it (by its edge, its pair, each
+    # end's party) and the contact counts: relationships sharing all of them share the result (a lender's
+    # party-level signals reach every one of its loans to quiet borrowers alike).
+    shared: dict[tuple[Any, ...], tuple[float, Any, int, float, int | None, int]] = {}
     rows: list[RelationshipHealth] = []
+    append = rows.append
     for u, v, edge, d in candidates:
-        su, sv = str(u), str(v)
-        n_contacts = end_count(u) + end_count(v)
-        if (edge in touched_edges or su in touched_parties or sv in touched_parties
-                or (su, sv) in touched_pairs):
-            f = factors(signals.attached(edge, su, sv), interactions.attached(edge, su, sv), n_contacts, day,
-                        weights, points)
-        else:  # no event reaches it: the score depends on the contact counts alone
-            memo = tuple(n_contacts)
-            f = quiet.get(memo) or quiet.setdefault(memo, factors([], [], n_contacts, day, weights, points))
-        du, dv = node_data[u], node_data[v]
-        rows.append(RelationshipHealth(edge, str(d.get("kind")), su, sv, str(du.get("name") or u),
-                                       str(dv.get("name") or v), *f))
+        su, nu, cu = end_of(u)
+        sv, nv, cv = end_of(v)
+        memo = (edge if edge in touched_edges else None, (su, sv) if (su, sv) in touched_pairs else None,
+                su if su in touched_parties else None, sv if sv in touched_parties else None, cu + cv)
+        f = shared.get(memo)
+        if f is None:
+            f = shared[memo] = factors(signals.attached(edge, su, sv), interactions.attached(edge, su, sv),
+                                       list(cu + cv), day, weights, points)
+        append(RelationshipHealth(edge, str(d.get("kind")), su, sv, nu, nv, *f))
     rows.sort(key=lambda r: (r.score, r.edge_id))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
