@@ -72,6 +72,8 @@ LEX_LIMITS = "Basel LEX20.1 (25% of Tier 1), LEX20.2 (15% G-SIB to G-SIB), LEX20
 EXPOSURE_KINDS: tuple[str, ...] = ("lends_to", "invests_in", "guarantees")
 _RECEIPT_KINDS: dict[str, bool] = {"buys_from": True, "offtakes": True, "supplies": False}
 """kind -> True when the *target* is the seller (receives the money), False when the source is."""
+_CONTROL_KINDS: tuple[str, ...] = ("owns", "controls")
+_DEPENDENCE_KINDS: tuple[str, ...] = (*_RECEIPT_KINDS, "lends_to", "guarantees")
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,15 @@ def _check_threshold(name: str, value: float) -> float:
     return float(value)
 
 
-def control_links(G: nx.MultiDiGraph, *, control_threshold: float = 50.0) -> list[GroupLink]:
+def control_links(G: nx.MultiDiGraph, *, control_threshold: float = 50.0,
+                  edges: Iterable[tuple[Any, Any, str, Mapping[str, Any]]] | None = None) -> list[GroupLink]:
     """Every ``X controls Y`` link (rules 1–3 of the module docstring), direct links only.
 
     Transitivity is left to the caller (a chain of links is a path). The
     aggregated-holdings rule uses transitive control, so it iterates to a fixed
-    point.
+    point. ``edges``: the ``owns``/``controls`` edges already read, as
+    ``iter_kind_edges(G, ("owns", "controls"))`` yields them (:func:`connected_groups` reads the
+    edges of both link functions in one pass).
 
     >>> G = nx.MultiDiGraph()
     >>> G.add_nodes_from(["x", "b", "y"], type="party")
@@ -155,8 +160,9 @@ def control_links(G: nx.MultiDiGraph, *, control_threshold: float = 50.0) -> lis
     types = set(STRUCTURAL_TYPES)
     holdings: dict[Any, dict[Any, tuple[float, list[str]]]] = defaultdict(dict)  # owned -> owner -> (pct, edges)
     links: dict[tuple[Any, Any], GroupLink] = {}
-    for u, v, key, data in iter_kind_edges(G, ("owns", "controls")):
-        if u == v or G.nodes[u].get("type") not in types or G.nodes[v].get("type") not in types:
+    nodes = G._node  # noqa: SLF001 - G.nodes[x], without the view
+    for u, v, key, data in (iter_kind_edges(G, _CONTROL_KINDS) if edges is None else edges):
+        if u == v or nodes[u].get("type") not in types or nodes[v].get("type") not in types:
             continue
         if data.get("kind") == "controls":
             links.setdefault((u, v), GroupLink(str(u), str(v), "control", "controls", None, (key,), "controls edge"))
@@ -243,8 +249,12 @@ def ultimate_owners(G: nx.MultiDiGraph, *, control_threshold: float = 50.0) -> d
     return dict(sorted(out.items()))
 
 
-def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: float = 50.0) -> list[GroupLink]:
+def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: float = 50.0,
+                          edges: Iterable[tuple[Any, Any, str, Mapping[str, Any]]] | None = None) -> list[GroupLink]:
     """Receipts and guarantee links at or above the threshold (see the module docstring).
+
+    ``edges``: the receipt, ``lends_to`` and ``guarantees`` edges already read, as
+    ``iter_kind_edges`` yields them (see :func:`control_links`).
 
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("s", type="party", annual_revenue=100.0); G.add_node("c", type="party")
@@ -256,10 +266,11 @@ def interdependence_links(G: nx.MultiDiGraph, *, interdependence_threshold: floa
     types = set(STRUCTURAL_TYPES)
     receipts: dict[Any, dict[Any, list[Any]]] = defaultdict(lambda: defaultdict(lambda: [0.0, [], None]))
     debt: dict[Any, float] = defaultdict(float)
-    guarantees: list[tuple[Any, Any, str, dict[str, Any]]] = []
+    guarantees: list[tuple[Any, Any, str, Mapping[str, Any]]] = []
     money = money_context(G)  # amounts and revenues in the reporting currency
-    for u, v, key, data in iter_kind_edges(G, (*_RECEIPT_KINDS, "lends_to", "guarantees")):
-        if u == v or G.nodes[u].get("type") not in types or G.nodes[v].get("type") not in types:
+    nodes = G._node  # noqa: SLF001 - G.nodes[x], without the view
+    for u, v, key, data in (iter_kind_edges(G, _DEPENDENCE_KINDS) if edges is None else edges):
+        if u == v or nodes[u].get("type") not in types or nodes[v].get("type") not in types:
             continue
         kind = data["kind"]
         if kind == "lends_to":
@@ -332,7 +343,8 @@ def connected_groups(
     Returns
     -------
     ConnectedGroupsResult
-        Groups (largest first, then by id), each member with its links.
+        Groups (largest first, then by id), each member with its links. The edges of both link
+        functions are read in one pass (equal to :func:`connected_groups_reference`).
 
     Examples
     --------
@@ -350,9 +362,68 @@ def connected_groups(
     .. [1] Basel Committee on Banking Supervision, *Large exposures framework*,
        LEX10.9–10.20 (connected counterparties), BIS, 2019.
     """
+    control, dependence = _link_edges(G)
+    links = (control_links(G, control_threshold=control_threshold, edges=control)
+             + interdependence_links(G, interdependence_threshold=interdependence_threshold, edges=dependence))
+    return _groups_of_links(G, links, control_threshold, interdependence_threshold)
+
+
+def connected_groups_reference(
+    G: nx.MultiDiGraph,
+    *,
+    control_threshold: float = 50.0,
+    interdependence_threshold: float = 50.0,
+) -> ConnectedGroupsResult:
+    """:func:`connected_groups` with each link function reading the edges itself (two passes through
+    NetworkX's edge view): the reference the one-pass read is checked against
+    (``tests/analytics/test_groups_fast.py``).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from(["h", "s"], type="party")
+    >>> _ = G.add_edge("h", "s", key="a", kind="owns", share_pct=60)
+    >>> connected_groups_reference(G) == connected_groups(G)
+    True
+    """
     links = control_links(G, control_threshold=control_threshold) + interdependence_links(
         G, interdependence_threshold=interdependence_threshold
     )
+    return _groups_of_links(G, links, control_threshold, interdependence_threshold)
+
+
+Edge = tuple[Any, Any, str, Mapping[str, Any]]
+
+
+def _link_edges(G: nx.MultiDiGraph) -> tuple[list[Edge], list[Edge]]:
+    """``list(iter_kind_edges(G, _CONTROL_KINDS))`` and ``list(iter_kind_edges(G, _DEPENDENCE_KINDS))`` in one
+    pass over the adjacency (same edges, same order), self-loops and edges between non-structural nodes
+    left out (both link functions skip them)."""
+    if not (G.is_multigraph() and G.is_directed()):
+        return list(iter_kind_edges(G, _CONTROL_KINDS)), list(iter_kind_edges(G, _DEPENDENCE_KINDS))
+    control_kinds, dependence_kinds = set(_CONTROL_KINDS), set(_DEPENDENCE_KINDS)
+    types = set(STRUCTURAL_TYPES)
+    nodes = G._node  # noqa: SLF001
+    control: list[Edge] = []
+    dependence: list[Edge] = []
+    for u, nbrs in G._succ.items():  # noqa: SLF001 - G.edges(keys=True, data=True) order, without the views
+        if nodes[u].get("type") not in types:
+            continue
+        for v, keydict in nbrs.items():
+            if u == v or nodes[v].get("type") not in types:
+                continue
+            for key, data in keydict.items():
+                kind = data.get("kind")
+                is_control, is_dependence = kind in control_kinds, kind in dependence_kinds
+                if (is_control or is_dependence) and is_active(data):
+                    edge = (u, v, str(key), data)
+                    if is_control:
+                        control.append(edge)
+                    if is_dependence:
+                        dependence.append(edge)
+    return control, dependence
+
+
+def _groups_of_links(G: nx.MultiDiGraph, links: list[GroupLink], control_threshold: float,
+                     interdependence_threshold: float) -> ConnectedGroupsResult:
     U = nx.Graph()
     for link in links:
         U.add_edge(link.source, link.target)
