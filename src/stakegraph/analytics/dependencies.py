@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -155,11 +156,10 @@ def centrality(
     pr = pagerank(H, weight="strength" if weighted else None, backend=pr_backend)
     U = H.to_undirected(as_view=True) if directed else H
     core = core_number(U, backend=backend) if len(U) else {}
-    rows = sorted(
-        (CentralityRow(str(v), name_of(G, v), G.nodes[v].get("type"), bc.get(v, 0.0), pr.get(v, 0.0),
-                       core.get(v, 0)) for v in H),
-        key=lambda r: (-r.betweenness, -r.pagerank, r.node),
-    )
+    # ranked on plain tuples (the row's own sort key), rows built for the top only
+    ranked = sorted(((-bc.get(v, 0.0), -pr.get(v, 0.0), str(v), v) for v in H), key=itemgetter(0, 1, 2))
+    rows = [CentralityRow(str(v), name_of(G, v), G.nodes[v].get("type"), bc.get(v, 0.0), pr.get(v, 0.0),
+                          core.get(v, 0)) for *_, v in ranked[:top]]
     stamp = Stamp(
         "centrality",
         ("sampled Brandes & Pich 2007" if k else "exact Brandes 2001")
@@ -169,7 +169,7 @@ def centrality(
         graph_version(G),
         REF_CENTRALITY,
     )
-    return CentralityResult(bc, pr, core, used, tuple(rows[:top]), stamp)
+    return CentralityResult(bc, pr, core, used, tuple(rows), stamp)
 
 
 # ----------------------------------------------------------------------------- cut points
