@@ -12,10 +12,11 @@ formats its contributions anew. Here:
   relationships touched by any of them are known as sets — a relationship outside them (most of a
   large book) has a score that depends only on the contact counts at its two ends, so its
   contributions and score are computed once per distinct pair of counts and shared;
-* more generally a relationship's score is a function of the events attached by its edge, by its pair
-  and by each end's party, and of the contact counts: it is computed once per distinct combination
-  (a lender's party-level signals reach all its loans to quiet borrowers alike), as the reference
-  computes it (:func:`~stakegraph.analytics.health.factors`).
+* more generally a relationship's score is a function of the signals attached by its edge, its pair
+  and each end's party, of the ages of the interactions so attached and of the contact counts: each
+  part is computed once per distinct combination (a lender's party-level signals reach all its loans
+  alike) and the whole once per distinct parts, with the reference's arithmetic
+  (:class:`~stakegraph.analytics.health_parts.Parts`, :func:`~stakegraph.analytics.health.factors`).
 
 >>> from stakegraph.store.base import to_networkx
 >>> from stakegraph.model import NodeRecord, EdgeRecord
@@ -40,11 +41,10 @@ from stakegraph.analytics.health import (
     HealthWeights,
     RelationshipHealth,
     _Index,
-    _Points,
-    factors,
     maybe_date,
     to_date,
 )
+from stakegraph.analytics.health_parts import Parts
 from stakegraph.analytics.selection import STRUCTURAL_KINDS
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.measures import is_active
@@ -150,12 +150,16 @@ def relationship_health_fast(
     contacts = {k: len(s) for k, s in contact_sets.items()}
     signals = _Index(G, day, "signal", (edge_ids, by_contract))
     interactions = _Index(G, day, "interaction", (edge_ids, by_contract))
-    touched_edges = set(signals.by_edge) | set(interactions.by_edge)
-    touched_parties = set(signals.by_party) | set(interactions.by_party)
-    touched_pairs: set[tuple[str, str]] = set()
-    for pair in (*signals.by_pair, *interactions.by_pair):
-        ends = sorted(pair)
-        touched_pairs.update(((ends[0], ends[-1]), (ends[-1], ends[0])))
+
+    def touched(index: _Index) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+        pairs: set[tuple[str, str]] = set()
+        for pair in index.by_pair:
+            ends = sorted(pair)
+            pairs.update(((ends[0], ends[-1]), (ends[-1], ends[0])))
+        return set(index.by_edge), pairs, set(index.by_party)
+
+    s_edges, s_pairs, s_parties = touched(signals)
+    i_edges, i_pairs, i_parties = touched(interactions)
 
     ends_of: dict[Any, tuple[str, str, tuple[int, ...]]] = {}  # id text, name, contact count of an end
 
@@ -169,22 +173,25 @@ def relationship_health_fast(
             out = ends_of[x] = (sx, str(dx.get("name") or x), count)
             return out
 
-    points: _Points = {}
-    # A relationship's factors are a function of the events attached to it (by its edge, its pair, each
-    # end's party) and the contact counts: relationships sharing all of them share the result (a lender's
-    # party-level signals reach every one of its loans to quiet borrowers alike).
-    shared: dict[tuple[Any, ...], tuple[float, Any, int, float, int | None, int]] = {}
+    # The attached signals of a relationship are those of its edge, its pair and each end's party: the key
+    # names the ones that hold any (the rest attach nothing); likewise for interactions.
+    parts = Parts(day, weights, {})
     rows: list[RelationshipHealth] = []
     append = rows.append
     for u, v, edge, d in candidates:
         su, nu, cu = end_of(u)
         sv, nv, cv = end_of(v)
-        memo = (edge if edge in touched_edges else None, (su, sv) if (su, sv) in touched_pairs else None,
-                su if su in touched_parties else None, sv if sv in touched_parties else None, cu + cv)
-        f = shared.get(memo)
-        if f is None:
-            f = shared[memo] = factors(signals.attached(edge, su, sv), interactions.attached(edge, su, sv),
-                                       list(cu + cv), day, weights, points)
+        s_key = (edge if edge in s_edges else None, (su, sv) if (su, sv) in s_pairs else None,
+                 su if su in s_parties else None, sv if sv in s_parties else None)
+        sig = parts.signal_parts.get(s_key)
+        if sig is None:
+            sig = parts.signals(s_key, signals.attached(edge, su, sv))
+        i_key = (edge if edge in i_edges else None, (su, sv) if (su, sv) in i_pairs else None,
+                 su if su in i_parties else None, sv if sv in i_parties else None)
+        ages = parts.age_parts.get(i_key)
+        if ages is None:
+            ages = parts.ages(i_key, interactions.attached(edge, su, sv))
+        f = parts.whole(sig, ages, cu + cv)
         append(RelationshipHealth(edge, str(d.get("kind")), su, sv, nu, nv, *f))
     rows.sort(key=lambda r: (r.score, r.edge_id))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
