@@ -67,13 +67,25 @@ _NONE = ""  # a date absent (or not a date): compares below every day, so "after
 _NONE_END = "~"  # an end date absent: compares above every day, so "before D" is False
 
 
+def _read(values: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
+    """(an index per value, ``fn`` of the indexed values): ``fn`` runs once per distinct value when every value
+    is text or ``None`` (other values may be equal without being alike, ``1 == 1.0 == True``: then once per
+    value)."""
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # an unhashable value
+        distinct = {}
+    if distinct and set(map(type, distinct)) <= {str, type(None)}:
+        table = {v: i for i, v in enumerate(distinct)}
+        return (np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)),
+                [fn(v) for v in table])
+    return np.arange(len(values), dtype=np.int64), [fn(v) for v in values]
+
+
 def _memo(values: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
-    """``fn`` of each value; computed once per distinct value when every value is text or ``None`` (other
-    values may be equal without being alike, ``1 == 1.0 == True``: each is read on its own)."""
-    if set(map(type, values)) <= {str, type(None)}:
-        table = {v: fn(v) for v in dict.fromkeys(values)}
-        return list(map(table.__getitem__, values))
-    return [fn(v) for v in values]
+    """``fn`` of each value (see :func:`_read`)."""
+    codes, read = _read(values, fn)
+    return list(map(read.__getitem__, codes.tolist()))
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -93,8 +105,8 @@ def _numbers(values: Sequence[Any]) -> np.ndarray:
 
 def _days(values: Sequence[Any], absent: str) -> np.ndarray:
     """The as-of rule's reading of stored dates (:func:`stakegraph.asof._day`) as text, ``absent`` for none."""
-    read = _memo(values, _day)
-    return np.array([absent if d is None else d for d in read], dtype="U10")
+    codes, read = _read(values, _day)
+    return np.array([absent if d is None else d for d in read] or [absent], dtype="U10")[codes]
 
 
 @dataclass
@@ -211,16 +223,20 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     keys_raw = list(chain.from_iterable(pairs))
     ds = list(chain.from_iterable(map(dict.values, pairs)))
     keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
-    raw_kinds = list(map(dict.get, ds, repeat("kind")))
-    if set(map(type, raw_kinds)) - {str, type(None)}:
+    # one pass over the edges' dicts for the five columns every date needs (each dict read while in cache)
+    rows = [(d.get("kind"), d.get("status"), d.get("currency"), d.get("start_date"), d.get("end_date")) for d in ds]
+    raw_kinds, raw_status, raw_cur, raw_start, raw_end = (list(c) for c in zip(*rows, strict=True)) if rows else \
+        ([], [], [], [], [])
+    del rows
+    if set(map(type, dict.fromkeys(raw_kinds))) - {str, type(None)}:
         return None
     kind, kinds = _codes(raw_kinds)
-    statuses = _memo(list(map(dict.get, ds, repeat("status"))), lambda s: is_active({"status": s}))
-    edge_cur = _memo(list(map(dict.get, ds, repeat("currency"))), normalise_currency)
-    currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *dict.fromkeys(edge_cur)) if c is not None))
+    status_codes, status_active = _read(raw_status, lambda s: is_active({"status": s}))
+    cur_codes, cur_read = _read(raw_cur, normalise_currency)
+    currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *cur_read) if c is not None))
     cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
     cur_index[None] = -1
-    end = _days(list(map(dict.get, ds, repeat("end_date"))), _NONE_END)
+    end = _days(raw_end, _NONE_END)
     return Columns(
         nodes=nodes, index=index, node_date=dated, node_signed=signed,
         node_tie=np.isin(np.array(types, dtype=object), np.array(_TIES, dtype=object)),
@@ -228,9 +244,9 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
         src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair),
         keys=keys, keys_unique=len(set(keys)) == len(keys), kind=kind, kinds=kinds,
-        active=np.array(statuses, dtype=bool), start=_days(list(map(dict.get, ds, repeat("start_date"))), _NONE),
+        active=np.array(status_active or [True], dtype=bool)[status_codes], start=_days(raw_start, _NONE),
         end=end, has_end=end != _NONE_END,
-        currency=np.fromiter(map(cur_index.__getitem__, edge_cur), dtype=np.int64, count=len(edge_cur)),
+        currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
         currencies=currencies, data=ds,
         signals=[(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")],
         fx=G.graph.get("fx") or None,
@@ -372,16 +388,15 @@ def book_exposure(cols: Columns, day: Day, financing: Iterable[str]) -> float | 
 
 def cut_points(cols: Columns, day: Day) -> set[str]:
     """The articulation points of ``structural_graph(graph_as_of(G, day))`` (igraph; the kernel proved equal
-    to NetworkX)."""
+    to NetworkX). Parallel edges are kept (they cut nothing and join nothing new: the points are the same);
+    nodes outside the structure are isolated here (never a cut point)."""
     tie = cols.node_struct
     src, dst = cols.src, cols.dst
     mask = day.active & cols.kind_mask(STRUCTURAL_KINDS) & tie[src] & tie[dst] & (src != dst)
-    u, v = src[mask], dst[mask]
-    n = len(cols.nodes)
-    pairs = np.unique(np.minimum(u, v) * max(n, 1) + np.maximum(u, v))
-    ix = kn.IndexedGraph(cols.nodes, cols.index, pairs // max(n, 1), pairs % max(n, 1), False)
-    return set(kn.articulation_points_indexed(ix)) if len(pairs) else set()
-
+    if not mask.any():
+        return set()
+    ix = kn.IndexedGraph(cols.nodes, cols.index, src[mask], dst[mask], False)
+    return set(kn.articulation_points_indexed(ix))
 
 
 def relationship_mask(cols: Columns, day: Day) -> np.ndarray:
