@@ -125,7 +125,9 @@ def relationship_health_fast(
     contact_sets: dict[str, set[str]] = defaultdict(set)
     candidates: list[tuple[Any, Any, str, dict[str, Any]]] = []
     for u, nbrs in G._succ.items():  # noqa: SLF001 - G.edges(keys=True, data=True) order, without the views
+        from_party = node_data[u].get("type") == "party"
         for v, keydict in nbrs.items():
+            scored_pair = from_party and u != v and node_data[v].get("type") in ("party", "project")
             for key, d in keydict.items():
                 edge = str(key)
                 edge_ids.add(edge)
@@ -136,10 +138,7 @@ def relationship_health_fast(
                     start, end = dates(d.get("start_date")), dates(d.get("end_date"))
                     if (start is None or start <= day) and (end is None or end > day):
                         contact_sets[str(v)].add(str(u))
-                if kind not in wanted or u == v:
-                    continue
-                tu, tv = node_data[u].get("type"), node_data[v].get("type")
-                if tu != "party" or tv not in ("party", "project"):
+                if not scored_pair or kind not in wanted:
                     continue
                 if not include_ended and not is_active(d):
                     continue
@@ -176,6 +175,7 @@ def relationship_health_fast(
     # The attached signals of a relationship are those of its edge, its pair and each end's party: the key
     # names the ones that hold any (the rest attach nothing); likewise for interactions.
     parts = Parts(day, weights, {})
+    by_keys: dict[tuple[Any, ...], Any] = {}
     rows: list[RelationshipHealth] = []
     append = rows.append
     for u, v, edge, d in candidates:
@@ -183,15 +183,18 @@ def relationship_health_fast(
         sv, nv, cv = end_of(v)
         s_key = (edge if edge in s_edges else None, (su, sv) if (su, sv) in s_pairs else None,
                  su if su in s_parties else None, sv if sv in s_parties else None)
-        sig = parts.signal_parts.get(s_key)
-        if sig is None:
-            sig = parts.signals(s_key, signals.attached(edge, su, sv))
         i_key = (edge if edge in i_edges else None, (su, sv) if (su, sv) in i_pairs else None,
                  su if su in i_parties else None, sv if sv in i_parties else None)
-        ages = parts.age_parts.get(i_key)
-        if ages is None:
-            ages = parts.ages(i_key, interactions.attached(edge, su, sv))
-        f = parts.whole(sig, ages, cu + cv)
+        keys = (s_key, i_key, cu + cv)  # the parts' own keys name the whole too
+        f = by_keys.get(keys)
+        if f is None:
+            sig = parts.signal_parts.get(s_key)
+            if sig is None:
+                sig = parts.signals(s_key, signals.attached(edge, su, sv))
+            ages = parts.age_parts.get(i_key)
+            if ages is None:
+                ages = parts.ages(i_key, interactions.attached(edge, su, sv))
+            f = by_keys[keys] = parts.whole(sig, ages, cu + cv)
         append(RelationshipHealth(edge, str(d.get("kind")), su, sv, nu, nv, *f))
     rows.sort(key=lambda r: (r.score, r.edge_id))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
