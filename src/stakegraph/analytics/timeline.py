@@ -1,7 +1,10 @@
 """Change over time: a measure at each period end (trend) and what changed between two dates (diff).
 
 Both run the existing analytics on :func:`stakegraph.asof.graph_as_of` of each date — the one as-of
-rule — so a trend's point at ``D`` is exactly ``stakegraph analyze … --as-of D``.
+rule — so a trend's point at ``D`` is exactly ``stakegraph analyze … --as-of D``. The book's HHI, CR-k,
+counterparties and exposure, the cut points and the diff are computed from masks over the projection's
+columns instead (:mod:`stakegraph.analytics.timeline_fast`: no timeslice built, the same answers, proved
+against :func:`trend_reference` and :func:`diff_reference`, which build the timeslices).
 
 * :func:`trend` — HHI, CR-k, counterparties, financing exposure, mean health score or cut points
   of one node (or of the whole book) at each month / quarter / year end between two dates, with
@@ -528,7 +531,8 @@ def _diff_fast(G: nx.MultiDiGraph, d0: dt.date, d1: dt.date, ks: tuple[str, ...]
 
     started, ended = changes(r1 & ~r0), changes(r0 & ~r1)
     return _diff_result(G, d0, d1, ks, direction, started, ended, p0, p1, tf.cut_points(cols, at0),
-                        tf.cut_points(cols, at1), cols.signals, at1.money.stamp)
+                        tf.cut_points(cols, at1), tf.dated_between(cols, d0.isoformat(), d1.isoformat()),
+                        at1.money.stamp)
 
 
 def _diff_result(G: nx.MultiDiGraph, d0: dt.date, d1: dt.date, ks: tuple[str, ...], direction: str,

@@ -58,7 +58,7 @@ from stakegraph.measures import Money, declared_weight, is_active, number, to_da
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
 
 __all__ = ["Columns", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
-           "cut_points", "relationship_mask", "band_rows", "DAYS_KEPT"]
+           "cut_points", "relationship_mask", "band_rows", "dated_between", "DAYS_KEPT"]
 
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
@@ -97,9 +97,13 @@ def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
 def _numbers(values: Sequence[Any]) -> np.ndarray:
     """:func:`stakegraph.measures.number` of each value as floats (NaN: absent)."""
     if set(map(type, values)) <= {float, int, type(None)}:
-        out = np.array(values, dtype=float)
-        out[~np.isfinite(out)] = np.nan
-        return out
+        try:
+            out = np.array(values, dtype=float)  # None → NaN
+        except OverflowError:  # an int beyond float range: number() says absent
+            pass
+        else:
+            out[~np.isfinite(out)] = np.nan
+            return out
     return np.array([np.nan if (x := number(v)) is None else x for v in values], dtype=float)
 
 
@@ -132,8 +136,9 @@ class Columns:
     has_end: np.ndarray
     currency: np.ndarray  # code into currencies, -1 none
     currencies: list[str]
-    data: list[dict[str, Any]]  # each edge's properties (the projection's own dicts)
+    items: list[tuple[Any, dict[str, Any]]]  # each edge's key and properties (the projection's own dicts)
     signals: list[tuple[Any, dict[str, Any]]]  # signal and interaction nodes, in node order
+    signal_when: np.ndarray | None  # their date as the diff reads it (``str(date or "")[:10]``); None: read each
     fx: Any
     reporting: str
     _days: OrderedDict[str, Day] = field(default_factory=OrderedDict, repr=False)
@@ -163,7 +168,7 @@ class Columns:
                 if c in done:
                     continue
                 idx = np.flatnonzero(self.kind == c)
-                picked = list(map(self.data.__getitem__, idx.tolist()))
+                picked = [self.items[i][1] for i in idx.tolist()]
                 kind = self.kinds[c]
                 if column == "weight":
                     attr = declared_weight(str(kind))
@@ -220,14 +225,14 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
                           np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ)))
     v_of_pair = np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), dtype=np.int64,
                             count=len(pairs))
-    keys_raw = list(chain.from_iterable(pairs))
-    ds = list(chain.from_iterable(map(dict.values, pairs)))
-    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
-    # one pass over the edges' dicts for the five columns every date needs (each dict read while in cache)
-    rows = [(d.get("kind"), d.get("status"), d.get("currency"), d.get("start_date"), d.get("end_date")) for d in ds]
-    raw_kinds, raw_status, raw_cur, raw_start, raw_end = (list(c) for c in zip(*rows, strict=True)) if rows else \
-        ([], [], [], [], [])
+    # one pass over the key dicts, one over the edges' dicts for the key and the five columns every date needs
+    items = list(chain.from_iterable(map(dict.items, pairs)))
+    rows = [(k, d.get("kind"), d.get("status"), d.get("currency"), d.get("start_date"), d.get("end_date"))
+            for k, d in items]
+    keys_raw, raw_kinds, raw_status, raw_cur, raw_start, raw_end = (
+        (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [], []))
     del rows
+    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
     if set(map(type, dict.fromkeys(raw_kinds))) - {str, type(None)}:
         return None
     kind, kinds = _codes(raw_kinds)
@@ -237,6 +242,7 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
     cur_index[None] = -1
     end = _days(raw_end, _NONE_END)
+    signals = [(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")]
     return Columns(
         nodes=nodes, index=index, node_date=dated, node_signed=signed,
         node_tie=np.isin(np.array(types, dtype=object), np.array(_TIES, dtype=object)),
@@ -247,11 +253,26 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         active=np.array(status_active or [True], dtype=bool)[status_codes], start=_days(raw_start, _NONE),
         end=end, has_end=end != _NONE_END,
         currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
-        currencies=currencies, data=ds,
-        signals=[(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")],
+        currencies=currencies, items=items,
+        signals=signals, signal_when=_whens(signals),
         fx=G.graph.get("fx") or None,
         reporting=normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY,
     )
+
+
+def _whens(signals: list[tuple[Any, dict[str, Any]]]) -> np.ndarray | None:
+    """The diff's reading of each signal's date, as NumPy text (``None`` when one holds a NUL, which NumPy
+    text would drop)."""
+    whens = [str(d.get("date") or "")[:10] for _, d in signals]
+    return None if any("\x00" in w for w in whens) else np.array(whens or [""], dtype="U10")[: len(whens)]
+
+
+def dated_between(cols: Columns, lo: str, hi: str) -> list[tuple[Any, dict[str, Any]]]:
+    """The signal and interaction nodes whose date (as the diff reads it) is after ``lo`` up to ``hi``."""
+    if cols.signal_when is None:
+        return cols.signals
+    keep = np.flatnonzero((cols.signal_when > lo) & (cols.signal_when <= hi))
+    return [cols.signals[i] for i in keep.tolist()]
 
 
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, Columns | None]] = weakref.WeakKeyDictionary()
