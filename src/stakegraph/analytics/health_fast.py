@@ -179,8 +179,8 @@ def relationship_health_fast(
     rows: list[RelationshipHealth] = []
     append = rows.append
     for u, v, edge, d in candidates:
-        su, nu, cu = end_of(u)
-        sv, nv, cv = end_of(v)
+        su, nu, cu = ends_of.get(u) or end_of(u)
+        sv, nv, cv = ends_of.get(v) or end_of(v)
         s_key = (edge if edge in s_edges else None, (su, sv) if (su, sv) in s_pairs else None,
                  su if su in s_parties else None, sv if sv in s_parties else None)
         i_key = (edge if edge in i_edges else None, (su, sv) if (su, sv) in i_pairs else None,
@@ -189,8 +189,16 @@ def relationship_health_fast(
         f = by_keys.get(keys)
         if f is None:
             sig = parts.signal_parts.get(s_key)
-            if sig is None:
-                sig = parts.signals(s_key, signals.attached(edge, su, sv))
+            if sig is None:  # from the signals of each source, each source's sorted once
+                pieces = []
+                if s_key[0] is not None:
+                    pieces.append(parts.signals(("edge", edge), [(e, "relationship") for e in signals.by_edge[edge]]))
+                if s_key[1] is not None:
+                    pair = frozenset((su, sv))
+                    pieces.append(parts.signals(("pair", pair), [(e, "pair") for e in signals.by_pair[pair]]))
+                for p in dict.fromkeys(x for x in s_key[2:] if x is not None):
+                    pieces.append(parts.signals(("party", p), [(e, "party") for e in signals.by_party[p]]))
+                sig = parts.combined(s_key, pieces)
             ages = parts.age_parts.get(i_key)
             if ages is None:
                 ages = parts.ages(i_key, interactions.attached(edge, su, sv))

@@ -70,6 +70,19 @@ class Parts:
         out = self.signal_parts[key] = tuple(keyed)
         return out
 
+    def combined(self, key: Any, pieces: list[tuple[Keyed, ...]]) -> tuple[Keyed, ...]:
+        """The signal part made of ``pieces`` (each from :meth:`signals`, of disjoint events: a relationship's
+        edge, pair and each end's party), largest first; kept under ``key``. Equal to :meth:`signals` of
+        the pieces' events together (the sort keys of distinct entries differ)."""
+        if len(pieces) == 1:
+            out = pieces[0]
+        else:
+            merged = [entry for piece in pieces for entry in piece]
+            merged.sort(key=_KEY)  # sorted runs: a merge
+            out = tuple(merged)
+        self.signal_parts[key] = out
+        return out
+
     def ages(self, key: Any, attached: list[tuple[_Event, str]]) -> tuple[int, ...]:
         """Ages in days of the distinct interactions of ``attached`` (first attachment order); kept under ``key``."""
         hit = self.age_parts.get(key)
