@@ -50,6 +50,7 @@ from typing import Any
 import networkx as nx
 
 from stakegraph.analytics.selection import (
+    INACTIVE_STATUSES,
     STRUCTURAL_TYPES,
     check_kinds,
     is_active,
@@ -397,13 +398,14 @@ def _link_edges(G: nx.MultiDiGraph) -> tuple[list[Edge], list[Edge]]:
     """``list(iter_kind_edges(G, _CONTROL_KINDS))`` and ``list(iter_kind_edges(G, _DEPENDENCE_KINDS))`` in one
     pass over the adjacency (same edges, same order), self-loops and edges between non-structural nodes
     left out (both link functions skip them)."""
-    if not (G.is_multigraph() and G.is_directed()):
+    if not (G.is_multigraph() and G.is_directed()) or set(_CONTROL_KINDS) & set(_DEPENDENCE_KINDS):
         return list(iter_kind_edges(G, _CONTROL_KINDS)), list(iter_kind_edges(G, _DEPENDENCE_KINDS))
-    control_kinds, dependence_kinds = set(_CONTROL_KINDS), set(_DEPENDENCE_KINDS)
     types = set(STRUCTURAL_TYPES)
     nodes = G._node  # noqa: SLF001
     control: list[Edge] = []
     dependence: list[Edge] = []
+    route = {**dict.fromkeys(_CONTROL_KINDS, control), **dict.fromkeys(_DEPENDENCE_KINDS, dependence)}
+    inactive = INACTIVE_STATUSES
     for u, nbrs in G._succ.items():  # noqa: SLF001 - G.edges(keys=True, data=True) order, without the views
         if nodes[u].get("type") not in types:
             continue
@@ -411,14 +413,13 @@ def _link_edges(G: nx.MultiDiGraph) -> tuple[list[Edge], list[Edge]]:
             if u == v or nodes[v].get("type") not in types:
                 continue
             for key, data in keydict.items():
-                kind = data.get("kind")
-                is_control, is_dependence = kind in control_kinds, kind in dependence_kinds
-                if (is_control or is_dependence) and is_active(data):
-                    edge = (u, v, str(key), data)
-                    if is_control:
-                        control.append(edge)
-                    if is_dependence:
-                        dependence.append(edge)
+                into = route.get(data.get("kind"))
+                if into is None:
+                    continue
+                status = data.get("status")  # is_active, inline
+                if isinstance(status, str) and status.strip().lower() in inactive:
+                    continue
+                into.append((u, v, str(key), data))
     return control, dependence
 
 
