@@ -48,3 +48,10 @@ def test_the_one_pass_read_is_the_two_passes(name: str) -> None:
 def test_groups_exist_in_the_generated_portfolio() -> None:
     r = grp.connected_groups(graph("generated-1000-29"))
     assert len(r.groups) > 10 and any(len(g.members) > 2 for g in r.groups)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_lenders_edges_read_from_the_adjacency_are_the_views(name: str) -> None:
+    G = graph(name)
+    for n in G:
+        assert grp._out_edges(G, n) == [(v, k, d) for _, v, k, d in G.out_edges(n, keys=True, data=True)]
