@@ -143,6 +143,7 @@ class Columns:
     reporting: str
     _days: OrderedDict[str, Day] = field(default_factory=OrderedDict, repr=False)
     _rank: np.ndarray | None = field(default=None, repr=False)
+    _structure: tuple[list[str], np.ndarray] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _weight: np.ndarray | None = field(default=None, repr=False)
     _money: np.ndarray | None = field(default=None, repr=False)
@@ -192,6 +193,13 @@ class Columns:
         """Each edge's money as stated (``money_of_edge``: guarantee_cap for guarantees when set, else
         amount), filled for the edges of ``kinds``."""
         return self._fill("money", self.kind_codes(kinds))
+
+    def structure_nodes(self) -> tuple[list[str], np.ndarray]:
+        """(the parties and projects in node order, each node's position among them)."""
+        if self._structure is None:
+            keep = np.flatnonzero(self.node_struct)
+            self._structure = ([self.nodes[i] for i in keep.tolist()], np.cumsum(self.node_struct) - 1)
+        return self._structure
 
     def rank(self) -> np.ndarray:
         """Each node's position in the sorted ids (text order, as Python sorts ``str``)."""
@@ -410,13 +418,14 @@ def book_exposure(cols: Columns, day: Day, financing: Iterable[str]) -> float | 
 def cut_points(cols: Columns, day: Day) -> set[str]:
     """The articulation points of ``structural_graph(graph_as_of(G, day))`` (igraph; the kernel proved equal
     to NetworkX). Parallel edges are kept (they cut nothing and join nothing new: the points are the same);
-    nodes outside the structure are isolated here (never a cut point)."""
+    every party and project is a vertex, joined or not (an isolated one is never a cut point)."""
     tie = cols.node_struct
     src, dst = cols.src, cols.dst
     mask = day.active & cols.kind_mask(STRUCTURAL_KINDS) & tie[src] & tie[dst] & (src != dst)
     if not mask.any():
         return set()
-    ix = kn.IndexedGraph(cols.nodes, cols.index, src[mask], dst[mask], False)
+    nodes, pos = cols.structure_nodes()
+    ix = kn.IndexedGraph(nodes, {}, pos[src[mask]], pos[dst[mask]], False)
     return set(kn.articulation_points_indexed(ix))
 
 
