@@ -49,7 +49,7 @@ __all__ = [
     "number", "edge_size", "money_of_edge", "exposure", "commercial_volume", "EXPOSURE_DEFINITION",
     "to_date", "default_as_of", "AS_OF_RULE", "resolve_as_of", "parse_shocks", "format_shock", "to_h0",
     "MAX_SHOCKS", "INACTIVE_STATUSES", "is_active", "declared_weight", "edges_exposure",
-    "Money", "money_context", "local_money", "node_money", "money_stamp", "currencies_in",
+    "Money", "money_context", "local_money", "node_money", "money_stamp", "currencies_in", "reporting_currency",
 ]
 
 #: Statuses of a relationship that has ended; such an edge carries no exposure (see docs).
@@ -259,6 +259,17 @@ def currencies_in(records: Iterable[Mapping[str, Any]]) -> set[str]:
     return out
 
 
+def reporting_currency(fx: FxTable | None, stated: str, present: Iterable[str]) -> str:
+    """The currency a graph's money is reported in: ``stated`` (the graph's ``reporting_currency``), except
+    that a book without an FX table whose amounts all share one currency is reported in it.
+
+    >>> reporting_currency(None, "USD", {"CNY"}), reporting_currency(None, "USD", {"CNY", "EUR"})
+    ('CNY', 'USD')
+    """
+    cur = set(present)
+    return next(iter(cur)) if fx is None and len(cur) == 1 else stated
+
+
 def _graph_day(G: nx.Graph) -> dt.date:
     given = G.graph.get("as_of")
     return to_date(given) if given not in (None, "") else default_as_of(G)
@@ -287,8 +298,7 @@ def money_context(G: nx.Graph, day: dt.date | str | None = None) -> Money:
     if hit is not None and hit[0] == key:
         return hit[1]
     present = currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
-    if fx is None and len(present) == 1:
-        reporting = next(iter(present))
+    reporting = reporting_currency(fx, reporting, present)
     # the context is kept in a weak-key map: it must not hold the graph strongly (it would never be freed)
     graph = weakref.ref(G)
     m = Money(reporting, fx, lambda: _graph_day(graph() or nx.Graph()), present)

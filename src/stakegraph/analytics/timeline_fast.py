@@ -54,7 +54,14 @@ from stakegraph.analytics.selection import (
 from stakegraph.asof import _day
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import MissingRate
-from stakegraph.measures import Money, declared_weight, is_active, number, to_date
+from stakegraph.measures import (
+    Money,
+    declared_weight,
+    is_active,
+    number,
+    reporting_currency,
+    to_date,
+)
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
 
 __all__ = ["Columns", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
@@ -338,9 +345,7 @@ def day_masks(cols: Columns, day: Any) -> Day:
     active = edge_ok & (cols.active | cols.has_end)
     present = {cols.currencies[c] for c in np.unique(np.concatenate(
         (cols.node_currency[node_ok], cols.currency[edge_ok]))).tolist() if c >= 0}
-    reporting = cols.reporting
-    if cols.fx is None and len(present) == 1:
-        reporting = next(iter(present))
+    reporting = reporting_currency(cols.fx, cols.reporting, present)
     money = Money(reporting, cols.fx, lambda: d, present)
     factor = np.ones(len(cols.currencies))
     for i, c in enumerate(cols.currencies):
