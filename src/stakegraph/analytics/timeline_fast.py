@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,14 +65,12 @@ from stakegraph.measures import (
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
 
-__all__ = ["Columns", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
+__all__ = ["Columns", "Dates", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
            "cut_points", "relationship_mask", "band_rows", "dated_between", "DAYS_KEPT"]
 
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
 _TIES = ("party", "project")
-_NONE = ""  # a date absent (or not a date): compares below every day, so "after D" is False
-_NONE_END = "~"  # an end date absent: compares above every day, so "before D" is False
 
 
 def _read(values: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
@@ -114,10 +113,35 @@ def _numbers(values: Sequence[Any]) -> np.ndarray:
     return np.array([np.nan if (x := number(v)) is None else x for v in values], dtype=float)
 
 
-def _days(values: Sequence[Any], absent: str) -> np.ndarray:
-    """The as-of rule's reading of stored dates (:func:`stakegraph.asof._day`) as text, ``absent`` for none."""
+@dataclass
+class Dates:
+    """Stored dates as the as-of rule reads them (:func:`stakegraph.asof._day`, compared as text), kept as
+    ranks into their sorted distinct values; an absent date ranks below every day (``low``) or above it."""
+
+    rank: np.ndarray
+    days: list[str]
+
+    def after(self, day: str) -> np.ndarray:
+        """Dates after ``day`` (``date > day``)."""
+        return self.rank >= bisect_right(self.days, day)
+
+    def before(self, day: str) -> np.ndarray:
+        """Dates before ``day`` (``date < day``)."""
+        return self.rank < bisect_left(self.days, day)
+
+    def present(self) -> np.ndarray:
+        """Dates that are there (read as a date)."""
+        return (self.rank >= 0) & (self.rank < len(self.days))
+
+
+def _days(values: Sequence[Any], *, low: bool) -> Dates:
+    """:class:`Dates` of stored values; absent ones rank ``-1`` (``low``) or ``len(days)``."""
     codes, read = _read(values, _day)
-    return np.array([absent if d is None else d for d in read] or [absent], dtype="U10")[codes]
+    days = sorted({d for d in read if d is not None})
+    at = {d: i for i, d in enumerate(days)}
+    absent = -1 if low else len(days)
+    table = np.array([absent if d is None else at[d] for d in read] or [absent], dtype=np.int32)
+    return Dates(table[codes], days)
 
 
 @dataclass
@@ -126,8 +150,8 @@ class Columns:
 
     nodes: list[str]
     index: dict[str, int]
-    node_date: np.ndarray  # date (text), "" when none: the node exists on D unless it is after D
-    node_signed: np.ndarray  # a contract's signed_date (text), "" when none or not a contract
+    node_date: Dates  # the node exists on D unless its date is after D
+    node_signed: Dates  # a contract's signed_date (absent for other nodes)
     node_tie: np.ndarray  # party or project (the diff's relationships)
     node_struct: np.ndarray  # of STRUCTURAL_TYPES (the cut points)
     node_currency: np.ndarray  # code into currencies, -1 none
@@ -138,9 +162,8 @@ class Columns:
     kind: np.ndarray  # code into kinds
     kinds: list[Any]
     active: np.ndarray  # is_active(data) as loaded
-    start: np.ndarray  # text, "" none
-    end: np.ndarray  # text, "~" none
-    has_end: np.ndarray
+    start: Dates
+    end: Dates
     currency: np.ndarray  # code into currencies, -1 none
     currencies: list[str]
     items: list[tuple[Any, dict[str, Any]]]  # each edge's key and properties (the projection's own dicts)
@@ -227,11 +250,9 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     ndata = list(node_map.values())
     index = {n: i for i, n in enumerate(nodes)}
     types = list(map(dict.get, ndata, repeat("type")))
-    dated = _days(list(map(dict.get, ndata, repeat("date"))), _NONE)
-    contracts = [i for i, t in enumerate(types) if t == "contract"]
-    signed = np.full(len(nodes), _NONE, dtype="U10")
-    if contracts:
-        signed[contracts] = _days([ndata[i].get("signed_date") for i in contracts], _NONE)
+    dated = _days(list(map(dict.get, ndata, repeat("date"))), low=True)
+    signed = _days([d.get("signed_date") if t == "contract" else None for d, t in zip(ndata, types, strict=True)],
+                   low=True)
     cur_text = _memo(list(map(dict.get, ndata, repeat("currency"))), normalise_currency)
     # the edges in G.edges(keys=True) order, read at C speed: pairs (u's neighbours), then each pair's keys
     pairs = list(chain.from_iterable(map(dict.values, succ.values())))  # each pair's key dict
@@ -256,7 +277,7 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *cur_read) if c is not None))
     cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
     cur_index[None] = -1
-    end = _days(raw_end, _NONE_END)
+    end = _days(raw_end, low=False)
     signals = [(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")]
     return Columns(
         nodes=nodes, index=index, node_date=dated, node_signed=signed,
@@ -265,8 +286,8 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
         src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair),
         keys=keys, keys_unique=len(set(keys)) == len(keys), kind=kind, kinds=kinds,
-        active=np.array(status_active or [True], dtype=bool)[status_codes], start=_days(raw_start, _NONE),
-        end=end, has_end=end != _NONE_END,
+        active=np.array(status_active or [True], dtype=bool)[status_codes], start=_days(raw_start, low=True),
+        end=end,
         currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
         currencies=currencies, items=items,
         signals=signals, signal_when=_whens(signals),
@@ -340,9 +361,9 @@ def day_masks(cols: Columns, day: Any) -> Day:
         if hit is not None:
             cols._days.move_to_end(text)  # noqa: SLF001
             return hit
-    node_ok = ~(cols.node_date > text) & ~(cols.node_signed > text)
-    edge_ok = ~(cols.start > text) & ~(cols.end < text) & node_ok[cols.src] & node_ok[cols.dst]
-    active = edge_ok & (cols.active | cols.has_end)
+    node_ok = ~cols.node_date.after(text) & ~cols.node_signed.after(text)
+    edge_ok = ~cols.start.after(text) & ~cols.end.before(text) & node_ok[cols.src] & node_ok[cols.dst]
+    active = edge_ok & (cols.active | cols.end.present())
     present = {cols.currencies[c] for c in np.unique(np.concatenate(
         (cols.node_currency[node_ok], cols.currency[edge_ok]))).tolist() if c >= 0}
     reporting = reporting_currency(cols.fx, cols.reporting, present)
