@@ -342,13 +342,15 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     exposures = [grp.large_exposures(S, n, groups=indexed) for n in lenders]
     exposures.sort(key=lambda r: (-len(r.breaches), -r.total_exposure, r.lender))
     ph.done("large exposures")
-    counts = {"nodes": dict(sorted(Counter(str(t) for _, t in S.nodes(data="type")).items())),
-              "edges": dict(sorted(Counter(str(k) for *_, k in S.edges(data="kind")).items()))}
+    changes = over_time(S, answers, day)  # its own phase: the counts and shared providers below are not timed in it
+    ph.done("change over time")
+    counts = {"nodes": dict(sorted(Counter(str(d.get("type")) for d in S._node.values()).items())),  # noqa: SLF001
+              "edges": dict(sorted(Counter(str(e.get("kind")) for nbrs in S._succ.values()  # noqa: SLF001
+                                           for keydict in nbrs.values() for e in keydict.values()).items()))}
     report = AuditReport(scope, str(G.graph.get("version", "")), day.isoformat(), counts, [], cust + lend,
                          pc_c.stamp, details, central, shared_providers(S), cuts, scen, alerts, weakest, groups,
                          exposures, centrality_stamp=ranking.stamp, answers=answers)
-    report.over_time = over_time(S, answers, day)
-    ph.done("change over time")
+    report.over_time = changes
     report.findings = findings(S, report)
     ph.done("shared providers, counts, findings")
     return report
@@ -454,15 +456,17 @@ def shared_providers(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[Share
     contractor's failure across its whole portfolio.
     """
     out = []
-    for sponsor, d in G.nodes(data=True):
+    nodes, succ, pred = G._node, G._succ, G._pred  # noqa: SLF001 - the edge views cost Python calls per edge
+    for sponsor, d in nodes.items():
         if d.get("type") != "party":
             continue
-        projects = sorted({str(v) for _, v, e in G.out_edges(sponsor, data=True)
-                           if e.get("kind") == "sponsors" and G.nodes[v].get("type") == "project"})
+        projects = sorted({str(v) for v, keydict in succ[sponsor].items() if nodes[v].get("type") == "project"
+                           and any(e.get("kind") == "sponsors" for e in keydict.values())})
         if len(projects) < min_projects:
             continue
         for kind in SHARED_KINDS:
-            providers = [{str(u) for u, _, e in G.in_edges(p, data=True) if e.get("kind") == kind} for p in projects]
+            providers = [{str(u) for u, keydict in pred[p].items() if any(e.get("kind") == kind for e in keydict.values())}
+                         for p in projects]
             if all(providers):
                 common = set.intersection(*providers)
                 for prov in sorted(common):
@@ -479,8 +483,11 @@ def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *
     """
     out: list[Scenario] = []
     seen: set[str] = set()
-    for u, v, key, d in sorted(G.edges(keys=True, data=True), key=lambda e: str(e[2])):
-        if d.get("status") == "recalled" and G.nodes[v].get("type") == "party":
+    # filtered, then sorted: the same edges in the same order (a stable sort of a filtered sequence), without
+    # sorting every edge of the book (sorted() of the edge view also walks it twice, once for its length)
+    recalled = [e for e in G.edges(keys=True, data=True) if e[3].get("status") == "recalled"]
+    for u, v, key, d in sorted(recalled, key=lambda e: str(e[2])):
+        if G.nodes[v].get("type") == "party":
             out.append(Scenario(f"{d.get('kind')} {_nm(G, u)} → {_nm(G, v)} is recalled",
                                 "a relationship with status 'recalled'", prop.propagate(G, [prop.RelationshipEnds(
                                     str(key))])))
