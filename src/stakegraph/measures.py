@@ -249,11 +249,21 @@ _CONTEXTS_LOCK = threading.Lock()
 
 def currencies_in(records: Iterable[Mapping[str, Any]]) -> set[str]:
     """The stated currencies of records that carry money (upper-case)."""
-    fields = set(MONEY_PROPS.values())
+    fields = tuple(set(MONEY_PROPS.values()))
     out: set[str] = set()
+    seen: set[tuple[type, Any]] = set()  # each distinct stated value normalised once (a book states a handful)
     for d in records:
         for f in fields:
-            c = normalise_currency(d.get(f))
+            v = d.get(f)
+            if v is None:
+                continue
+            try:
+                if (type(v), v) in seen:
+                    continue
+                seen.add((type(v), v))
+            except TypeError:  # an unhashable value: normalised every time
+                pass
+            c = normalise_currency(v)
             if c is not None:
                 out.add(c)
     return out

@@ -45,7 +45,7 @@ from stakegraph.analytics.selection import (
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import ValidationError
-from stakegraph.measures import money_context, money_stamp
+from stakegraph.measures import Money, money_context, money_stamp
 
 LookThrough = Literal["owner", "group"] | None
 
@@ -261,13 +261,16 @@ def _money_params(G: nx.MultiDiGraph, used: tuple[str, ...]) -> dict[str, Any]:
 
 def _accumulate(
     G: nx.MultiDiGraph, triples: Iterable[tuple[Any, str, dict[str, Any]]], weight: str | None,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str], money: Money | None = None,
 ) -> tuple[dict[str, float], dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """Summed weights, edges and members per counterparty (its look-through head); ``money`` is the
+    graph's :func:`~stakegraph.measures.money_context`, passed in by callers that accumulate many holders."""
     values: dict[str, float] = defaultdict(float)
     edges: dict[str, list[str]] = defaultdict(list)
     members: dict[str, list[str]] = defaultdict(list)
     missing: list[str] = []
-    money = money_context(G)  # money weights (amount, annual_revenue) in the reporting currency
+    if money is None:
+        money = money_context(G)  # money weights (amount, annual_revenue) in the reporting currency
     for cp, key, data in triples:
         w = edge_weight(data, weight, money=money)
         if w is None:
@@ -553,8 +556,11 @@ def portfolio_concentration(
         if node_type is None or G.nodes[holder].get("type") == node_type:
             per_holder[holder].append((cp, key, data))
     rows: list[PortfolioRow] = []
+    money: Money | None = None  # built at the first holder (as before: none is built for an empty portfolio)
     for holder, triples in per_holder.items():
-        values, _edges, _members, _missing = _accumulate(G, triples, weight, mapping)
+        if money is None:
+            money = money_context(G)
+        values, _edges, _members, _missing = _accumulate(G, triples, weight, mapping, money)
         if len(values) < max(1, min_counterparties):
             continue
         denom, ranked, _un, h, cr, eff = _summarise(values, None, k)
