@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -285,18 +286,18 @@ def _signal_points(ev: _Event, scope: str, age: int, w: HealthWeights) -> Contri
                         f"{ev.kind.replace('_', ' ')}: {what}, {age} days ago ({scope}) -{points:.1f}")
 
 
+#: A contribution with its sort key ``(-points, factor, signal id)``.
+_Keyed = tuple[tuple[float, str, str], Contribution]
 #: Memo of a signal's contribution by (event, scope): its points depend only on the signal, its scope and as_of
 #: (a party-level signal is shared by every relationship of the party), kept with its sort key.
-_Points = dict[tuple[int, str], "tuple[tuple[float, str, str], Contribution] | None"]
+_Points = dict[tuple[int, str], "_Keyed | None"]
 
 
-def factors(attached_signals: list[tuple[_Event, str]], attached_interactions: list[tuple[_Event, str]],
-            n_contacts: list[int], day: dt.date, weights: HealthWeights, points: _Points
-            ) -> tuple[float, tuple[Contribution, ...], int, float, int | None, int]:
-    """One relationship's (score, contributions largest first, interactions, warmth, days since the last
-    interaction, contacts) from the events attached to it and the contact counts of its organisations."""
-    keyed: list[tuple[tuple[float, str, str], Contribution]] = []
-    for ev, scope in attached_signals:
+def _signal_entries(attached: Iterable[tuple[_Event, str]], day: dt.date, weights: HealthWeights,
+                    points: _Points) -> list[_Keyed]:
+    """The keyed contributions of the attached signals, in attachment order (memoised in ``points``)."""
+    keyed: list[_Keyed] = []
+    for ev, scope in attached:
         memo_key = (id(ev), scope)
         if memo_key in points:
             entry = points[memo_key]
@@ -305,24 +306,47 @@ def factors(attached_signals: list[tuple[_Event, str]], attached_interactions: l
             entry = points[memo_key] = None if c is None else ((-c.points, c.factor, c.signal_id or ""), c)
         if entry is not None:
             keyed.append(entry)
+    return keyed
+
+
+def _interaction_entry(ages: Sequence[int], weights: HealthWeights) -> tuple[float, int | None, _Keyed | None]:
+    """(warmth, days since the last interaction, the keyed ``no_interaction`` contribution or ``None``) of
+    the ages in days of a relationship's distinct interactions (warmth summed in their order)."""
+    warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
+    last = min(ages) if ages else None
+    pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
+    if not pen > 0:
+        return warmth, last, None
+    return warmth, last, ((-pen, "no_interaction", ""), Contribution(
+        "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
+        max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
+        ("no interaction recorded" if last is None else
+         f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of {weights.interaction_target:g})")
+        + f" -{pen:.1f}"))
+
+
+def _single_thread_entry(weights: HealthWeights) -> _Keyed:
+    """The keyed ``single_threaded`` contribution (a relationship with one contact person at an end)."""
+    return ((-weights.single_threaded, "single_threaded", ""), Contribution(
+        "single_threaded", weights.single_threaded, None, "relationship", weight=weights.single_threaded,
+        reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}"))
+
+
+def factors(attached_signals: list[tuple[_Event, str]], attached_interactions: list[tuple[_Event, str]],
+            n_contacts: list[int], day: dt.date, weights: HealthWeights, points: _Points
+            ) -> tuple[float, tuple[Contribution, ...], int, float, int | None, int]:
+    """One relationship's (score, contributions largest first, interactions, warmth, days since the last
+    interaction, contacts) from the events attached to it and the contact counts of its organisations."""
+    keyed = _signal_entries(attached_signals, day, weights, points)
     seen: dict[str, _Event] = {}
     for ev, _ in attached_interactions:
         seen[ev.id] = ev
     ages = [(day - ev.date).days for ev in seen.values()]
-    warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
-    last = min(ages) if ages else None
-    pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
-    if pen > 0:
-        keyed.append(((-pen, "no_interaction", ""), Contribution(
-            "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
-            max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
-            ("no interaction recorded" if last is None else
-             f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of {weights.interaction_target:g})")
-            + f" -{pen:.1f}")))
+    warmth, last, entry = _interaction_entry(ages, weights)
+    if entry is not None:
+        keyed.append(entry)
     if 1 in n_contacts:
-        keyed.append(((-weights.single_threaded, "single_threaded", ""), Contribution(
-            "single_threaded", weights.single_threaded, None, "relationship", weight=weights.single_threaded,
-            reason=f"single-threaded: one contact person -{weights.single_threaded:.1f}")))
+        keyed.append(_single_thread_entry(weights))
     keyed.sort(key=itemgetter(0))
     contribs = tuple(c for _, c in keyed)
     score = max(0.0, 100.0 - sum(c.points for c in contribs))

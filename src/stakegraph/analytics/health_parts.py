@@ -28,12 +28,20 @@ from bisect import insort
 from operator import itemgetter
 from typing import Any
 
-from stakegraph.analytics.health import Contribution, HealthWeights, _Event, _Points, _signal_points
+from stakegraph.analytics.health import (
+    Contribution,
+    HealthWeights,
+    _Event,
+    _interaction_entry,
+    _Keyed,
+    _Points,
+    _signal_entries,
+    _single_thread_entry,
+)
 
 __all__ = ["Parts"]
 
 _KEY = itemgetter(0)
-Keyed = tuple[tuple[float, str, str], Contribution]
 Factors = tuple[float, tuple[Contribution, ...], int, float, int | None, int]
 
 
@@ -42,35 +50,22 @@ class Parts:
 
     def __init__(self, day: dt.date, weights: HealthWeights, points: _Points) -> None:
         self.day, self.weights, self.points = day, weights, points
-        self.signal_parts: dict[Any, tuple[Keyed, ...]] = {}
+        self.signal_parts: dict[Any, tuple[_Keyed, ...]] = {}
         self.age_parts: dict[Any, tuple[int, ...]] = {}
-        self.wholes: dict[tuple[Any, ...], tuple[tuple[Keyed, ...], Factors]] = {}
-        w = weights
-        self.single = ((-w.single_threaded, "single_threaded", ""), Contribution(
-            "single_threaded", w.single_threaded, None, "relationship", weight=w.single_threaded,
-            reason=f"single-threaded: one contact person -{w.single_threaded:.1f}"))
+        self.wholes: dict[tuple[Any, ...], tuple[tuple[_Keyed, ...], Factors]] = {}
+        self.single = _single_thread_entry(weights)
 
-    def signals(self, key: Any, attached: list[tuple[_Event, str]]) -> tuple[Keyed, ...]:
+    def signals(self, key: Any, attached: list[tuple[_Event, str]]) -> tuple[_Keyed, ...]:
         """The signal contributions (sort key, contribution) of ``attached``, largest first; kept under ``key``."""
         hit = self.signal_parts.get(key)
         if hit is not None:
             return hit
-        points, day, w = self.points, self.day, self.weights
-        keyed: list[Keyed] = []
-        for ev, scope in attached:
-            memo_key = (id(ev), scope)
-            if memo_key in points:
-                entry = points[memo_key]
-            else:
-                c = _signal_points(ev, scope, (day - ev.date).days, w)
-                entry = points[memo_key] = None if c is None else ((-c.points, c.factor, c.signal_id or ""), c)
-            if entry is not None:
-                keyed.append(entry)
+        keyed = _signal_entries(attached, self.day, self.weights, self.points)
         keyed.sort(key=_KEY)
         out = self.signal_parts[key] = tuple(keyed)
         return out
 
-    def combined(self, key: Any, pieces: list[tuple[Keyed, ...]]) -> tuple[Keyed, ...]:
+    def combined(self, key: Any, pieces: list[tuple[_Keyed, ...]]) -> tuple[_Keyed, ...]:
         """The signal part made of ``pieces`` (each from :meth:`signals`, of disjoint events: a relationship's
         edge, pair and each end's party), largest first; kept under ``key``. Equal to :meth:`signals` of
         the pieces' events together (the sort keys of distinct entries differ)."""
@@ -95,25 +90,17 @@ class Parts:
         out = self.age_parts[key] = tuple((day - ev.date).days for ev in seen.values())
         return out
 
-    def whole(self, signals: tuple[Keyed, ...], ages: tuple[int, ...], n_contacts: tuple[int, ...]) -> Factors:
+    def whole(self, signals: tuple[_Keyed, ...], ages: tuple[int, ...], n_contacts: tuple[int, ...]) -> Factors:
         """``factors(...)`` of a relationship with these parts (kept per distinct parts; the signal part by
         identity — hashing its contributions on every call would cost more than it saves — and held)."""
         memo = (id(signals), ages, n_contacts)
         hit = self.wholes.get(memo)
         if hit is not None and hit[0] is signals:
             return hit[1]
-        weights = self.weights
-        warmth = sum(0.5 ** (a / weights.interaction_half_life_days) for a in ages)
-        last = min(ages) if ages else None
-        pen = weights.no_interaction * max(0.0, 1.0 - warmth / weights.interaction_target)
+        warmth, last, entry = _interaction_entry(ages, self.weights)
         keyed = list(signals)
-        if pen > 0:
-            insort(keyed, ((-pen, "no_interaction", ""), Contribution(
-                "no_interaction", pen, None, "relationship", None, None if last is None else float(last),
-                max(0.0, 1.0 - warmth / weights.interaction_target), 1.0, weights.no_interaction,
-                ("no interaction recorded" if last is None else
-                 f"{len(ages)} interaction(s), last {last} days ago (warmth {warmth:.2f} of "
-                 f"{weights.interaction_target:g})") + f" -{pen:.1f}")), key=_KEY)
+        if entry is not None:
+            insort(keyed, entry, key=_KEY)
         if 1 in n_contacts:
             insort(keyed, self.single, key=_KEY)
         contribs = tuple(c for _, c in keyed)
