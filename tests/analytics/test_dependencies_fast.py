@@ -9,16 +9,7 @@ import pytest
 import stakegraph.analytics.dependencies_fast as fast_mod
 from stakegraph.analytics import dependencies as dep
 from stakegraph.analytics.dependencies_fast import central_dependencies_fast, provider_index
-from stakegraph.errors import MissingRate
-from tests.analytics.audit_graphs import NAMES, graph
-
-
-def outcome(fn, *a, **kw):  # type: ignore[no-untyped-def]
-    """The result, or the error's type and text (the seeded graphs mix currencies without FX rates)."""
-    try:
-        return fn(*a, **kw)
-    except MissingRate as e:
-        return ("raised", type(e), str(e))
+from tests.analytics.audit_graphs import NAMES, graph, outcome
 
 
 @pytest.mark.parametrize("name", NAMES)

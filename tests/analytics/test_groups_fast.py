@@ -7,16 +7,7 @@ import pytest
 from stakegraph.analytics import groups as grp
 from stakegraph.analytics.selection import STRUCTURAL_TYPES, iter_kind_edges
 from stakegraph.analytics.stamp import to_jsonable
-from stakegraph.errors import MissingRate
-from tests.analytics.audit_graphs import NAMES, graph
-
-
-def outcome(fn, *a, **kw):  # type: ignore[no-untyped-def]
-    """The result, or the error's type and text (the seeded graphs mix currencies without FX rates)."""
-    try:
-        return fn(*a, **kw)
-    except MissingRate as e:
-        return ("raised", type(e), str(e))
+from tests.analytics.audit_graphs import NAMES, graph, outcome
 
 
 @pytest.mark.parametrize("name", NAMES)
