@@ -404,12 +404,9 @@ class BookPoint(NamedTuple):
     bands: tuple[conc.Band, ...]
 
 
-def book_point(cols: Columns, day: Day, kinds: tuple[str, ...], k: int) -> BookPoint | None:
-    """``book_concentration(graph_as_of(G, day), kinds=kinds, by="source", k=k)``'s HHI, CR-k, shares and
-    bands (``None``: the reference must run)."""
-    if k < 1:
-        return None
-    kinds = check_kinds(kinds)
+def _weighted(cols: Columns, day: Day, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(edge positions, weights in the reporting money) of the active edges of the checked ``kinds`` on ``day``
+    that carry their declared weight, in edge order (``None``: a rate is missing, the reference must run)."""
     conc._weights_used(kinds, None)  # noqa: SLF001 - the reference's own check (raises the same)
     sel = np.flatnonzero(day.active & cols.kind_mask(kinds))
     weight, is_money = cols.weight(kinds)
@@ -417,7 +414,20 @@ def book_point(cols: Columns, day: Day, kinds: tuple[str, ...], k: int) -> BookP
     if w is None:
         return None
     keep = ~np.isnan(w)
-    who, w = cols.src[sel[keep]], w[keep]
+    return sel[keep], w[keep]
+
+
+def book_point(cols: Columns, day: Day, kinds: tuple[str, ...], k: int) -> BookPoint | None:
+    """``book_concentration(graph_as_of(G, day), kinds=kinds, by="source", k=k)``'s HHI, CR-k, shares and
+    bands (``None``: the reference must run)."""
+    if k < 1:
+        return None
+    kinds = check_kinds(kinds)
+    weighted = _weighted(cols, day, kinds)
+    if weighted is None:
+        return None
+    sel, w = weighted
+    who = cols.src[sel]
     if len(who) == 0:
         return BookPoint(0, 0.0, 0.0, (), (), ())
     uniq, first, inverse = np.unique(who, return_index=True, return_inverse=True)
@@ -466,14 +476,10 @@ def band_rows(cols: Columns, day: Day, kinds: tuple[str, ...], direction: str
     direction=direction, node_type=None)`` (``None``: the reference runs)."""
     kinds = check_kinds(kinds)
     side = check_side(direction)
-    conc._weights_used(kinds, None)  # noqa: SLF001
-    sel = np.flatnonzero(day.active & cols.kind_mask(kinds))
-    weight, is_money = cols.weight(kinds)
-    w = day.convert(cols, weight[sel], sel, is_money[sel])
-    if w is None:
+    weighted = _weighted(cols, day, kinds)
+    if weighted is None:
         return None
-    keep = ~np.isnan(w)
-    sel, w = sel[keep], w[keep]
+    sel, w = weighted
     holder, cp = (cols.dst[sel], cols.src[sel]) if side == "in" else (cols.src[sel], cols.dst[sel])
     if len(sel) == 0:
         return {}
