@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from stakegraph.errors import DanglingEdge, TypeConflict
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats, edge_id
 from stakegraph.store.base import GraphStore
 from stakegraph.store.embedded import EmbeddedStore
@@ -158,6 +159,34 @@ def test_deleted_by_another_writer_is_created_again(store: GraphStore) -> None:
     other.delete_nodes(["p7"])  # detaches builds
     stats = store.write([BASE_NODES[7]], [BASE_EDGES[0], BASE_EDGES[6]])
     assert counts(stats) == {"builds": (1, 0, 0), "lends_to": (1, 0, 0), "party": (1, 0, 0)}
+
+
+def test_edge_to_a_node_another_writer_deleted_is_refused(store: GraphStore) -> None:
+    """The ledger of a fresh load must not vouch for a node another writer removed since."""
+    store.write(BASE_NODES, [])
+    other_writer(store).delete_nodes(["p7"])
+    with pytest.raises(DanglingEdge):
+        store.write([], [edge("builds", "p7", "prj")])
+    assert store.counts()["edges"]["builds"] == 0
+
+
+def test_edge_to_a_node_another_writer_created_is_accepted(store: GraphStore) -> None:
+    store.write(BASE_NODES, [])
+    other_writer(store).write([party("q9")], [])
+    assert counts(store.write([], [edge("supplies", "q9", "p1")])) == {"supplies": (1, 0, 0)}
+
+
+def test_fresh_load_still_refuses_a_type_change_and_a_dangling_edge(store: GraphStore) -> None:
+    """Within one handle's fresh load (the ledger trusted): a node id reused for another type and an
+    edge to an id never written are refused, and nothing of the refused write is kept."""
+    store.write(BASE_NODES, [])
+    with pytest.raises(TypeConflict):
+        store.write([NodeRecord("p1", "project", {"name": "P1"})], [])
+    with pytest.raises(DanglingEdge):
+        store.write([party("p9")], [edge("lends_to", "p9", "nobody")])
+    assert store.get_nodes(["p9"]) == [None]
+    assert counts(store.write([party("p9")], [edge("lends_to", "p9", "p1")])) == {
+        "lends_to": (1, 0, 0), "party": (1, 0, 0)}
 
 
 @pytest.mark.neo4j

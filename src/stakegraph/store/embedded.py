@@ -15,6 +15,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -45,6 +46,7 @@ from stakegraph.store.filters import (
 )
 from stakegraph.store.sqlite_schema import SCHEMA as _SCHEMA  # noqa: F401 - bench/load.py reads it
 from stakegraph.store.sqlite_schema import edge_columns, migrate, weights_of
+from stakegraph.store.write_ledger import NodeLedger
 
 PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
 _ANY = NodeFilter()
@@ -79,6 +81,24 @@ def _dumps(props: dict[str, Any]) -> str:
 
 def _search_text(nid: str, props: dict[str, Any]) -> str:
     return " ".join(str(props.get(k) or "") for k in ("name", "name_en")).lower() + " " + nid.lower()
+
+
+def _node_row(nid: str, ntype: str, props: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``nodes`` row of a node whose stored properties will be ``props``."""
+    get = props.get
+    return (nid, ntype, get("kind"), get("name"), _search_text(nid, props), get("country"), get("load_id"),
+            _dumps(props))
+
+
+def _present(props: Any) -> dict[str, Any]:
+    """``props`` without ``None`` values: itself when it has none (read only), else a cleaned copy."""
+    if type(props) is dict:
+        for v in props.values():
+            if v is None:
+                break
+        else:
+            return props
+    return {k: v for k, v in props.items() if v is not None}
 
 
 def _merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -308,6 +328,7 @@ class EmbeddedStore(GraphStore):
                 "(STAKEGRAPH_DATA_DIR)"
             ) from e
         self._lock = threading.RLock()
+        self._ledger = NodeLedger()  # node ids this handle wrote since it saw the store empty
         self._extras_cache: dict[tuple[str, bool, tuple[str, ...] | None], dict[str, PropType]] = {}
         self.ensure_schema()
 
@@ -357,26 +378,47 @@ class EmbeddedStore(GraphStore):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    self._check_endpoints(nodes, edges)
-                    self._write_nodes(nodes, stats)
+                    known = self._ledger.known(self._version(), self._empty)
+                    self._check_endpoints(nodes, edges, known)
+                    self._write_nodes(nodes, stats, known)
                     self._write_edges(edges, stats)
                     if stats.changed:
                         self._bump_version()
+                    version = self._version()
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
             except sqlite3.Error as e:
                 raise StoreError(f"embedded store write failed: {e}; nothing was written") from e
+            self._ledger.committed(known, (n.id for n in nodes), version)
         return stats
 
-    def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
+    def _version(self) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return str(row[0]) if row else "0"
+
+    def _empty(self) -> bool:
+        return not self._db.execute(
+            "SELECT EXISTS(SELECT 1 FROM nodes) OR EXISTS(SELECT 1 FROM edges)").fetchone()[0]
+
+    def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord],
+                         known: set[str] | None = None) -> None:
+        """:class:`DanglingEdge` unless every endpoint is in ``nodes`` or stored (``known``: the stored
+        node ids when the ledger knows them all, so nothing is looked up)."""
         if not edges:
             return
         batch = {n.id for n in nodes}
-        wanted = sorted({e.source for e in edges} | {e.target for e in edges} - batch)
-        present = set(batch)
-        if (array := _json_array(wanted)) is not None:  # one query: the stored ones among them
+        if known is not None:
+            ends = {e.source for e in edges}
+            ends.update(e.target for e in edges)
+            if not ends.difference(batch).difference(known):
+                return
+            present = batch | known
+        else:
+            present = set(batch)
+        wanted = sorted(({e.source for e in edges} | {e.target for e in edges}) - present)
+        if wanted and (array := _json_array(wanted)) is not None:  # one query: the stored ones among them
             present.update(r[0] for r in self._db.execute(
                 "SELECT n.id FROM json_each(?) j JOIN nodes n ON n.id = j.value", (array,)))
         else:
@@ -412,8 +454,16 @@ class EmbeddedStore(GraphStore):
                 other[rid] = x
         return props, other
 
-    def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats) -> None:
-        old, types = self._existing("nodes", "t.type", [n.id for n in nodes])
+    def _write_nodes(self, nodes: Sequence[NodeRecord], stats: WriteStats, known: set[str] | None = None) -> None:
+        ids = [n.id for n in nodes]
+        ask = ids if known is None else [i for i in ids if i in known]  # the ledger: no other id is stored
+        old, types = self._existing("nodes", "t.type", ask) if ask else ({}, {})
+        if not old and len(set(ids)) == len(ids):  # every record new (a fresh load): no merge, no comparison
+            for key, k in Counter(n.type for n in nodes).items():
+                stats.add(key, "created", k)
+            rows = [_node_row(n.id, n.type, _present(n.props)) for n in nodes]
+            self._insert_nodes(rows)
+            return
         rows = []
         outcomes: dict[tuple[str, str], int] = {}
         for n in nodes:
@@ -430,10 +480,12 @@ class EmbeddedStore(GraphStore):
             if outcome != "unchanged":
                 old[n.id] = after
                 types[n.id] = n.type
-                rows.append((n.id, n.type, after.get("kind"), after.get("name"), _search_text(n.id, after),
-                             after.get("country"), after.get("load_id"), _dumps(after)))
+                rows.append(_node_row(n.id, n.type, after))
         for (key, outcome), k in outcomes.items():
             stats.add(key, outcome, k)
+        self._insert_nodes(rows)
+
+    def _insert_nodes(self, rows: list[tuple[Any, ...]]) -> None:
         rows.sort(key=_first)  # key order fills the primary-key B-tree page by page (≈ 10 % less work);
         # stable, so a record given twice in one batch is still written last as given
         self._db.executemany(
@@ -444,9 +496,16 @@ class EmbeddedStore(GraphStore):
         )
 
     def _write_edges(self, edges: Sequence[EdgeRecord], stats: WriteStats) -> None:
-        old, where = self._existing("edges", "t.kind || char(0) || t.source || char(0) || t.target",
-                                    [e.id for e in edges])
+        ids = [e.id for e in edges]
+        old, where = self._existing("edges", "t.kind || char(0) || t.source || char(0) || t.target", ids)
         weights = weights_of({e.kind for e in edges})
+        if not old and len(set(ids)) == len(ids):  # every record new: no merge, no comparison
+            for key, k in Counter(e.kind for e in edges).items():
+                stats.add(key, "created", k)
+            self._insert_edges([
+                (e.id, e.kind, e.source, e.target, p.get("load_id"), _dumps(p), *edge_columns(p, weights[e.kind]))
+                for e in edges for p in (_present(e.props),)])
+            return
         rows = []
         outcomes: dict[tuple[str, str], int] = {}
         for e in edges:
@@ -466,6 +525,9 @@ class EmbeddedStore(GraphStore):
                              *edge_columns(after, weights[e.kind])))
         for (key, outcome), k in outcomes.items():
             stats.add(key, outcome, k)
+        self._insert_edges(rows)
+
+    def _insert_edges(self, rows: list[tuple[Any, ...]]) -> None:
         rows.sort(key=_first)
         self._db.executemany(
             "INSERT INTO edges(id,kind,source,target,load_id,props,typed,status,weight,amount,currency,start_date,"
