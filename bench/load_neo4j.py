@@ -1,28 +1,36 @@
-"""Load throughput: ``stakegraph.loaders.load`` into Neo4j against a minimal hand-written driver baseline.
+"""Load throughput: ``stakegraph.loaders.load`` into Neo4j against two hand-written driver baselines.
 
-Same generated files, same server, same run. Three ways to write the same records:
+Same generated files, same server, same run. The ways to write the same data:
 
-* **baseline** — the official driver, ``UNWIND $rows … MERGE`` per label / relationship type in
-  batches (the Cypher below is the benchmark's own baseline, not project code);
-* **store.write** — ``Neo4jStore.write`` of the same records (the store's batch handling alone);
+* **csv** — *csv script*: the issue's floor, a hand-written script with the official driver. Inside the
+  clock it reads the canonical CSV files with :mod:`csv` exactly as the embedded floor
+  (``bench.load.floor_load``) does — values stay text, no validation, blanks dropped, ``source_file``
+  and ``load_id`` added, plus the edges a contract (``contract_for``), an interaction (``involves``)
+  and a signal (``concerns``) imply — and writes them with ``UNWIND $rows … MERGE`` per label /
+  relationship type in batches (the Cypher below is the benchmark's own, not project code);
+* **baseline** — *baseline (ready records)*: the same ``UNWIND … MERGE`` statements, handed the
+  loader's records read back from an embedded store *before* its clock starts (it parses no CSV);
+* **store.write** — ``Neo4jStore.write`` of those ready records (the store's batch handling alone);
 * **loaders.load** — the whole loader from the CSV files (parse, validate, spill, write);
 * **bulk** (``--bulk``) — ``stakegraph load --bulk``: the same validation, import CSVs, the local
   server stopped, ``neo4j-admin database import full``, the server started again, the schema
   created (everything a user waits for, restart included; the phases are printed too).
 
+Every row of the tables gives its ratio against both baselines (same batch, same driver build).
 Each configuration runs in a fresh subprocess, with and without ``neo4j-rust-ext`` importable
 (the driver falls back to pure-Python packstream when ``neo4j._rust`` cannot be imported).
 Also the embedded store's ``stakegraph.loaders.load`` rows/s.
 
 Run alone: ``python -m bench.load_neo4j [--rels 10000 100000] [--batches 1000 5000 10000 20000 50000]
-[--large] [--repeat 3] [--main-batch 20000] [--bulk]`` (``--large`` adds 1,000,000 relationships). A Neo4j
-server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set (``--bulk`` needs the server it
-starts, or ``--home`` naming the home of the local server at ``--uri``).
+[--large] [--repeat 3] [--main-batch 20000] [--bulk] [--no-sweep]`` (``--large`` adds 1,000,000
+relationships). A Neo4j server is started for the run unless ``STAKEGRAPH_NEO4J_URI`` is set (``--bulk``
+needs the server it starts, or ``--home`` naming the home of the local server at ``--uri``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.abc
 import json
 import os
@@ -35,13 +43,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import cache_root, header, neo4j_uri, peak_rss_mb, portfolio, table
+from bench.common import cache_root, header, load_average, neo4j_uri, peak_rss_mb, portfolio, table
 
 DEFAULT_RELS = (10_000,)
 LARGE_RELS = 1_000_000
 DEFAULT_BATCHES = (1000, 5000, 10_000, 20_000, 50_000)
 #: The batch size of the rust on/off and embedded comparisons (the loader's default).
 MAIN_BATCH = 20_000  # the loader default (stakegraph.loaders.pipeline.DEFAULT_BATCH)
+#: what the tables call each writer (``--worker`` mode → name)
+WRITER_NAMES = {"csv": "csv script (csv + UNWIND)", "baseline": "baseline (ready records)", "store": "store",
+                "loader": "loader", "embedded": "embedded", "bulk": "bulk"}
 
 
 class _BlockRust(importlib.abc.MetaPathFinder):
@@ -69,13 +80,28 @@ def _records(folder: Path) -> tuple[list[Any], list[Any]]:
         return list(s.iter_nodes()), list(s.iter_edges())
 
 
-def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batch: int) -> None:
-    """Minimal hand-written upsert: one ``UNWIND … MERGE`` statement per batch of one label / type."""
+def _unwind_write(driver: Any, nodes: dict[str, list[dict[str, Any]]], edges: dict[str, list[dict[str, Any]]],
+                  batch: int) -> None:
+    """The baselines' writes: one ``UNWIND … MERGE`` statement per batch of one label / type, nodes first."""
     from stakegraph.store import (
         cypher,  # labels and relationship types only (no project Cypher is used)
     )
 
     ent = cypher.ENTITY
+    with driver.session() as session:
+        for t, rows in nodes.items():
+            q = f"UNWIND $rows AS row MERGE (n:{ent} {{id: row.id}}) SET n:{cypher.label(t)}, n += row.props"
+            for i in range(0, len(rows), batch):
+                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
+        for k, rows in edges.items():
+            q = (f"UNWIND $rows AS row MATCH (a:{ent} {{id: row.s}}) MATCH (b:{ent} {{id: row.t}}) "
+                 f"MERGE (a)-[r:{cypher.rel_type(k)} {{id: row.id}}]->(b) SET r += row.props")
+            for i in range(0, len(rows), batch):
+                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
+
+
+def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batch: int) -> None:
+    """Minimal hand-written upsert of ready records (parsed before the clock starts)."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for n in nodes:
         by_type[n.type].append({"id": n.id, "props": {k: v for k, v in n.props.items() if v is not None}})
@@ -83,16 +109,49 @@ def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batc
     for e in edges:
         by_kind[e.kind].append({"id": e.id, "s": e.source, "t": e.target,
                                 "props": {k: v for k, v in e.props.items() if v is not None}})
-    with driver.session() as session:
-        for t, rows in by_type.items():
-            q = f"UNWIND $rows AS row MERGE (n:{ent} {{id: row.id}}) SET n:{cypher.label(t)}, n += row.props"
-            for i in range(0, len(rows), batch):
-                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
-        for k, rows in by_kind.items():
-            q = (f"UNWIND $rows AS row MATCH (a:{ent} {{id: row.s}}) MATCH (b:{ent} {{id: row.t}}) "
-                 f"MERGE (a)-[r:{cypher.rel_type(k)} {{id: row.id}}]->(b) SET r += row.props")
-            for i in range(0, len(rows), batch):
-                session.execute_write(lambda tx, part=rows[i:i + batch], q=q: tx.run(q, rows=part).consume())
+    _unwind_write(driver, by_type, by_kind, batch)
+
+
+#: canonical node files and their node types, in the order the csv script reads them (as bench.load's floor)
+NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
+              "interactions.csv": "interaction", "signals.csv": "signal"}
+#: the edges a node row implies: (column, kind); a signal's are ``concerns`` whatever the column
+IMPLIED = (("project_id", "contract_for"), ("party_id", "involves"), ("counterparty_id", "involves"))
+
+
+def csv_rows(folder: Path, load_id: str = "csv") -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """The canonical CSV files of ``folder`` as the csv script's rows (by node type, by kind), read
+    as ``bench.load.floor_load`` reads them: values as text, blanks dropped, no validation."""
+    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for name in (*NODE_FILES, "relationships.csv"):
+        with open(folder / name, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            cols = next(reader)
+            for rec in reader:
+                props = {c: v for c, v in zip(cols, rec, strict=False) if v}
+                props.update(source_file=name, load_id=load_id)
+                if name == "relationships.csv":
+                    edges[props["kind"]].append({"id": props["id"], "s": props["source_id"],
+                                                 "t": props["target_id"], "props": props})
+                    continue
+                nid = props["id"]
+                nodes[NODE_FILES[name]].append({"id": nid, "props": props})
+                if name == "projects.csv":
+                    continue
+                for key, kind in IMPLIED:
+                    if key in props:
+                        k = kind if name != "signals.csv" else "concerns"
+                        edges[k].append({"id": f"{k}:{nid}:{props[key]}", "s": nid, "t": props[key], "props": {}})
+    return nodes, edges
+
+
+def csv_write(driver: Any, folder: Path, batch: int) -> int:
+    """The csv script (the issue's floor): read the canonical CSVs, write them with ``UNWIND … MERGE``;
+    returns the rows written (nodes + relationships)."""
+    nodes, edges = csv_rows(folder)
+    _unwind_write(driver, nodes, edges, batch)
+    return sum(map(len, nodes.values())) + sum(map(len, edges.values()))
 
 
 def bulk_worker(uri: str, folder: Path, home: Path) -> dict[str, Any]:
@@ -137,7 +196,7 @@ def worker(uri: str, folder: Path, mode: str, batch: int, home: Path | None = No
             t0 = time.perf_counter()
             rep = load(folder, es, batch_size=batch)
             secs = time.perf_counter() - t0
-            rows = sum(c.get("created", 0) for c in rep.counts.values())
+            rows = sum(c.get("created", 0) for k, c in rep.counts.items() if k != "fx_rate")
         return {"mode": mode, "batch": batch, "rows": rows, "seconds": secs, "rust": False, "rss": peak_rss_mb()}
     store = Neo4jStore.connect(uri, auth=None)
     try:
@@ -147,7 +206,11 @@ def worker(uri: str, folder: Path, mode: str, batch: int, home: Path | None = No
             t0 = time.perf_counter()
             rep = load(folder, store, batch_size=batch)
             secs = time.perf_counter() - t0
-            rows = sum(c.get("created", 0) for c in rep.counts.values())
+            rows = sum(c.get("created", 0) for k, c in rep.counts.items() if k != "fx_rate")
+        elif mode == "csv":
+            t0 = time.perf_counter()
+            rows = csv_write(store._driver, folder, batch)
+            secs = time.perf_counter() - t0
         else:
             nodes, edges = _records(folder)
             rows = len(nodes) + len(edges)
@@ -195,13 +258,14 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
         home: Path | None = None, sweep: bool = True) -> list[Any]:
     """Measure every configuration; print Markdown tables through ``out``; return the rows.
 
-    The batch sweep runs at the first size; every size runs the three writers at
-    ``main_batch`` with and without the Rust extension, and the embedded load. ``quick``
+    The batch sweep runs at the first size; every size runs the writers at ``main_batch``
+    with and without the Rust extension, and the embedded load. Every row's rows/s is given
+    against both baselines (csv script, ready records) at the same batch and driver build. ``quick``
     (smoke test) skips the warm-up and the runs without the extension. ``repeat`` runs every
     configuration that many times, the configurations interleaved round by round (so a burst
     of load from other work on the machine hits every writer alike), and reports the median.
     ``bulk`` adds ``stakegraph load --bulk`` at every size (against the baseline at ``main_batch``);
-    ``sweep=False`` runs only the baseline (and bulk) at sizes after the first, for the large sizes.
+    ``sweep=False`` runs only the two baselines (and bulk) at sizes after the first, for the large sizes.
     """
     rows_out: list[Any] = []
 
@@ -212,16 +276,17 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
                 run_worker(u, warm, mode, main_batch, rust=True)
         for i, n_rel in enumerate(rels):
             folder = portfolio(max(100, n_rel // 5), relationships=n_rel)
-            writers = ("baseline", "store", "loader") if sweep or i == 0 else ("baseline",)
+            writers = ("csv", "baseline", "store", "loader") if sweep or i == 0 else ("csv", "baseline")
             configs: list[tuple[str, int, bool]] = [
                 (mode, b, True) for b in (batches if i == 0 else [main_batch]) for mode in writers
             ]
             if bulk:
                 configs.append(("bulk", main_batch, True))
-            configs += [(mode, main_batch, False) for mode in (() if quick else ("baseline", "store", "loader"))]
+            configs += [(mode, main_batch, False) for mode in (() if quick else ("csv", "baseline", "store", "loader"))]
             if sweep or i == 0:
                 configs.append(("embedded", main_batch, False))
             runs: dict[tuple[str, int, bool], list[dict[str, Any]]] = defaultdict(list)
+            load_at_start = load_average()
             for _ in range(max(1, repeat)):
                 for mode, b, rust in configs:
                     runs[(mode, b, rust)].append(run_worker(u, folder, mode, b, rust=rust, home=server_home))
@@ -232,21 +297,24 @@ def run(rels: Sequence[int], batches: Sequence[int], *, out: Any = print, uri: s
                 med["spread"] = f"{got[0]['seconds']:.2f}–{got[-1]['seconds']:.2f}" if len(got) > 1 else "—"
                 med["rss"] = max(r["rss"] for r in got)
                 results.append(med)
-            base = {(r["batch"], r["rust"]): r["rows"] / r["seconds"] for r in results if r["mode"] == "baseline"}
+            refs = {m: {(r["batch"], r["rust"]): r["rows"] / r["seconds"] for r in results if r["mode"] == m}
+                    for m in ("baseline", "csv")}
             table_rows = []
             for r in results:
                 rps = r["rows"] / r["seconds"]
-                ref = base.get((main_batch if r["mode"] == "bulk" else r["batch"], r["rust"]))
-                ratio = f"{rps / ref:.2f}×" if ref and r["mode"] != "embedded" else "—"
+                ratios = []
+                for m in ("baseline", "csv"):
+                    ref = refs[m].get((main_batch if r["mode"] == "bulk" else r["batch"], r["rust"]))
+                    ratios.append(f"{rps / ref:.2f}×" if ref and r["mode"] != "embedded" else "—")
                 if r["mode"] == "bulk":
                     out(f"bulk phases (s, median run): {', '.join(f'{k} {v:.1f}' for k, v in r['phases'].items())}")
-                table_rows.append((r["mode"], r["batch"] or "—", "yes" if r["rust"] else "no", r["rows"],
-                                   round(r["seconds"], 2), r["spread"], round(rps), ratio, round(r["rss"])))
+                table_rows.append((WRITER_NAMES[r["mode"]], r["batch"] or "—", "yes" if r["rust"] else "no", r["rows"],
+                                   round(r["seconds"], 2), r["spread"], round(rps), *ratios, round(r["rss"])))
             rows_out.append((n_rel, table_rows))
             out(f"\n### {n_rel:,} relationships ({folder.name}; rows = nodes + relationships written; "
-                f"median of {max(1, repeat)} run(s))\n")
+                f"median of {max(1, repeat)} run(s); load average {load_at_start} at the start, {load_average()} at the end)\n")
             out(table(["writer", "batch", "rust ext", "rows", "seconds (median)", "min–max s", "rows/s",
-                       "× baseline (same batch, same ext)", "worker peak RSS MiB"], table_rows))
+                       "× baseline (ready records)", "× csv script", "worker peak RSS MiB"], table_rows))
 
     if uri:
         go(uri, home)
@@ -268,11 +336,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=1, help="runs of every configuration (median reported)")
     p.add_argument("--main-batch", type=int, default=MAIN_BATCH,
                    help="batch of the rust on/off, embedded and larger-size runs (default: the loader's default)")
-    p.add_argument("--bulk", action="store_true", help="add `stakegraph load --bulk` (neo4j-admin import) at every size")
+    p.add_argument("--bulk", action="store_true",
+                   help="add `stakegraph load --bulk` (neo4j-admin import) at every size, against the baselines "
+                        "at --main-batch")
     p.add_argument("--no-sweep", action="store_true",
-                   help="after the first size, run only the baseline (and --bulk): for the large sizes")
+                   help="after the first size, run only the two baselines (and --bulk): for the large sizes")
     p.add_argument("--home", help="home of the local server at --uri (for --bulk with --uri)")
-    p.add_argument("--worker", choices=("baseline", "store", "loader", "embedded", "bulk"), help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=tuple(WRITER_NAMES), help=argparse.SUPPRESS)
     p.add_argument("--uri", help="Bolt URI of a running server (default: $STAKEGRAPH_NEO4J_URI, else start one)")
     p.add_argument("--folder", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=MAIN_BATCH, help=argparse.SUPPRESS)

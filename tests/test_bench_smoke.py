@@ -129,8 +129,10 @@ def test_api_plain_endpoints_return_the_graphql_data() -> None:
 def test_load_neo4j_main(neo4j_uri: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert load_neo4j.main(["--rels", "300", "--batches", "1000", "--quick", "--uri", neo4j_uri]) == 0
     out = capsys.readouterr().out
-    for writer in ("| baseline |", "| store |", "| loader |", "| embedded |"):
+    for writer in ("| csv script (csv + UNWIND) |", "| baseline (ready records) |", "| store |", "| loader |",
+                   "| embedded |"):
         assert writer in out
+    assert "| × baseline (ready records) | × csv script |" in out
 
 
 def test_load_worker_without_rust_extension() -> None:
