@@ -285,11 +285,12 @@ class _Pass1:
         self.row_spill = open(tmp / "rows.bin", "w+b")  # noqa: SIM115
         self.raw_at: dict[tuple[int, int], int] = {}
         self.headers: dict[int, list[str]] = {}
-        self.recs: list[list[str]] = []  # CSV records of the fast path, spilled in marshal batches
-        self.n_recs = 0
-        self.rec_blobs: list[tuple[int, int]] = []  # (offset, size) of each batch in row_spill
-        # per file, the rows whose CSV records were spilled by add_batch, and the number of the first
-        self.rec_rows: dict[int, list[tuple[list[int], int]]] = {}
+        # the CSV records of the fast path are not kept: per file, the rows whose records add_batch kept,
+        # and the file, read again only when an error report needs one of them (raw_of)
+        self.kept: dict[int, list[int]] = {}
+        self.tables: dict[int, Table] = {}
+        # per file read again: its kept rows and the (offset, size) of their marshal batches in row_spill
+        self.rec_rows: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
         self.node_types: dict[str, str] = {}
         self.first: dict[tuple[bool, str], tuple[int, int]] = {}
         self.dups: dict[tuple[bool, str], list[tuple[int, int]]] = {}
@@ -326,6 +327,7 @@ class _Pass1:
                 self.row(fi, table, raw, converters)
             return
         self.headers[fi] = table.header
+        self.tables[fi] = table
         for batch in csv_batches(table):
             # the batch's structurally sound records converted column by column, then every row in order
             self.add_batch(fi, table, converters, batch, fast([rec for _, rec, bad in batch if bad is None]))
@@ -341,7 +343,6 @@ class _Pass1:
         edges: list[list[Any]] = []
         keys: list[list[Any]] = []
         kept_rows: list[int] = []
-        kept_recs: list[list[str]] = []
         progress = self.progress
         at = 0
         for n, rec, bad in batch:
@@ -373,27 +374,44 @@ class _Pass1:
                             nodes.append([fi, n, rid, what, props, None])
                     if added:
                         kept_rows.append(n)
-                        kept_recs.append(rec)
                     continue
             if nodes or edges or kept_rows:  # what came before goes first (the spills keep the rows' order)
-                self._spill_batch(fi, nodes, edges, keys, kept_rows, kept_recs)
-                nodes, edges, keys, kept_rows, kept_recs = [], [], [], [], []
+                self._spill_batch(fi, nodes, edges, keys, kept_rows)
+                nodes, edges, keys, kept_rows = [], [], [], []
             self.row(fi, table, bad or RawRow(n, dict(zip(table.header, rec, strict=False))), converters)
-        self._spill_batch(fi, nodes, edges, keys, kept_rows, kept_recs)
+        self._spill_batch(fi, nodes, edges, keys, kept_rows)
 
     def _spill_batch(self, fi: int, nodes: list[list[Any]], edges: list[list[Any]], keys: list[list[Any]],
-                     kept_rows: list[int], kept_recs: list[list[str]]) -> None:
+                     kept_rows: list[int]) -> None:
         self.n_nodes += len(nodes)
         self.n_edges += len(edges)
         self.node_spill.extend(nodes)
         self.edge_spill.extend(edges)
         self.edge_keys.extend(keys)
-        if kept_rows:  # the raw records, numbered on from n_recs (raw_of finds a row by bisection)
-            self.rec_rows.setdefault(fi, []).append((kept_rows, self.n_recs))
-            self.recs.extend(kept_recs)
-            self.n_recs += len(kept_recs)
-            while len(self.recs) >= _SPILL_BATCH:
-                self._dump_recs()
+        if kept_rows:  # rows in file order (raw_of finds one by bisection)
+            self.kept.setdefault(fi, []).extend(kept_rows)
+
+    def _read_again(self, fi: int) -> tuple[list[int], list[tuple[int, int]]]:
+        """The kept CSV records of file ``fi`` read again from the file into marshal batches in row_spill:
+        ``(rows, (offset, size) of each batch)``. Once per file, and only for an error report: a load
+        without errors never keeps its raw records."""
+        wanted = set(self.kept.get(fi, ()))
+        rows: list[int] = []
+        recs: list[list[str]] = []
+        with contextlib.suppress(FileFormatError, OSError):  # pass 1 reported it; the rows before it count
+            for batch in csv_batches(self.tables[fi]):
+                for n, rec, bad in batch:
+                    if bad is None and n in wanted:
+                        rows.append(n)
+                        recs.append(rec)
+        blobs = []
+        for k in range(0, len(recs), _SPILL_BATCH):
+            blob = marshal.dumps(recs[k: k + _SPILL_BATCH])
+            self.row_spill.seek(0, os.SEEK_END)
+            blobs.append((self.row_spill.tell(), len(blob)))
+            self.row_spill.write(blob)
+        self.rec_rows[fi] = (rows, blobs)
+        return rows, blobs
 
     def row(self, fi: int, table: Table, raw: RawRow, converters: list[Converter]) -> None:
         """One row through the converters (every layout; the canonical fast path's fallback)."""
@@ -487,13 +505,6 @@ class _Pass1:
             self.edge_spill.add(line)
             self.edge_keys.add([*line[:2], None, *line[3:6], _share(line[3], line[6]), *line[7:11]])
 
-    def _dump_recs(self) -> None:
-        blob = marshal.dumps(self.recs[:_SPILL_BATCH])
-        self.row_spill.seek(0, os.SEEK_END)
-        self.rec_blobs.append((self.row_spill.tell(), len(blob)))
-        self.row_spill.write(blob)
-        del self.recs[:_SPILL_BATCH]
-
     def finish(self) -> None:
         for props, fi, row, rec, item, raw in self.combined.values():
             self._spill(fi, row, rec, props, item, raw)
@@ -501,29 +512,24 @@ class _Pass1:
         self.node_spill.close()
         self.edge_spill.close()
         self.edge_keys.close()
-        if self.recs:
-            self._dump_recs()
         self.row_spill.flush()
 
     def raw_of(self, fi: int, row: int) -> dict[str, Any]:
         """The raw values of a spilled row (``{}`` when none of its records was spilled)."""
         at = self.raw_at.get((fi, row))
-        if at is None:
-            for rows, k0 in self.rec_rows.get(fi, ()):
-                i = bisect.bisect_left(rows, row)
-                if i < len(rows) and rows[i] == row:
-                    at = -1 - (k0 + i)
-                    break
-            else:
-                return {}
-        if at < 0:
-            k = -1 - at
-            offset, size = self.rec_blobs[k // _SPILL_BATCH]
-            self.row_spill.seek(offset)
-            rec = marshal.loads(self.row_spill.read(size))[k % _SPILL_BATCH]
-            return dict(zip(self.headers[fi], rec, strict=False))
-        self.row_spill.seek(at)
-        return dict(json.loads(self.row_spill.readline()))
+        if at is not None:
+            self.row_spill.seek(at)
+            return dict(json.loads(self.row_spill.readline()))
+        if fi not in self.kept:
+            return {}
+        rows, blobs = self.rec_rows.get(fi) or self._read_again(fi)
+        k = bisect.bisect_left(rows, row)
+        if k >= len(rows) or rows[k] != row:
+            return {}
+        offset, size = blobs[k // _SPILL_BATCH]
+        self.row_spill.seek(offset)
+        rec = marshal.loads(self.row_spill.read(size))[k % _SPILL_BATCH]
+        return dict(zip(self.headers[fi], rec, strict=False))
 
     def close(self) -> None:
         self.row_spill.close()
