@@ -149,14 +149,20 @@ def _provenance_on_match(var: str) -> str:
 
 
 def create_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
-    """Create ``$rows`` (``{props}``, ``props`` holding ``id`` and every final property) of one type.
+    """Create the nodes ``$ids`` of one type with the properties ``$props`` (parallel lists: the
+    client builds no map per row).
 
-    For ids the store has just found absent; the uniqueness constraint on
-    ``Entity.id`` refuses a concurrent creation of the same id (the store then
-    retries the batch, which finds it). Returns ``n``, the number of nodes created.
+    ``SET n = $props[i]`` stores no ``null`` value, and the id is set after the
+    properties (an ``id`` among them is overridden). For ids the store has just found
+    absent; the uniqueness constraint on ``Entity.id`` refuses a concurrent creation
+    of the same id (the store then retries the batch, which finds it). Returns ``n``,
+    the number of nodes created.
     """
     lab = label(node_type, domain)
-    return f"UNWIND $rows AS row CREATE (n:{ENTITY}:{lab}) SET n = row.props RETURN count(*) AS n"
+    return (
+        f"UNWIND range(0, size($ids) - 1) AS i CREATE (n:{ENTITY}:{lab}) SET n = $props[i], n.id = $ids[i] "
+        "RETURN count(*) AS n"
+    )
 
 
 def upsert_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
@@ -183,19 +189,21 @@ def upsert_nodes(node_type: str, domain: Domain = DOMAIN) -> str:
 
 
 def create_edges(kind: str, domain: Domain = DOMAIN) -> str:
-    """Create ``$rows`` (``{source, target, props}``, ``props`` holding ``id``) of one kind.
+    """Create the edges ``$ids`` of one kind from ``$sources`` to ``$targets`` with the properties
+    ``$props`` (parallel lists: the client builds no map per row).
 
-    For ids the store has just found absent (or removed because they moved to
-    other endpoints or another kind; ``props`` then already holds the merge over
-    the old properties). Returns ``n``: rows whose endpoints are missing create
-    nothing and are not counted, so ``n`` below the row count means a dangling edge.
+    ``SET r = $props[i]`` stores no ``null`` value; the id is set after the
+    properties. For ids the store has just found absent (or removed because they
+    moved to other endpoints or another kind; their ``props`` then already hold the merge
+    over the old properties). Returns ``n``: edges whose endpoints are missing are not
+    created and not counted, so ``n`` below ``size($ids)`` means a dangling edge.
     """
     rt = rel_type(kind, domain)
     return (
-        "UNWIND $rows AS row "
-        f"MATCH (a:{ENTITY} {{id: row.source}}) "
-        f"MATCH (b:{ENTITY} {{id: row.target}}) "
-        f"CREATE (a)-[r:{rt}]->(b) SET r = row.props "
+        "UNWIND range(0, size($ids) - 1) AS i "
+        f"MATCH (a:{ENTITY} {{id: $sources[i]}}) "
+        f"MATCH (b:{ENTITY} {{id: $targets[i]}}) "
+        f"CREATE (a)-[r:{rt}]->(b) SET r = $props[i], r.id = $ids[i] "
         "RETURN count(*) AS n"
     )
 
@@ -234,14 +242,21 @@ _NODE_COLS = "n.id AS id, labels(n) AS labels, properties(n) AS props"
 _EDGE_COLS = "r.id AS id, type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
 
 GET_NODES = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN {_NODE_COLS}"
+#: :data:`GET_NODES` in one record: ``rows``, a list of ``[id, labels, props]``. A write looks its ids up
+#: with it: the driver's cost is per record, and one record of a whole chunk decodes at once.
+GET_NODE_ROWS = (
+    f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN collect([n.id, labels(n), properties(n)]) AS rows"
+)
 #: The columnar graph index (stakegraph.store.graphindex): every node, then every relationship, in id order.
 INDEX_NODES = f"MATCH (n:{ENTITY}) RETURN {_NODE_COLS} ORDER BY n.id"
 INDEX_EDGES = f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) RETURN {_EDGE_COLS} ORDER BY r.id"
-EXISTING_IDS = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id"
+#: The ids among ``$ids`` that name a node, in one record (``ids``).
+EXISTING_IDS = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN collect(n.id) AS ids"
 
 
 def get_edges(kind: str, domain: Domain = DOMAIN) -> str:
-    """The ``kind`` edges whose id is in ``$ids`` (an index seek per id).
+    """The ``kind`` edges whose id is in ``$ids`` (an index seek per id), in one record: ``rows``, a
+    list of ``[id, source, target, props]`` (the driver's cost is per record).
 
     One statement per kind on purpose: a ``UNION`` of all kinds inside
     ``CALL`` led the planner to scan a whole index once per id.
@@ -249,7 +264,7 @@ def get_edges(kind: str, domain: Domain = DOMAIN) -> str:
     rt = rel_type(kind, domain)
     return (
         f"UNWIND $ids AS eid MATCH (a)-[r:{rt} {{id: eid}}]->(b) USING INDEX SEEK r:{rt}(id) "
-        f"RETURN {_EDGE_COLS}"
+        "RETURN collect([r.id, a.id, b.id, properties(r)]) AS rows"
     )
 
 

@@ -19,6 +19,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import neo4j
@@ -61,10 +63,13 @@ _ID_CHUNK = 5000  # ids per look-up query
 _PAGE = 5000  # records per page when streaming
 _DELETE_BATCH = 10_000  # items deleted per transaction
 _NOT_BODY = frozenset(("id", *cypher.PROVENANCE_KEYS))
+_PROVENANCE = frozenset(cypher.PROVENANCE_KEYS)
 _CONFLICT_ATTEMPTS = 3  # a write batch raced by a concurrent creation of one of its ids
 _ANY = NodeFilter()
 _ANY_EDGE = EdgeFilter()
 _SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+_ID, _TYPE, _KIND = attrgetter("id"), attrgetter("type"), attrgetter("kind")
+_SOURCE, _TARGET, _PROPS = attrgetter("source"), attrgetter("target"), attrgetter("props")
 
 
 def _as_stored(value: Any) -> Any:
@@ -83,26 +88,70 @@ def _split_props(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return body, prov
 
 
-def _created(props: Mapping[str, Any], rid: str) -> dict[str, Any]:
-    """The properties a new record is created with: ``{**body, **prov, "id": rid}`` of
-    :func:`_split_props`, built in one pass (``None`` dropped, tuples as lists)."""
-    out = {k: _as_stored(v) if type(v) is tuple else v for k, v in props.items() if v is not None}
-    out["id"] = rid
+class _Batch(list[Any]):
+    """The rows (or ids) of one write statement. The driver formats every statement's parameters for
+    its debug log even when that log is off (≈ 20 % of a fresh load's client CPU); a batch is shown
+    by its length only."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items>"
+
+
+def _plain(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A new record's properties for :func:`cypher.create_nodes` / :func:`cypher.create_edges`, as they
+    are: ``SET x = $props[i]`` stores no ``null``, the driver sends a tuple as a list and the id is
+    set after them, so the record gets ``{**body, **prov, "id": id}`` of :func:`_split_props` without
+    a copy per record (only a mapping that is not a ``dict`` is copied, for the driver)."""
+    return props if type(props) is dict else dict(props)
+
+
+@dataclass
+class _New:
+    """The records one statement creates (of one type or kind), as parallel lists: the parameters of
+    :func:`cypher.create_nodes` (``ids``, ``props``) or :func:`cypher.create_edges` (and ``sources``,
+    ``targets``). Filled a group of records at a time, with no container per record."""
+
+    ids: _Batch = field(default_factory=_Batch)
+    props: _Batch = field(default_factory=_Batch)
+    sources: _Batch = field(default_factory=_Batch)
+    targets: _Batch = field(default_factory=_Batch)
+
+    def add(self, records: Sequence[Any], *, edges: bool) -> None:
+        self.ids.extend(map(_ID, records))
+        self.props.extend(map(_plain, map(_PROPS, records)))
+        if edges:
+            self.sources.extend(map(_SOURCE, records))
+            self.targets.extend(map(_TARGET, records))
+
+    def params(self, *, edges: bool) -> dict[str, _Batch]:
+        if edges:
+            return {"ids": self.ids, "props": self.props, "sources": self.sources, "targets": self.targets}
+        return {"ids": self.ids, "props": self.props}
+
+
+def _new_by(records: Sequence[T], key: Callable[[T], str], old: Mapping[str, Any]) -> dict[str, list[T]]:
+    """The ``records`` whose id is not in ``old``, by type (or kind), in order."""
+    new = [r for r in records if r.id not in old] if old else records  # type: ignore[attr-defined]
+    out: dict[str, list[T]] = {}
+    for k, group in groupby(new, key):  # records come grouped by type: few, long groups
+        out.setdefault(k, []).extend(group)
     return out
 
 
-def _rounds(rows: Sequence[T], key: Callable[[T], str]) -> list[list[T]]:
-    """Split rows so that no id repeats within a round (round k = k-th occurrence of each id)."""
-    if len({key(r) for r in rows}) == len(rows):  # the usual case: every id once, one round
-        return [list(rows)]
+def _rounds(rows: Sequence[T], ids: list[str]) -> list[tuple[list[T], list[str]]]:
+    """Split rows (whose ids are ``ids``) so that no id repeats within a round (round k = k-th
+    occurrence of each id); each round with its ids."""
+    if len(set(ids)) == len(ids):  # the usual case: every id once, one round
+        return [(list(rows), ids)]
     seen: dict[str, int] = defaultdict(int)
-    out: list[list[T]] = []
-    for r in rows:
-        k = seen[key(r)]
-        seen[key(r)] += 1
+    out: list[tuple[list[T], list[str]]] = []
+    for r, i in zip(rows, ids, strict=True):
+        k = seen[i]
+        seen[i] += 1
         if k == len(out):
-            out.append([])
-        out[k].append(r)
+            out.append(([], []))
+        out[k][0].append(r)
+        out[k][1].append(i)
     return out
 
 
@@ -112,10 +161,11 @@ def _grouped(records: Sequence[T], key: Callable[[T], str]) -> Sequence[T]:
     Stable, so repeated ids keep their order; left as given when an id appears
     under two types (or kinds), since the last one written must win.
     """
-    groups: dict[str, str] = {}
-    for r in records:
-        if groups.setdefault(r.id, key(r)) != key(r):  # type: ignore[attr-defined]
-            return records
+    if len(set(map(_ID, records))) != len(records):  # some id repeats: does it change its type?
+        groups: dict[str, str] = {}
+        for r in records:
+            if groups.setdefault(r.id, key(r)) != key(r):  # type: ignore[attr-defined]
+                return records
     return sorted(records, key=key)
 
 
@@ -130,8 +180,37 @@ def _merged(before: Mapping[str, Any], body: dict[str, Any], prov: dict[str, Any
     return after
 
 
+def _unchanged(before: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+    """``_merged(before, *_split_props(props)) == before`` without building either dict: every property
+    of ``props`` (``None`` and ``id`` aside) is in ``before``, and equal there unless it is provenance."""
+    for k, v in props.items():
+        if v is None or k == "id":
+            continue
+        if k not in before:
+            return False
+        if k in _PROVENANCE:
+            continue
+        old = before[k]
+        if type(v) is tuple:
+            v = _as_stored(v)
+        if not (v is old or v == old):  # as dict equality compares values
+            return False
+    return True
+
+
+def _count_outcomes(stats: WriteStats, outcomes: dict[str, list[int]]) -> None:
+    """Add ``{type: [unchanged, updated]}`` to ``stats`` (types in the order they came)."""
+    for key, (n_unchanged, n_updated) in outcomes.items():
+        if n_unchanged:
+            stats.add(key, "unchanged", n_unchanged)
+        if n_updated:
+            stats.add(key, "updated", n_updated)
+
+
 def _raise_dangling(edges: Sequence[EdgeRecord], present: set[str]) -> None:
     """:class:`DanglingEdge` naming the endpoints of ``edges`` that are not in ``present``, if any."""
+    if present.issuperset(map(_SOURCE, edges)) and present.issuperset(map(_TARGET, edges)):
+        return
     missing = [e for e in edges if e.source not in present or e.target not in present]
     if missing:
         ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
@@ -203,7 +282,7 @@ class _Seen:
         self._count = 0
 
     def _positions(self, ids: Sequence[str], n_bits: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
-        h = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids)).view(np.uint64)
+        h = np.fromiter(map(hash, ids), dtype=np.int64, count=len(ids)).view(np.uint64)
         h1, h2 = h & np.uint64(0xFFFFFFFF), (h >> np.uint64(32)) | np.uint64(1)
         k = np.arange(self._K, dtype=np.uint64)
         return (h1[:, None] + k[None, :] * h2[:, None]) % np.uint64(n_bits)  # type: ignore[no-any-return]
@@ -432,19 +511,19 @@ class Neo4jStore(GraphStore):
     ) -> WriteStats:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        for n in nodes:
-            cypher.label(n.type, self.domain)
-        for e in edges:
-            cypher.rel_type(e.kind, self.domain)
+        for t in dict.fromkeys(map(_TYPE, nodes)):  # each type once, the first unknown one named
+            cypher.label(t, self.domain)
+        for k in dict.fromkeys(map(_KIND, edges)):
+            cypher.rel_type(k, self.domain)
         # One transaction for everything (edges only, one batch): the write statements count what
         # they wrote and the transaction rolls back on a dangling edge, so no separate look-up.
         if nodes or len(edges) > batch_size:
             self._check_endpoints(nodes, edges)
         self._ensure()
         stats = WriteStats()
-        for part in _chunks(_grouped(nodes, lambda n: n.type), batch_size):
+        for part in _chunks(_grouped(nodes, _TYPE), batch_size):
             stats.merge(self._write_batch(self._write_nodes_tx, part))
-        for epart in _chunks(_grouped(edges, lambda e: e.kind), batch_size):
+        for epart in _chunks(_grouped(edges, _KIND), batch_size):
             stats.merge(self._write_batch(self._write_edges_tx, epart))
         return stats
 
@@ -498,17 +577,22 @@ class Neo4jStore(GraphStore):
             return version, ledger.seen, empty
         return version, (_Seen() if empty else None), empty
 
-    def _existing_node_ids(self, ids: Sequence[str]) -> set[str]:
+    @staticmethod
+    def _existing_tx(tx: neo4j.ManagedTransaction, ids: Sequence[str]) -> set[str]:
+        """The ids among ``ids`` that name a node."""
         found: set[str] = set()
         for part in _chunks(ids, _ID_CHUNK):
-            found.update(r["id"] for r in self._read(cypher.EXISTING_IDS, ids=list(part)))
+            found.update(tx.run(cypher.EXISTING_IDS, ids=_Batch(part)).single(strict=True)["ids"])
         return found
+
+    def _existing_node_ids(self, ids: Sequence[str]) -> set[str]:
+        return self._tx(self._existing_tx, ids)
 
     def _check_endpoints(self, nodes: Sequence[NodeRecord], edges: Sequence[EdgeRecord]) -> None:
         if not edges:
             return
-        present = {n.id for n in nodes}
-        wanted = sorted(({e.source for e in edges} | {e.target for e in edges}) - present)
+        present = set(map(_ID, nodes))
+        wanted = sorted(set(map(_SOURCE, edges)).union(map(_TARGET, edges)) - present)
         present |= self._existing_node_ids(wanted)
         _raise_dangling(edges, present)
 
@@ -529,32 +613,35 @@ class Neo4jStore(GraphStore):
         version, seen, empty = self._head(tx, ledger)
         stats = WriteStats()
         here: set[str] = set()
-        for rnd in _rounds(nodes, lambda n: n.id):
+        for rnd, ids in _rounds(nodes, list(map(_ID, nodes))):
             old: dict[str, NodeRecord] = {}
-            for part in _chunks(self._maybe([n.id for n in rnd], seen, here), _ID_CHUNK):
-                for rec in tx.run(cypher.GET_NODES, ids=list(part)):
-                    old[rec["id"]] = self._node(rec)
-            create: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            update: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for n in rnd:
+            for part in _chunks(self._maybe(ids, seen, here), _ID_CHUNK):
+                for row in tx.run(cypher.GET_NODE_ROWS, ids=_Batch(part)).single(strict=True)["rows"]:
+                    old[row[0]] = self._node_row(row)
+            update: dict[str, _Batch] = defaultdict(_Batch)
+            outcomes: dict[str, list[int]] = {}  # type: [unchanged, updated]
+            for n in rnd if old else ():
                 before = old.get(n.id)
                 if before is None:
-                    create[n.type].append({"props": _created(n.props, n.id)})
                     continue
-                body, prov = _split_props(n.props)
                 if before.type != n.type:
                     raise type_conflict(n.id, before.type, n.type)  # the transaction rolls back
-                elif _merged(before.props, body, prov) == before.props:
-                    stats.add(n.type, "unchanged")
+                counts = outcomes.get(n.type) or outcomes.setdefault(n.type, [0, 0])
+                if _unchanged(before.props, n.props):
+                    counts[0] += 1
                 else:
+                    body, prov = _split_props(n.props)
                     update[n.type].append({"id": n.id, "props": body, "prov": prov})
-                    stats.add(n.type, "updated")
-            for ntype, rows in create.items():
-                stats.add(ntype, "created", len(rows))
-                tx.run(cypher.create_nodes(ntype, self.domain), rows=rows).consume()
+                    counts[1] += 1
+            _count_outcomes(stats, outcomes)
+            for ntype, group in _new_by(rnd, _TYPE, old).items():
+                new = _New()
+                new.add(group, edges=False)
+                stats.add(ntype, "created", len(group))
+                tx.run(cypher.create_nodes(ntype, self.domain), new.params(edges=False)).consume()
             for ntype, rows in update.items():
                 tx.run(cypher.upsert_nodes(ntype, self.domain), rows=rows).consume()
-            here.update(n.id for n in rnd)
+            here.update(ids)
         end = self._bump(tx) if stats.changed else version
         return _TxResult(stats, version, end, seen, empty, list(here))
 
@@ -567,22 +654,28 @@ class Neo4jStore(GraphStore):
         when not found there: one index seek per id and kind.
         """
         found: dict[str, EdgeRecord] = {}
-
-        def fetch(kind: str, ids: list[str]) -> None:
-            for part in _chunks(ids, _ID_CHUNK):
-                for rec in tx.run(cypher.get_edges(kind, self.domain), ids=list(part)):
-                    e = self._edge(rec)
-                    found[e.id] = e
-
         kinds = kinds or {}
         for kind, ids in kinds.items():
-            fetch(kind, ids)
+            self._fetch_kind_tx(tx, kind, ids, found)
         rest = [i for i in anywhere if i not in found]
         if rest:
             looked = {i: k for k, ids in kinds.items() for i in ids}
-            for kind in self.domain.rel_kinds:
-                fetch(kind, [i for i in rest if looked.get(i) != kind])
+            self._fetch_elsewhere_tx(tx, [(i, looked.get(i)) for i in rest], found)
         return found
+
+    def _fetch_kind_tx(self, tx: neo4j.ManagedTransaction, kind: str, ids: list[str],
+                       found: dict[str, EdgeRecord]) -> None:
+        """Add the stored ``kind`` edges among ``ids`` to ``found``."""
+        for part in _chunks(ids, _ID_CHUNK):
+            for row in tx.run(cypher.get_edges(kind, self.domain), ids=_Batch(part)).single(strict=True)["rows"]:
+                found[row[0]] = self._edge_row(row, kind)
+
+    def _fetch_elsewhere_tx(self, tx: neo4j.ManagedTransaction, ids: Sequence[tuple[str, str | None]],
+                            found: dict[str, EdgeRecord]) -> None:
+        """Add the stored edges among ``ids`` (``(id, kind already looked up under, or None)``) to
+        ``found``, looked up under every other kind."""
+        for kind in self.domain.rel_kinds:
+            self._fetch_kind_tx(tx, kind, [i for i, looked in ids if looked != kind], found)
 
     def _write_edges_tx(
         self, tx: neo4j.ManagedTransaction, edges: Sequence[EdgeRecord], ledger: _Ledger | None = None
@@ -590,66 +683,72 @@ class Neo4jStore(GraphStore):
         version, seen, empty = self._head(tx, ledger)
         stats = WriteStats()
         here: set[str] = set()
-        for rnd in _rounds(edges, lambda e: e.id):
+        for rnd, ids in _rounds(edges, list(map(_ID, edges))):
             # Every id that may exist is looked up under its own kind. A deterministic id
             # (stakegraph.model.edge_id) encodes kind and endpoints, so that is all; only an id chosen
             # by the caller can name another kind than it did before: when not found, it is
             # looked up under every kind.
-            maybe = set(self._maybe([e.id for e in rnd], seen, here))
-            by_kind: dict[str, list[str]] = defaultdict(list)
-            explicit: list[str] = []
-            for e in rnd:
-                if e.id in maybe:
+            maybe = set(self._maybe(ids, seen, here))
+            old: dict[str, EdgeRecord] = {}
+            if maybe:
+                mine = [e for e in rnd if e.id in maybe]
+                by_kind: dict[str, list[str]] = defaultdict(list)
+                for e in mine:
                     by_kind[e.kind].append(e.id)
-                    if e.id != edge_id(e.kind, e.source, e.target, e.props.get("ref")):
-                        explicit.append(e.id)
-            old = self._fetch_edges_tx(tx, explicit, by_kind) if maybe else {}
+                for kind, kind_ids in by_kind.items():
+                    self._fetch_kind_tx(tx, kind, kind_ids, old)
+                explicit = [(e.id, e.kind) for e in mine if e.id not in old
+                            and e.id != edge_id(e.kind, e.source, e.target, e.props.get("ref"))]
+                if explicit:
+                    self._fetch_elsewhere_tx(tx, explicit, old)
             gone: dict[str, list[str]] = defaultdict(list)
-            new: dict[str, int] = defaultdict(int)
-            create: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            update: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for e in rnd:
+            moved: dict[str, list[EdgeRecord]] = defaultdict(list)
+            update: dict[str, _Batch] = defaultdict(_Batch)
+            outcomes: dict[str, list[int]] = {}  # kind: [unchanged, updated]
+            for e in rnd if old else ():
                 before = old.get(e.id)
                 if before is None:
-                    create[e.kind].append({"source": e.source, "target": e.target, "props": _created(e.props, e.id)})
-                    new[e.kind] += 1
                     continue
-                body, prov = _split_props(e.props)
+                counts = outcomes.get(e.kind) or outcomes.setdefault(e.kind, [0, 0])
                 if (before.kind, before.source, before.target) != (e.kind, e.source, e.target):
                     # the id now names other endpoints or another kind: remove the old edge, keep its
                     # props (same rule as the embedded store: moved counts as updated)
                     gone[before.kind].append(e.id)
-                    after = _merged(before.props, body, prov)
-                    create[e.kind].append({"source": e.source, "target": e.target, "props": {**after, "id": e.id}})
-                    stats.add(e.kind, "updated")
-                elif _merged(before.props, body, prov) == before.props:
-                    stats.add(e.kind, "unchanged")
+                    after = _merged(before.props, *_split_props(e.props))
+                    moved[e.kind].append(EdgeRecord(e.id, e.kind, e.source, e.target, after))
+                    counts[1] += 1
+                elif _unchanged(before.props, e.props):
+                    counts[0] += 1
                 else:
+                    body, prov = _split_props(e.props)
                     update[e.kind].append(
                         {"id": e.id, "source": e.source, "target": e.target, "props": body, "prov": prov}
                     )
-                    stats.add(e.kind, "updated")
-            for kind, n_new in new.items():
-                stats.add(kind, "created", n_new)
-            for kind, ids in gone.items():
-                tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=ids).consume()
+                    counts[1] += 1
+            _count_outcomes(stats, outcomes)
+            create: dict[str, _New] = defaultdict(_New)
+            for kind, group in _new_by(rnd, _KIND, old).items():
+                create[kind].add(group, edges=True)
+                stats.add(kind, "created", len(group))
+            for kind, records in moved.items():
+                create[kind].add(records, edges=True)
+            for kind, gone_ids in gone.items():
+                tx.run(cypher.delete_edges_by_id(kind, self.domain), ids=gone_ids).consume()
             sent = written = 0
-            for kind, rows in create.items():
-                written += tx.run(cypher.create_edges(kind, self.domain), rows=rows).single(strict=True)["n"]
-                sent += len(rows)
+            for kind, new in create.items():
+                q = cypher.create_edges(kind, self.domain)
+                written += tx.run(q, new.params(edges=True)).single(strict=True)["n"]
+                sent += len(new.ids)
             for kind, rows in update.items():
                 written += tx.run(cypher.upsert_edges(kind, self.domain), rows=rows).single(strict=True)["n"]
                 sent += len(rows)
             if written != sent:  # an endpoint is missing: this raises, and the transaction rolls back
-                ends = sorted({x for e in edges for x in (e.source, e.target)})
-                present: set[str] = set()
-                for part in _chunks(ends, _ID_CHUNK):
-                    present.update(r["id"] for r in tx.run(cypher.EXISTING_IDS, ids=list(part)))
-                _raise_dangling(edges, present)
+                ends = sorted(set(map(_SOURCE, edges)).union(map(_TARGET, edges)))
+                _raise_dangling(edges, self._existing_tx(tx, ends))
                 raise StoreError(  # pragma: no cover - every endpoint exists but a write was lost
                     f"Neo4j at {self.uri} wrote {written} of {sent} edges; re-run the write"
                 )
-            here.update(e.id for e in rnd)
+            here.update(ids)
         end = self._bump(tx) if stats.changed else version
         return _TxResult(stats, version, end, seen, empty, list(here))
 
@@ -776,6 +875,19 @@ class Neo4jStore(GraphStore):
         props = dict(rec["props"])
         props.pop("id", None)
         return NodeRecord(rec["id"], self._type_of(rec["labels"]), props)
+
+    def _node_row(self, row: list[Any]) -> NodeRecord:
+        """A node from a ``[id, labels, props]`` row (:data:`cypher.GET_NODE_ROWS`)."""
+        nid, labels, props = row
+        props.pop("id", None)
+        return NodeRecord(nid, self._type_of(labels), props)
+
+    @staticmethod
+    def _edge_row(row: list[Any], kind: str) -> EdgeRecord:
+        """An edge of ``kind`` from a ``[id, source, target, props]`` row (:func:`cypher.get_edges`)."""
+        eid, source, target, props = row
+        props.pop("id", None)
+        return EdgeRecord(eid, kind, source, target, props)
 
     def _edge(self, rec: neo4j.Record | dict[str, Any]) -> EdgeRecord:
         props = dict(rec["props"])
