@@ -25,8 +25,9 @@ from __future__ import annotations
 import csv
 import math
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
@@ -131,6 +132,73 @@ def _cell(v: Any) -> Any:
     return v
 
 
+#: the import column type of a scalar value by its exact Python type (see :func:`_kind`)
+_SCALAR_KINDS: dict[type, str] = {str: "string", bool: "boolean", int: "long", float: "double"}
+_LONG_MIN, _LONG_END = -(1 << 63), 1 << 63
+Values = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+
+
+def _getter(keys: list[str]) -> Values:
+    """The values of ``keys`` of a mapping, as a tuple (C-level for two keys or more)."""
+    if len(keys) >= 2:
+        return itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda d: (d[key],)
+    return lambda d: ()
+
+
+@dataclass
+class _Plan:
+    """How a record of one label (or type), one key order and one Python type per value becomes a row.
+
+    Built once per such shape, for scalar values only (text, booleans, integers, floats; ``None``
+    dropped). A record of the shape takes it when its text is not empty, its integers fit a long
+    and its floats are finite — then its row and file are the ones :meth:`ImportWriter._signature`
+    gives; any other record goes the record-by-record way, which also decides what is left over.
+    """
+
+    sig: tuple[tuple[str, str], ...]
+    values: Values  # the values in column order
+    texts: Values | None
+    ints: Values | None
+    floats: Values | None
+    bools: tuple[int, ...]  # columns holding booleans (written "true" / "false")
+    file: _File | None = None
+
+    @classmethod
+    def of(cls, keys: tuple[str, ...], types: tuple[type, ...]) -> _Plan | None:
+        """The plan of a shape, or ``None`` when a value is not a scalar (a list, …)."""
+        cols = sorted((k, t) for k, t in zip(keys, types, strict=True) if t is not type(None) and k != "id")
+        if any(t not in _SCALAR_KINDS for _, t in cols):
+            return None
+
+        def of_type(*wanted: type) -> Values | None:
+            names = [k for k, t in cols if t in wanted]
+            return _getter(names) if names else None
+
+        return cls(tuple((k, _SCALAR_KINDS[t]) for k, t in cols), _getter([k for k, _ in cols]),
+                   of_type(str), of_type(int), of_type(float), tuple(i for i, (_, t) in enumerate(cols) if t is bool))
+
+    def row(self, props: Mapping[str, Any]) -> tuple[list[Any], bool] | None:
+        """(the record's cells, whether a text holds a line break), or ``None`` when a value needs the
+        record-by-record way (empty text, an integer beyond a long, a float that is not finite)."""
+        texts = self.texts(props) if self.texts else ()
+        if not all(texts):
+            return None
+        if self.ints:
+            ints = self.ints(props)
+            if min(ints) < _LONG_MIN or max(ints) >= _LONG_END:
+                return None
+        if self.floats and not all(map(math.isfinite, self.floats(props))):
+            return None
+        cells = list(self.values(props))
+        for i in self.bools:
+            cells[i] = "true" if cells[i] else "false"
+        joined = "".join(texts)
+        return cells, "\n" in joined or "\r" in joined
+
+
 class _File:
     __slots__ = ("fh", "path", "writer")
 
@@ -156,6 +224,8 @@ class ImportWriter:
     leftover_edges: list[EdgeRecord] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     _files: dict[tuple[bool, str, tuple[tuple[str, str], ...]], _File] = field(default_factory=dict)
+    _plans: dict[tuple[bool, str, tuple[str, ...], tuple[type, ...]], _Plan | None] = field(default_factory=dict)
+    _names: dict[tuple[bool, str], str] = field(default_factory=dict)
     _multiline: bool = False
     _n_nodes: int = 0
     _n_edges: int = 0
@@ -191,10 +261,41 @@ class ImportWriter:
             f = self._files[key] = _File(path, header)
         return f
 
+    def _fast_row(self, edge: bool, name: str, props: dict[str, Any]) -> tuple[_File, list[Any]] | None:
+        """(file, cells) of a record through the plan of its shape, or ``None`` (the record-by-record way)."""
+        key = (edge, name, tuple(props), tuple(map(type, props.values())))
+        try:
+            plan = self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = _Plan.of(key[2], key[3])
+        if plan is None:
+            return None
+        got = plan.row(props)
+        if got is None:
+            return None
+        cells, multiline = got
+        if multiline:
+            self._multiline = True
+        if plan.file is None:  # the file is opened by the first record written to it, as record by record
+            plan.file = self._file(edge, name, plan.sig)
+        return plan.file, cells
+
+    def _name(self, edge: bool, of: str) -> str:
+        """The label of a node type or the relationship type of a kind (checked once each)."""
+        name = self._names.get((edge, of))
+        if name is None:
+            name = self._names[(edge, of)] = (cypher.rel_type if edge else cypher.label)(of, self.domain)
+        return name
+
     def node(self, nid: str, ntype: str, props: dict[str, Any]) -> None:
         """Add a node of domain type ``ntype`` (its properties with provenance)."""
-        lab = cypher.label(ntype, self.domain)
+        lab = self._name(False, ntype)
         self.counts[ntype] = self.counts.get(ntype, 0) + 1
+        fast = self._fast_row(False, lab, props)
+        if fast is not None:
+            fast[0].writer.writerow([nid, *fast[1]])
+            self._n_nodes += 1
+            return
         got = self._signature(props)
         if got is None:
             self.leftover_nodes.append(NodeRecord(nid, ntype, props))
@@ -205,8 +306,13 @@ class ImportWriter:
 
     def edge(self, eid: str, kind: str, source: str, target: str, props: dict[str, Any]) -> None:
         """Add a relationship of domain kind ``kind``."""
-        rt = cypher.rel_type(kind, self.domain)
+        rt = self._name(True, kind)
         self.counts[kind] = self.counts.get(kind, 0) + 1
+        fast = self._fast_row(True, rt, props)
+        if fast is not None:
+            fast[0].writer.writerow([source, target, eid, *fast[1]])
+            self._n_edges += 1
+            return
         got = self._signature(props)
         if got is None:
             self.leftover_edges.append(EdgeRecord(eid, kind, source, target, props))
