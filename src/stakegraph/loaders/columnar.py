@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Iterator, Sequence
-from itertools import compress
+from itertools import compress, islice
 from operator import itemgetter
 from typing import Any
 
@@ -72,22 +72,25 @@ def csv_batches(table: Table, size: int = BATCH) -> Iterator[list[Record]]:
         failed: Exception | None = None
         old_limit = csv.field_size_limit(limit)
         try:
-            for rec in reader:
+            for rec in reader:  # up to the header
                 n += 1
-                if header is None:
-                    if _blank(rec):
-                        continue
+                if not _blank(rec):
                     header = _header(rec, table.name)
                     table.header = header
                     width = len(header)
                     start = n + 1
-                    continue
-                buf.append(rec)
-                if len(buf) >= size:
-                    yield _checked(buf, start, header, width, small, limit, row_limit)
-                    start += len(buf)
-                    buf = []
+                    break
+            while header is not None:  # a batch at a time; on an error, buf keeps the records read before it
+                buf.extend(islice(reader, size))
+                n = start - 1 + len(buf)
+                if not buf:
+                    break
+                got, buf = buf, []
+                yield _checked(got, start, header, width, small, limit, row_limit)
+                start += len(got)
         except csv.Error as e:
+            if header is not None:  # the records of the batch read before the error
+                n = start - 1 + len(buf)
             failed = FileFormatError(f"unreadable CSV at row {n + 1}: {e}", file=table.name, row=n + 1,
                                      fix="quote values that contain delimiters or newlines; fields over "
                                          f"{limit:,} characters are refused ({setting('max_field_chars')})")

@@ -46,7 +46,7 @@ from stakegraph.loaders.formats import _EXT, RawRow, Table, open_tables, read_he
 from stakegraph.loaders.mapping import Mapping, load_mapping
 from stakegraph.loaders.records import Converted, Item, id_issues
 from stakegraph.loaders.report import LoadReport, RowError, SkippedRow
-from stakegraph.loaders.structure_checks import structure_warnings
+from stakegraph.loaders.structure_checks import CONTROL_KINDS, structure_warnings
 from stakegraph.model import EdgeRecord, NodeRecord, WriteStats
 from stakegraph.store.base import GraphStore
 
@@ -562,14 +562,20 @@ def _check_duplicates(p1: _Pass1, tmp: Path) -> None:
             p1.node_types.pop(rid, None)
 
 
-def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
+def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> list[list[Any]]:
+    """Reject relationships whose endpoint is missing (from the files and the store) or of a type their kind
+    does not allow. Returns the ownership/control lines seen (the structure checks read only those, so the
+    relationships are not read again for them)."""
     pending: list[list[Any]] = []
     unknown: set[str] = set()
+    control: list[list[Any]] = []
     rejected, node_types = p1.rejected, p1.node_types
     ends = {k: (frozenset(r.sources), frozenset(r.targets)) for k, r in DOMAIN.rel_kinds.items()}
     for line in p1.edge_keys.lines():
         if rejected and (line[0], line[1]) in rejected:
             continue
+        if line[3] in CONTROL_KINDS:
+            control.append(line)
         src, tgt = node_types.get(line[4]), node_types.get(line[5])
         if src is not None and tgt is not None:
             allowed = ends[line[3]]
@@ -579,7 +585,7 @@ def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
             pending.append(line)
             unknown.update(x for x in (line[4], line[5]) if x not in node_types)
     if not pending:
-        return
+        return control
     in_store: dict[str, str] = {}
     ids = sorted(unknown)
     try:
@@ -612,6 +618,7 @@ def _check_endpoints(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
             p1.reject(line[0], line[1], line[3], p1.raw_of(line[0], line[1]), errs)
         else:
             _check_types(p1, line, types)
+    return control
 
 
 def _check_node_types(p1: _Pass1, tmp: Path, store: GraphStore) -> None:
@@ -651,9 +658,10 @@ def _check_types(p1: _Pass1, line: list[Any], types: dict[str, str]) -> None:
 
 
 # -- pass 2 ----------------------------------------------------------------------------------
-def _edge_lines(p1: _Pass1, tmp: Path) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def _edge_lines(p1: _Pass1, lines: Iterable[list[Any]]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """``(kind, source, target, share)`` of the ``lines`` whose rows were not rejected."""
     rejected = p1.rejected
-    for line in p1.edge_keys.lines():
+    for line in lines:
         if not rejected or (line[0], line[1]) not in rejected:
             yield line[3], line[4], line[5], line[6]
 
@@ -917,11 +925,11 @@ def _load(paths: str | Path | Sequence[str | Path], store: GraphStore, *, mappin
             progress(LoadProgress("validate", p1.rows, p1.rows))
         try:
             _check_duplicates(p1, tmp)
-            _check_endpoints(p1, tmp, store)
+            control = _check_endpoints(p1, tmp, store)
             _check_node_types(p1, tmp, store)
         finally:
             p1.close()
-        report.warnings.extend(structure_warnings(_edge_lines(p1, tmp)))
+        report.warnings.extend(structure_warnings(_edge_lines(p1, control)))
         if bulk is not None and not dry_run and not (report.errors and mode == "strict"):
             bulk(node_rows(p1, tmp), edge_rows(p1, tmp), rates, report)
         elif not (report.errors and mode == "strict"):

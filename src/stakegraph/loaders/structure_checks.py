@@ -14,7 +14,8 @@ from typing import Any
 import networkx as nx
 
 _SHOWN = 10
-_CONTROL = ("owns", "controls")
+#: the relationship kinds the checks read (the loader hands over only those)
+CONTROL_KINDS = frozenset(("owns", "controls"))
 
 
 def structure_warnings(edges: Iterable[tuple[str, str, str, dict[str, Any]]]) -> list[str]:
@@ -27,7 +28,7 @@ def structure_warnings(edges: Iterable[tuple[str, str, str, dict[str, Any]]]) ->
     owners: dict[str, list[str]] = defaultdict(list)
     g: nx.DiGraph = nx.DiGraph()
     for kind, src, tgt, props in edges:
-        if kind not in _CONTROL:
+        if kind not in CONTROL_KINDS:
             continue
         g.add_edge(src, tgt)
         share = props.get("share_pct")
