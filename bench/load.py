@@ -19,8 +19,11 @@ Each run is a fresh subprocess (imports done before the clock starts; the clock 
 command only); configurations alternate round by round and the median is reported. The process
 CPU time is reported too: on a machine shared with other work it is steadier than wall time.
 ``--profile`` prints the top of a cProfile of one ``stakegraph load`` run instead.
+``--before SRC`` adds a row **cli (before)**: the same CLI load with ``stakegraph`` imported from another
+source tree (``git archive COMMIT src | tar -x -C /tmp/before`` gives one: ``--before /tmp/before/src``),
+interleaved with the others, so a change is measured against the code before it in the same run.
 
-Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--modes floor cli write] [--profile]``
+Run: ``python -m bench.load [--sizes 10000 100000] [--repeat 3] [--modes floor cli write] [--before SRC] [--profile]``
 (default: 10,000 parties, every mode).
 """
 
@@ -203,11 +206,13 @@ def worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
     return {"mode": mode, "rows": rows, "seconds": secs, "cpu": cpu, "rss": peak_rss_mb()}
 
 
-def run_worker(mode: str, folder: Path, profile: bool = False) -> dict[str, Any]:
+def run_worker(mode: str, folder: Path, profile: bool = False, src: Path | None = None) -> dict[str, Any]:
+    """One worker in a fresh process; ``src``: import ``stakegraph`` from that source tree instead."""
     root = Path(__file__).resolve().parent.parent
     cmd = [sys.executable, "-m", "bench.load", "--worker", mode, "--folder", str(folder)] + (["--profile"] if profile else [])
+    path = os.pathsep.join([str(src), str(root)] if src is not None else [str(root)])
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=7200,
-                          env={**os.environ, "PYTHONPATH": str(root)})
+                          env={**os.environ, "PYTHONPATH": path})
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark worker failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -225,10 +230,15 @@ def capture(folder: Path) -> None:
         raise RuntimeError(f"capture failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
 
 
-def run(sizes: Sequence[int], repeat: int, out: Any = print, modes: Sequence[str] = MODES) -> list[Any]:
-    """Interleaved runs of every mode at every size; prints a Markdown table per size."""
+BEFORE = "cli (before)"
+
+
+def run(sizes: Sequence[int], repeat: int, out: Any = print, modes: Sequence[str] = MODES,
+        before: Path | None = None) -> list[Any]:
+    """Interleaved runs of every mode at every size; prints a Markdown table per size. ``before``: a
+    source tree whose ``stakegraph load`` is measured too (row ``cli (before)``)."""
     results = []
-    modes = ["floor", *(m for m in modes if m != "floor")]
+    modes = ["floor", *(m for m in modes if m != "floor")] + ([BEFORE] if before is not None else [])
     for n in sizes:
         folder = portfolio(n)
         if "write" in modes:  # in a subprocess: the workers' peak RSS would include this process's
@@ -236,7 +246,7 @@ def run(sizes: Sequence[int], repeat: int, out: Any = print, modes: Sequence[str
         runs: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
         for _ in range(max(1, repeat)):
             for mode in modes:
-                runs[mode].append(run_worker(mode, folder))
+                runs[mode].append(run_worker("cli", folder, src=before) if mode == BEFORE else run_worker(mode, folder))
         med = {m: statistics.median(r["seconds"] for r in runs[m]) for m in modes}
         cpu = {m: statistics.median(r["cpu"] for r in runs[m]) for m in modes}
         rows = []
@@ -259,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000], help="parties (docs: 10000 100000)")
     p.add_argument("--repeat", type=int, default=3, help="interleaved runs per mode (median reported)")
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="writers to measure (floor always)")
+    p.add_argument("--before", type=Path, metavar="SRC",
+                   help="also time `stakegraph load` imported from this source tree (row `cli (before)`)")
     p.add_argument("--profile", action="store_true", help="cProfile one `stakegraph load` per size instead")
     p.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
@@ -278,7 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n### cProfile of `stakegraph load` at {n:,} parties ({r['seconds']:.2f} s under the profiler)\n")
             print("```\n" + r["profile"] + "```")
         return 0
-    run(args.sizes, args.repeat, modes=args.modes)
+    if args.before is not None and not (args.before / "stakegraph" / "__init__.py").is_file():
+        p.error(f"--before {args.before}: no stakegraph package there (give the folder that holds stakegraph/, "
+                "e.g. from `git archive COMMIT src | tar -x -C /tmp/before`: /tmp/before/src)")
+    run(args.sizes, args.repeat, modes=args.modes, before=args.before)
     return 0
 
 

@@ -195,3 +195,13 @@ def test_load_floor_and_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert load.main(["--sizes", "100", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "| floor |" in out and "| cli |" in out
+
+
+def test_load_before_row_runs_another_source_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--before SRC`` times the CLI load imported from SRC (here: this tree's own src)."""
+    src = Path(load.__file__).resolve().parents[1] / "src"
+    assert load.main(["--sizes", "100", "--repeat", "1", "--modes", "cli", "--before", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "| cli (before) |" in out and "| cli |" in out
+    with pytest.raises(SystemExit):
+        load.main(["--sizes", "100", "--before", str(src.parent / "docs")])
