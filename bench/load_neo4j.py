@@ -166,7 +166,7 @@ def bulk_worker(uri: str, folder: Path, home: Path) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             rep, res = bulk_load(folder, store, folder=Path(tmp) / "files", home=home,
-                                 log=lambda m: phases.append((m.split(" ")[0], time.perf_counter() - t0)))
+                                 log=lambda m: phases.append((m, time.perf_counter() - t0)))
             secs = time.perf_counter() - t0
         assert res is not None and res.imported, "the bulk import did not run"
         rows = sum(c.get("created", 0) for k, c in rep.counts.items() if k != "fx_rate")
@@ -174,11 +174,32 @@ def bulk_worker(uri: str, folder: Path, home: Path) -> dict[str, Any]:
         store.clear()
     finally:
         store.close()
-    at = dict(phases)
-    split = {"validate+csv": at.get("Stopping", secs), "import": at.get("Starting", secs) - at.get("Running", 0.0),
-             "restart+schema": secs - at.get("Starting", secs)}
     return {"mode": "bulk", "batch": 0, "rows": rows, "stored": stored, "seconds": secs,
-            "rust": "neo4j._rust" in sys.modules, "rss": peak_rss_mb(), "phases": split}
+            "rust": "neo4j._rust" in sys.modules, "rss": peak_rss_mb(), "phases": bulk_phases(phases, secs)}
+
+
+#: the bulk load's phases: (name, text in the progress message that starts it)
+BULK_PHASES = (("validate+csv", ""), ("stop", "Stopping Neo4j"), ("import", "Running neo4j-admin"),
+               ("JVM start until Bolt answers", "Starting Neo4j"), ("constraints+indexes", " ready at "),
+               ("await indexes", "Waiting for the indexes"), ("version, leftovers, FX", "Setting the graph version"))
+
+
+def bulk_phases(marks: Sequence[tuple[str, float]], total: float) -> dict[str, float]:
+    """Seconds per phase of :data:`BULK_PHASES` from the progress messages and their times (seconds
+    since the start); a phase whose message does not come lasts 0 s."""
+    starts = [0.0] + [total] * (len(BULK_PHASES) - 1)
+    current = 0
+    for message, t in marks:
+        later = [i for i in range(current + 1, len(BULK_PHASES)) if BULK_PHASES[i][1] in message]
+        if later:
+            for i in range(current + 1, later[0]):  # phases without a message: 0 s, at this time
+                starts[i] = t
+            current = later[0]
+            starts[current] = t
+    for i in range(current + 1, len(BULK_PHASES)):
+        starts[i] = total
+    ends = starts[1:] + [total]
+    return {name: end - start for (name, _), start, end in zip(BULK_PHASES, starts, ends, strict=True)}
 
 
 def worker(uri: str, folder: Path, mode: str, batch: int, home: Path | None = None) -> dict[str, Any]:

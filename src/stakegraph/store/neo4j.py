@@ -462,7 +462,9 @@ class Neo4jStore(GraphStore):
     def close(self) -> None:
         self._driver.close()
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self, log: Callable[[str], None] | None = None) -> None:
+        """Create the missing constraints and indexes (one transaction each), then wait for the
+        indexes to come online; ``log`` receives a message before each of the two steps."""
         present = {r["name"] for r in self._read(cypher.SCHEMA_NAMES)}
         statements = cypher.legacy_schema_drops(present, self.domain)
         statements += [q for q in cypher.schema_statements(self.domain) if cypher.schema_name(q) not in present]
@@ -470,9 +472,16 @@ class Neo4jStore(GraphStore):
         def fn(tx: neo4j.ManagedTransaction, query: str) -> None:
             tx.run(query).consume()
 
-        for q in statements:  # schema changes cannot share a transaction with each other's data
+        if log and statements:
+            log(f"Creating {len(statements)} constraints and indexes ...")
+        # One transaction each: a uniqueness constraint builds its index at commit whether or not
+        # it shares the transaction (measured after a bulk import: no faster in one), and the plain
+        # indexes populate in the background meanwhile.
+        for q in statements:
             self._tx(fn, q, write=True)
         if statements:
+            if log:
+                log("Waiting for the indexes to come online ...")
             self._tx(lambda tx: tx.run(cypher.AWAIT_INDEXES, seconds=int(self.timeout_s)).consume(), write=True)
         self._schema_ready = True
 
@@ -489,11 +498,14 @@ class Neo4jStore(GraphStore):
         self._schema_ready = False
         self._extras_cache.clear()
 
-    def after_bulk_import(self, version: int) -> None:
+    def after_bulk_import(self, version: int, log: Callable[[str], None] | None = None) -> None:
         """Create the schema on an imported database and set its graph version past ``version``
-        (the version before the import), so no cache keyed by a version sees an old one again."""
+        (the version before the import), so no cache keyed by a version sees an old one again;
+        ``log`` receives progress messages."""
         self.forget()
-        self.ensure_schema()
+        self.ensure_schema(log)
+        if log:
+            log("Setting the graph version ...")
         self._tx(lambda tx: tx.run(cypher.SET_VERSION, key=cypher.META_KEY, version=version + 1).consume(),
                  write=True)
 

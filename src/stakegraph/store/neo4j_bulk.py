@@ -408,8 +408,11 @@ def import_local(store: Neo4jStore, home: Path, files: ImportFiles, writer: Impo
         raise BulkImportFailed(f"the bulk import into the local Neo4j in {home} failed: {e}",
                                fix="fix what the message names and re-run `stakegraph load --bulk` (the "
                                    "database is empty or holds a partial import: clear it first)") from e
-    store.after_bulk_import(version)
+    store.after_bulk_import(version, log)
     if writer.leftover_nodes or writer.leftover_edges:
+        if log:
+            log(f"Writing {len(writer.leftover_nodes) + len(writer.leftover_edges)} record(s) the import files "
+                "cannot carry ...")
         store.write(writer.leftover_nodes, writer.leftover_edges)
     return BulkResult(files, True, files.command(), len(writer.leftover_nodes) + len(writer.leftover_edges), out)
 
@@ -472,6 +475,8 @@ def bulk_load(paths: Any, store: Neo4jStore, *, folder: Path, home: Path | None 
             done.append(import_local(store, local, files, writer, log=log))
             from stakegraph.loaders import fx
 
+            if log and rates:
+                log(f"Writing {len(rates)} FX rate(s) ...")
             fx.write_rates(store, rates, report)
             report.written = True
         for key, n in writer.counts.items():
