@@ -771,6 +771,12 @@ def _diff(store: GraphStore, batch: list[Any], edges: bool) -> WriteStats:
 
 def _pass2(p1: _Pass1, tmp: Path, store: GraphStore, report: LoadReport, *, dry_run: bool, batch_size: int,
            progress: ProgressFn | None) -> None:
+    with contextlib.nullcontext() if dry_run else store.loading():
+        _write_all(p1, tmp, store, report, dry_run=dry_run, batch_size=batch_size, progress=progress)
+
+
+def _write_all(p1: _Pass1, tmp: Path, store: GraphStore, report: LoadReport, *, dry_run: bool, batch_size: int,
+               progress: ProgressFn | None) -> None:
     total = p1.n_nodes + p1.n_edges
     done = 0
     written = 0

@@ -8,6 +8,7 @@ thread pool.
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,6 +96,15 @@ class GraphStore(abc.ABC):
         when a node's id already names a node of another type: a node never changes type,
         and nothing of the batch holding the conflict is written.
         """
+
+    def loading(self) -> contextlib.AbstractContextManager[None]:
+        """A context for the many ``write`` batches of one load (the loader's pass 2).
+
+        Each batch is still its own transaction; a backend may make a large load cheaper inside
+        it (the embedded store builds its secondary indexes once at the end of a load into an empty
+        store). Here: nothing.
+        """
+        return contextlib.nullcontext()
 
     def upsert_nodes(self, nodes: Sequence[NodeRecord], *, batch_size: int = 5000) -> WriteStats:
         return self.write(nodes, (), batch_size=batch_size)

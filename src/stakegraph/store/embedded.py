@@ -44,8 +44,8 @@ from stakegraph.store.filters import (
     extra_types,
     type_conflict,
 )
+from stakegraph.store.sqlite_schema import INDEXES, edge_columns, migrate, weights_of
 from stakegraph.store.sqlite_schema import SCHEMA as _SCHEMA  # noqa: F401 - bench/load.py reads it
-from stakegraph.store.sqlite_schema import edge_columns, migrate, weights_of
 from stakegraph.store.write_ledger import NodeLedger
 
 PROVENANCE_KEYS = ("source_file", "source_row", "load_id")
@@ -399,6 +399,54 @@ class EmbeddedStore(GraphStore):
                 raise StoreError(f"embedded store write failed: {e}; nothing was written") from e
             self._ledger.committed(known, (n.id for n in nodes), version)
         return stats
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[None]:
+        """One load's write batches. Into an empty store, the secondary indexes are dropped for the
+        load and built once at its end (sorting once costs less than inserting into eight B-trees row by
+        row: the write path of a 10,000-party load about a fifth faster, bench/load.py).
+
+        Every batch is still its own transaction, and the ids and endpoints a write checks use the
+        primary keys, so nothing the store promises changes; readers meanwhile get the same answers,
+        more slowly. The indexes are built again when the load ends, fails or is interrupted, and by
+        the next open of the store if the process died (its schema script creates missing indexes).
+        A store that holds anything keeps its indexes.
+        """
+        dropped = False
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._empty():
+                        for name, _ in INDEXES:
+                            self._db.execute(f"DROP INDEX IF EXISTS {name}")
+                        dropped = True
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store: cannot prepare the load: {e}; nothing was written") from e
+        try:
+            yield
+        finally:
+            if dropped:
+                self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for _, create in INDEXES:
+                        self._db.execute(create)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise StoreError(f"embedded store: building its indexes after the load failed: {e}; the data is "
+                                 "written; open the store again (any stakegraph command) to build them") from e
 
     def _version(self) -> str:
         row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()

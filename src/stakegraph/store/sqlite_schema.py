@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from stakegraph.errors import StoreError
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "EDGE_COLUMNS", "edge_columns", "migrate", "weights_of"]
+__all__ = ["INDEXES", "SCHEMA", "SCHEMA_VERSION", "EDGE_COLUMNS", "edge_columns", "migrate", "weights_of"]
 
 #: Version of the layout below, kept in ``meta.schema``.
 SCHEMA_VERSION = 2
@@ -63,6 +64,8 @@ CREATE INDEX IF NOT EXISTS edges_load ON edges(load_id);
 """
 
 _INT64 = 2**63
+#: ``(name, CREATE INDEX statement)`` of every secondary index in :data:`SCHEMA`
+INDEXES = tuple((m.group(1), m.group(0)) for m in re.finditer(r"CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+;", SCHEMA))
 
 
 def weights_of(kinds: Iterable[str]) -> dict[str, str | None]:
