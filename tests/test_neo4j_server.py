@@ -65,6 +65,28 @@ def test_free_port_is_bindable() -> None:
         sock.bind(("127.0.0.1", port))
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="zombie detection reads Linux /proc")
+def test_an_exited_unreaped_process_is_not_alive() -> None:
+    """A server whose parent has not reaped it yet (a zombie) answers signal 0; stop must not wait for it."""
+    import subprocess
+    import sys
+    import time
+
+    code = "import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(5)"
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        zombie = int(parent.stdout.readline())  # type: ignore[union-attr]
+        deadline = time.monotonic() + 5
+        while not neo4j_server._zombie(zombie) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert neo4j_server._zombie(zombie)
+        assert not neo4j_server._alive(zombie)
+        assert neo4j_server._alive(os.getpid())
+    finally:
+        parent.kill()
+        parent.wait()
+
+
 def test_status_of_empty_home_is_stopped(tmp_path: Path) -> None:
     info = neo4j_server.status(tmp_path)
     assert info["running"] is False

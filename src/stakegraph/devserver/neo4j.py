@@ -444,7 +444,18 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """True when ``pid`` has exited but its parent (not us) has not reaped it yet (Linux ``/proc``;
+    elsewhere ``False``). A zombie answers signal 0 like a live process; waiting for it to stop would
+    wait out the whole timeout."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _is_our_server(pid: int, home: Path) -> bool:
