@@ -381,24 +381,32 @@ class EmbeddedStore(GraphStore):
             _check_kind(e.kind)
         stats = WriteStats()
         with self._lock:
+            with self._transaction("embedded store write failed", "nothing was written"):
+                known = self._ledger.known(self._version(), self._empty)
+                self._check_endpoints(nodes, edges, known)
+                self._write_nodes(nodes, stats, known)
+                self._write_edges(edges, stats)
+                if stats.changed:
+                    self._bump_version()
+                version = self._version()
+            self._ledger.committed(known, (n.id for n in nodes), version)
+        return stats
+
+    @contextlib.contextmanager
+    def _transaction(self, failed: str, after: str) -> Iterator[None]:
+        """One write transaction under the store's lock: committed when the block ends, rolled back
+        when it raises; an SQLite error becomes a :class:`StoreError` ``"{failed}: {error}; {after}"``."""
+        with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    known = self._ledger.known(self._version(), self._empty)
-                    self._check_endpoints(nodes, edges, known)
-                    self._write_nodes(nodes, stats, known)
-                    self._write_edges(edges, stats)
-                    if stats.changed:
-                        self._bump_version()
-                    version = self._version()
+                    yield
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
             except sqlite3.Error as e:
-                raise StoreError(f"embedded store write failed: {e}; nothing was written") from e
-            self._ledger.committed(known, (n.id for n in nodes), version)
-        return stats
+                raise StoreError(f"{failed}: {e}; {after}") from e
 
     @contextlib.contextmanager
     def loading(self) -> Iterator[None]:
@@ -413,40 +421,20 @@ class EmbeddedStore(GraphStore):
         A store that holds anything keeps its indexes.
         """
         dropped = False
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    if self._empty():
-                        for name, _ in INDEXES:
-                            self._db.execute(f"DROP INDEX IF EXISTS {name}")
-                        dropped = True
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as e:
-                raise StoreError(f"embedded store: cannot prepare the load: {e}; nothing was written") from e
+        with self._transaction("embedded store: cannot prepare the load", "nothing was written"):
+            if self._empty():
+                for name, _ in INDEXES:
+                    self._db.execute(f"DROP INDEX IF EXISTS {name}")
+                dropped = True
         try:
             yield
         finally:
             if dropped:
-                self._build_indexes()
-
-    def _build_indexes(self) -> None:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._transaction("embedded store: building its indexes after the load failed",
+                                       "the data is written; open the store again (any stakegraph command) "
+                                       "to build them"):
                     for _, create in INDEXES:
                         self._db.execute(create)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as e:
-                raise StoreError(f"embedded store: building its indexes after the load failed: {e}; the data is "
-                                 "written; open the store again (any stakegraph command) to build them") from e
 
     def _version(self) -> str:
         row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
@@ -662,21 +650,12 @@ class EmbeddedStore(GraphStore):
 
         All or nothing: a failure rolls back and is a :class:`StoreError` naming ``what``.
         """
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    before = self._db.total_changes
-                    self._db.executemany(sql, rows)
-                    changed = self._db.total_changes - before
-                    if changed:
-                        self._bump_version()
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as e:
-                raise StoreError(f"embedded store write of {what} failed: {e}; nothing was written") from e
+        with self._transaction(f"embedded store write of {what} failed", "nothing was written"):
+            before = self._db.total_changes
+            self._db.executemany(sql, rows)
+            changed = self._db.total_changes - before
+            if changed:
+                self._bump_version()
         return changed
 
     # -- FX rates ------------------------------------------------------------------
