@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import gc
 import math
 import os
@@ -110,6 +111,40 @@ def portfolio(n_parties: int, *, seed: int = 1, relationships: int | None = None
         generate(n_parties, seed=seed, out_dir=out, relationships=rels)
         done.write_text("ok")
     return out
+
+
+#: canonical node files and their node types, in the order the hand-written floors read them
+NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
+              "interactions.csv": "interaction", "signals.csv": "signal"}
+#: the edges a node row implies: (column, kind); a signal's are ``concerns`` whatever the column
+IMPLIED = (("project_id", "contract_for"), ("party_id", "involves"), ("counterparty_id", "involves"))
+
+
+def csv_records(folder: Path, load_id: str) -> Iterator[tuple[bool, str, str, str, str, dict[str, str]]]:
+    """The canonical CSV files of ``folder`` as the hand-written floors read them, with the ``csv``
+    module alone: ``(is_edge, type or kind, id, source, target, props)``, values as text, blanks dropped,
+    ``source_file`` and ``load_id`` added, no validation. A node row is followed by the edges it implies
+    (a contract's project, an interaction's or signal's parties; their props empty); ``source`` and
+    ``target`` are ``""`` for a node. Shared by ``bench.load`` (csv + ``executemany``) and
+    ``bench.load_neo4j`` (csv + ``UNWIND``), so both floors read the same records."""
+    for name in (*NODE_FILES, "relationships.csv"):
+        with open(folder / name, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            cols = next(reader)
+            for rec in reader:
+                props = {c: v for c, v in zip(cols, rec, strict=False) if v}
+                props.update(source_file=name, load_id=load_id)
+                if name == "relationships.csv":
+                    yield True, props["kind"], props["id"], props["source_id"], props["target_id"], props
+                    continue
+                nid = props["id"]
+                yield False, NODE_FILES[name], nid, "", "", props
+                if name == "projects.csv":
+                    continue
+                for key, kind in IMPLIED:
+                    if key in props:
+                        k = kind if name != "signals.csv" else "concerns"
+                        yield True, k, f"{k}:{nid}:{props[key]}", nid, props[key], {}
 
 
 def row_count(folder: Path) -> int:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
 import os
@@ -45,11 +44,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import header, peak_rss_mb, portfolio, table
+from bench.common import csv_records, header, peak_rss_mb, portfolio, table
 
 MODES = ("floor", "cli", "write")
-NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
-              "interactions.csv": "interaction", "signals.csv": "signal"}
 BATCH = 20_000
 NODE_SQL = ("INSERT INTO nodes(id,type,kind,name,search,country,load_id,props) VALUES (?,?,?,?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET props=excluded.props")
@@ -81,28 +78,13 @@ def floor_load(folder: Path, db: Path) -> int:
             written += len(nodes) + len(edges)
             nodes, edges = [], []
 
-    for name in ("parties.csv", "projects.csv", "contracts.csv", "interactions.csv", "signals.csv",
-                 "relationships.csv"):
-        with open(folder / name, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            cols = next(reader)
-            for rec in reader:
-                props = {c: v for c, v in zip(cols, rec, strict=False) if v}
-                props.update(source_file=name, load_id=load_id)
-                if name == "relationships.csv":
-                    edges.append((props["id"], props["kind"], props["source_id"], props["target_id"], load_id,
-                                  json.dumps(props, ensure_ascii=False)))
-                else:
-                    nid = props["id"]
-                    nodes.append((nid, NODE_FILES[name], props.get("kind"), props.get("name"),
-                                  (props.get("name", "") + " " + nid).lower(), props.get("country"), load_id,
-                                  json.dumps(props, ensure_ascii=False)))
-                    for key, kind in (("project_id", "contract_for"), ("party_id", "involves"),
-                                      ("counterparty_id", "involves")):
-                        if key in props and (name != "projects.csv"):
-                            k = kind if name != "signals.csv" else "concerns"
-                            edges.append((f"{k}:{nid}:{props[key]}", k, nid, props[key], load_id, "{}"))
-                flush()
+    for is_edge, what, rid, source, target, props in csv_records(folder, load_id):
+        if is_edge:
+            edges.append((rid, what, source, target, load_id, json.dumps(props, ensure_ascii=False) if props else "{}"))
+        else:
+            nodes.append((rid, what, props.get("kind"), props.get("name"), (props.get("name", "") + " " + rid).lower(),
+                          props.get("country"), load_id, json.dumps(props, ensure_ascii=False)))
+        flush()
     flush(force=True)
     con.close()
     return written

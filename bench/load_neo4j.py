@@ -30,7 +30,6 @@ needs the server it starts, or ``--home`` naming the home of the local server at
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.abc
 import json
 import os
@@ -43,7 +42,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import cache_root, header, load_average, neo4j_uri, peak_rss_mb, portfolio, table
+from bench.common import (
+    cache_root,
+    csv_records,
+    header,
+    load_average,
+    neo4j_uri,
+    peak_rss_mb,
+    portfolio,
+    table,
+)
 
 DEFAULT_RELS = (10_000,)
 LARGE_RELS = 1_000_000
@@ -112,37 +120,16 @@ def baseline_write(driver: Any, nodes: Sequence[Any], edges: Sequence[Any], batc
     _unwind_write(driver, by_type, by_kind, batch)
 
 
-#: canonical node files and their node types, in the order the csv script reads them (as bench.load's floor)
-NODE_FILES = {"parties.csv": "party", "projects.csv": "project", "contracts.csv": "contract",
-              "interactions.csv": "interaction", "signals.csv": "signal"}
-#: the edges a node row implies: (column, kind); a signal's are ``concerns`` whatever the column
-IMPLIED = (("project_id", "contract_for"), ("party_id", "involves"), ("counterparty_id", "involves"))
-
-
 def csv_rows(folder: Path, load_id: str = "csv") -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     """The canonical CSV files of ``folder`` as the csv script's rows (by node type, by kind), read
-    as ``bench.load.floor_load`` reads them: values as text, blanks dropped, no validation."""
+    as ``bench.load.floor_load`` reads them (:func:`bench.common.csv_records`)."""
     nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for name in (*NODE_FILES, "relationships.csv"):
-        with open(folder / name, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            cols = next(reader)
-            for rec in reader:
-                props = {c: v for c, v in zip(cols, rec, strict=False) if v}
-                props.update(source_file=name, load_id=load_id)
-                if name == "relationships.csv":
-                    edges[props["kind"]].append({"id": props["id"], "s": props["source_id"],
-                                                 "t": props["target_id"], "props": props})
-                    continue
-                nid = props["id"]
-                nodes[NODE_FILES[name]].append({"id": nid, "props": props})
-                if name == "projects.csv":
-                    continue
-                for key, kind in IMPLIED:
-                    if key in props:
-                        k = kind if name != "signals.csv" else "concerns"
-                        edges[k].append({"id": f"{k}:{nid}:{props[key]}", "s": nid, "t": props[key], "props": {}})
+    for is_edge, what, rid, source, target, props in csv_records(folder, load_id):
+        if is_edge:
+            edges[what].append({"id": rid, "s": source, "t": target, "props": props})
+        else:
+            nodes[what].append({"id": rid, "props": props})
     return nodes, edges
 
 
