@@ -17,7 +17,6 @@ the domain's declared weight properties changed since the file was written (``me
 from __future__ import annotations
 
 import json
-import math
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -75,18 +74,12 @@ def weights_of(kinds: Iterable[str]) -> dict[str, str | None]:
     return {k: declared_weight(k) for k in kinds}
 
 
-def _plain(v: Any) -> bool:
-    """True when SQLite holds ``v`` as the very value JSON decoding gives (``None``, text, int64, finite real)."""
-    t = type(v)
-    return (v is None or t is str or (t is int and -_INT64 <= v < _INT64)
-            or (t is float and math.isfinite(v)))
-
-
 def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...]:
     """``(typed, status, weight, amount, currency, start_date, end_date)`` of one edge's properties.
 
     ``weight`` names the kind's declared weight property (``None``: none). ``typed`` is 0, and the
-    columns ``None``, when a value is not :func:`_plain` (readers then decode the JSON).
+    columns ``None``, when a value is not one SQLite holds as the very value JSON decoding gives
+    (``None``, text, a 64-bit int, a finite float; not a bool): readers then decode the JSON.
 
     >>> edge_columns({"amount": 5.0, "currency": "EUR", "status": "active"}, "amount")
     (1, 'active', 5.0, 5.0, 'EUR', None, None)
@@ -96,7 +89,7 @@ def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...
     get = props.get
     vals = (get("status"), get(weight) if weight else None, get("amount"), get("currency"),
             get("start_date"), get("end_date"))
-    for v in vals:  # _plain, inlined (once per edge of a load)
+    for v in vals:  # once per edge of a load: inline, no call per value
         t = type(v)
         if t is str or v is None or (t is float and v - v == 0.0) or (t is int and -_INT64 <= v < _INT64):
             continue
