@@ -450,26 +450,21 @@ class EmbeddedStore(GraphStore):
         node ids when the ledger knows them all, so nothing is looked up)."""
         if not edges:
             return
-        batch = {n.id for n in nodes}
-        if known is not None:
-            ends = {e.source for e in edges}
-            ends.update(e.target for e in edges)
-            if not ends.difference(batch).difference(known):
-                return
-            present = batch | known
-        else:
-            present = set(batch)
-        wanted = sorted(({e.source for e in edges} | {e.target for e in edges}) - present)
-        if wanted and (array := _json_array(wanted)) is not None:  # one query: the stored ones among them
-            present.update(r[0] for r in self._db.execute(
+        ends = {e.source for e in edges}
+        ends.update(e.target for e in edges)
+        absent = ends.difference(n.id for n in nodes)  # not in the batch: stored, or missing
+        if known is not None:  # the ledger holds every stored node id: no query
+            absent = absent.difference(known)  # iterates absent, not the (large) ledger
+        elif absent and (array := _json_array(sorted(absent))) is not None:  # one query: the stored ones
+            absent.difference_update(r[0] for r in self._db.execute(
                 "SELECT n.id FROM json_each(?) j JOIN nodes n ON n.id = j.value", (array,)))
         else:
-            for part in _chunks(wanted):
+            for part in _chunks(sorted(absent)):
                 q = f"SELECT id FROM nodes WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - placeholders only
-                present.update(r[0] for r in self._db.execute(q, list(part)))
-        missing = [e for e in edges if e.source not in present or e.target not in present]
-        if missing:
-            ids = sorted({x for e in missing for x in (e.source, e.target) if x not in present})
+                absent.difference_update(r[0] for r in self._db.execute(q, list(part)))
+        if absent:
+            missing = [e for e in edges if e.source in absent or e.target in absent]
+            ids = sorted(absent)
             raise DanglingEdge(
                 f"{len(missing)} edge(s) name missing endpoint(s): {', '.join(ids[:10])}"
                 f"{' …' if len(ids) > 10 else ''}; load those nodes first or fix the ids"
