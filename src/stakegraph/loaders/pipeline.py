@@ -284,9 +284,8 @@ class _Pass1:
         # any other row as a JSON line
         self.row_spill = open(tmp / "rows.bin", "w+b")  # noqa: SIM115
         self.raw_at: dict[tuple[int, int], int] = {}
-        self.headers: dict[int, list[str]] = {}
         # the CSV records of the fast path are not kept: per file, the rows whose records add_batch kept,
-        # and the file, read again only when an error report needs one of them (raw_of)
+        # and the file (with its header), read again only when an error report needs one of them (raw_of)
         self.kept: dict[int, list[int]] = {}
         self.tables: dict[int, Table] = {}
         # per file read again: its kept rows and the (offset, size) of their marshal batches in row_spill
@@ -326,7 +325,6 @@ class _Pass1:
                     self.progress(LoadProgress("validate", self.rows, None, table.name))
                 self.row(fi, table, raw, converters)
             return
-        self.headers[fi] = table.header
         self.tables[fi] = table
         for batch in csv_batches(table):
             # the batch's structurally sound records converted column by column, then every row in order
@@ -529,7 +527,7 @@ class _Pass1:
         offset, size = blobs[k // _SPILL_BATCH]
         self.row_spill.seek(offset)
         rec = marshal.loads(self.row_spill.read(size))[k % _SPILL_BATCH]
-        return dict(zip(self.headers[fi], rec, strict=False))
+        return dict(zip(self.tables[fi].header, rec, strict=False))
 
     def close(self) -> None:
         self.row_spill.close()
