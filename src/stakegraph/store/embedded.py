@@ -918,13 +918,14 @@ class EmbeddedStore(GraphStore):
 
     # -- projection (the columnar graph index, stakegraph.store.graphindex) ------------------
     def index_rows(self, *, props: bool = False) -> Any:
-        """:class:`stakegraph.store.graphindex.IndexRows`: one query per table in one read transaction
+        """:class:`stakegraph.store.graphindex.IndexRows`: whole columns per chunk (:mod:`stakegraph.store.index_sql`) in one read transaction
         (a consistent version). The edge columns are the typed columns written at load time
         (:mod:`stakegraph.store.sqlite_schema`): no JSON is decoded for them, only for the rare row
         whose values SQLite could not hold as such (``typed = 0``) and, with ``props=True``, for the
         properties kept. A file store is read on a connection of its own (WAL snapshot), so other
         threads keep using the store meanwhile."""
-        from stakegraph.store.graphindex import RowSink, edge_values, json_loads
+        from stakegraph.store import index_sql
+        from stakegraph.store.graphindex import RowSink, json_loads
 
         loads = json_loads()
         own = self.path != ":memory:"
@@ -935,27 +936,11 @@ class EmbeddedStore(GraphStore):
                 db.execute("BEGIN")
                 row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
                 sink = RowSink(f"embedded:{row[0] if row else 0}", self.backend, props=props)
-                cur = db.execute("SELECT id, type, props FROM nodes ORDER BY id" if props
-                                 else "SELECT id, type FROM nodes ORDER BY id")
-                while chunk := cur.fetchmany(_INDEX_CHUNK):
-                    cols = list(zip(*chunk, strict=True))
-                    sink.nodes(cols[0], cols[1], list(map(loads, cols[2])) if props else None)
-                cur = db.execute(_INDEX_EDGES.format(props="props" if props else
-                                                     "CASE WHEN typed THEN NULL ELSE props END"))
-                weights: dict[str, str | None] = {}
-                while chunk := cur.fetchmany(_INDEX_CHUNK):
-                    ids, kinds, sources, targets, typed, *rest, texts = zip(*chunk, strict=True)
-                    columns: list[Any] = rest
-                    decoded = list(map(loads, texts)) if props else None
-                    if not all(typed):  # columns of the rows not typed: from their JSON
-                        columns = [list(c) for c in columns]
-                        for j in (j for j, t in enumerate(typed) if not t):
-                            k = kinds[j]
-                            w = weights[k] if k in weights else weights.setdefault(k, weights_of([k])[k])
-                            values = edge_values(decoded[j] if decoded is not None else loads(texts[j]), w)
-                            for c, v in zip(columns, values, strict=True):
-                                c[j] = v
-                    sink.typed_edges(ids, kinds, sources, targets, columns, decoded)
+                try:
+                    index_sql.read_json(db, sink, props=props, loads=loads)
+                except index_sql.NotAggregated:  # the snapshot row by row instead (same transaction)
+                    sink = RowSink(sink.rows.version, self.backend, props=props)
+                    index_sql.read_rows(db, sink, props=props, loads=loads)
                 db.execute("COMMIT")
             except sqlite3.Error as e:
                 raise StoreError(f"cannot read the graph index from {self.path}: {e}") from e
@@ -972,7 +957,3 @@ class EmbeddedStore(GraphStore):
         return index_from_rows(self.index_rows(props=True)).to_networkx(types=types, kinds=kinds, release=True)
 
 
-_INDEX_CHUNK = 50_000  # rows read at a time by index_rows
-#: edges for the index: ends, the typed columns, and the JSON ({props}) where it is needed
-_INDEX_EDGES = ("SELECT id, kind, source, target, typed, status, weight, amount, currency, start_date, end_date,"
-                " {props} FROM edges ORDER BY id")

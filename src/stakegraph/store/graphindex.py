@@ -64,19 +64,46 @@ class IndexRows:
     #: the edges' ends as node numbers, in chunks (``None``: map ``sources``/``targets`` instead)
     src: list[np.ndarray] | None = None
     dst: list[np.ndarray] | None = None
+    #: columns already coded while read (:meth:`RowSink.typed_edges`): name of the list field →
+    #: (int32 code chunks, value → code in first-seen order); the field's list then stays empty
+    coded: dict[str, tuple[list[np.ndarray], dict[Any, int]]] = field(default_factory=dict)
+
+
+def _hashable(values: Sequence[Any]) -> Sequence[Any]:
+    """``values``, or with each unhashable value (a list where a string belongs) as its JSON text."""
+    try:
+        hash(tuple(values))
+    except TypeError:
+        return [v if isinstance(v, (str, int, float, type(None))) else json.dumps(v, sort_keys=True, default=str)
+                for v in values]
+    return values
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
     """(int32 code per value, distinct values in first-seen order); an unhashable value (a list
     where a string belongs) is coded by its JSON text."""
-    try:
-        hash(tuple(values))
-    except TypeError:
-        values = [v if isinstance(v, (str, int, float, type(None))) else json.dumps(v, sort_keys=True, default=str)
-                  for v in values]
+    values = _hashable(values)
     distinct = tuple(dict.fromkeys(values))
     table = {v: i for i, v in enumerate(distinct)}
     return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values)), distinct
+
+
+def _code_chunk(values: Sequence[Any], table: dict[Any, int]) -> np.ndarray:
+    """Codes of one chunk against a running ``table`` (new values appended in first-seen order):
+    chunk after chunk, the same codes and distinct values as :func:`_codes` of the whole column."""
+    values = _hashable(values)
+    for v in dict.fromkeys(values):  # the chunk's distinct values only
+        if v not in table:
+            table[v] = len(table)
+    return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values))
+
+
+def _column(rows: IndexRows, name: str) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """(codes, distinct values) of a text column of ``rows``, coded while read or now."""
+    if name in rows.coded:
+        chunks, table = rows.coded[name]
+        return (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)), tuple(table)
+    return _codes(getattr(rows, name))
 
 
 def _floats(values: Sequence[Any]) -> np.ndarray:
@@ -93,7 +120,10 @@ def _floats(values: Sequence[Any]) -> np.ndarray:
 
 def date_column(values: Sequence[Any]) -> np.ndarray:
     """:func:`parse_dates` of the distinct values only (a portfolio has a few thousand distinct days)."""
-    codes, distinct = _codes(values)
+    return _dates(*_codes(values))
+
+
+def _dates(codes: np.ndarray, distinct: Sequence[Any]) -> np.ndarray:
     return parse_dates(distinct)[codes] if len(codes) else np.array([], dtype="datetime64[D]")
 
 
@@ -243,10 +273,10 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
         index = {v: i for i, v in enumerate(rows.node_ids)}
         src, dst = _numbers(index, rows.sources), _numbers(index, rows.targets)
     node_type, types = _codes(rows.node_types)
-    kind, kinds = _codes(rows.kinds)
-    status, statuses = _codes(rows.status)
+    kind, kinds = _column(rows, "kinds")
+    status, statuses = _column(rows, "status")
     active_of = np.array([is_active({"status": s}) for s in statuses], dtype=bool)
-    raw_cur, raw_currencies = _codes(rows.currency)
+    raw_cur, raw_currencies = _column(rows, "currency")
     named = [normalise_currency(c) if isinstance(c, str) else None for c in raw_currencies]
     currencies = tuple(dict.fromkeys(c for c in named if c))
     remap = np.array([currencies.index(c) if c else -1 for c in named], dtype=np.int32)
@@ -255,23 +285,21 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
     unweighted = np.array([declared_weight(k) is None for k in kinds], dtype=bool)
     if len(kind):
         weight[unweighted[kind]] = 1.0
-    edge_props = rows.edge_props
+    amount, start, end = _floats(rows.amount), _dates(*_column(rows, "start")), _dates(*_column(rows, "end"))
+    edge_ids, edge_props = rows.edge_ids, rows.edge_props
     if (src < 0).any() or (dst < 0).any():  # an edge to a node not read (cannot happen in a store)
         keep = (src >= 0) & (dst >= 0)
         idx = np.flatnonzero(keep).tolist()
-        rows.edge_ids = [rows.edge_ids[i] for i in idx]
+        edge_ids = [edge_ids[i] for i in idx]
         edge_props = [edge_props[i] for i in idx] if edge_props is not None else None
         src, dst, kind, status, cur, weight = src[keep], dst[keep], kind[keep], status[keep], cur[keep], weight[keep]
-        rows.amount = [rows.amount[i] for i in idx]
-        rows.start = [rows.start[i] for i in idx]
-        rows.end = [rows.end[i] for i in idx]
+        amount, start, end = amount[keep], start[keep], end[keep]
     return GraphIndex(
         version=rows.version, backend=rows.backend, node_ids=rows.node_ids, node_type=node_type,
-        types=tuple(types), edge_ids=rows.edge_ids, src=src, dst=dst, kind=kind, kinds=tuple(kinds),
+        types=tuple(types), edge_ids=edge_ids, src=src, dst=dst, kind=kind, kinds=tuple(kinds),
         status=status, statuses=statuses, active=active_of[status] if len(status) else np.ones(0, dtype=bool),
-        weight=weight, amount=_floats(rows.amount), currency=cur, currencies=tuple(currencies),
-        start=date_column(rows.start), end=date_column(rows.end), money=rows.money,
-        node_props=rows.node_props, edge_props=edge_props,
+        weight=weight, amount=amount, currency=cur, currencies=tuple(currencies),
+        start=start, end=end, money=rows.money, node_props=rows.node_props, edge_props=edge_props,
     )
 
 
@@ -313,7 +341,6 @@ class RowSink:
                               [] if props else None, [] if props else None)
         self._wattr: dict[str, str | None] = {}
         self._index: dict[str, int] | None = None
-        self._shared: list[dict[Any, Any]] = [{} for _ in range(7)]
 
     def nodes(self, ids: Sequence[str], types: Sequence[str], props: Sequence[Any] | None = None) -> None:
         """Add a chunk of nodes (``props``: decoded mappings, needed only when kept)."""
@@ -347,8 +374,8 @@ class RowSink:
                     props: Sequence[Mapping[str, Any]] | None = None) -> None:
         """Add a chunk of edges whose columns a store read already typed, in the order of
         :func:`edge_values` (``status, weight, amount, currency, start_date, end_date``): nothing is
-        decoded. The ends become node numbers here and repeated texts (kinds, statuses, currencies,
-        days) share one string, so that a chunk's rows are freed as soon as it is read."""
+        decoded. The ends become node numbers and the texts (kinds, statuses, currencies, days) codes
+        here (:attr:`IndexRows.coded`), so that a chunk's strings are freed as soon as it is read."""
         r = self.rows
         if self._index is None:
             self._index = {v: i for i, v in enumerate(r.node_ids)}
@@ -357,19 +384,13 @@ class RowSink:
         r.edge_ids.extend(ids)
         r.src.append(_numbers(self._index, sources))
         r.dst.append(_numbers(self._index, targets))
-        shared = self._shared
-        r.kinds.extend(map(shared[0].setdefault, kinds, kinds))
-        for i, (col, values) in enumerate(zip((r.status, r.weight, r.amount, r.currency, r.start, r.end),
-                                              columns, strict=True)):
-            if i in (1, 2):  # numbers: nothing to share
-                col.extend(values)
-                continue
-            before = len(col)
-            try:
-                col.extend(map(shared[i + 1].setdefault, values, values))
-            except TypeError:  # an unhashable value read from a row's JSON: kept as is
-                del col[before:]
-                col.extend(values)
+        coded = r.coded
+        for name, values in (("kinds", kinds), ("status", columns[0]), ("currency", columns[3]),
+                             ("start", columns[4]), ("end", columns[5])):
+            chunks, table = coded.setdefault(name, ([], {}))
+            chunks.append(_code_chunk(values, table))
+        r.weight.extend(columns[1])
+        r.amount.extend(columns[2])
         if r.edge_props is not None and props is not None:
             r.edge_props.extend(props)
 
