@@ -65,8 +65,8 @@ def test_an_old_file_is_migrated_on_open(tmp_path: Path) -> None:
         assert [e.id for e in store.iter_edges()] == list(EDGES)
     assert _rows(db, "SELECT value FROM meta WHERE key='schema'") == [(str(sqlite_schema.SCHEMA_VERSION),)]
     assert _rows(db, "SELECT id, typed, status, weight, amount, currency, start_date FROM edges ORDER BY id") == [
-        ("e1", 1, "active", 10.5, 10.5, "EUR", None),
-        ("e2", 1, None, 7, None, None, "2024-01-31"),
+        ("e1", 2, "active", 10.5, 10.5, "EUR", None),
+        ("e2", 2, None, 7, None, None, "2024-01-31"),
         ("e3", 0, None, None, None, None, None),
         ("e4", 0, None, None, None, None, None),
     ]

@@ -173,3 +173,37 @@ def test_the_largest_doubles_read_exactly(tmp_path: Path) -> None:
     _same(fast, slow)
     assert fast.amount == big
     store.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=1, max_value=10**15 - 1), st.integers(min_value=-290, max_value=275),
+                          st.booleans()), min_size=1, max_size=200))
+def test_sqlite_prints_the_reals_marked_exact_exactly(decimals: list[tuple[int, int, bool]]) -> None:
+    """The promise ``typed = 2`` rests on: a double that round-trips through 15 significant digits
+    (Python's correctly rounded formatting) comes back from SQLite's JSON as the same double."""
+    from stakegraph.store.sqlite_schema import edge_columns
+
+    xs = [float(f"{'-' if neg else ''}{m}e{e}") for m, e, neg in decimals]
+    xs = [x for x in xs if edge_columns({"amount": x}, None)[0] == 2]
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t(i INTEGER PRIMARY KEY, x REAL)")
+    con.executemany("INSERT INTO t(x) VALUES (?)", [(x,) for x in xs])
+    (text,) = con.execute("SELECT json_group_array(x) FROM (SELECT x FROM t ORDER BY i)").fetchone()
+    got = index_sql._parse(text)  # noqa: SLF001
+    assert [struct.pack("<d", v) for v in got] == [struct.pack("<d", x) for x in xs]
+    assert all(type(v) is float for v in got)
+
+
+def test_rows_marked_exact_are_not_read_again(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reals written exactly in 15 digits come from the JSON; only the others are read again."""
+    store = _store(_edges([{"amount": 12.5}, {"amount": 0.1 + 0.2}, {"amount": 7}, {"amount": 1e15}]))
+    queries: list[str] = []
+    store._db.set_trace_callback(queries.append)  # noqa: SLF001
+    fast = _read(store, index_sql.read_json, props=False)
+    store._db.set_trace_callback(None)  # noqa: SLF001
+    assert fast.amount == [12.5, 0.1 + 0.2, 7, 1e15]
+    again = [q for q in queries if "typeof(amount)" in q]
+    assert len(again) == 1  # for the one chunk holding 0.30000000000000004
+    assert chunk != 1 or "id >= 'e001' AND id <= 'e001'" in again[0]
+    _same(fast, _read(store, index_sql.read_rows, props=False))
+    store.close()

@@ -92,9 +92,12 @@ def _code_chunk(values: Sequence[Any], table: dict[Any, int]) -> np.ndarray:
     """Codes of one chunk against a running ``table`` (new values appended in first-seen order):
     chunk after chunk, the same codes and distinct values as :func:`_codes` of the whole column."""
     values = _hashable(values)
-    for v in dict.fromkeys(values):  # the chunk's distinct values only
+    distinct = dict.fromkeys(values)
+    for v in distinct:  # the chunk's distinct values only
         if v not in table:
             table[v] = len(table)
+    if len(distinct) == 1:  # one value (a column absent from every row of the chunk, say)
+        return np.full(len(values), table[next(iter(distinct))], dtype=np.int32)
     return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values))
 
 

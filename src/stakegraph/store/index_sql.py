@@ -9,11 +9,14 @@ lists, with no per-row Python.
 The read is exact, or it is not used:
 
 * **Reals.** SQLite writes a REAL into JSON with 15 significant digits (``0.1 + 0.2`` becomes
-  ``0.3``). A real is the only value that arrives as a JSON float (SQLite always writes it with a
-  ``.`` or an exponent; integers and quoted text never parse as floats), so the positions of the
-  floats in a typed column are exactly the rows holding a real, and a second query of the same
-  chunk fetches those rows' values as Python floats. (Leaving reals out in SQL, or sending each as
-  an exact ``[mantissa, exponent]`` pair, was tried: both cost more than they save.)
+  ``0.3``). The store marks a row ``typed = 2`` when each of its reals round-trips through 15
+  significant digits (checked in Python when written, :func:`stakegraph.store.sqlite_schema.edge_columns`):
+  those reals are taken from the JSON. In the other rows (``typed = 1``: a real such as
+  ``0.30000000000000004``, or a row written before the mark) a real is the only value that arrives
+  as a JSON float (SQLite always writes it with a ``.`` or an exponent; integers and quoted text
+  never parse as floats), so the floats' positions are exactly the reals to read again, which a
+  second query of the chunk fetches as Python floats. (Sending every real as an exact
+  ``[mantissa, exponent]`` pair was tried: it cost more than it saved.)
 * **Rows not typed** (``typed = 0``: a value SQLite cannot hold as such) are read from their JSON
   properties as the row read does, fetched by a second query of the chunk.
 * **Order.** The aggregate's order is the subquery's ``ORDER BY id`` in SQLite's planner but is not
@@ -72,10 +75,11 @@ def _parse(text: str) -> Any:
 
 def _chunks(db: sqlite3.Connection, table: str, columns: Sequence[str]) -> Any:
     """Yield ``(lists, ids)`` for each chunk of ``table`` in id order: one parsed JSON array per
-    entry of ``columns`` (SQL expressions) plus the ids (the first array)."""
+    entry of ``columns`` (column names) plus the ids (the first array)."""
+    names = ", ".join(("id", *columns))  # the subquery carries only these (not the JSON of every row)
     aggregates = ", ".join(f"json_group_array({c})" for c in ("id", *columns))
     query = (f"SELECT {aggregates}, count(*) FROM "  # noqa: S608 - fixed column names
-             f"(SELECT * FROM {table} WHERE id > ? ORDER BY id LIMIT {CHUNK})")
+             f"(SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT {CHUNK})")
     after = ""
     previous: str | None = None
     while True:
@@ -95,11 +99,9 @@ def _chunks(db: sqlite3.Connection, table: str, columns: Sequence[str]) -> Any:
         after = previous = ids[-1]
 
 
-def _floats_at(column: list[Any]) -> list[int]:
-    """Positions of the JSON floats (the reals) in ``column``."""
-    if float not in set(map(type, column)):
-        return []
-    return [j for j, v in enumerate(column) if v.__class__ is float]
+def _reals_at(column: list[Any], rows: list[int]) -> list[int]:
+    """Positions among ``rows`` where ``column`` holds a JSON float (a real)."""
+    return [j for j in rows if column[j].__class__ is float]
 
 
 def read_json(db: sqlite3.Connection, sink: RowSink, *, props: bool, loads: Callable[[str], Any]) -> None:
@@ -115,11 +117,13 @@ def read_json(db: sqlite3.Connection, sink: RowSink, *, props: bool, loads: Call
     for lists, ids in _chunks(db, "edges", columns):
         _, kinds, sources, targets, typed, *cols = lists
         texts = cols.pop() if props else None
-        at = {i: f for i, col in enumerate(cols) if (f := _floats_at(col))}
-        if at:  # the rows holding a real, read again for the columns where one occurs
+        exact = set(typed) <= {2}  # every real of the chunk round-trips through its JSON
+        loose = [] if exact else [j for j, t in enumerate(typed) if t and t != 2]
+        at = {i: f for i, col in enumerate(cols) if (f := _reals_at(col, loose))}
+        if at:  # the rows holding a real not written exactly, read again for the columns where one occurs
             rows_at = sorted(set().union(*at.values()))
             names = [EDGE_COLUMNS[i] for i in at]
-            rows = db.execute(f"SELECT {', '.join(names)} FROM edges {_RANGE} AND "  # noqa: S608 - fixed names
+            rows = db.execute(f"SELECT {', '.join(names)} FROM edges {_RANGE} AND typed NOT IN (0, 2) AND "  # noqa: S608
                               f"({' OR '.join(f'typeof({c}) = {chr(39)}real{chr(39)}' for c in names)}) ORDER BY id",
                               (ids[0], ids[-1])).fetchall()
             if len(rows) != len(rows_at):

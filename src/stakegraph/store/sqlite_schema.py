@@ -7,7 +7,10 @@ without decoding any JSON. The columns have no type affinity: each holds the pro
 stored (text, integer or real), so the index reads exactly what decoding the JSON would give.
 ``typed`` says the row's columns are filled; a value SQLite cannot hold as such (a boolean, a
 list, a non-finite number, an integer beyond 64 bits) leaves it 0 and readers fall back to the
-JSON properties of that row, so a row is never misread.
+JSON properties of that row, so a row is never misread. ``typed = 2`` (since 2026-12) also says
+every real in the row prints exactly in the 15 significant digits SQLite's JSON functions write,
+so the index's column read takes them from JSON; rows written earlier say 1 and their reals are
+read as REALs (slower, as exact).
 
 A file written before schema 2 is migrated when it is opened: the columns are added and filled
 from the JSON in one transaction (a crash leaves the old file intact). The fill also runs when
@@ -20,6 +23,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from math import copysign
 from typing import Any
 
 from stakegraph.errors import StoreError
@@ -80,23 +84,37 @@ def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...
     ``weight`` names the kind's declared weight property (``None``: none). ``typed`` is 0, and the
     columns ``None``, when a value is not one SQLite holds as the very value JSON decoding gives
     (``None``, text, a 64-bit int, a finite float; not a bool): readers then decode the JSON.
+    ``typed`` is 2 when every real among the values is written exactly by 15 significant digits —
+    what SQLite's JSON functions print — so the index's column read (:mod:`stakegraph.store.index_sql`)
+    takes those reals from the JSON; 1 when one is not (``0.1 + 0.2``) and must be read as a REAL.
 
     >>> edge_columns({"amount": 5.0, "currency": "EUR", "status": "active"}, "amount")
-    (1, 'active', 5.0, 5.0, 'EUR', None, None)
+    (2, 'active', 5.0, 5.0, 'EUR', None, None)
+    >>> edge_columns({"amount": 0.1 + 0.2}, None)[0]  # 0.30000000000000004 needs 17 digits
+    1
     >>> edge_columns({"status": True}, None)
     (0, None, None, None, None, None, None)
     """
     get = props.get
     vals = (get("status"), get(weight) if weight else None, get("amount"), get("currency"),
             get("start_date"), get("end_date"))
+    typed = 2
     for v in vals:  # once per edge of a load: inline, no call per value
         t = type(v)
-        if t is str or v is None or (t is float and v - v == 0.0) or (t is int and -_INT64 <= v < _INT64):
+        if t is str or v is None or (t is int and -_INT64 <= v < _INT64):
+            continue
+        if t is float and v - v == 0.0:
+            if typed == 2 and not ((v == 0.0 and copysign(1.0, v) > 0) or  # SQLite prints -0.0 as 0.0
+                                   (_SHORT_MIN < abs(v) < _SHORT_MAX and float(f"{v:.15g}") == v)):
+                typed = 1
             continue
         return _UNTYPED
-    return (1, *vals)
+    return (typed, *vals)
 
 
+#: the range where a real that round-trips through 15 significant digits is written so by
+#: SQLite's JSON (far from the subnormals and from the largest double)
+_SHORT_MIN, _SHORT_MAX = 1e-290, 1e290
 _UNTYPED = (0, None, None, None, None, None, None)
 
 
