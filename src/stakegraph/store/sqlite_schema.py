@@ -23,7 +23,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from math import copysign
 from typing import Any
 
 from stakegraph.errors import StoreError
@@ -87,6 +86,8 @@ def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...
     ``typed`` is 2 when every real among the values is written exactly by 15 significant digits —
     what SQLite's JSON functions print — so the index's column read (:mod:`stakegraph.store.index_sql`)
     takes those reals from the JSON; 1 when one is not (``0.1 + 0.2``) and must be read as a REAL.
+    The test (:func:`_short`) is cheap and errs on the safe side: a value that fails it may still be
+    exact, and is then merely read as a REAL.
 
     >>> edge_columns({"amount": 5.0, "currency": "EUR", "status": "active"}, "amount")
     (2, 'active', 5.0, 5.0, 'EUR', None, None)
@@ -104,18 +105,36 @@ def edge_columns(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...
         if t is str or v is None or (t is int and -_INT64 <= v < _INT64):
             continue
         if t is float and v - v == 0.0:
-            if typed == 2 and not ((v == 0.0 and copysign(1.0, v) > 0) or  # SQLite prints -0.0 as 0.0
-                                   (_SHORT_MIN < abs(v) < _SHORT_MAX and float(f"{v:.15g}") == v)):
-                typed = 1
+            if typed == 2 and not (v and -1e9 < v < 1e9 and round(v * 1e6) / 1e6 == v) and not _short(v):
+                typed = 1  # (the first test is _short's common case, inline: once per real of a load)
             continue
         return _UNTYPED
     return (typed, *vals)
 
 
-#: the range where a real that round-trips through 15 significant digits is written so by
-#: SQLite's JSON (far from the subnormals and from the largest double)
-_SHORT_MIN, _SHORT_MAX = 1e-290, 1e290
 _UNTYPED = (0, None, None, None, None, None, None)
+
+
+def _short(v: float) -> bool:
+    """``v`` (finite) is the double nearest a decimal of at most 15 significant digits (so SQLite's
+    15-digit JSON gives it back exactly) — by a cheap sufficient test; ``False`` may be exact too.
+
+    ``round(v · 10**k) / 10**k == v`` with ``|round(v · 10**k)| < 10**15`` says so: Python's int
+    and IEEE division round correctly, so the quotient is the double nearest that decimal. Tried
+    with k = 6 (rates, shares, most amounts), then 2 (amounts up to 10**13), else Python's shortest
+    ``repr`` counted. ``-0.0`` is refused: SQLite prints it ``0.0``.
+
+    >>> [_short(x) for x in (12.5, 0.0425, 1.5e9 + 0.25, 7.0, 0.1 + 0.2, -0.0, 1e300, 123456789012.345)]
+    [True, True, True, True, False, False, False, True]
+    """
+    a = abs(v)
+    if a < 1e9:
+        if round(v * 1e6) / 1e6 == v:
+            return v != 0.0 or str(v) == "0.0"
+    elif a < 1e13 and round(v * 100.0) / 100.0 == v:
+        return True
+    r = repr(v)
+    return "e" not in r and len(r) - (r[0] == "-") - (r[-2:] == ".0") <= 16 and r != "-0.0"
 
 
 def _signature() -> str:
