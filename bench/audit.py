@@ -15,6 +15,7 @@ median of ``--repeat`` runs each.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -47,24 +48,76 @@ def _top_borrower(G: Any) -> str:
     return str(best)
 
 
-def _health_side_by_side(G: Any, day: str, repeat: int) -> dict[str, Any]:
-    """Bulk relationship health vs the per-relationship reference, interleaved, medians (they must agree)."""
-    from stakegraph.analytics.health import relationship_health_reference
-    from stakegraph.analytics.health_fast import relationship_health_fast
+def _health_side_by_side(G: Any, day: str, repeat: int, *, reference: bool = True) -> dict[str, Any]:
+    """Relationship health, interleaved, medians (every pair must agree):
 
+    * the audit's "health and alerts" phase before and after the columns (issue 17): before, the bulk path
+      on the as-of graph (``graph_as_of`` + ``relationship_health_fast``) as the catalogue ran it; after,
+      ``relationship_health_on_day`` (the catalogue's ``compute_on_day``: no as-of graph when the day changes
+      nothing); each then ``alerts_from_health``; wall and CPU seconds, the collector paused as in the audit;
+    * with ``reference``, the bulk path against the per-relationship reference (both on ``G``).
+    """
+    from stakegraph.analytics.health import alerts_from_health, relationship_health_reference
+    from stakegraph.analytics.health_columns import relationship_health_on_day
+    from stakegraph.analytics.health_fast import relationship_health_fast
+    from stakegraph.asof import graph_as_of
+    from stakegraph.audit import ALERTS_SHOWN, _gc_paused
+
+    def before() -> Any:
+        return relationship_health_fast(graph_as_of(G, day), as_of=day)
+
+    def after() -> Any:
+        return relationship_health_on_day(G, as_of=day)
+
+    phase: dict[str, list[float]] = {"before_s": [], "before_cpu_s": [], "after_s": [], "after_cpu_s": []}
+    for _ in range(repeat):
+        got: dict[str, Any] = {}
+        for name, fn in (("before", before), ("after", after)):
+            gc.collect()
+            with _gc_paused(True):
+                t0, c0 = time.perf_counter(), time.process_time()
+                h = fn()
+                alerts = alerts_from_health(h, top=ALERTS_SHOWN)
+                phase[f"{name}_s"].append(time.perf_counter() - t0)
+                phase[f"{name}_cpu_s"].append(time.process_time() - c0)
+            got[name] = (h, alerts)
+            del h, alerts
+        assert got["before"] == got["after"], "health on the day differs from the bulk path on the as-of graph"
+        rows = len(got["after"][0].relationships)
+        del got
+    out: dict[str, Any] = {f"health_phase_{k}": statistics.median(v) for k, v in phase.items()}
+    out["health_phase_runs"] = repeat
+    out["health_rows"] = rows
+    if not reference:
+        return out
     fast: list[float] = []
     ref: list[float] = []
     for _ in range(repeat):
-        for fn, out in ((relationship_health_fast, fast), (relationship_health_reference, ref)):
+        for fn, times in ((relationship_health_fast, fast), (relationship_health_reference, ref)):
             t0 = time.perf_counter()
             result = fn(G, as_of=day)
-            out.append(time.perf_counter() - t0)
+            times.append(time.perf_counter() - t0)
             if fn is relationship_health_fast:
-                got = result
+                bulk = result
             else:
-                assert got == result, "bulk health differs from the reference"
-    return {"health_fast_s": statistics.median(fast), "health_reference_s": statistics.median(ref),
-            "health_rows": len(got.relationships)}
+                assert bulk == result, "bulk health differs from the reference"
+    out.update(health_fast_s=statistics.median(fast), health_reference_s=statistics.median(ref))
+    return out
+
+
+def measure_health(n_parties: int, *, repeat: int = 3) -> dict[str, Any]:
+    """Only the audit's health phase before and after (``--health-only``), on the audit's day."""
+    from stakegraph.measures import resolve_as_of
+
+    out: dict[str, Any] = {"parties": n_parties, "load_at_start": os.getloadavg()}
+    t0 = time.perf_counter()
+    G = projection(n_parties)
+    out.update(project_s=time.perf_counter() - t0, nodes=G.number_of_nodes(), edges=G.number_of_edges())
+    out["as_of"] = resolve_as_of(G, None).isoformat()
+    out.update(_health_side_by_side(G, out["as_of"], repeat, reference=False))
+    out["load_at_end"] = os.getloadavg()
+    out["rss_peak"] = peak_rss_mb()
+    return out
 
 
 def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> dict[str, Any]:
@@ -120,9 +173,9 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
     return out
 
 
-def _worker(n_parties: int, debtrank: bool, repeat: int) -> dict[str, Any]:
+def _worker(n_parties: int, debtrank: bool, repeat: int, health_only: bool = False) -> dict[str, Any]:
     cmd = ([sys.executable, "-m", "bench.audit", "--worker", str(n_parties), "--repeat", str(repeat)]
-           + ([] if debtrank else ["--no-debtrank"]))
+           + ([] if debtrank else ["--no-debtrank"]) + (["--health-only"] if health_only else []))
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"bench.audit worker for {n_parties} parties failed:\n{done.stderr[-4000:]}")
@@ -149,6 +202,9 @@ def report(results: Sequence[dict[str, Any]]) -> str:
                            [(f"{r['parties']:,}", f"{r['health_rows']:,}", r["health_fast_s"],
                              r["health_reference_s"], f"{r['health_fast_s'] / r['health_reference_s']:.2f}×")
                             for r in hf]))
+    hp = [r for r in results if "health_phase_before_s" in r]
+    if hp:
+        lines.append("\n" + health_report(hp))
     phases = list(dict.fromkeys(p for r in results for p in r["phases"]))
     lines.append("\nAudit phases (wall s):\n")
     lines.append(table(["phase", *(f"{r['parties']:,}" for r in results)],
@@ -164,20 +220,39 @@ def report(results: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def health_report(results: Sequence[dict[str, Any]]) -> str:
+    """The health phase before / after table (medians of interleaved runs, equal results asserted)."""
+    rows = []
+    for r in results:
+        b, a, bc, ac = (r[f"health_phase_{k}"] for k in ("before_s", "after_s", "before_cpu_s", "after_cpu_s"))
+        load = r.get("load_at_start")
+        rows.append((f"{r['parties']:,}", f"{r['health_rows']:,}", r.get("as_of", ""), b, a, f"{b / a:.2f}×", bc, ac,
+                     f"{bc / ac:.2f}×", r["health_phase_runs"], "" if load is None else f"{load[0]:.2f}"))
+    return ("Audit phase \"health and alerts\": before (graph_as_of + relationship_health_fast) vs after "
+            "(relationship_health_on_day), interleaved, medians; equal results asserted:\n\n"
+            + table(["parties", "relationships", "as of", "before s", "after s", "speed-up", "before CPU s",
+                     "after CPU s", "CPU speed-up", "runs", "load at start"], rows))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sizes_arg(parser, DEFAULT_SIZES, "numbers of parties (generated portfolios, about 5 relationships each)")
     parser.add_argument("--no-debtrank", action="store_true", help="skip the DebtRank rows")
     parser.add_argument("--repeat", type=int, default=3, help="runs of health fast vs reference (0: skip)")
+    parser.add_argument("--health-only", action="store_true",
+                        help="only the audit's health phase, before (as-of graph + bulk path) and after (columns), "
+                             "--repeat interleaved runs each")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(measure_size(args.worker, debtrank=not args.no_debtrank, repeat=args.repeat)))
+        print(json.dumps(measure_health(args.worker, repeat=args.repeat) if args.health_only else
+                         measure_size(args.worker, debtrank=not args.no_debtrank, repeat=args.repeat)))
         return 0
     print(header("Full dependency audit and DebtRank at scale", "bench.audit", argv if argv is not None
                  else sys.argv[1:]))
-    results = [_worker(n, not args.no_debtrank, args.repeat) for n in args.sizes]
-    print(report(results))
+    results = [_worker(n, not args.no_debtrank, max(args.repeat, 1) if args.health_only else args.repeat,
+                       args.health_only) for n in args.sizes]
+    print(health_report(results) if args.health_only else report(results))
     return 0
 
 

@@ -56,7 +56,8 @@ def answer(G: nx.MultiDiGraph, analysis: Analysis, raw: Mapping[str, Any]) -> An
     """Run ``analysis`` on ``G`` with parameters from any door (pure: no I/O).
 
     The common ``as_of`` parameter is applied here, once: given a day, the analysis runs on
-    :func:`stakegraph.asof.graph_as_of` of that day (kept per projection and day). Without one it
+    :func:`stakegraph.asof.graph_as_of` of that day (kept per projection and day; an analysis with
+    ``compute_on_day`` gets ``G`` and the day instead, and returns the same result). Without one it
     runs on ``G``; health and lifecycle then report for the day :data:`stakegraph.measures.AS_OF_RULE`
     picks, and the stamp says which rule chose the date.
     """
@@ -66,7 +67,10 @@ def answer(G: nx.MultiDiGraph, analysis: Analysis, raw: Mapping[str, Any]) -> An
     if day is None and analysis.needs_day:  # one rule: the default day is applied as a given one
         day = default_as_of(G)
         params = {**params, "as_of": day}
-    result = analysis.compute(cached_graph_as_of(G, day) if day is not None else G, params)
+    if day is not None and analysis.compute_on_day is not None:  # the same result, the as-of graph built if needed
+        result = analysis.compute_on_day(G, params)
+    else:
+        result = analysis.compute(cached_graph_as_of(G, day) if day is not None else G, params)
     data = params_as_data(params)
     own = _stamp_of(result)
     merged: dict[str, Any] = dict(to_jsonable(own.parameters)) if own else {}

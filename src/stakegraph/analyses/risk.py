@@ -10,6 +10,7 @@ import networkx as nx
 from stakegraph.analyses.cells import num
 from stakegraph.analyses.spec import Analysis, Param, Table
 from stakegraph.analytics import health as hl
+from stakegraph.analytics import health_columns as hc
 from stakegraph.analytics import lifecycle as lc
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics.cascade import CascadeResult, threshold_cascade_graph
@@ -143,6 +144,8 @@ HEALTH = Analysis(
     params=(AS_OF, Param("threshold", "float", "Alert below this score (0-100).", default=60.0, minimum=0,
                          maximum=100), TOP),
     compute=lambda G, p: hl.relationship_alerts(G, as_of=resolve_as_of(G, p["as_of"]), threshold=p["threshold"]),
+    compute_on_day=lambda G, p: hl.alerts_from_health(hc.relationship_health_on_day(G, as_of=p["as_of"]),
+                                                      threshold=p["threshold"]),
     result=hl.AlertsResult,
     tables=lambda r, p: [Table(
         f"{len(r.alerts)} alerts below {p['threshold']:g} as of {r.as_of}", ["#", "relationship", "score", "reasons"],
@@ -158,6 +161,7 @@ HEALTH_SCORES = Analysis(
     help="Every relationship's health score 0-100 (weakest first) with each contribution.",
     params=(AS_OF, TOP),
     compute=lambda G, p: hl.relationship_health(G, as_of=resolve_as_of(G, p["as_of"])),
+    compute_on_day=lambda G, p: hc.relationship_health_on_day(G, as_of=p["as_of"]),
     result=hl.HealthResult,
     tables=lambda r, p: [Table(
         f"Relationship health as of {r.as_of} (weakest first)", ["edge", "kind", "source", "target", "score",
@@ -174,6 +178,7 @@ HEALTH_DETAIL = Analysis(
     help="One relationship's health score 0-100 with every contribution (factor, points, date, decay, reason).",
     params=(Param("edge", "text", "Id of the relationship.", required=True, positional=True), AS_OF),
     compute=lambda G, p: hl.relationship_health(G, as_of=resolve_as_of(G, p["as_of"])).of(p["edge"]),
+    compute_on_day=lambda G, p: hc.relationship_health_on_day(G, as_of=p["as_of"]).of(p["edge"]),
     result=hl.RelationshipHealth,
     tables=lambda r, p: [Table(
         f"{r.source_name} -{r.kind}-> {r.target_name}: score {r.score:.1f} ({r.interactions} interactions, "

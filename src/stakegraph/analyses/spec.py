@@ -128,6 +128,11 @@ class Analysis:
     #: Where it can run: ``"local"`` (the pure function above, every door) and ``"spark"`` (a job of
     #: :mod:`stakegraph.spark.jobs` giving the same result, ``stakegraph analyze NAME --engine spark``).
     backends: tuple[str, ...] = ("local",)
+    #: ``compute(graph_as_of(G, params["as_of"]), params)`` given the whole graph ``G`` instead, for an analysis
+    #: that can answer without building the as-of graph (health: when the day changes nothing, or from
+    #: columns); it must return the same result. :func:`~stakegraph.analyses.answer.answer` calls it whenever
+    #: a day applies.
+    compute_on_day: Callable[[nx.MultiDiGraph, Mapping[str, Any]], Any] | None = None
 
     def __post_init__(self) -> None:
         unknown = [b for b in self.backends if b not in BACKENDS]

@@ -391,14 +391,16 @@ def relationship_health(
     See Also
     --------
     relationship_health_reference : the same scores, one relationship at a time (the reference).
+    stakegraph.analytics.health_columns.relationship_health_columns : the variant this runs (columns; proved
+        equal to the reference, falls back to the bulk path).
 
     References
     ----------
     .. [1] stakegraph docs/analytics/risk.md, "Relationship health" (formula and worked example).
     """
-    from stakegraph.analytics.health_fast import relationship_health_fast
+    from stakegraph.analytics.health_columns import relationship_health_columns
 
-    return relationship_health_fast(G, as_of=as_of, weights=weights, kinds=kinds, include_ended=include_ended)
+    return relationship_health_columns(G, as_of=as_of, weights=weights, kinds=kinds, include_ended=include_ended)
 
 
 def relationship_health_reference(

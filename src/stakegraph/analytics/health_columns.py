@@ -1,0 +1,502 @@
+"""Relationship health in columns: one read of the edges, the factors once per combination, the rows in bulk.
+
+:func:`relationship_health_columns` returns exactly
+:func:`stakegraph.analytics.health_fast.relationship_health_fast` — hence
+:func:`stakegraph.analytics.health.relationship_health_reference` — (same dataclasses, rows, order, floats
+and stamp: ``tests/analytics/test_health_columns.py``). :func:`relationship_health_on_day` returns exactly
+``relationship_health_fast(graph_as_of(G, day), as_of=day)``, without building the as-of graph when the
+day changes nothing in ``G`` (the audit's day usually: it is the latest dated record).
+
+What differs from the bulk path (the reference's arithmetic is the same, through
+:class:`~stakegraph.analytics.health_parts.Parts`):
+
+* the properties of every edge are read in one comprehension (a large projection's edge dicts are
+  scattered in memory: each pass over them costs about as much as the reads it makes), and the rest works
+  on those columns: candidate relationships, contact persons, contract groups, the as-of check;
+* the relationships are grouped by the events and contact counts they depend on in one comprehension,
+  the factors are computed once per group, and the result rows are ordered as index permutations of the
+  columns before any row exists, then built in one ``map`` (no sort over 400,000 objects' attributes);
+* :func:`relationship_health_on_day` checks from the same columns (and the nodes' dates) that
+  :func:`stakegraph.asof.graph_as_of` would keep every node and edge as loaded; then that graph is ``G``
+  (same nodes, edges, property dicts and order) and ``G`` is scored directly. Otherwise, and whenever the
+  columns cannot reproduce the answer exactly (a graph that is not a plain ``MultiDiGraph``, an
+  unhashable property value), the bulk path runs on the as-of graph (the fallback).
+
+>>> from stakegraph.store.base import to_networkx
+>>> from stakegraph.model import NodeRecord, EdgeRecord
+>>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {})],
+...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+>>> relationship_health_columns(G, as_of="2026-01-01").of("l").score
+85.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import insort
+from collections import defaultdict
+from dataclasses import asdict, fields
+from operator import attrgetter, itemgetter, ne
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from stakegraph.analytics.health import (
+    REFERENCES,
+    HealthResult,
+    HealthWeights,
+    RelationshipHealth,
+    _Index,
+    _interaction_entry,
+    _single_thread_entry,
+    to_date,
+)
+from stakegraph.analytics.health_fast import _Dates, relationship_health_fast
+from stakegraph.analytics.health_parts import Factors, Parts
+from stakegraph.analytics.selection import STRUCTURAL_KINDS
+from stakegraph.analytics.stamp import Stamp, graph_version
+from stakegraph.asof import _day, cached_graph_as_of
+from stakegraph.measures import is_active
+
+__all__ = ["relationship_health_columns", "relationship_health_on_day"]
+
+_WEIGHTS = HealthWeights()
+
+
+class _Unsupported(Exception):
+    """The columns cannot reproduce the answer exactly: the bulk path runs instead."""
+
+
+class _Memo:
+    """``fn(value)`` memoised per distinct value (unhashable values computed each time)."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        seen: dict[Any, Any] = self.seen
+        try:
+            return seen[value]
+        except KeyError:
+            out = seen[value] = self.fn(value)
+            return out
+        except TypeError:
+            return self.fn(value)
+
+
+def _active_status(status: Any) -> bool:
+    """:func:`~stakegraph.measures.is_active` of an edge whose ``status`` is ``status``."""
+    return is_active({"status": status})
+
+
+#: One edge as read once: (u, v, key, kind, contract_id, status, start_date, end_date).
+_EdgeRow = tuple[Any, Any, Any, Any, Any, Any, Any, Any]
+
+
+def _read_edges(G: nx.MultiDiGraph) -> list[_EdgeRow]:
+    """Every edge in ``G.edges(keys=True, data=True)`` order with the properties health reads."""
+    succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = G._succ  # noqa: SLF001 - read only
+    return [(u, v, k, d.get("kind"), d.get("contract_id"), d.get("status"), d.get("start_date"), d.get("end_date"))
+            for u, nbrs in succ.items() for v, kd in nbrs.items() for k, d in kd.items()]
+
+
+def _day_keeps_all(G: nx.MultiDiGraph, edges: list[_EdgeRow], d: str, active: _Memo) -> bool:
+    """Whether :func:`stakegraph.asof.graph_as_of` of ``d`` keeps every node and edge of ``G`` with the same
+    property dicts (then it is ``G``, node for node and edge for edge, in the same order)."""
+    day_of = _Memo(_day)
+    for data in G._node.values():  # noqa: SLF001 - read only
+        when = data.get("date")
+        if when is not None:
+            w = day_of(when)
+            if w is not None and w > d:
+                return False  # existed_on: dated after the day
+        if data.get("type") == "contract":
+            signed = day_of(data.get("signed_date"))
+            if signed is not None and signed > d:
+                return False  # existed_on: signed after the day
+            if "status" in data and not is_active(data):
+                end = day_of(data.get("end_date"))
+                if end is not None and end >= d:
+                    return False  # record_as_of: the status reads active on the day
+    starts = set(map(itemgetter(6), edges))
+    starts.discard(None)
+    for s in starts:
+        sd = day_of(s)
+        if sd is not None and sd > d:
+            return False  # edge_as_of: not started
+    ends = set(map(itemgetter(7), edges))
+    ends.discard(None)
+    late = set()
+    for e in ends:
+        ed = day_of(e)
+        if ed is None:
+            continue
+        if ed < d:
+            return False  # edge_as_of: ended before the day
+        late.add(e)
+    if late:  # ended on or after the day: the status must read active already
+        for row in edges:
+            if row[7] in late and not active(row[5]):
+                return False
+    return True
+
+
+def relationship_health_columns(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: dt.date | str,
+    weights: HealthWeights = _WEIGHTS,
+    kinds: tuple[str, ...] = STRUCTURAL_KINDS,
+    include_ended: bool = False,
+) -> HealthResult:
+    """Every relationship's health from columns of ``G``, as :func:`relationship_health_fast`.
+
+    The columnar variant (see the module docstring), proved equal to the bulk path and to
+    :func:`stakegraph.analytics.health.relationship_health_reference` on seeded graphs
+    (``tests/analytics/test_health_columns.py``); falls back to the bulk path when the columns cannot
+    reproduce the answer exactly.
+
+    Parameters
+    ----------
+    G : nx.MultiDiGraph
+        The projection.
+    as_of : date or ISO text
+        The day the score is for; later events are ignored.
+    weights : HealthWeights
+        Points and scales (formula: :mod:`stakegraph.analytics.health`).
+    kinds : tuple of str
+        Relationship kinds scored.
+    include_ended : bool
+        Also score relationships whose status says they ended.
+
+    Returns
+    -------
+    HealthResult
+        Equal to the reference's (``==``), weakest first.
+
+    Examples
+    --------
+    >>> from stakegraph.store.base import to_networkx
+    >>> from stakegraph.model import NodeRecord, EdgeRecord
+    >>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {}),
+    ...                  NodeRecord("s", "signal", {"kind": "dispute", "date": "2026-01-01", "party_id": "a"})],
+    ...                 [EdgeRecord("l", "lends_to", "b", "a", {})])
+    >>> [(r.edge_id, r.score) for r in relationship_health_columns(G, as_of="2026-01-01").relationships]
+    [('l', 75.0)]
+
+    See Also
+    --------
+    relationship_health_on_day : the same on the graph as of the day, without building it when it is ``G``.
+    stakegraph.analytics.health_fast.relationship_health_fast : the bulk path (the fallback).
+    """
+    day = to_date(as_of)
+    args: dict[str, Any] = {"as_of": day, "weights": weights, "kinds": kinds, "include_ended": include_ended}
+    if type(G) is not nx.MultiDiGraph:
+        return relationship_health_fast(G, **args)
+    try:
+        return _columns(G, _read_edges(G), day, weights, kinds, include_ended, _Memo(_active_status))
+    except _Unsupported:
+        return relationship_health_fast(G, **args)
+
+
+def relationship_health_on_day(
+    G: nx.MultiDiGraph,
+    *,
+    as_of: dt.date | str,
+    weights: HealthWeights = _WEIGHTS,
+    kinds: tuple[str, ...] = STRUCTURAL_KINDS,
+    include_ended: bool = False,
+) -> HealthResult:
+    """The health of ``graph_as_of(G, as_of)``, without building that graph when the day changes nothing.
+
+    Equal to ``relationship_health_fast(cached_graph_as_of(G, as_of), as_of=as_of, ...)`` (so to the
+    reference on the as-of graph): when :func:`stakegraph.asof.graph_as_of` would keep every node and
+    edge of ``G`` as loaded — checked from the same columns the scores are computed from — ``G`` is
+    scored directly (:func:`relationship_health_columns`); otherwise the as-of graph is built (kept per
+    day, :func:`~stakegraph.asof.cached_graph_as_of`) and scored. Proved equal on seeded graphs with days
+    that do and do not cut relationships (``tests/analytics/test_health_columns.py``).
+
+    Parameters
+    ----------
+    G : nx.MultiDiGraph
+        The projection (the whole graph, not yet cut to the day).
+    as_of : date or ISO text
+        The day: the graph as of it is scored, for it.
+    weights, kinds, include_ended
+        As :func:`relationship_health_columns`.
+
+    Returns
+    -------
+    HealthResult
+        Equal to the bulk path's on the as-of graph (``==``), weakest first.
+
+    Examples
+    --------
+    >>> from stakegraph.store.base import to_networkx
+    >>> from stakegraph.model import NodeRecord, EdgeRecord
+    >>> G = to_networkx([NodeRecord("b", "party", {}), NodeRecord("a", "party", {})],
+    ...                 [EdgeRecord("l", "lends_to", "b", "a", {"start_date": "2025-01-01"}),
+    ...                  EdgeRecord("m", "lends_to", "b", "a", {"start_date": "2026-03-01"})])
+    >>> [r.edge_id for r in relationship_health_on_day(G, as_of="2026-01-01").relationships]
+    ['l']
+    """
+    day = to_date(as_of)
+    args: dict[str, Any] = {"as_of": day, "weights": weights, "kinds": kinds, "include_ended": include_ended}
+    if type(G) is nx.MultiDiGraph:
+        edges = _read_edges(G)
+        active = _Memo(_active_status)
+        try:
+            if _day_keeps_all(G, edges, day.isoformat(), active):
+                return _columns(G, edges, day, weights, kinds, include_ended, active)
+        except (_Unsupported, TypeError):  # an unhashable date or kind: the as-of graph and its scores
+            pass
+        del edges
+    H = cached_graph_as_of(G, day)
+    return relationship_health_columns(H, **args)
+
+
+def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: HealthWeights,
+             kinds: tuple[str, ...], include_ended: bool, active: _Memo) -> HealthResult:
+    """:func:`relationship_health_fast` of ``G`` from its edges read by :func:`_read_edges`."""
+    wanted = set(kinds)
+    dates = _Dates()
+    node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only
+    sources = {n for n, d in node_data.items() if d.get("type") == "party"}
+    targets = {n for n, d in node_data.items() if d.get("type") in ("party", "project")}
+    try:
+        # The index asks only whether an event's relationship_id is an edge id: the ids events name, kept if edges.
+        named = {str(rel) for d in node_data.values() if d.get("type") in ("signal", "interaction")
+                 and (rel := d.get("relationship_id"))}
+        edge_ids = named.intersection(map(str, map(_KEY, edges)))
+        by_contract: dict[str, list[str]] = defaultdict(list)
+        for row in [row for row in edges if row[4]]:
+            by_contract[str(row[4])].append(str(row[2]))
+        contact_sets: dict[str, set[str]] = defaultdict(set)
+        for u, v, _, _, _, status, start_value, end_value in [row for row in edges if row[3] == "contact_of"]:
+            if active(status):
+                start, end = dates(start_value), dates(end_value)
+                if (start is None or start <= day) and (end is None or end > day):
+                    contact_sets[str(v)].add(str(u))
+        # The candidate relationships: the bulk path's tests, as masks (the status and start tests once per
+        # distinct value).
+        m = len(edges)
+        ok = np.fromiter(map(wanted.__contains__, map(_KIND, edges)), bool, m)
+        ok &= np.fromiter(map(sources.__contains__, map(_U, edges)), bool, m)
+        ok &= np.fromiter(map(targets.__contains__, map(_V, edges)), bool, m)
+        ok &= np.fromiter(map(ne, map(_U, edges), map(_V, edges)), bool, m)
+        if not include_ended:
+            statuses = {x: active(x) for x in set(map(_STATUS, edges))}
+            ok &= np.fromiter(map(statuses.__getitem__, map(_STATUS, edges)), bool, m)
+        starts = {x: _started(dates(x), day) for x in set(map(_START, edges))}
+        ok &= np.fromiter(map(starts.__getitem__, map(_START, edges)), bool, m)
+        candidates = [edges[i] for i in np.flatnonzero(ok).tolist()]
+    except TypeError as err:  # an unhashable kind or node id: the bulk path says what it does with it
+        raise _Unsupported from err
+    contacts = {k: len(s) for k, s in contact_sets.items()}
+    signals = _Index(G, day, "signal", (edge_ids, by_contract))
+    interactions = _Index(G, day, "interaction", (edge_ids, by_contract))
+    del edge_ids, by_contract
+    s_edges, s_pairs, s_parties = _touched(signals)
+    i_edges, i_pairs, i_parties = _touched(interactions)
+
+    # The ends of the candidates, numbered: id text, name, contact count (empty for a project or a person).
+    n = len(candidates)
+    u_nodes, v_nodes = list(map(_U, candidates)), list(map(_V, candidates))
+    end_nodes = list(set(u_nodes).union(v_nodes))
+    n_ends = len(end_nodes)
+    end_code = dict(zip(end_nodes, range(n_ends), strict=True))
+    end_ids = [str(x) for x in end_nodes]
+    id_code = dict(zip(end_ids, range(n_ends), strict=True))
+    if len(id_code) != n_ends:  # two ends with one id text: the bulk path keys them by the text
+        raise _Unsupported
+    end_names = [str(node_data[x].get("name") or x) for x in end_nodes]
+    end_counts = [(contacts.get(sx, 0),) if (dx := node_data[x]).get("type") == "party" and dx.get("kind") != "person"
+                  else () for x, sx in zip(end_nodes, end_ids, strict=True)]
+    count_code: dict[tuple[int, ...], int] = {}
+    end_count_codes = np.array([count_code.setdefault(c, len(count_code)) for c in end_counts], dtype=np.int64)
+    uj = np.fromiter(map(end_code.__getitem__, u_nodes), np.int64, n)
+    vj = np.fromiter(map(end_code.__getitem__, v_nodes), np.int64, n)
+    del u_nodes, v_nodes
+    edge_col = list(map(str, map(_KEY, candidates)))
+    uv = uj * n_ends + vj  # the ordered pair (su, sv)
+
+    def pair_codes(pairs: set[tuple[str, str]]) -> np.ndarray:
+        return np.array([id_code[a] * n_ends + id_code[b] for a, b in pairs if a in id_code and b in id_code],
+                        dtype=np.int64)
+
+    # Which sources hold events for each relationship: its edge, its (ordered) pair, each end's party.
+    e_s = np.fromiter(map(s_edges.__contains__, edge_col), bool, n)
+    e_i = np.fromiter(map(i_edges.__contains__, edge_col), bool, n)
+    p_s, p_i = np.isin(uv, pair_codes(s_pairs)), np.isin(uv, pair_codes(i_pairs))
+    party_s = np.fromiter(map(s_parties.__contains__, end_ids), bool, n_ends)
+    party_i = np.fromiter(map(i_parties.__contains__, end_ids), bool, n_ends)
+    su_s, sv_s, su_i, sv_i = party_s[uj], party_s[vj], party_i[uj], party_i[vj]
+    touched = e_s | e_i | p_s | p_i | su_s | sv_s | su_i | sv_i
+    # Groups: relationships with the same sources of events and the same contact counts at their ends have the
+    # same factors (the bulk path's key, or finer). Untouched ones share a group per pair of contact counts.
+    cu, cv = end_count_codes[uj], end_count_codes[vj]
+    gid = np.empty(n, dtype=np.int64)
+    plain = np.flatnonzero(~touched)
+    _, plain_first, plain_gid = np.unique(cu[plain] * len(count_code) + cv[plain], return_index=True,
+                                          return_inverse=True)
+    gid[plain] = plain_gid.reshape(-1)
+    hot = np.flatnonzero(touched)
+    none = np.int64(-1)
+    hot_keys = np.stack([np.where(e_s, np.arange(n), none), np.where(p_s, uv, none), np.where(su_s, uj, none),
+                         np.where(sv_s, vj, none), np.where(e_i, np.arange(n), none), np.where(p_i, uv, none),
+                         np.where(su_i, uj, none), np.where(sv_i, vj, none), cu, cv], axis=1)[hot]
+    if len(hot):
+        _, hot_first, hot_gid = np.unique(hot_keys, axis=0, return_index=True, return_inverse=True)
+    else:
+        hot_first, hot_gid = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    gid[hot] = hot_gid.reshape(-1) + len(plain_first)
+    firsts = plain[plain_first].tolist() + hot[hot_first].tolist()  # each group's first relationship
+    del hot_keys
+    empty_s: tuple[Any, ...] = (None, None, None, None)
+    uj_list, vj_list = uj.tolist(), vj.tolist()
+    flags = [x.tolist() for x in (e_s, p_s, su_s, sv_s, e_i, p_i, su_i, sv_i)]
+
+    def keys_of(i: int) -> tuple[Any, Any, tuple[int, ...]]:
+        """The bulk path's (signal key, interaction key, contact counts) of relationship ``i``."""
+        e, su, sv = edge_col[i], end_ids[uj_list[i]], end_ids[vj_list[i]]
+        counts = end_counts[uj_list[i]] + end_counts[vj_list[i]]
+        if not touched_list[i]:
+            return empty_s, empty_s, counts
+        f = [x[i] for x in flags]
+        return ((e if f[0] else None, (su, sv) if f[1] else None, su if f[2] else None, sv if f[3] else None),
+                (e if f[4] else None, (su, sv) if f[5] else None, su if f[6] else None, sv if f[7] else None),
+                counts)
+
+    touched_list = touched.tolist()
+    parts = Parts(day, weights, {})
+    whole = _Whole(weights)
+    factors: list[Any] = []
+    signal_parts = parts.signal_parts
+    for i in firsts:
+        s_key, i_key, counts = keys_of(i)
+        edge, su, sv = edge_col[i], end_ids[uj_list[i]], end_ids[vj_list[i]]
+        sig = signal_parts.get(s_key)
+        if sig is None:  # from the signals of each source, each source's sorted once (as the bulk path)
+            pieces = []
+            if s_key[0] is not None:
+                piece = signal_parts.get(("edge", edge))
+                pieces.append(piece if piece is not None else parts.signals(
+                    ("edge", edge), [(ev, "relationship") for ev in signals.by_edge[edge]]))
+            if s_key[1] is not None:
+                pair = frozenset((su, sv))
+                piece = signal_parts.get(("pair", pair))
+                pieces.append(piece if piece is not None else parts.signals(
+                    ("pair", pair), [(ev, "pair") for ev in signals.by_pair[pair]]))
+            for p in dict.fromkeys(x for x in s_key[2:] if x is not None):
+                piece = signal_parts.get(("party", p))
+                pieces.append(piece if piece is not None else parts.signals(
+                    ("party", p), [(ev, "party") for ev in signals.by_party[p]]))
+            sig = parts.combined(s_key, pieces)
+        ages = parts.age_parts.get(i_key)
+        if ages is None:
+            ages = parts.ages(i_key, interactions.attached(edge, su, sv) if i_key != empty_s else [])
+        factors.append(whole(sig, ages, counts))
+    # The order of the rows (score, then edge id; stable as the reference's sort) from the columns.
+    gid_list = gid.tolist()
+    g_scores = [f[0] for f in factors]
+    order = _order(list(map(g_scores.__getitem__, gid_list)), edge_col)
+    take = _taker(order)
+    u_sorted, v_sorted = _taker(take(uj_list)), _taker(take(vj_list))
+    by_group = _taker(take(gid_list))
+    f_cols = list(zip(*factors, strict=True)) if factors else [()] * 6
+    cols = [take(edge_col), take([str(row[3]) for row in candidates]), u_sorted(end_ids), v_sorted(end_ids),
+            u_sorted(end_names), v_sorted(end_names), *map(by_group, f_cols)]
+    rows = _rows(cols)
+    stamp = Stamp("relationship_health", "additive penalties, exponential decay",
+                  {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
+                   "include_ended": include_ended}, graph_version(G), REFERENCES)
+    return HealthResult(day.isoformat(), rows, weights, stamp)
+
+
+_KEY, _U, _V, _KIND, _STATUS, _START = (itemgetter(i) for i in (2, 0, 1, 3, 5, 6))
+_FIRST, _SECOND, _POINTS = itemgetter(0), itemgetter(1), attrgetter("points")
+_FIELDS = tuple(f.name for f in fields(RelationshipHealth))
+
+
+def _rows(cols: list[Any]) -> tuple[RelationshipHealth, ...]:
+    """``tuple(map(RelationshipHealth, *cols))``: the generated ``__init__`` sets each field in turn through
+    ``object.__setattr__`` (the class is frozen); the same fields are put in each instance's ``__dict__``
+    at once, in field order (the class has no ``__post_init__``: the instances are equal, field for field)."""
+    if hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__"):
+        return tuple(map(RelationshipHealth, *cols))  # pragma: no cover - guards the shortcut
+    new, names, cls = object.__new__, _FIELDS, RelationshipHealth
+    out: list[RelationshipHealth] = []
+    append = out.append
+    for values in zip(*cols, strict=True):
+        row = new(cls)
+        row.__dict__.update(zip(names, values, strict=True))
+        append(row)
+    return tuple(out)
+
+
+class _Whole:
+    """:meth:`~stakegraph.analytics.health_parts.Parts.whole` with the interaction entry kept per distinct ages:
+    the same operations in the same order (:func:`~stakegraph.analytics.health._interaction_entry`, the two
+    ``insort`` and the sum of the points in the sorted order), so the same floats."""
+
+    def __init__(self, weights: HealthWeights) -> None:
+        self.weights = weights
+        self.single = _single_thread_entry(weights)
+        self.entries: dict[tuple[int, ...], tuple[float, int | None, Any]] = {}
+        self.wholes: dict[tuple[Any, ...], tuple[Any, Factors]] = {}
+
+    def __call__(self, signals: tuple[Any, ...], ages: tuple[int, ...], n_contacts: tuple[int, ...]) -> Factors:
+        memo = (id(signals), ages, n_contacts)
+        hit = self.wholes.get(memo)
+        if hit is not None and hit[0] is signals:
+            return hit[1]
+        found = self.entries.get(ages)
+        if found is None:
+            found = self.entries[ages] = _interaction_entry(ages, self.weights)
+        warmth, last, entry = found
+        keyed = list(signals)
+        if entry is not None:
+            insort(keyed, entry, key=_FIRST)
+        if 1 in n_contacts:
+            insort(keyed, self.single, key=_FIRST)
+        contribs = tuple(map(_SECOND, keyed))
+        score = max(0.0, 100.0 - sum(map(_POINTS, contribs)))
+        out = (score, contribs, len(ages), warmth, last, max(n_contacts) if n_contacts else 0)
+        self.wholes[memo] = (signals, out)
+        return out
+
+
+def _order(scores: list[float], edge_col: list[str]) -> list[int]:
+    """The permutation that sorts the relationships by (score, edge id), stably (the reference's
+    ``rows.sort(key=lambda r: (r.score, r.edge_id))``): NumPy's ``lexsort`` (stable; code-point order of the
+    ids, as ``str``), or Python's sort when NumPy's strings could order differently (an id ending in NUL) or a
+    score is NaN."""
+    if len(scores) < 2:
+        return list(range(len(scores)))
+    score_arr = np.array(scores, dtype=np.float64)
+    if not np.isnan(score_arr).any() and not any(e.endswith("\x00") for e in edge_col):
+        return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
+    keys = list(zip(scores, edge_col, strict=True))  # NaN or NUL: as the reference
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def _started(start: dt.date | None, day: dt.date) -> bool:
+    return start is None or start <= day
+
+
+def _taker(order: list[int]) -> Any:
+    """``col -> [col[i] for i in order]`` at C speed (a tuple; also for 0 or 1 index)."""
+    if len(order) >= 2:
+        return itemgetter(*order)
+    return lambda col: tuple(col[i] for i in order)
+
+
+def _touched(index: _Index) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+    """The edge ids, ordered pairs (both ways) and parties that hold any event of ``index``."""
+    pairs: set[tuple[str, str]] = set()
+    for pair in index.by_pair:
+        ends = sorted(pair)
+        pairs.update(((ends[0], ends[-1]), (ends[-1], ends[0])))
+    return set(index.by_edge), pairs, set(index.by_party)
