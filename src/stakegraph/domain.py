@@ -334,6 +334,10 @@ RELATIONSHIP_KINDS: Mapping[str, RelKind] = {
 FINANCING_KINDS: tuple[str, ...] = tuple(k for k, r in RELATIONSHIP_KINDS.items() if r.category == "financing")
 COMMERCIAL_KINDS: tuple[str, ...] = tuple(k for k, r in RELATIONSHIP_KINDS.items() if r.category == "commercial")
 EVENT_TYPES: tuple[str, ...] = ("interaction", "signal")
+#: Relationship kinds by which one party owns or controls another: what makes connected groups
+#: (Basel LEX30 control relationships) and what the loader's ownership checks read. Not every
+#: ``control`` category kind: ``regulates`` is not ownership.
+CONTROL_KINDS: tuple[str, ...] = ("owns", "controls")
 
 
 @dataclass(frozen=True)

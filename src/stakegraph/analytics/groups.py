@@ -60,6 +60,7 @@ from stakegraph.analytics.selection import (
     require_node,
 )
 from stakegraph.analytics.stamp import Stamp, graph_version
+from stakegraph.domain import CONTROL_KINDS
 from stakegraph.errors import ValidationError
 from stakegraph.measures import money_context
 
@@ -73,7 +74,7 @@ LEX_LIMITS = "Basel LEX20.1 (25% of Tier 1), LEX20.2 (15% G-SIB to G-SIB), LEX20
 EXPOSURE_KINDS: tuple[str, ...] = ("lends_to", "invests_in", "guarantees")
 _RECEIPT_KINDS: dict[str, bool] = {"buys_from": True, "offtakes": True, "supplies": False}
 """kind -> True when the *target* is the seller (receives the money), False when the source is."""
-_CONTROL_KINDS: tuple[str, ...] = ("owns", "controls")
+_CONTROL_KINDS: tuple[str, ...] = CONTROL_KINDS  # declared once, by the domain
 _DEPENDENCE_KINDS: tuple[str, ...] = (*_RECEIPT_KINDS, "lends_to", "guarantees")
 
 

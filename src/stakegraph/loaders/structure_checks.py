@@ -13,9 +13,11 @@ from typing import Any
 
 import networkx as nx
 
+from stakegraph.domain import CONTROL_KINDS as DOMAIN_CONTROL_KINDS
+
 _SHOWN = 10
-#: the relationship kinds the checks read (the loader hands over only those)
-CONTROL_KINDS = frozenset(("owns", "controls"))
+#: the relationship kinds the checks read (the loader hands over only those), declared by the domain
+CONTROL_KINDS = frozenset(DOMAIN_CONTROL_KINDS)
 
 
 def structure_warnings(edges: Iterable[tuple[str, str, str, dict[str, Any]]]) -> list[str]:
