@@ -36,7 +36,7 @@ import datetime as dt
 from bisect import insort
 from collections import defaultdict
 from dataclasses import asdict, fields
-from operator import attrgetter, itemgetter, ne
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import networkx as nx
@@ -269,29 +269,24 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
         # The index asks only whether an event's relationship_id is an edge id: the ids events name, kept if edges.
         named = {str(rel) for d in node_data.values() if d.get("type") in ("signal", "interaction")
                  and (rel := d.get("relationship_id"))}
-        edge_ids = named.intersection(map(str, map(_KEY, edges)))
+        edge_ids = named.intersection(map(str, map(_KEY, edges))) if named else set()
+        # ... and whether one that is not an edge id is a contract_id: the edges of those contracts, in edge order.
         by_contract: dict[str, list[str]] = defaultdict(list)
-        for row in [row for row in edges if row[4]]:
-            by_contract[str(row[4])].append(str(row[2]))
+        if named - edge_ids:
+            for row in [row for row in edges if row[4]]:
+                by_contract[str(row[4])].append(str(row[2]))
         contact_sets: dict[str, set[str]] = defaultdict(set)
         for u, v, _, _, _, status, start_value, end_value in [row for row in edges if row[3] == "contact_of"]:
             if active(status):
                 start, end = dates(start_value), dates(end_value)
                 if (start is None or start <= day) and (end is None or end > day):
                     contact_sets[str(v)].add(str(u))
-        # The candidate relationships: the bulk path's tests, as masks (the status and start tests once per
-        # distinct value).
-        m = len(edges)
-        ok = np.fromiter(map(wanted.__contains__, map(_KIND, edges)), bool, m)
-        ok &= np.fromiter(map(sources.__contains__, map(_U, edges)), bool, m)
-        ok &= np.fromiter(map(targets.__contains__, map(_V, edges)), bool, m)
-        ok &= np.fromiter(map(ne, map(_U, edges), map(_V, edges)), bool, m)
-        if not include_ended:
-            statuses = {x: active(x) for x in set(map(_STATUS, edges))}
-            ok &= np.fromiter(map(statuses.__getitem__, map(_STATUS, edges)), bool, m)
-        starts = {x: _started(dates(x), day) for x in set(map(_START, edges))}
-        ok &= np.fromiter(map(starts.__getitem__, map(_START, edges)), bool, m)
-        candidates = [edges[i] for i in np.flatnonzero(ok).tolist()]
+        # The candidate relationships: the bulk path's tests (status and start once per distinct value).
+        statuses = {x: include_ended or active(x) for x in set(map(_STATUS, edges))}.__getitem__
+        starts = {x: _started(dates(x), day) for x in set(map(_START, edges))}.__getitem__
+        candidates = [row for row in edges
+                      if row[3] in wanted and row[0] in sources and row[1] in targets and row[0] != row[1]
+                      and statuses(row[5]) and starts(row[6])]
     except TypeError as err:  # an unhashable kind or node id: the bulk path says what it does with it
         raise _Unsupported from err
     contacts = {k: len(s) for k, s in contact_sets.items()}
@@ -311,9 +306,12 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     id_code = dict(zip(end_ids, range(n_ends), strict=True))
     if len(id_code) != n_ends:  # two ends with one id text: the bulk path keys them by the text
         raise _Unsupported
-    end_names = [str(node_data[x].get("name") or x) for x in end_nodes]
-    end_counts = [(contacts.get(sx, 0),) if (dx := node_data[x]).get("type") == "party" and dx.get("kind") != "person"
-                  else () for x, sx in zip(end_nodes, end_ids, strict=True)]
+    end_names: list[str] = []
+    end_counts: list[tuple[int, ...]] = []
+    for x, sx in zip(end_nodes, end_ids, strict=True):  # one read of each end's properties
+        dx = node_data[x]
+        end_names.append(str(dx.get("name") or x))
+        end_counts.append((contacts.get(sx, 0),) if dx.get("type") == "party" and dx.get("kind") != "person" else ())
     count_code: dict[tuple[int, ...], int] = {}
     end_count_codes = np.array([count_code.setdefault(c, len(count_code)) for c in end_counts], dtype=np.int64)
     uj = np.fromiter(map(end_code.__getitem__, u_nodes), np.int64, n)
@@ -344,16 +342,17 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     gid[plain] = plain_gid.reshape(-1)
     hot = np.flatnonzero(touched)
     none = np.int64(-1)
-    hot_keys = np.stack([np.where(e_s, np.arange(n), none), np.where(p_s, uv, none), np.where(su_s, uj, none),
-                         np.where(sv_s, vj, none), np.where(e_i, np.arange(n), none), np.where(p_i, uv, none),
-                         np.where(su_i, uj, none), np.where(sv_i, vj, none), cu, cv], axis=1)[hot]
-    if len(hot):
-        _, hot_first, hot_gid = np.unique(hot_keys, axis=0, return_index=True, return_inverse=True)
-    else:
-        hot_first, hot_gid = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    gid[hot] = hot_gid.reshape(-1) + len(plain_first)
-    firsts = plain[plain_first].tolist() + hot[hot_first].tolist()  # each group's first relationship
-    del hot_keys
+    at = np.arange(n)
+    hot_keys = zip(*(np.where(flag, code, none)[hot].tolist() for flag, code in (
+        (e_s, at), (p_s, uv), (su_s, uj), (sv_s, vj), (e_i, at), (p_i, uv), (su_i, uj), (sv_i, vj))),
+        cu[hot].tolist(), cv[hot].tolist(), strict=True)
+    hot_groups: dict[tuple[int, ...], int] = {}
+    hot_gid = [hot_groups.setdefault(k, len(hot_groups)) for k in hot_keys]
+    hot_first = dict(zip(reversed(hot_gid), range(len(hot_gid) - 1, -1, -1), strict=True))
+    gid[hot] = np.array(hot_gid, dtype=np.int64) + len(plain_first)
+    hot_list = hot.tolist()
+    firsts = plain[plain_first].tolist() + [hot_list[hot_first[g]] for g in range(len(hot_groups))]
+    del hot_keys, hot_groups
     empty_s: tuple[Any, ...] = (None, None, None, None)
     uj_list, vj_list = uj.tolist(), vj.tolist()
     flags = [x.tolist() for x in (e_s, p_s, su_s, sv_s, e_i, p_i, su_i, sv_i)]
@@ -415,7 +414,7 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     return HealthResult(day.isoformat(), rows, weights, stamp)
 
 
-_KEY, _U, _V, _KIND, _STATUS, _START = (itemgetter(i) for i in (2, 0, 1, 3, 5, 6))
+_KEY, _U, _V, _STATUS, _START = (itemgetter(i) for i in (2, 0, 1, 5, 6))
 _FIRST, _SECOND, _POINTS = itemgetter(0), itemgetter(1), attrgetter("points")
 _FIELDS = tuple(f.name for f in fields(RelationshipHealth))
 
