@@ -75,26 +75,32 @@ def _parse(text: str) -> Any:
 
 def _chunks(db: sqlite3.Connection, table: str, columns: Sequence[str]) -> Any:
     """Yield ``(lists, ids)`` for each chunk of ``table`` in id order: one parsed JSON array per
-    entry of ``columns`` (column names) plus the ids (the first array)."""
-    names = ", ".join(("id", *columns))  # the subquery carries only these (not the JSON of every row)
+    entry of ``columns`` (column names) plus the ids (the first array).
+
+    A chunk is a primary-key range (its last id found first, by an index skip), so the aggregate
+    reads the table's own order with no subquery to materialise (0.3 s less at 100k parties than
+    ``ORDER BY id LIMIT`` in a subquery)."""
     aggregates = ", ".join(f"json_group_array({c})" for c in ("id", *columns))
-    query = (f"SELECT {aggregates}, count(*) FROM "  # noqa: S608 - fixed column names
-             f"(SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT {CHUNK})")
+    bound = f"SELECT id FROM {table} WHERE id > ? ORDER BY id LIMIT 1 OFFSET {CHUNK - 1}"  # noqa: S608
+    ranged = f"SELECT {aggregates}, count(*) FROM {table} WHERE id > ? AND id <= ?"  # noqa: S608 - fixed names
+    rest = f"SELECT {aggregates}, count(*) FROM {table} WHERE id > ?"  # noqa: S608 - fixed names
     after = ""
     previous: str | None = None
     while True:
         try:
-            *texts, count = db.execute(query, (after,)).fetchone()
+            last = db.execute(bound, (after,)).fetchone()
+            *texts, count = (db.execute(rest, (after,)) if last is None
+                             else db.execute(ranged, (after, last[0]))).fetchone()
         except sqlite3.OperationalError as e:  # e.g. "JSON cannot hold BLOB values"
             raise NotAggregated(str(e)) from e
         if not count:
             return
         lists = [_parse(t) for t in texts]
         ids = lists[0]
-        if len(ids) != count or not _increasing(ids, previous):
+        if len(ids) != count or not _increasing(ids, previous) or (last is not None and ids[-1] != last[0]):
             raise NotAggregated(f"{table}: the aggregate did not keep the id order")
         yield lists, ids
-        if count < CHUNK:
+        if last is None:
             return
         after = previous = ids[-1]
 
