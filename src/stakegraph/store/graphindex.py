@@ -91,8 +91,11 @@ def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
 def _code_chunk(values: Sequence[Any], table: dict[Any, int]) -> np.ndarray:
     """Codes of one chunk against a running ``table`` (new values appended in first-seen order):
     chunk after chunk, the same codes and distinct values as :func:`_codes` of the whole column."""
-    values = _hashable(values)
-    distinct = dict.fromkeys(values)
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # an unhashable value (a list where a string belongs): coded by its JSON text
+        values = _hashable(values)
+        distinct = dict.fromkeys(values)
     for v in distinct:  # the chunk's distinct values only
         if v not in table:
             table[v] = len(table)
