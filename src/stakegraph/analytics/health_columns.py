@@ -13,14 +13,17 @@ What differs from the bulk path (the reference's arithmetic is the same, through
 * the properties of every edge are read in one comprehension (a large projection's edge dicts are
   scattered in memory: each pass over them costs about as much as the reads it makes), and the rest works
   on those columns: candidate relationships, contact persons, contract groups, the as-of check;
-* the relationships are grouped by the events and contact counts they depend on in one comprehension,
-  the factors are computed once per group, and the result rows are ordered as index permutations of the
-  columns before any row exists, then built in one ``map`` (no sort over 400,000 objects' attributes);
+* the relationships are grouped by the sources of their events (edge, ordered pair, each end's party) and
+  the contact counts at their ends with NumPy codes (the bulk path's key, or finer), the factors are
+  computed once per group, the order of the rows (score, then edge id) is computed as a permutation
+  (``np.lexsort``) before any row exists, and the rows are built in one loop that fills each instance's
+  ``__dict__`` (the frozen dataclass's generated ``__init__`` sets its 12 fields one by one);
 * :func:`relationship_health_on_day` checks from the same columns (and the nodes' dates) that
   :func:`stakegraph.asof.graph_as_of` would keep every node and edge as loaded; then that graph is ``G``
-  (same nodes, edges, property dicts and order) and ``G`` is scored directly. Otherwise, and whenever the
-  columns cannot reproduce the answer exactly (a graph that is not a plain ``MultiDiGraph``, an
-  unhashable property value), the bulk path runs on the as-of graph (the fallback).
+  (same nodes, edges, property dicts and order) and ``G`` is scored directly; otherwise the as-of graph is
+  built and scored. Whenever the columns cannot reproduce the answer exactly (a graph that is not a plain
+  ``MultiDiGraph``, an unhashable kind, status or date, two relationship ends with one id text) the bulk
+  path answers (the fallback).
 
 >>> from stakegraph.store.base import to_networkx
 >>> from stakegraph.model import NodeRecord, EdgeRecord
@@ -470,12 +473,12 @@ class _Whole:
 def _order(scores: list[float], edge_col: list[str]) -> list[int]:
     """The permutation that sorts the relationships by (score, edge id), stably (the reference's
     ``rows.sort(key=lambda r: (r.score, r.edge_id))``): NumPy's ``lexsort`` (stable; code-point order of the
-    ids, as ``str``), or Python's sort when NumPy's strings could order differently (an id ending in NUL) or a
+    ids, as ``str``), or Python's sort when NumPy's strings could order differently (an id holding a NUL) or a
     score is NaN."""
     if len(scores) < 2:
         return list(range(len(scores)))
     score_arr = np.array(scores, dtype=np.float64)
-    if not np.isnan(score_arr).any() and not any(e.endswith("\x00") for e in edge_col):
+    if not np.isnan(score_arr).any() and "\x00" not in "".join(edge_col):
         return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
     keys = list(zip(scores, edge_col, strict=True))  # NaN or NUL: as the reference
     return sorted(range(len(keys)), key=keys.__getitem__)
