@@ -222,6 +222,8 @@ def child(what: str, db: str) -> dict[str, float]:
     import scipy.sparse  # noqa: F401
 
     import stakegraph.analytics.kernels  # noqa: F401
+    import stakegraph.asof  # noqa: F401  (the index's date reading imports it on first use)
+    import stakegraph.settings  # noqa: F401  (money_facts reads the reporting currency: 0.15 s of pydantic imports)
     import stakegraph.store.embedded  # noqa: F401
 
     base = _rss_mb()
