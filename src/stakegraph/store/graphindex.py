@@ -69,23 +69,17 @@ class IndexRows:
     coded: dict[str, tuple[list[np.ndarray], dict[Any, int]]] = field(default_factory=dict)
 
 
-def _hashable(values: Sequence[Any]) -> Sequence[Any]:
-    """``values``, or with each unhashable value (a list where a string belongs) as its JSON text."""
-    try:
-        hash(tuple(values))
-    except TypeError:
-        return [v if isinstance(v, (str, int, float, type(None))) else json.dumps(v, sort_keys=True, default=str)
-                for v in values]
-    return values
+def _hashable(values: Sequence[Any]) -> list[Any]:
+    """``values`` with each unhashable value (a list where a string belongs) as its JSON text."""
+    return [v if isinstance(v, (str, int, float, type(None))) else json.dumps(v, sort_keys=True, default=str)
+            for v in values]
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
     """(int32 code per value, distinct values in first-seen order); an unhashable value (a list
     where a string belongs) is coded by its JSON text."""
-    values = _hashable(values)
-    distinct = tuple(dict.fromkeys(values))
-    table = {v: i for i, v in enumerate(distinct)}
-    return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values)), distinct
+    table: dict[Any, int] = {}
+    return _code_chunk(values, table), tuple(table)
 
 
 def _code_chunk(values: Sequence[Any], table: dict[Any, int]) -> np.ndarray:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -106,6 +106,18 @@ def _chunks(db: sqlite3.Connection, table: str, columns: Sequence[str]) -> Any:
         after = previous = ids[-1]
 
 
+def _from_json(columns: Sequence[list[Any]], kinds: Sequence[str], rows: Sequence[int], props: Iterable[Any],
+               weights: dict[str, str | None]) -> None:
+    """Set the typed columns of ``rows`` (rows not typed) from their decoded ``props``, as
+    :func:`stakegraph.store.graphindex.edge_values` reads them (``weights``: kind → weight property,
+    filled as kinds are met)."""
+    for j, p in zip(rows, props, strict=True):
+        k = kinds[j]
+        w = weights[k] if k in weights else weights.setdefault(k, weights_of([k])[k])
+        for c, v in zip(columns, edge_values(p, w), strict=True):
+            c[j] = v
+
+
 def _reals_at(column: list[Any], rows: list[int]) -> list[int]:
     """Positions among ``rows`` where ``column`` holds a JSON float (a real)."""
     return [j for j in rows if column[j].__class__ is float]
@@ -131,9 +143,9 @@ def read_json(db: sqlite3.Connection, sink: RowSink, *, props: bool, loads: Call
         if at:  # the rows holding a real not written exactly, read again for the columns where one occurs
             rows_at = sorted(set().union(*at.values()))
             names = [EDGE_COLUMNS[i] for i in at]
-            rows = db.execute(f"SELECT {', '.join(names)} FROM edges {_RANGE} AND typed NOT IN (0, 2) AND "  # noqa: S608
-                              f"({' OR '.join(f'typeof({c}) = {chr(39)}real{chr(39)}' for c in names)}) ORDER BY id",
-                              (ids[0], ids[-1])).fetchall()
+            real = " OR ".join(f"typeof({c}) = 'real'" for c in names)
+            rows = db.execute(f"SELECT {', '.join(names)} FROM edges {_RANGE} AND typed NOT IN (0, 2) "  # noqa: S608
+                              f"AND ({real}) ORDER BY id", (ids[0], ids[-1])).fetchall()
             if len(rows) != len(rows_at):
                 raise NotAggregated("edges: the rows holding reals changed between two reads")
             for i, values in zip(at, zip(*rows, strict=True), strict=True):
@@ -151,11 +163,7 @@ def read_json(db: sqlite3.Connection, sink: RowSink, *, props: bool, loads: Call
                 own = [loads(t) for (t,) in found]
             else:
                 own = [decoded[j] for j in untyped]
-            for j, p in zip(untyped, own, strict=True):
-                k = kinds[j]
-                w = weights[k] if k in weights else weights.setdefault(k, weights_of([k])[k])
-                for c, v in zip(cols, edge_values(p, w), strict=True):
-                    c[j] = v
+            _from_json(cols, kinds, untyped, own, weights)
         sink.typed_edges(ids, kinds, sources, targets, cols, decoded)
 
 
@@ -179,10 +187,7 @@ def read_rows(db: sqlite3.Connection, sink: RowSink, *, props: bool, loads: Call
         decoded = list(map(loads, texts)) if props else None
         if not all(typed):  # columns of the rows not typed: from their JSON
             columns = [list(c) for c in columns]
-            for j in (j for j, t in enumerate(typed) if not t):
-                k = kinds[j]
-                w = weights[k] if k in weights else weights.setdefault(k, weights_of([k])[k])
-                values = edge_values(decoded[j] if decoded is not None else loads(texts[j]), w)
-                for c, v in zip(columns, values, strict=True):
-                    c[j] = v
+            untyped = [j for j, t in enumerate(typed) if not t]
+            _from_json(columns, kinds, untyped,
+                       (decoded[j] if decoded is not None else loads(texts[j]) for j in untyped), weights)
         sink.typed_edges(ids, kinds, sources, targets, columns, decoded)
