@@ -40,10 +40,10 @@ from typing import IO, Any
 import networkx as nx
 
 from stakegraph.analyses import Answer, answer, get
+from stakegraph.analytics import audit_columns, health
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import groups as grp
-from stakegraph.analytics import health
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics import timeline as tl
 from stakegraph.analytics.selection import STRUCTURAL_TYPES
@@ -53,7 +53,7 @@ from stakegraph.measures import money_stamp, resolve_as_of
 
 __all__ = ["AuditReport", "ConcentrationRow", "Scenario", "SharedProvider", "audit_json", "build_audit",
            "centrality_parameters", "contagion_scenarios", "display_name", "findings", "fmt", "most_concentrated",
-           "scope_graph", "shared_providers", "AUDIT_PARAMETERS", "ALERTS_SHOWN", "write_audit_json", "EXACT_BETWEENNESS_MAX",
+           "scope_graph", "shared_providers", "shared_providers_reference", "AUDIT_PARAMETERS", "ALERTS_SHOWN", "write_audit_json", "EXACT_BETWEENNESS_MAX",
            "BETWEENNESS_K", "BETWEENNESS_SEED", "OverTime", "over_time", "TREND_MEASURES", "TREND_PERIOD", "TREND_YEARS",
            "TREND_FULL_MAX_EDGES", "TREND_LARGE_PERIOD", "TREND_LARGE_MEASURES"]
 
@@ -246,8 +246,10 @@ def _gc_paused(pause: bool) -> Iterator[None]:
     """Pause Python's cyclic garbage collector (reference counting goes on) and restore it after.
 
     The projection holds millions of container objects; every full collection walks all of them, and
-    the audit's allocations trigger many (40% of the audit's time at 10,000 parties). Cyclic garbage
-    made meanwhile is collected after the audit, as usual.
+    the audit's allocations trigger many (40% of the audit's time at 10,000 parties). On the way out the
+    objects allocated meanwhile join the oldest generation (``gc.freeze()`` then ``gc.unfreeze()``,
+    unless something else froze objects) instead of being walked at once by the first young
+    collection; cyclic garbage made meanwhile is collected by the next full collection.
     """
     was_enabled = gc.isenabled()
     if pause:
@@ -256,6 +258,11 @@ def _gc_paused(pause: bool) -> Iterator[None]:
         yield
     finally:
         if pause and was_enabled:
+            if gc.get_freeze_count() == 0:  # nobody froze objects on purpose (a pre-fork server may)
+                # Move what the audit allocated to the oldest generation: re-enabled as is, the collector
+                # would at once walk every object allocated meanwhile (1.6 s at 100,000 parties).
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -345,8 +352,7 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     changes = over_time(S, answers, day)  # its own phase: the counts and shared providers below are not timed in it
     ph.done("change over time")
     counts = {"nodes": dict(sorted(Counter(str(d.get("type")) for d in S._node.values()).items())),  # noqa: SLF001
-              "edges": dict(sorted(Counter(str(e.get("kind")) for nbrs in S._succ.values()  # noqa: SLF001
-                                           for keydict in nbrs.values() for e in keydict.values()).items()))}
+              "edges": _edge_kind_counts(S)}
     report = AuditReport(scope, str(G.graph.get("version", "")), day.isoformat(), counts, [], cust + lend,
                          pc_c.stamp, details, central, shared_providers(S), cuts, scen, alerts, weakest, groups,
                          exposures, centrality_stamp=ranking.stamp, answers=answers)
@@ -354,6 +360,15 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     report.findings = findings(S, report)
     ph.done("shared providers, counts, findings")
     return report
+
+
+def _edge_kind_counts(S: nx.MultiDiGraph) -> dict[str, int]:
+    """Edges per kind (``str(kind)``), sorted by kind: from the shared edge table when there is one."""
+    fast = audit_columns.edge_kind_counts(S)
+    if fast is not None:
+        return fast
+    return dict(sorted(Counter(str(e.get("kind")) for nbrs in S._succ.values()  # noqa: SLF001
+                               for keydict in nbrs.values() for e in keydict.values()).items()))
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -455,6 +470,16 @@ def shared_providers(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[Share
     A sponsor whose every plant is built by one contractor carries that
     contractor's failure across its whole portfolio.
     """
+    fast = audit_columns.sole_providers(G, SHARED_KINDS, min_projects=min_projects)
+    out = ([SharedProvider(*row) for row in fast] if fast is not None
+           else shared_providers_reference(G, min_projects=min_projects))
+    out.sort(key=lambda x: (-len(x.projects), x.sponsor, x.kind, x.provider))
+    return out
+
+
+def shared_providers_reference(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[SharedProvider]:
+    """:func:`shared_providers` by one walk of the adjacency (unsorted): the reference of
+    :func:`stakegraph.analytics.audit_columns.sole_providers`, and the path for graphs it cannot read."""
     out = []
     nodes, succ, pred = G._node, G._succ, G._pred  # noqa: SLF001 - the edge views cost Python calls per edge
     for sponsor, d in nodes.items():
@@ -471,7 +496,6 @@ def shared_providers(G: nx.MultiDiGraph, *, min_projects: int = 2) -> list[Share
                 common = set.intersection(*providers)
                 for prov in sorted(common):
                     out.append(SharedProvider(str(sponsor), prov, kind, tuple(projects)))
-    out.sort(key=lambda x: (-len(x.projects), x.sponsor, x.kind, x.provider))
     return out
 
 
@@ -485,7 +509,9 @@ def contagion_scenarios(G: nx.MultiDiGraph, central: deps.CentralDependencies, *
     seen: set[str] = set()
     # filtered, then sorted: the same edges in the same order (a stable sort of a filtered sequence), without
     # sorting every edge of the book (sorted() of the edge view also walks it twice, once for its length)
-    recalled = [e for e in G.edges(keys=True, data=True) if e[3].get("status") == "recalled"]
+    recalled = audit_columns.recalled_edges(G)  # the shared edge table; else one pass over the edges
+    if recalled is None:
+        recalled = [e for e in G.edges(keys=True, data=True) if e[3].get("status") == "recalled"]
     for u, v, key, d in sorted(recalled, key=lambda e: str(e[2])):
         if G.nodes[v].get("type") == "party":
             out.append(Scenario(f"{d.get('kind')} {_nm(G, u)} → {_nm(G, v)} is recalled",
