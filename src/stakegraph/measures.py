@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -285,6 +287,25 @@ def _graph_day(G: nx.Graph) -> dt.date:
     return to_date(given) if given not in (None, "") else default_as_of(G)
 
 
+def _stated_currencies(G: nx.Graph) -> set[str]:
+    """:func:`currencies_in` of every node and edge of ``G``: read from the shared edge table
+    (:func:`stakegraph.analytics.timeline_fast.built_columns`) when it is already built for ``G`` and holds
+    its edges — its currency columns are ``normalise_currency`` of the same ``currency`` fields, the one
+    currency field of :data:`~stakegraph.domain.MONEY_PROPS` —, else scanned (the table is never built here).
+
+    >>> G = nx.MultiDiGraph(); G.add_node("a", currency="cny"); _ = G.add_edge("a", "b", currency=" eur")
+    >>> sorted(_stated_currencies(G))
+    ['CNY', 'EUR']
+    """
+    tables = sys.modules.get("stakegraph.analytics.timeline_fast")  # loaded: a fast path may have built one
+    if tables is not None and type(G) is nx.MultiDiGraph and set(MONEY_PROPS.values()) == {"currency"}:
+        cols = tables.built_columns(G)
+        pairs = chain.from_iterable(map(dict.values, G._succ.values()))  # noqa: SLF001 - each pair's key dict
+        if cols is not None and len(cols.items) == sum(map(len, pairs)):  # the edges counted at C speed
+            return set(cols.currencies)
+    return currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
+
+
 def money_context(G: nx.Graph, day: dt.date | str | None = None) -> Money:
     """The :class:`Money` of a projection (built once per graph, then reused).
 
@@ -307,7 +328,7 @@ def money_context(G: nx.Graph, day: dt.date | str | None = None) -> Money:
         hit = _CONTEXTS.get(G)
     if hit is not None and hit[0] == key:
         return hit[1]
-    present = currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
+    present = _stated_currencies(G)
     reporting = reporting_currency(fx, reporting, present)
     # the context is kept in a weak-key map: it must not hold the graph strongly (it would never be freed)
     graph = weakref.ref(G)

@@ -532,6 +532,11 @@ def portfolio_concentration(
     ``kinds=("lends_to",)``, ``direction="in"``. Same variant as
     :func:`concentration` (each row equals ``concentration(G, node, …)``).
 
+    A plain ``MultiDiGraph`` is read from the shared edge table
+    (:func:`stakegraph.analytics.concentration_fast.portfolio_rows_fast`, equal to
+    :func:`portfolio_concentration_reference`); any other graph, or one the table cannot answer
+    exactly, runs the reference.
+
     Examples
     --------
     >>> G = nx.MultiDiGraph()
@@ -542,14 +547,77 @@ def portfolio_concentration(
     >>> [(r.node, r.hhi) for r in portfolio_concentration(G).rows]
     [('s', 10000.0), ('t', 5000.0)]
 
+    See Also
+    --------
+    portfolio_concentration_reference : the same answer from one walk over ``G``'s edges (the reference).
+
     References
     ----------
     .. [1] U.S. DOJ & FTC, *Merger Guidelines*, 2023, §2.1.
     """
+    return _portfolio(G, kinds, direction, node_type, min_counterparties, weight, look_through, k, active_only,
+                      fast=True)
+
+
+def portfolio_concentration_reference(
+    G: nx.MultiDiGraph,
+    *,
+    kinds: Iterable[str] = CUSTOMER_KINDS,
+    direction: str = "in",
+    node_type: str | None = "party",
+    min_counterparties: int = 1,
+    weight: str | None = None,
+    look_through: LookThrough = None,
+    k: int = 5,
+    active_only: bool = True,
+) -> PortfolioConcentration:
+    """:func:`portfolio_concentration` from one walk over ``G.edges``, holder by holder: the reference.
+
+    ``tests/analytics/test_concentration_fast.py`` checks the table-based path against it.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from(["s", "a"], type="party")
+    >>> _ = G.add_edge("a", "s", key="1", kind="lends_to", amount=5.0)
+    >>> portfolio_concentration_reference(G, kinds=("lends_to",)) == portfolio_concentration(G, kinds=("lends_to",))
+    True
+    """
+    return _portfolio(G, kinds, direction, node_type, min_counterparties, weight, look_through, k, active_only,
+                      fast=False)
+
+
+def _portfolio(
+    G: nx.MultiDiGraph, kinds: Iterable[str], direction: str, node_type: str | None, min_counterparties: int,
+    weight: str | None, look_through: LookThrough, k: int, active_only: bool, *, fast: bool,
+) -> PortfolioConcentration:
     kinds = check_kinds(kinds)
     side = check_side(direction)
     used = _weights_used(kinds, weight)
     mapping = _look_through_map(G, look_through)
+    rows: list[PortfolioRow] | None = None
+    if fast and type(G) is nx.MultiDiGraph:
+        from stakegraph.analytics.concentration_fast import portfolio_rows_fast
+
+        rows = portfolio_rows_fast(G, kinds, side, node_type, min_counterparties, weight, mapping, k, active_only)
+    if rows is None:
+        rows = _portfolio_rows(G, kinds, side, node_type, min_counterparties, weight, mapping, k, active_only)
+    rows.sort(key=lambda r: (-r.hhi, -r.total, r.node))
+    stamp = Stamp(
+        "portfolio_concentration",
+        "HHI of percentage shares per node, one pass over the edges",
+        {"kinds": list(kinds), "direction": side, "node_type": node_type, "weight": list(used),
+         "min_counterparties": min_counterparties, "look_through": look_through, "k": k,
+         "active_only": active_only, **_money_params(G, used)},
+        graph_version(G),
+        REFERENCES,
+    )
+    return PortfolioConcentration(kinds, side, tuple(rows), stamp)
+
+
+def _portfolio_rows(
+    G: nx.MultiDiGraph, kinds: tuple[str, ...], side: str, node_type: str | None, min_counterparties: int,
+    weight: str | None, mapping: Mapping[str, str], k: int, active_only: bool,
+) -> list[PortfolioRow]:
+    """The reference's rows (unsorted): the edges walked once, each holder's relationships accumulated."""
     per_holder: dict[Any, list[tuple[Any, str, dict[str, Any]]]] = defaultdict(list)
     for u, v, key, data in iter_kind_edges(G, kinds, active_only=active_only):
         holder, cp = (v, u) if side == "in" else (u, v)
@@ -570,14 +638,4 @@ def portfolio_concentration(
             total=denom, hhi=h, k=k, cr_k=cr, effective_number=eff, top_counterparty=ranked[0][0],
             top_pct=ranked[0][2], band_2010=b[0].band, band_2023=b[1].band,
         ))
-    rows.sort(key=lambda r: (-r.hhi, -r.total, r.node))
-    stamp = Stamp(
-        "portfolio_concentration",
-        "HHI of percentage shares per node, one pass over the edges",
-        {"kinds": list(kinds), "direction": side, "node_type": node_type, "weight": list(used),
-         "min_counterparties": min_counterparties, "look_through": look_through, "k": k,
-         "active_only": active_only, **_money_params(G, used)},
-        graph_version(G),
-        REFERENCES,
-    )
-    return PortfolioConcentration(kinds, side, tuple(rows), stamp)
+    return rows

@@ -65,8 +65,8 @@ from stakegraph.measures import (
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
 
-__all__ = ["Columns", "Dates", "Day", "columns", "day_masks", "BookShare", "BookPoint", "book_point", "book_exposure",
-           "cut_points", "relationship_mask", "band_rows", "dated_between", "DAYS_KEPT"]
+__all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
+           "book_exposure", "cut_points", "relationship_mask", "band_rows", "dated_between", "DAYS_KEPT"]
 
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
@@ -315,9 +315,22 @@ _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[Any, Columns | None]] =
 _CACHE_LOCK = threading.Lock()
 
 
+def _key(G: nx.MultiDiGraph) -> tuple[Any, ...]:
+    """What the kept columns of ``G`` must match to be reused."""
+    return (G.graph.get("version"), id(G.graph.get("fx")), G.graph.get("reporting_currency"), len(G))
+
+
+def built_columns(G: nx.MultiDiGraph) -> Columns | None:
+    """The columns of ``G`` when they are already built and current, else ``None``: never builds them (for
+    :func:`stakegraph.measures.money_context`, which reads the currencies from them only when they are free)."""
+    with _CACHE_LOCK:
+        hit = _CACHE.get(G)
+    return hit[1] if hit is not None and hit[0] == _key(G) else None
+
+
 def columns(G: nx.MultiDiGraph) -> Columns | None:
     """The columns of ``G`` (kept per projection until it changes size); ``None`` when node ids are not text."""
-    key = (G.graph.get("version"), id(G.graph.get("fx")), G.graph.get("reporting_currency"), len(G))
+    key = _key(G)
     with _CACHE_LOCK:
         hit = _CACHE.get(G)
     if hit is not None and hit[0] == key:
