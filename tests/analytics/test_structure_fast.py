@@ -3,15 +3,57 @@
 from __future__ import annotations
 
 import doctest
+import random
+from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 
 import stakegraph.analytics.structure_fast as fast_mod
 from stakegraph.analyses.structure import shared_structure
 from stakegraph.analytics.selection import structural_graph
 from stakegraph.analytics.structure_fast import structural_graph_fast
+from stakegraph.domain import RELATIONSHIP_KINDS
 from tests.analytics.audit_graphs import NAMES, graph
+
+#: Odd stated values: text numbers, zero, negatives, NaN, infinities, booleans, huge ints (one beyond floats).
+ODD_VALUES: tuple[Any, ...] = (None, 0, -1, 2, 2.5, "3.5", "x", float("nan"), float("inf"), True, 10**30, 10**400,
+                               1e308, -0.0, 7)
+ODD_STATUSES: tuple[Any, ...] = (None, "active", " Ended ", "REPAID", "recalled", 3, "", "inactive")
+
+
+def odd_graph(seed: int, n: int = 40, fx: Any = None) -> nx.MultiDiGraph:
+    """A projection-shaped graph with odd values: every kind and unknown ones, odd types, statuses, weights,
+    currencies, int and repeated edge keys, parallel edges and self-loops (built in a random order)."""
+    rnd = random.Random(seed)
+    G = nx.MultiDiGraph(version=f"odd:{seed}")
+    if fx is not None:
+        G.graph.update(fx=fx, reporting_currency=rnd.choice(["USD", "CNY"]))
+    types = ["party", "party", "project", "contract", None, "Party", "signal"]
+    ids = [f"n{i:02d}" for i in range(n)]
+    for i in ids:
+        G.add_node(i, type=rnd.choice(types), replaceability=rnd.choice([None, 0.0, 0.5, 1.0, 2.0, -1.0, "0.25"]))
+    kinds = [*RELATIONSHIP_KINDS, "unknown_kind", None]
+    for j in range(n * 5):
+        u, v = rnd.choice(ids), rnd.choice(ids)
+        if rnd.random() < 0.05:
+            v = u
+        kind = rnd.choice(kinds)
+        props: dict[str, Any] = {"kind": kind}
+        if (s := rnd.choice(ODD_STATUSES)) is not None:
+            props["status"] = s
+        for attr in ("amount", "annual_revenue", "share_pct", "guarantee_cap"):
+            if rnd.random() < 0.7:
+                props[attr] = rnd.choice(ODD_VALUES)
+        if rnd.random() < 0.6:
+            props["currency"] = rnd.choice(["USD", "usd", "CNY", " cny", None])
+        key: Any = rnd.choice([f"e{j}", j, f"dup{j % 7}"])
+        G.add_edge(u, v, key=key, **props)
+        for _ in range(rnd.choice([0, 0, 0, 1, 2])):  # parallels, same or other kind
+            G.add_edge(u, v, key=f"e{j}p{rnd.random()}", kind=rnd.choice([kind, *kinds[:4]]),
+                       amount=rnd.choice(ODD_VALUES))
+    return G
 
 
 def same_graph(A: nx.Graph, B: nx.Graph) -> None:
@@ -73,3 +115,65 @@ def test_a_simple_graph_goes_to_the_reference() -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(fast_mod).failed == 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("directed", [False, True])
+def test_odd_values_equal_the_reference(seed: int, directed: bool) -> None:
+    G = odd_graph(seed)
+    for kw in ({}, {"active_only": False}, {"types": ("party", None, "Party")}, {"kinds": ("owns", "lends_to")}):
+        same_graph(structural_graph_fast(G, directed=directed, **kw),  # type: ignore[arg-type]
+                   structural_graph(G, directed=directed, **kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["sample", "generated-500-11", "seeded-2"])
+def test_the_columns_answer(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edge table is read (the loop is not run) and its answer is the reference's."""
+    G = graph(name)
+
+    def no_loop(*a: Any) -> None:
+        raise AssertionError("the loop ran")
+
+    monkeypatch.setattr(fast_mod, "_structural_graph_loop", no_loop)
+    for directed in (False, True):
+        same_graph(structural_graph_fast(G, directed=directed), structural_graph(G, directed=directed))
+
+
+@pytest.mark.parametrize("name", ["sample", "generated-200-3", "seeded-1", "seeded-3"])
+def test_the_loop_answers_when_the_columns_cannot(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_mod, "columns", lambda G: None)
+    G = graph(name)
+    for directed in (False, True):
+        same_graph(structural_graph_fast(G, directed=directed), structural_graph(G, directed=directed))
+    G = odd_graph(5)
+    same_graph(structural_graph_fast(G, active_only=False), structural_graph(G, active_only=False))
+
+
+def test_node_ids_not_text_take_the_loop() -> None:
+    G = nx.relabel_nodes(odd_graph(3), {f"n{i:02d}": i for i in range(0, 40, 3)})
+    same_graph(structural_graph_fast(G), structural_graph(G))
+    same_graph(structural_graph_fast(G, directed=True), structural_graph(G, directed=True))
+
+
+def test_strength_is_summed_in_edge_order() -> None:
+    """Sums whose value depends on the order (1e16 + 1 + 1 ≠ 1e16 + 2): the reference's order, not NumPy's."""
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(["a", "b", "c"], type="party")
+    for i, x in enumerate([1e16, 1.0, 1.0, 3.0, 1e-3, 2.0**-30]):
+        G.add_edge("a" if i % 2 else "b", "b" if i % 2 else "a", key=f"l{i}", kind="lends_to", amount=x)
+    G.add_edge("c", "a", key="x", kind="partner_of")
+    H, R = structural_graph_fast(G), structural_graph(G)
+    same_graph(H, R)
+    assert H["a"]["b"]["strength"] == sum([1e16, 1.0, 1.0, 3.0, 1e-3, 2.0**-30])
+    assert list(H["a"]) == ["b", "c"]
+    assert np.isfinite(H["a"]["b"]["distance"])
+
+
+def test_no_pairs() -> None:
+    G = nx.MultiDiGraph()
+    same_graph(structural_graph_fast(G), structural_graph(G))
+    G.add_node("a", type="party")
+    G.add_edge("a", "a", key="s", kind="lends_to", amount=1.0)
+    G.add_edge("a", "x", key="t", kind="lends_to", amount=1.0)
+    same_graph(structural_graph_fast(G), structural_graph(G))
+    same_graph(structural_graph_fast(G, directed=True), structural_graph(G, directed=True))

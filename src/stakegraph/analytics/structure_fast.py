@@ -1,12 +1,25 @@
-"""The party/project structure graph built in one pass over the projection's adjacency.
+"""The party/project structure graph built from the projection's edge columns.
 
 :func:`structural_graph_fast` returns exactly :func:`stakegraph.analytics.selection.structural_graph`
 (same nodes in the same order, same neighbours in the same order, same ``strength``, ``distance``,
 ``edges`` and ``kinds`` per pair: ``tests/analytics/test_structure_fast.py`` checks it on seeded
 graphs, generated portfolios and the bundled sample). The reference walks ``G.edges(keys=True,
-data=True)`` through NetworkX's views and calls ``has_edge``/``add_edge`` per edge (a Python call
-chain of some ten frames per edge: 6 s of the audit at 100,000 parties); here the adjacency dicts of
-the projection are read directly and those of the result filled directly, in the same order.
+data=True)`` through NetworkX's views and calls ``has_edge``/``add_edge`` per edge. Here the edges come
+from the shared edge table (:func:`stakegraph.analytics.timeline_fast.columns`, the projection's edges in
+its own order) and the pairs are aggregated with NumPy:
+
+* the edges kept are a mask (kind, active status, both ends of the kept types, not a self-loop);
+* each pair is a code (the two node numbers, ordered for an undirected graph), the pairs are put in
+  first-seen order (the order in which the reference adds them: it fixes each node's neighbour order);
+* ``strength`` is a sequential ``np.bincount`` of the weights (the kind's declared weight as a number,
+  1 when absent or not positive) in edge order: the reference's ``+=`` in the same order, the same bits;
+* each pair's edge ids and kinds are slices of the kept edges sorted (stably) by pair; the kinds set is
+  built from its slice in edge order (the reference's ``add`` order);
+* the adjacency dicts of the result are filled once, pair by pair in first-seen order.
+
+A graph the table cannot read (node ids that are not text, kinds that are not text) takes the one-pass
+loop over the adjacency (:func:`_structural_graph_loop`, equal to the reference as well); a graph that
+is not a ``MultiDiGraph`` goes to the reference.
 
 >>> M = nx.MultiDiGraph()
 >>> M.add_node("a", type="party"); M.add_node("p", type="project")
@@ -22,6 +35,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from stakegraph.analytics.selection import (
     INACTIVE_STATUSES,
@@ -32,6 +46,7 @@ from stakegraph.analytics.selection import (
     number,
     structural_graph,
 )
+from stakegraph.analytics.timeline_fast import columns
 
 __all__ = ["structural_graph_fast"]
 
@@ -44,7 +59,7 @@ def structural_graph_fast(
     directed: bool = False,
     active_only: bool = True,
 ) -> nx.Graph:
-    """:func:`~stakegraph.analytics.selection.structural_graph`, the adjacency filled directly.
+    """:func:`~stakegraph.analytics.selection.structural_graph`, the pairs aggregated from the edge columns.
 
     Parameters
     ----------
@@ -78,16 +93,75 @@ def structural_graph_fast(
     See Also
     --------
     stakegraph.analytics.selection.structural_graph : the reference (NetworkX calls per edge).
+    stakegraph.analytics.timeline_fast.columns : the shared edge table read here.
 
     References
     ----------
     .. [1] A. Hagberg, D. Schult and P. Swart, "Exploring network structure, dynamics, and function
        using NetworkX", SciPy 2008 — the dict-of-dicts adjacency filled here.
+    .. [2] C. R. Harris et al., "Array programming with NumPy", Nature 585 (2020) — ``unique``,
+       ``bincount`` and stable ``argsort`` used for the pairs.
     """
     if not (G.is_multigraph() and G.is_directed()):
         return structural_graph(G, kinds=kinds, types=types, directed=directed, active_only=active_only)
     wanted_types = set(types)
-    wanted = set(check_kinds(kinds))
+    wanted = check_kinds(kinds)
+    cols = columns(G)
+    if cols is None or len(cols.nodes) ** 2 >= 2**62:  # not readable, or the pair codes would not fit
+        return _structural_graph_loop(G, wanted, wanted_types, directed, active_only)
+    H: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    H.graph.update(G.graph)
+    node: dict[Any, Any] = H._node  # noqa: SLF001 - the adjacency filled directly, as add_nodes_from/add_edge
+    succ: dict[Any, Any] = H._adj  # noqa: SLF001
+    pred: dict[Any, Any] = H._pred if directed else succ  # type: ignore[attr-defined]  # noqa: SLF001
+    keep = np.fromiter((d.get("type") in wanted_types for d in G._node.values()),  # noqa: SLF001
+                       dtype=bool, count=len(cols.nodes))
+    for n in (cols.nodes[i] for i in np.flatnonzero(keep).tolist()):
+        succ[n] = {}
+        if directed:
+            pred[n] = {}
+        node[n] = {}
+    src, dst = cols.src, cols.dst
+    mask = cols.kind_mask(wanted) & keep[src] & keep[dst] & (src != dst)
+    if active_only:
+        mask &= cols.active
+    sel = np.flatnonzero(mask)
+    if len(sel) == 0:
+        return H
+    weight, _money = cols.weight(wanted)
+    w = weight[sel]
+    w = np.where(np.isnan(w) | (w <= 0), 1.0, w)  # ``1.0 if w is None or w <= 0 else w``
+    u, v = src[sel], dst[sel]
+    n_nodes = max(len(cols.nodes), 1)
+    code = u * n_nodes + v if directed else np.minimum(u, v) * n_nodes + np.maximum(u, v)
+    _uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(first, kind="stable")  # pairs in first-seen order: the reference's add_edge order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    pair = rank[inverse]  # each kept edge's pair, numbered in first-seen order
+    strength = np.bincount(pair, weights=w, minlength=len(order))  # sequential, in edge order
+    by_pair = np.argsort(pair, kind="stable")  # the kept edges grouped by pair, edge order within a pair
+    ends = np.cumsum(np.bincount(pair, minlength=len(order))).tolist()
+    starts = [0, *ends[:-1]]
+    keys, kinds_of = cols.keys, cols.kinds
+    ekeys = [keys[i] for i in sel[by_pair].tolist()]
+    ekinds = [kinds_of[k] for k in cols.kind[sel[by_pair]].tolist()]
+    pairs = [{"strength": s, "edges": ekeys[a:b], "kinds": set(ekinds[a:b]), "distance": 1.0 / s}
+             for s, a, b in zip(strength.tolist(), starts, ends, strict=True)]
+    firsts = sel[first[order]]  # each pair's first edge: its ends as the reference saw them
+    nodes = cols.nodes
+    for a, b, attrs in zip([nodes[i] for i in src[firsts].tolist()], [nodes[i] for i in dst[firsts].tolist()],
+                           pairs, strict=True):
+        succ[a][b] = attrs
+        pred[b][a] = attrs
+    return H
+
+
+def _structural_graph_loop(G: nx.MultiDiGraph, wanted_kinds: tuple[str, ...], wanted_types: set[Any],
+                           directed: bool, active_only: bool) -> nx.Graph:
+    """The reference's result from one pass over the adjacency dicts (graphs the edge table cannot read)."""
+    wanted = set(wanted_kinds)
     attr_of = {k: declared_weight(k) for k in wanted}
     H: nx.Graph = nx.DiGraph() if directed else nx.Graph()
     H.graph.update(G.graph)
