@@ -5,6 +5,7 @@ do not cut relationships, and through the catalogue's ``answer``."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import doctest
 from typing import Any
 
@@ -12,6 +13,7 @@ import networkx as nx
 import pytest
 
 import stakegraph.analytics.health_columns as hc
+import stakegraph.analytics.timeline_fast as tf
 from stakegraph.analyses import get
 from stakegraph.analyses.answer import answer
 from stakegraph.analytics.health import (
@@ -170,3 +172,70 @@ def test_the_catalogue_answers_the_same_without_the_as_of_graph(name: str) -> No
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(hc)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _table(G: nx.MultiDiGraph) -> tuple[Any, Any]:
+    cols = tf.columns(G)
+    coded = hc._coded(cols)  # noqa: SLF001
+    assert cols is not None and coded is not None
+    return cols, coded
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_check_from_the_shared_table_is_exact(name: str) -> None:
+    """``_table_keeps_all`` (the shared edge table's codes) says what ``_day_keeps_all`` (the edges read) says,
+    and that is whether ``graph_as_of`` gives ``G`` back."""
+    G = graph(name)
+    cols, coded = _table(G)
+    edges = hc._read_edges(G)  # noqa: SLF001
+    for d in ("2010-01-01", "2019-01-01", "2024-06-30", "2025-06-30", default_as_of(G).isoformat(), "2099-12-31"):
+        keeps = hc._table_keeps_all(G, cols, coded, d)  # noqa: SLF001
+        assert keeps == hc._day_keeps_all(G, edges, d, hc._Memo(hc._active_status)), d  # noqa: SLF001
+        assert keeps == _identical(G, graph_as_of(G, d)), d
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_shared_table_scores_as_the_edges_read(seed: int) -> None:
+    """Scoring ``G`` from the shared table (``_columns_table``) equals scoring it from its edges read by
+    ``_read_edges`` (``_columns``) and the reference on ``G``, on every day, including the days that cut (the
+    contact persons' end dates, starts on each day, ended statuses, contract ids and events naming them)."""
+    G = seeded_graph(seed)
+    cols, coded = _table(G)
+    for day in DAYS:
+        for kw in ({}, {"include_ended": True},
+                   {"kinds": ("lends_to", "owns"),
+                    "weights": HealthWeights(single_threaded=7.5, interaction_target=2.0, party_scope_factor=0.25)}):
+            args = {"weights": hc._WEIGHTS, "kinds": hc.STRUCTURAL_KINDS, "include_ended": False, **kw}  # noqa: SLF001
+            d = hc.to_date(day)
+            got = hc._columns_table(G, cols, coded, d, **args)  # type: ignore[arg-type]  # noqa: SLF001
+            _same(got, hc._columns(G, hc._read_edges(G), d, **args,  # type: ignore[arg-type]  # noqa: SLF001
+                                   active=hc._Memo(hc._active_status)))  # noqa: SLF001
+            _same(got, relationship_health_reference(G, as_of=day, **kw))  # type: ignore[arg-type]
+
+
+def test_on_day_reads_the_shared_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the day, health reads the shared edge table, not the edges (whether the day cuts or not); when a
+    status or date is not text (values equal without being alike, ``1 == True``; a ``date``), it reads the
+    edges itself, as before: the same answers."""
+    G = graph("generated-200-3")
+    day = default_as_of(G)
+    reads: list[Any] = []
+    read_edges = hc._read_edges  # noqa: SLF001
+
+    def counted(H: nx.MultiDiGraph) -> Any:
+        reads.append(H)
+        return read_edges(H)
+
+    monkeypatch.setattr(hc, "_read_edges", counted)
+    for d in (day, "2024-06-30"):
+        _same(hc.relationship_health_on_day(G, as_of=d), relationship_health_reference(graph_as_of(G, d), as_of=d))
+    assert all(H is not G for H in reads)  # only the as-of graph of a day that cuts is read edge by edge
+    odd = G.copy()
+    u, v = next(iter(odd)), next(reversed(odd._node))  # noqa: SLF001
+    odd.add_edge(u, v, key="one", kind="lends_to", status=1)
+    odd.add_edge(u, v, key="true", kind="lends_to", status=True, start_date=dt.date(2020, 1, 1))
+    assert hc._coded(tf.columns(odd)) is None  # noqa: SLF001
+    for d in (day, "2024-06-30"):
+        _same(hc.relationship_health_on_day(odd, as_of=d),
+              relationship_health_reference(graph_as_of(odd, d), as_of=d))
+    assert any(H is odd for H in reads)

@@ -248,3 +248,33 @@ def test_sums_are_sequential_as_in_the_reference() -> None:
         r = same(lambda m=m: trend(G, m, start="2019-01-01", end="2025-01-01", period="year"),
                  lambda m=m: trend_reference(G, m, start="2019-01-01", end="2025-01-01", period="year"))
         assert all(x.value is None or math.isfinite(x.value) for x in r.rows)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_the_coded_properties_are_the_stored_values(seed: int) -> None:
+    """``Columns.coded``: each edge's stored property (``dict.get``), in edge order, as a code into the distinct
+    values (text or ``None``; else ``None``): statuses and dates coded with the table, others on first use."""
+    G = dated_graph(seed)
+    cols = tf.columns(G)
+    assert cols is not None
+    for name in ("status", "start_date", "end_date", "kind", "currency", "nothing"):
+        got = cols.coded(name)
+        assert got is not None
+        codes, values = got
+        assert [values[c] for c in codes.tolist()] == [d.get(name) for *_, d in G.edges(keys=True, data=True)]
+        assert len(set(values)) == len(values)
+        assert cols.coded(name) is got  # kept
+    assert cols.coded("amount") is None  # numbers, booleans and NaN: not coded
+    H = nx.MultiDiGraph(version="v")
+    H.add_node("a", type="party")
+    H.add_edge("a", "a", key="x", kind="lends_to", status=1, start_date=dt.date(2020, 1, 1))
+    H.add_edge("a", "a", key="y", kind="lends_to", status=True, end_date=["2020-01-01"])
+    odd = tf.columns(H)
+    assert odd is not None
+    assert odd.coded("status") is odd.coded("start_date") is odd.coded("end_date") is None
+    assert odd.active.tolist() == [True, True]
+    assert tf.day_masks(odd, "2019-12-31").edge_ok.tolist() == [False, True]
+    empty = tf.columns(nx.MultiDiGraph(version="e"))
+    assert empty is not None
+    none = empty.coded("status")
+    assert none is not None and len(none[0]) == 0

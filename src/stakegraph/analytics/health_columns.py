@@ -39,6 +39,7 @@ import datetime as dt
 from bisect import insort
 from collections import defaultdict
 from dataclasses import asdict, fields
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -59,6 +60,7 @@ from stakegraph.analytics.health_fast import _Dates, relationship_health_fast
 from stakegraph.analytics.health_parts import Factors, Parts
 from stakegraph.analytics.selection import STRUCTURAL_KINDS
 from stakegraph.analytics.stamp import Stamp, graph_version
+from stakegraph.analytics.timeline_fast import Columns, columns
 from stakegraph.asof import _day, cached_graph_as_of
 from stakegraph.measures import is_active
 
@@ -109,20 +111,8 @@ def _day_keeps_all(G: nx.MultiDiGraph, edges: list[_EdgeRow], d: str, active: _M
     """Whether :func:`stakegraph.asof.graph_as_of` of ``d`` keeps every node and edge of ``G`` with the same
     property dicts (then it is ``G``, node for node and edge for edge, in the same order)."""
     day_of = _Memo(_day)
-    for data in G._node.values():  # noqa: SLF001 - read only
-        when = data.get("date")
-        if when is not None:
-            w = day_of(when)
-            if w is not None and w > d:
-                return False  # existed_on: dated after the day
-        if data.get("type") == "contract":
-            signed = day_of(data.get("signed_date"))
-            if signed is not None and signed > d:
-                return False  # existed_on: signed after the day
-            if "status" in data and not is_active(data):
-                end = day_of(data.get("end_date"))
-                if end is not None and end >= d:
-                    return False  # record_as_of: the status reads active on the day
+    if not _nodes_keep_all(G, d, day_of):
+        return False
     starts = set(map(itemgetter(6), edges))
     starts.discard(None)
     for s in starts:
@@ -143,6 +133,50 @@ def _day_keeps_all(G: nx.MultiDiGraph, edges: list[_EdgeRow], d: str, active: _M
         for row in edges:
             if row[7] in late and not active(row[5]):
                 return False
+    return True
+
+
+def _table_keeps_all(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, d: str) -> bool:
+    """:func:`_day_keeps_all` from the shared edge table: the same tests on the distinct stored start and end
+    dates (text or ``None``, so one test per distinct value is the test of each), the statuses read active as
+    :func:`_active_status` reads them (the table's ``active``)."""
+    day_of = _Memo(_day)
+    if not _nodes_keep_all(G, d, day_of):
+        return False
+    (_, starts), (end_codes, ends) = coded[1], coded[2]
+    for s in starts:
+        if s is not None:
+            sd = day_of(s)
+            if sd is not None and sd > d:
+                return False  # edge_as_of: not started
+    late = np.zeros(len(ends), dtype=bool)
+    for j, e in enumerate(ends):
+        ed = None if e is None else day_of(e)
+        if ed is None:
+            continue
+        if ed < d:
+            return False  # edge_as_of: ended before the day
+        late[j] = True
+    # ended on or after the day: the status must read active already
+    return not (late.any() and bool(np.any(late[end_codes] & ~cols.active)))
+
+
+def _nodes_keep_all(G: nx.MultiDiGraph, d: str, day_of: _Memo) -> bool:
+    """Whether :func:`stakegraph.asof.graph_as_of` of ``d`` keeps every node of ``G`` as loaded."""
+    for data in G._node.values():  # noqa: SLF001 - read only
+        when = data.get("date")
+        if when is not None:
+            w = day_of(when)
+            if w is not None and w > d:
+                return False  # existed_on: dated after the day
+        if data.get("type") == "contract":
+            signed = day_of(data.get("signed_date"))
+            if signed is not None and signed > d:
+                return False  # existed_on: signed after the day
+            if "status" in data and not is_active(data):
+                end = day_of(data.get("end_date"))
+                if end is not None and end >= d:
+                    return False  # record_as_of: the status reads active on the day
     return True
 
 
@@ -248,6 +282,15 @@ def relationship_health_on_day(
     day = to_date(as_of)
     args: dict[str, Any] = {"as_of": day, "weights": weights, "kinds": kinds, "include_ended": include_ended}
     if type(G) is nx.MultiDiGraph:
+        cols = columns(G)
+        coded = _coded(cols)
+        if cols is not None and coded is not None:  # the shared edge table: no read of the edges of its own
+            try:
+                if _table_keeps_all(G, cols, coded, day.isoformat()):
+                    return _columns_table(G, cols, coded, day, weights, kinds, include_ended)
+            except (_Unsupported, TypeError):  # as below
+                pass
+            return relationship_health_columns(cached_graph_as_of(G, day), **args)
         edges = _read_edges(G)
         active = _Memo(_active_status)
         try:
@@ -270,8 +313,7 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     targets = {n for n, d in node_data.items() if d.get("type") in ("party", "project")}
     try:
         # The index asks only whether an event's relationship_id is an edge id: the ids events name, kept if edges.
-        named = {str(rel) for d in node_data.values() if d.get("type") in ("signal", "interaction")
-                 and (rel := d.get("relationship_id"))}
+        named = _named(node_data)
         edge_ids = named.intersection(map(str, map(_KEY, edges))) if named else set()
         # ... and whether one that is not an edge id is a contract_id: the edges of those contracts, in edge order.
         by_contract: dict[str, list[str]] = defaultdict(list)
@@ -292,16 +334,86 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
                       and statuses(row[5]) and starts(row[6])]
     except TypeError as err:  # an unhashable kind or node id: the bulk path says what it does with it
         raise _Unsupported from err
+    return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
+                  list(map(_U, candidates)), list(map(_V, candidates)), list(map(str, map(_KEY, candidates))),
+                  [str(row[3]) for row in candidates])
+
+
+#: The table's (codes, distinct values) of each edge's status, start_date and end_date.
+_Coded = tuple[tuple[np.ndarray, list[Any]], tuple[np.ndarray, list[Any]], tuple[np.ndarray, list[Any]]]
+
+
+def _coded(cols: Columns | None) -> _Coded | None:
+    """The coded statuses, start and end dates of the table when each is text or ``None`` (else ``None``: then
+    values may be equal without being alike, and health reads the edges itself as before)."""
+    if cols is None:
+        return None
+    status, start, end = cols.coded("status"), cols.coded("start_date"), cols.coded("end_date")
+    if status is None or start is None or end is None:
+        return None
+    return status, start, end
+
+
+def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.date, weights: HealthWeights,
+                   kinds: tuple[str, ...], include_ended: bool) -> HealthResult:
+    """:func:`_columns` from the shared edge table (:func:`stakegraph.analytics.timeline_fast.columns`): the
+    same edges in the same order, the same tests as masks. Kinds, statuses and dates are text or ``None`` there
+    (:func:`_coded`), so a test per distinct value is the test of each; a status reads active as the table's
+    ``active`` (:func:`~stakegraph.measures.is_active` of ``{"status": s}``, as :func:`_active_status`)."""
+    wanted = set(kinds)
+    dates = _Dates()
+    node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only
+    if len(node_data) != len(cols.nodes):
+        raise _Unsupported
+    types = list(map(dict.get, node_data.values(), repeat("type")))  # in the table's node order
+    is_source = np.array([t == "party" for t in types] or [False], dtype=bool)
+    is_target = np.array([t in ("party", "project") for t in types] or [False], dtype=bool)
+    nodes, src, dst, keys, active = cols.nodes, cols.src, cols.dst, cols.keys, cols.active
+    (start_codes, starts), (end_codes, ends) = coded[1], coded[2]
+    named = _named(node_data)
+    edge_ids = named.intersection(keys) if named else set()
+    by_contract: dict[str, list[str]] = defaultdict(list)
+    if named - edge_ids:
+        for (_, d), key in zip(cols.items, keys, strict=True):
+            if contract := d.get("contract_id"):
+                by_contract[str(contract)].append(key)
+    contact_sets: dict[str, set[str]] = defaultdict(set)
+    for i in np.flatnonzero(np.isin(cols.kind, [c for c, k in enumerate(cols.kinds) if k == "contact_of"])).tolist():
+        if active[i]:
+            start, end = dates(starts[start_codes[i]]), dates(ends[end_codes[i]])
+            if (start is None or start <= day) and (end is None or end > day):
+                contact_sets[nodes[dst[i]]].add(nodes[src[i]])
+    started = np.array([_started(dates(x), day) for x in starts] or [True], dtype=bool)
+    keep = (cols.kind_mask(wanted) & is_source[src] & is_target[dst] & (src != dst) & started[start_codes]
+            & (active | include_ended))
+    sel = np.flatnonzero(keep).tolist()
+    kind_text = [str(k) for k in cols.kinds]
+    return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
+                  list(map(nodes.__getitem__, src[sel].tolist())), list(map(nodes.__getitem__, dst[sel].tolist())),
+                  list(map(keys.__getitem__, sel)), list(map(kind_text.__getitem__, cols.kind[sel].tolist())))
+
+
+def _named(node_data: dict[Any, dict[str, Any]]) -> set[str]:
+    """The relationship ids the signals and interactions name."""
+    return {str(rel) for d in node_data.values() if d.get("type") in ("signal", "interaction")
+            and (rel := d.get("relationship_id"))}
+
+
+def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tuple[str, ...], include_ended: bool,
+           index: tuple[set[str], dict[str, list[str]]], contact_sets: dict[str, set[str]], u_nodes: list[Any],
+           v_nodes: list[Any], edge_col: list[str], kind_col: list[str]) -> HealthResult:
+    """The rows of the candidate relationships (their ends, edge ids and kinds as text, in edge order), given
+    the edge ids and contract groups the events may name (``index``) and the contact persons of each party."""
+    node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only
     contacts = {k: len(s) for k, s in contact_sets.items()}
-    signals = _Index(G, day, "signal", (edge_ids, by_contract))
-    interactions = _Index(G, day, "interaction", (edge_ids, by_contract))
-    del edge_ids, by_contract
+    signals = _Index(G, day, "signal", index)
+    interactions = _Index(G, day, "interaction", index)
+    del index
     s_edges, s_pairs, s_parties = _touched(signals)
     i_edges, i_pairs, i_parties = _touched(interactions)
 
     # The ends of the candidates, numbered: id text, name, contact count (empty for a project or a person).
-    n = len(candidates)
-    u_nodes, v_nodes = list(map(_U, candidates)), list(map(_V, candidates))
+    n = len(edge_col)
     end_nodes = list(set(u_nodes).union(v_nodes))
     n_ends = len(end_nodes)
     end_code = dict(zip(end_nodes, range(n_ends), strict=True))
@@ -320,7 +432,6 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     uj = np.fromiter(map(end_code.__getitem__, u_nodes), np.int64, n)
     vj = np.fromiter(map(end_code.__getitem__, v_nodes), np.int64, n)
     del u_nodes, v_nodes
-    edge_col = list(map(str, map(_KEY, candidates)))
     uv = uj * n_ends + vj  # the ordered pair (su, sv)
 
     def pair_codes(pairs: set[tuple[str, str]]) -> np.ndarray:
@@ -408,7 +519,7 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     u_sorted, v_sorted = _taker(take(uj_list)), _taker(take(vj_list))
     by_group = _taker(take(gid_list))
     f_cols = list(zip(*factors, strict=True)) if factors else [()] * 6
-    cols = [take(edge_col), take([str(row[3]) for row in candidates]), u_sorted(end_ids), v_sorted(end_ids),
+    cols = [take(edge_col), take(kind_col), u_sorted(end_ids), v_sorted(end_ids),
             u_sorted(end_names), v_sorted(end_names), *map(by_group, f_cols)]
     rows = _rows(cols)
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
@@ -428,14 +539,12 @@ def _rows(cols: list[Any]) -> tuple[RelationshipHealth, ...]:
     at once, in field order (the class has no ``__post_init__``: the instances are equal, field for field)."""
     if hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__"):
         return tuple(map(RelationshipHealth, *cols))  # pragma: no cover - guards the shortcut
-    new, names, cls = object.__new__, _FIELDS, RelationshipHealth
-    out: list[RelationshipHealth] = []
-    append = out.append
-    for values in zip(*cols, strict=True):
-        row = new(cls)
-        row.__dict__.update(zip(names, values, strict=True))
-        append(row)
-    return tuple(out)
+    n = len(cols[0]) if cols else 0
+    rows = list(map(object.__new__, repeat(RelationshipHealth, n)))
+    # each new instance's (empty) __dict__ filled with its fields, in field order, at C speed
+    for _ in map(dict.update, map(vars, rows), map(zip, repeat(_FIELDS), zip(*cols, strict=True))):
+        pass
+    return tuple(rows)
 
 
 class _Whole:

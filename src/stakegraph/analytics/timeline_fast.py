@@ -39,6 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -71,21 +72,28 @@ __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
 _TIES = ("party", "project")
+_DATA = itemgetter(1)
 
 
-def _read(values: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
-    """(an index per value, ``fn`` of the indexed values): ``fn`` runs once per distinct value when every value
-    is text or ``None`` (other values may be equal without being alike, ``1 == 1.0 == True``: then once per
-    value)."""
+def _distinct(values: Sequence[Any]) -> tuple[np.ndarray, list[Any], bool]:
+    """(a code per value, the coded values, whether they are its distinct values): distinct when every value
+    is text or ``None`` (other values may be equal without being alike, ``1 == 1.0 == True``: then each value
+    is its own code)."""
     try:
         distinct = dict.fromkeys(values)
     except TypeError:  # an unhashable value
         distinct = {}
     if distinct and set(map(type, distinct)) <= {str, type(None)}:
         table = {v: i for i, v in enumerate(distinct)}
-        return (np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)),
-                [fn(v) for v in table])
-    return np.arange(len(values), dtype=np.int64), [fn(v) for v in values]
+        return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)), list(table), True
+    return np.arange(len(values), dtype=np.int64), list(values), not values  # none: distinct too
+
+
+def _read(values: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
+    """(an index per value, ``fn`` of the indexed values): ``fn`` runs once per distinct value when every value
+    is text or ``None`` (see :func:`_distinct`), else once per value."""
+    codes, coded, _ = _distinct(values)
+    return codes, [fn(v) for v in coded]
 
 
 def _memo(values: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
@@ -136,7 +144,13 @@ class Dates:
 
 def _days(values: Sequence[Any], *, low: bool) -> Dates:
     """:class:`Dates` of stored values; absent ones rank ``-1`` (``low``) or ``len(days)``."""
-    codes, read = _read(values, _day)
+    codes, coded, _ = _distinct(values)
+    return _ranked(codes, coded, low=low)
+
+
+def _ranked(codes: np.ndarray, coded: list[Any], *, low: bool) -> Dates:
+    """:class:`Dates` of values coded by :func:`_distinct`."""
+    read = [_day(v) for v in coded]
     days = sorted({d for d in read if d is not None})
     at = {d: i for i, d in enumerate(days)}
     absent = -1 if low else len(days)
@@ -178,6 +192,19 @@ class Columns:
     _weight: np.ndarray | None = field(default=None, repr=False)
     _money: np.ndarray | None = field(default=None, repr=False)
     _read: dict[str, set[int]] = field(default_factory=lambda: {"weight": set(), "money": set()}, repr=False)
+    _coded: dict[str, tuple[np.ndarray, list[Any]] | None] = field(default_factory=dict, repr=False)
+
+    def coded(self, name: str) -> tuple[np.ndarray, list[Any]] | None:
+        """(a code per edge, the distinct stored values it indexes) of the edge property ``name`` as stored
+        (``dict.get``), or ``None`` when a value is not text or ``None`` (values that may be equal without being
+        alike, or unhashable). ``status``, ``start_date`` and ``end_date`` are coded once with the table; any
+        other property on first use (one read of the edges)."""
+        with self._lock:
+            if name not in self._coded:
+                values = list(map(dict.get, map(_DATA, self.items), repeat(name)))
+                codes, coded, distinct = _distinct(values)
+                self._coded[name] = (codes, coded) if distinct else None
+            return self._coded[name]
 
     def kind_codes(self, kinds: Iterable[str]) -> list[int]:
         """The codes of ``kinds`` (those present)."""
@@ -272,12 +299,18 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     if set(map(type, dict.fromkeys(raw_kinds))) - {str, type(None)}:
         return None
     kind, kinds = _codes(raw_kinds)
-    status_codes, status_active = _read(raw_status, lambda s: is_active({"status": s}))
+    status_codes, status_coded, status_distinct = _distinct(raw_status)
+    status_active = [is_active({"status": s}) for s in status_coded]
+    start_codes, start_coded, start_distinct = _distinct(raw_start)
+    end_codes, end_coded, end_distinct = _distinct(raw_end)
+    del raw_status, raw_start, raw_end
+    coded = {"status": (status_codes, status_coded) if status_distinct else None,
+             "start_date": (start_codes, start_coded) if start_distinct else None,
+             "end_date": (end_codes, end_coded) if end_distinct else None}
     cur_codes, cur_read = _read(raw_cur, normalise_currency)
     currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *cur_read) if c is not None))
     cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
     cur_index[None] = -1
-    end = _days(raw_end, low=False)
     signals = [(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")]
     return Columns(
         nodes=nodes, index=index, node_date=dated, node_signed=signed,
@@ -286,13 +319,14 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
         src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair),
         keys=keys, keys_unique=len(set(keys)) == len(keys), kind=kind, kinds=kinds,
-        active=np.array(status_active or [True], dtype=bool)[status_codes], start=_days(raw_start, low=True),
-        end=end,
+        active=np.array(status_active or [True], dtype=bool)[status_codes],
+        start=_ranked(start_codes, start_coded, low=True), end=_ranked(end_codes, end_coded, low=False),
         currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
         currencies=currencies, items=items,
         signals=signals, signal_when=_whens(signals),
         fx=G.graph.get("fx") or None,
         reporting=normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY,
+        _coded=coded,
     )
 
 
