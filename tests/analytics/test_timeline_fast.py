@@ -278,3 +278,20 @@ def test_the_coded_properties_are_the_stored_values(seed: int) -> None:
     assert empty is not None
     none = empty.coded("status")
     assert none is not None and len(none[0]) == 0
+
+
+def test_the_one_pass_coder_equals_dict_fromkeys() -> None:
+    """``_distinct`` and ``_codes`` code each value by its first occurrence in one pass: the same codes and
+    first-seen values as ``dict.fromkeys`` then a lookup per value; values that are not all text or ``None``
+    (equal without being alike) or unhashable are each their own code."""
+    rnd = random.Random(3)
+    pool: list[Any] = ["a", "b", None, "2023-01-01", "", "a\x00", "é"]
+    for n in (0, 1, 2, 5, 50, 500):
+        values = [rnd.choice(pool) for _ in range(n)]
+        table = {v: i for i, v in enumerate(dict.fromkeys(values))}
+        for codes, coded in (tf._distinct(values)[:2], tf._codes(values)):  # noqa: SLF001
+            assert codes.tolist() == [table[v] for v in values] and coded == list(table)
+        assert tf._distinct(values)[2]  # noqa: SLF001
+    for odd in (["a", 1, True, 1.0], ["a", ["x"]], [1, 2]):
+        codes, coded, distinct = tf._distinct(odd)  # noqa: SLF001
+        assert not distinct and codes.tolist() == list(range(len(odd))) and coded == odd

@@ -18,6 +18,13 @@ What differs from the bulk path (the reference's arithmetic is the same, through
   computed once per group, the order of the rows (score, then edge id) is computed as a permutation
   (``np.lexsort``) before any row exists, and the rows are built in one loop that fills each instance's
   ``__dict__`` (the frozen dataclass's generated ``__init__`` sets its 12 fields one by one);
+* :func:`relationship_health_on_day` reads the shared edge table
+  (:func:`stakegraph.analytics.timeline_fast.columns`, built once per projection for every analysis that
+  reads it) instead of reading the edges again: the same edges in the same order, the kinds, statuses and
+  dates coded per distinct stored value (:meth:`~stakegraph.analytics.timeline_fast.Columns.coded`, text or
+  ``None`` only, so a test per distinct value is the test of each; health's own date rules applied to
+  them), the candidates picked by masks. When a status or date is not text (values that may be equal without
+  being alike) it reads the edges itself as before;
 * :func:`relationship_health_on_day` checks from the same columns (and the nodes' dates) that
   :func:`stakegraph.asof.graph_as_of` would keep every node and edge as loaded; then that graph is ``G``
   (same nodes, edges, property dicts and order) and ``G`` is scored directly; otherwise the as-of graph is

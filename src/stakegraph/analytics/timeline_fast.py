@@ -12,6 +12,12 @@ and a date is a pair of masks (:class:`Day`) that apply the same rule:
   its ends exist; it reads active when its status is active or it has an ``end_date`` (on or after
   ``D``: a status that says it ended reads ``active`` then).
 
+The table is read from the adjacency at C speed where it can (``chain``/``map``/``zip``), and each column
+of stored values is coded in one pass (:func:`_distinct`: each value's first position by ``dict.setdefault``,
+its code the rank of that position: the codes and first-seen order of ``dict.fromkeys``). Statuses and dates
+stay coded per distinct stored value (:meth:`Columns.coded`) for analyses with date rules of their own
+(:func:`stakegraph.analytics.health_columns.relationship_health_on_day`).
+
 The measures are then sums and group-bys over the masked columns in the timeslice's edge order (a
 timeslice keeps the projection's order), with the same floating-point operations in the same order
 as the reference (sequential sums, not NumPy's pairwise ones), and the cut points are the compiled
@@ -38,7 +44,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -79,14 +85,17 @@ def _distinct(values: Sequence[Any]) -> tuple[np.ndarray, list[Any], bool]:
     """(a code per value, the coded values, whether they are its distinct values): distinct when every value
     is text or ``None`` (other values may be equal without being alike, ``1 == 1.0 == True``: then each value
     is its own code)."""
-    try:
-        distinct = dict.fromkeys(values)
+    n = len(values)
+    first: dict[Any, int] = {}
+    try:  # one pass: each value's first position (its first occurrence keeps it, as dict.fromkeys)
+        at = np.fromiter(map(first.setdefault, values, count()), dtype=np.int64, count=n)
     except TypeError:  # an unhashable value
-        distinct = {}
-    if distinct and set(map(type, distinct)) <= {str, type(None)}:
-        table = {v: i for i, v in enumerate(distinct)}
-        return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)), list(table), True
-    return np.arange(len(values), dtype=np.int64), list(values), not values  # none: distinct too
+        first = {}
+    if first and set(map(type, first)) <= {str, type(None)}:
+        # the first positions rise in first-seen order: a value's code is the rank of its first position
+        firsts = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        return np.searchsorted(firsts, at), list(first), True
+    return np.arange(n, dtype=np.int64), list(values), not values  # none: distinct too
 
 
 def _read(values: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
@@ -104,8 +113,9 @@ def _memo(values: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     """(code per value, distinct values in first-seen order); values here are hashable (mapped first)."""
-    table = {v: i for i, v in enumerate(dict.fromkeys(values))}
-    return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=len(values)), list(table)
+    first: dict[Any, int] = {}
+    at = np.fromiter(map(first.setdefault, values, count()), dtype=np.int64, count=len(values))
+    return np.searchsorted(np.fromiter(first.values(), dtype=np.int64, count=len(first)), at), list(first)
 
 
 def _numbers(values: Sequence[Any]) -> np.ndarray:
@@ -296,9 +306,9 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [], [], []))
     del rows
     keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
-    if set(map(type, dict.fromkeys(raw_kinds))) - {str, type(None)}:
+    kind, kinds = _codes(raw_kinds)  # an unhashable kind raises TypeError here, as dict.fromkeys did
+    if set(map(type, kinds)) - {str, type(None)}:
         return None
-    kind, kinds = _codes(raw_kinds)
     status_codes, status_coded, status_distinct = _distinct(raw_status)
     status_active = [is_active({"status": s}) for s in status_coded]
     start_codes, start_coded, start_distinct = _distinct(raw_start)
