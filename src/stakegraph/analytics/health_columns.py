@@ -342,8 +342,16 @@ def _columns(G: nx.MultiDiGraph, edges: list[_EdgeRow], day: dt.date, weights: H
     except TypeError as err:  # an unhashable kind or node id: the bulk path says what it does with it
         raise _Unsupported from err
     return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
-                  list(map(_U, candidates)), list(map(_V, candidates)), list(map(str, map(_KEY, candidates))),
+                  _ends(list(map(_U, candidates)), list(map(_V, candidates))), list(map(str, map(_KEY, candidates))),
                   [str(row[3]) for row in candidates])
+
+
+def _ends(u_nodes: list[Any], v_nodes: list[Any]) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """(the distinct end nodes, each relationship's source and target code among them)."""
+    end_nodes = list(set(u_nodes).union(v_nodes))
+    end_code = dict(zip(end_nodes, range(len(end_nodes)), strict=True))
+    return (end_nodes, np.fromiter(map(end_code.__getitem__, u_nodes), np.int64, len(u_nodes)),
+            np.fromiter(map(end_code.__getitem__, v_nodes), np.int64, len(v_nodes)))
 
 
 #: The table's (codes, distinct values) of each edge's status, start_date and end_date.
@@ -393,11 +401,15 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     started = np.array([_started(dates(x), day) for x in starts] or [True], dtype=bool)
     keep = (cols.kind_mask(wanted) & is_source[src] & is_target[dst] & (src != dst) & started[start_codes]
             & (active | include_ended))
-    sel = np.flatnonzero(keep).tolist()
+    sel = np.flatnonzero(keep)
+    # the ends numbered by node number (np.unique), not through their ids
+    end_at, end_code = np.unique(np.concatenate((src[sel], dst[sel])), return_inverse=True)
+    end_code = end_code.reshape(-1)
     kind_text = [str(k) for k in cols.kinds]
     return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
-                  list(map(nodes.__getitem__, src[sel].tolist())), list(map(nodes.__getitem__, dst[sel].tolist())),
-                  list(map(keys.__getitem__, sel)), list(map(kind_text.__getitem__, cols.kind[sel].tolist())))
+                  (list(map(nodes.__getitem__, end_at.tolist())), end_code[: len(sel)], end_code[len(sel):]),
+                  list(map(keys.__getitem__, sel.tolist())),
+                  list(map(kind_text.__getitem__, cols.kind[sel].tolist())))
 
 
 def _named(node_data: dict[Any, dict[str, Any]]) -> set[str]:
@@ -407,10 +419,12 @@ def _named(node_data: dict[Any, dict[str, Any]]) -> set[str]:
 
 
 def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tuple[str, ...], include_ended: bool,
-           index: tuple[set[str], dict[str, list[str]]], contact_sets: dict[str, set[str]], u_nodes: list[Any],
-           v_nodes: list[Any], edge_col: list[str], kind_col: list[str]) -> HealthResult:
+           index: tuple[set[str], dict[str, list[str]]], contact_sets: dict[str, set[str]],
+           ends: tuple[list[Any], np.ndarray, np.ndarray], edge_col: list[str], kind_col: list[str]) -> HealthResult:
     """The rows of the candidate relationships (their ends, edge ids and kinds as text, in edge order), given
-    the edge ids and contract groups the events may name (``index``) and the contact persons of each party."""
+    the edge ids and contract groups the events may name (``index``) and the contact persons of each party.
+    ``ends`` are the distinct end nodes and each relationship's source and target among them (their order
+    numbers the groups, not the rows: any order gives the same rows)."""
     node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only
     contacts = {k: len(s) for k, s in contact_sets.items()}
     signals = _Index(G, day, "signal", index)
@@ -421,9 +435,8 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
 
     # The ends of the candidates, numbered: id text, name, contact count (empty for a project or a person).
     n = len(edge_col)
-    end_nodes = list(set(u_nodes).union(v_nodes))
+    end_nodes, uj, vj = ends
     n_ends = len(end_nodes)
-    end_code = dict(zip(end_nodes, range(n_ends), strict=True))
     end_ids = [str(x) for x in end_nodes]
     id_code = dict(zip(end_ids, range(n_ends), strict=True))
     if len(id_code) != n_ends:  # two ends with one id text: the bulk path keys them by the text
@@ -436,9 +449,6 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
         end_counts.append((contacts.get(sx, 0),) if dx.get("type") == "party" and dx.get("kind") != "person" else ())
     count_code: dict[tuple[int, ...], int] = {}
     end_count_codes = np.array([count_code.setdefault(c, len(count_code)) for c in end_counts], dtype=np.int64)
-    uj = np.fromiter(map(end_code.__getitem__, u_nodes), np.int64, n)
-    vj = np.fromiter(map(end_code.__getitem__, v_nodes), np.int64, n)
-    del u_nodes, v_nodes
     uv = uj * n_ends + vj  # the ordered pair (su, sv)
 
     def pair_codes(pairs: set[tuple[str, str]]) -> np.ndarray:
