@@ -452,8 +452,11 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
     uv = uj * n_ends + vj  # the ordered pair (su, sv)
 
     def pair_codes(pairs: set[tuple[str, str]]) -> np.ndarray:
-        return np.array([id_code[a] * n_ends + id_code[b] for a, b in pairs if a in id_code and b in id_code],
-                        dtype=np.int64)
+        """The codes of the pairs whose two ends are ends of candidates (looked up at C speed)."""
+        a = np.fromiter(map(id_code.get, map(_FIRST, pairs), repeat(-1)), np.int64, len(pairs))
+        b = np.fromiter(map(id_code.get, map(_SECOND, pairs), repeat(-1)), np.int64, len(pairs))
+        both = (a >= 0) & (b >= 0)
+        return a[both] * n_ends + b[both]
 
     # Which sources hold events for each relationship: its edge, its (ordered) pair, each end's party.
     e_s = np.fromiter(map(s_edges.__contains__, edge_col), bool, n)
