@@ -345,8 +345,10 @@ def connected_groups(
     Returns
     -------
     ConnectedGroupsResult
-        Groups (largest first, then by id), each member with its links. The edges of both link
-        functions are read in one pass (equal to :func:`connected_groups_reference`).
+        Groups (largest first, then by id), each member with its links. Read from the shared edge
+        table with NumPy group-bys (:func:`stakegraph.analytics.groups_fast.connected_groups_columns`);
+        a graph the table cannot read takes one pass over the adjacency for the edges of both link
+        functions. Both are equal to :func:`connected_groups_reference`.
 
     Examples
     --------
@@ -364,6 +366,12 @@ def connected_groups(
     .. [1] Basel Committee on Banking Supervision, *Large exposures framework*,
        LEX10.9–10.20 (connected counterparties), BIS, 2019.
     """
+    from stakegraph.analytics.groups_fast import connected_groups_columns
+
+    fast = connected_groups_columns(G, control_threshold=control_threshold,
+                                    interdependence_threshold=interdependence_threshold)
+    if fast is not None:
+        return fast
     control, dependence = _link_edges(G)
     links = (control_links(G, control_threshold=control_threshold, edges=control)
              + interdependence_links(G, interdependence_threshold=interdependence_threshold, edges=dependence))
@@ -473,7 +481,13 @@ def groups_from_components(links: Sequence[GroupLink], components: Iterable[Iter
         ))
     groups.sort(key=lambda g: (-len(g.members), g.id))
     group_of = {m.id: g.id for g in groups for m in g.members}
-    stamp = Stamp(
+    return ConnectedGroupsResult(tuple(groups), group_of,
+                                 groups_stamp(control_threshold, interdependence_threshold, version))
+
+
+def groups_stamp(control_threshold: float, interdependence_threshold: float, version: str) -> Stamp:
+    """The stamp of :func:`connected_groups` (every way of computing the groups gives this one)."""
+    return Stamp(
         "connected_groups",
         "link-by-link transitive control (> threshold, controls, aggregated holdings) + receipts/guarantee "
         "interdependence (>= threshold); groups = connected components",
@@ -481,7 +495,6 @@ def groups_from_components(links: Sequence[GroupLink], components: Iterable[Iter
         version,
         LEX10,
     )
-    return ConnectedGroupsResult(tuple(groups), group_of, stamp)
 
 
 @dataclass(frozen=True)
@@ -542,6 +555,11 @@ def large_exposures(
     skipped. Exposures to members of one group are added up (LEX10); a
     counterparty in no group is its own group (id = its node id).
 
+    The lender's edges are read from a table of the projection's exposure edges built once
+    (:func:`stakegraph.analytics.groups_fast.large_exposures_columns`), and only the exposures
+    the result lists are built; a graph the table cannot read takes
+    :func:`large_exposures_reference`. Both give the same result.
+
     Parameters
     ----------
     G : networkx.MultiDiGraph
@@ -567,11 +585,43 @@ def large_exposures(
     >>> [(e.group_id, e.amount, e.pct_tier1, e.breach) for e in r.reportable]
     [('group:h', 27.0, 27.0, True)]
 
+    See Also
+    --------
+    large_exposures_reference : the per-edge loop this is equal to.
+    stakegraph.analytics.groups_fast.large_exposures_columns : the lender's edges read from a table.
+
     References
     ----------
     .. [1] Basel Committee on Banking Supervision, *Large exposures framework*,
        LEX10 (definitions, connected counterparties), LEX20 (limits: 25% of
        Tier 1, 15% between G-SIBs; reporting at 10%), LEX30 (measurement), 2019.
+    """
+    from stakegraph.analytics.groups_fast import large_exposures_columns
+
+    require_node(G, lender)
+    kinds = check_kinds(kinds)
+    fast = large_exposures_columns(G, lender, groups=groups, kinds=kinds, top=top)
+    if fast is not None:
+        return fast
+    return large_exposures_reference(G, lender, groups=groups, kinds=kinds, top=top)
+
+
+def large_exposures_reference(
+    G: nx.MultiDiGraph,
+    lender: str,
+    *,
+    groups: ConnectedGroupsResult | None = None,
+    kinds: Iterable[str] = EXPOSURE_KINDS,
+    top: int = 20,
+) -> LargeExposuresResult:
+    """:func:`large_exposures` from the lender's out-edges read one by one, every exposure built: the
+    reference the table read is checked against (``tests/analytics/test_groups_fast.py``).
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("bank", type="party", tier1_capital=100.0); G.add_node("c", type="party")
+    >>> _ = G.add_edge("bank", "c", key="l", kind="lends_to", amount=30.0)
+    >>> large_exposures_reference(G, "bank") == large_exposures(G, "bank")
+    True
     """
     require_node(G, lender)
     kinds = check_kinds(kinds)
@@ -623,14 +673,7 @@ def large_exposures(
             breach=pct > limit,
         ))
     exposures.sort(key=lambda e: (-e.amount, e.group_id))
-    stamp = Stamp(
-        "large_exposures",
-        "LEX30 simplified: nominal amounts, guarantees at CCF 100%, no CRM/netting; groups per connected_groups",
-        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": groups.stamp.parameters,
-         **money.stamp()},
-        graph_version(G),
-        LEX_LIMITS,
-    )
+    stamp = exposures_stamp(G, lender, kinds, top, groups, money.stamp())
     return LargeExposuresResult(
         lender=lender,
         name=name_of(G, lender),
@@ -641,4 +684,18 @@ def large_exposures(
         largest=tuple(exposures[:top]),
         breaches=tuple(e.group_id for e in exposures if e.breach),
         stamp=stamp,
+    )
+
+
+def exposures_stamp(G: nx.MultiDiGraph, lender: str, kinds: tuple[str, ...], top: int,
+                    groups: ConnectedGroupsResult, money: Mapping[str, Any]) -> Stamp:
+    """The stamp of :func:`large_exposures` (every way of computing the exposures gives this one); ``money``
+    is the money context's :meth:`~stakegraph.measures.Money.stamp`."""
+    return Stamp(
+        "large_exposures",
+        "LEX30 simplified: nominal amounts, guarantees at CCF 100%, no CRM/netting; groups per connected_groups",
+        {"lender": lender, "kinds": list(kinds), "top": top, "groups_stamp": groups.stamp.parameters,
+         **money},
+        graph_version(G),
+        LEX_LIMITS,
     )
