@@ -14,8 +14,9 @@ NumPy ones that keep the reference's floats:
   ``np.bincount`` in edge order (the reference's ``+=`` in the same order: the same bits); amounts are
   converted to the reporting currency by the factor :class:`stakegraph.measures.Money` itself quotes;
 * a project's receipts total is the sequential sum of its pairs in first-seen order (the reference's dict
-  order); the sellers' own revenues and the guarantees (few) are read in Python in the reference's order,
-  so a missing FX rate raises what the reference raises;
+  order); the sellers' own revenues are read from their node dicts and converted alike; the guarantees
+  (few) are read in Python in the reference's order, so a missing FX rate there raises what the
+  reference raises;
 * the groups are the connected components of the links (SciPy; the order in which components are found
   does not matter: groups are sorted by size and id, members by id);
 * a lender's exposures are summed per group in edge order from a table of the exposure edges built once
@@ -24,7 +25,8 @@ NumPy ones that keep the reference's floats:
   amount to ``total_exposure`` (summed in the same sorted order).
 
 Anything the table cannot reproduce — a graph that is not a ``MultiDiGraph``, node ids or kinds that are not
-text, an edge amount that needs a rate the FX table lacks — returns ``None`` and the caller runs its own
+text, thresholds that are not plain numbers, an edge amount or a seller's revenue that needs a rate the FX
+table lacks, an exposure edge whose currency is not text — returns ``None`` and the caller runs its own
 loop (which raises what it raises). ``tests/analytics/test_groups_fast.py`` proves the equality on seeded
 graphs, generated portfolios and the bundled sample.
 
