@@ -92,7 +92,8 @@ def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.nd
     f = factor[cur[needs]]
     if np.isnan(f).any():
         return None
-    value[needs] = value[needs] * f
+    with np.errstate(over="ignore"):  # a product beyond float range is inf, as Python's float product
+        value[needs] = value[needs] * f
     return value
 
 
@@ -167,7 +168,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
         from_edges = (np.isnan(own) | (own == 0)) & is_project  # ``not total and type == "project"``
         total = np.where(from_edges, edge_sum, own)
         t_pair = total[s_of_pair]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = 100.0 * got / t_pair
         has_total = ~np.isnan(t_pair) & (t_pair != 0)
         pct = np.where(stated_any, stated_sum, ratio)
