@@ -668,11 +668,12 @@ def write_audit_json(r: AuditReport, out: IO[str], *, indent: int | None = None)
     """
     written = 0
     sep = "{"
-    for key, value in audit_json(r).items():
-        chunk = (f"{sep}\n{json.dumps(key)}: "
-                 + json.dumps(value, ensure_ascii=False, indent=indent, default=str))
-        out.write(chunk)
-        written += len(chunk)
-        sep = ","
+    with _gc_paused(True):  # plain data, no cycles: no collection should walk the projection meanwhile
+        for key, value in audit_json(r).items():
+            chunk = (f"{sep}\n{json.dumps(key)}: "
+                     + json.dumps(value, ensure_ascii=False, indent=indent, default=str))
+            out.write(chunk)
+            written += len(chunk)
+            sep = ","
     out.write("\n}\n")
     return written + 3
