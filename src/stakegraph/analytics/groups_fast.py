@@ -54,7 +54,7 @@ from scipy.sparse.csgraph import connected_components
 from stakegraph.analytics import groups as grp
 from stakegraph.analytics.selection import check_kinds, name_of, number, require_node
 from stakegraph.analytics.stamp import graph_version
-from stakegraph.analytics.timeline_fast import Columns, _numbers, columns
+from stakegraph.analytics.timeline_fast import Columns, columns, number_column
 from stakegraph.errors import MissingRate
 from stakegraph.measures import Money, money_context
 
@@ -99,7 +99,7 @@ def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.nd
 
 def _money(cols: Columns, sel: np.ndarray, prop: str, conv: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
     """``money.of(data, prop)`` of the edges ``sel`` (NaN: absent); ``None`` when one needs a missing rate."""
-    value = _numbers(list(map(dict.get, [cols.items[i][1] for i in sel.tolist()], repeat(prop))))
+    value = number_column(list(map(dict.get, [cols.items[i][1] for i in sel.tolist()], repeat(prop))))
     return _converted(value, cols.currency[sel], conv)
 
 
@@ -136,7 +136,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
             for _k, d in map(cols.items.__getitem__, rec.tolist())]
     raw_revenue, raw_stated = (list(c) for c in zip(*read, strict=True)) if read else ([], [])
     del read
-    revenue = _converted(_numbers(raw_revenue), cols.currency[rec], conv)
+    revenue = _converted(number_column(raw_revenue), cols.currency[rec], conv)
     if revenue is None:
         return None
     links: list[grp.GroupLink] = []
@@ -148,7 +148,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
         inverse = inverse.ravel()
         pairs = len(first)
         got = np.bincount(inverse, weights=np.where(np.isnan(revenue), 0.0, revenue), minlength=pairs)
-        stated = _numbers(raw_stated)
+        stated = number_column(raw_stated)
         has = ~np.isnan(stated)
         stated_sum = np.bincount(inverse[has], weights=stated[has], minlength=pairs)
         stated_any = np.bincount(inverse[has], minlength=pairs) > 0
@@ -160,7 +160,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
         # each seller's total: its annual_revenue, a project's the sum of its receipts when it states none
         nodes, node_data = cols.nodes, G._node  # noqa: SLF001
         seller_data = [node_data[nodes[i]] for i in sellers.tolist()]
-        own = _converted(_numbers([d.get("annual_revenue") for d in seller_data]), cols.node_currency[sellers], conv)
+        own = _converted(number_column([d.get("annual_revenue") for d in seller_data]), cols.node_currency[sellers], conv)
         if own is None:
             return None
         is_project = np.fromiter((d.get("type") == "project" for d in seller_data), dtype=bool,
@@ -349,7 +349,7 @@ def _exposure_edges(G: nx.MultiDiGraph, cols: Columns, money: Money, kinds: tupl
     rows = [(k, d.get("amount"), d.get("currency")) for k, d in map(cols.items.__getitem__, sel.tolist())]
     raw_key, raw_amount, raw_cur = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
     del rows
-    value = _numbers(raw_amount)
+    value = number_column(raw_amount)
     factor, converts = _factors(cols, money)
     cur = cols.currency[sel]
     needs = ((cur >= 0) & converts[np.maximum(cur, 0)] if len(converts) else np.zeros(len(sel), dtype=bool))

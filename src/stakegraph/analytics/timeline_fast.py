@@ -73,7 +73,8 @@ from stakegraph.measures import (
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
 
 __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
-           "book_exposure", "cut_points", "relationship_mask", "band_rows", "dated_between", "DAYS_KEPT"]
+           "book_exposure", "cut_points", "relationship_mask", "band_rows", "dated_between", "number_column",
+           "DAYS_KEPT"]
 
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
@@ -118,8 +119,13 @@ def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     return np.searchsorted(np.fromiter(first.values(), dtype=np.int64, count=len(first)), at), list(first)
 
 
-def _numbers(values: Sequence[Any]) -> np.ndarray:
-    """:func:`stakegraph.measures.number` of each value as floats (NaN: absent)."""
+def number_column(values: Sequence[Any]) -> np.ndarray:
+    """:func:`stakegraph.measures.number` of each value as floats (NaN: absent); plain numbers and ``None``
+    in one NumPy conversion (an int beyond float range, or a non-finite value, reads absent, as ``number``).
+
+    >>> number_column([1, None, 2.5, "3"]).tolist()
+    [1.0, nan, 2.5, 3.0]
+    """
     if set(map(type, values)) <= {float, int, type(None)}:
         try:
             out = np.array(values, dtype=float)  # None → NaN
@@ -240,10 +246,10 @@ class Columns:
                 kind = self.kinds[c]
                 if column == "weight":
                     attr = declared_weight(str(kind))
-                    out[idx] = 1.0 if attr is None else _numbers(list(map(dict.get, picked, repeat(attr))))
+                    out[idx] = 1.0 if attr is None else number_column(list(map(dict.get, picked, repeat(attr))))
                 else:
-                    amount = _numbers(list(map(dict.get, picked, repeat("amount"))))
-                    cap = (_numbers(list(map(dict.get, picked, repeat("guarantee_cap")))) if kind == "guarantees"
+                    amount = number_column(list(map(dict.get, picked, repeat("amount"))))
+                    cap = (number_column(list(map(dict.get, picked, repeat("guarantee_cap")))) if kind == "guarantees"
                            else amount)
                     out[idx] = np.where(np.isnan(cap), amount, cap)
                 done.add(c)
