@@ -317,6 +317,8 @@ def _build_audit(G: nx.MultiDiGraph, scope: str, as_of: str | None, top: int, sc
     day = resolve_as_of(G, as_of)  # the one as-of rule, on the whole graph as every other door
     S = scope_graph(G, scope)
     ph.done("scope")
+    audit_columns.edge_table(S)  # read by most phases below: built once here, so its cost shows as its own phase
+    ph.done("edge table")
     answers: dict[str, Answer] = {}
     pc_c = _run(S, answers, "customer concentration", *AUDIT_PARAMETERS["customer concentration"])
     pc_l = _run(S, answers, "lender concentration", *AUDIT_PARAMETERS["lender concentration"])

@@ -26,9 +26,21 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from stakegraph.analytics.timeline_fast import columns
+from stakegraph.analytics.timeline_fast import Columns, columns
 
-__all__ = ["recalled_edges", "edge_kind_counts", "sole_providers"]
+__all__ = ["edge_table", "recalled_edges", "edge_kind_counts", "sole_providers"]
+
+
+def edge_table(G: nx.MultiDiGraph) -> Columns | None:
+    """The shared edge table of ``G`` (:func:`stakegraph.analytics.timeline_fast.columns`), built now if it
+    is not yet; ``None`` for another graph class or when the table cannot be built.
+
+    >>> G = nx.MultiDiGraph(version="v")
+    >>> G.add_node("a", type="party")
+    >>> edge_table(G).nodes, edge_table(nx.DiGraph()) is None
+    (['a'], True)
+    """
+    return columns(G) if type(G) is nx.MultiDiGraph else None
 
 
 def recalled_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict[str, Any]]] | None:
@@ -61,7 +73,7 @@ def recalled_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict[str, An
     .. [1] A. Hagberg, D. Schult and P. Swart, "Exploring network structure, dynamics, and function
        using NetworkX", SciPy 2008 — the edge order read here.
     """
-    cols = columns(G) if type(G) is nx.MultiDiGraph else None
+    cols = edge_table(G)
     if cols is None:
         return None
     nodes, src, dst, items = cols.nodes, cols.src, cols.dst, cols.items
@@ -104,7 +116,7 @@ def edge_kind_counts(G: nx.MultiDiGraph) -> dict[str, int] | None:
     ----------
     .. [1] NumPy ``bincount``: one count per code, https://numpy.org/doc/stable/reference/generated/numpy.bincount.html
     """
-    cols = columns(G) if type(G) is nx.MultiDiGraph else None
+    cols = edge_table(G)
     if cols is None:
         return None
     out: Counter[str] = Counter()
@@ -156,7 +168,7 @@ def sole_providers(G: nx.MultiDiGraph, kinds: Iterable[str], *, min_projects: in
     .. [1] E. R. Yescombe, *Principles of Project Finance*, 2nd ed., Academic Press, 2014, ch. 8 —
        the project contracts (EPC, O&M, offtake, insurance) whose counterparty risk this finds.
     """
-    cols = columns(G) if type(G) is nx.MultiDiGraph else None
+    cols = edge_table(G)
     if cols is None:
         return None
     roles = list(dict.fromkeys(kinds))
