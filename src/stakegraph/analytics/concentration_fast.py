@@ -50,7 +50,6 @@ import numpy as np
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics.timeline_fast import Columns, columns
 from stakegraph.domain import MONEY_PROPS
-from stakegraph.errors import MissingRate
 from stakegraph.measures import money_context, number
 
 __all__ = ["portfolio_rows_fast"]
@@ -74,15 +73,10 @@ def _sizes(G: nx.MultiDiGraph, cols: Columns, kinds: tuple[str, ...], sel: np.nd
         return w
     money = money_context(G)  # the reference builds it at its first holder: there is one here
     cur = cols.currency[sel]
-    factor = np.ones(len(cols.currencies))
     convert = is_money & ~np.isnan(w) & (cur >= 0)
-    for c in np.unique(cur[convert]).tolist():
-        if cols.currencies[c] == money.reporting:
-            continue
-        try:
-            factor[c] = money.amount(1.0, cols.currencies[c])  # 1.0 * the reference's factor: the factor
-        except MissingRate:
-            return None
+    factor = cols.factors(money, np.unique(cur[convert]).tolist())
+    if np.isnan(factor[cur[convert]]).any():  # a missing rate: the reference raises it
+        return None
     w = w.copy()
     with np.errstate(over="ignore"):  # an infinite size: the caller falls back, the reference answers
         w[convert] = w[convert] * factor[cur[convert]]

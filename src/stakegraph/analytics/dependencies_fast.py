@@ -48,8 +48,7 @@ import numpy as np
 from stakegraph.analytics import dependencies as dep
 from stakegraph.analytics.selection import INACTIVE_STATUSES, declared_weight, number
 from stakegraph.analytics.timeline_fast import Columns, columns
-from stakegraph.errors import MissingRate
-from stakegraph.measures import Money, money_context
+from stakegraph.measures import money_context
 
 __all__ = ["central_dependencies_fast", "provider_index"]
 
@@ -97,18 +96,6 @@ class _Groups:
                 for h, a, b in zip(heads, start.tolist(), (start + size).tolist(), strict=True)}
 
 
-def _factors(cols: Columns, money: Money, needed: np.ndarray) -> np.ndarray:
-    """Per currency code: ``Money.amount``'s factor to the reporting currency for the ``needed`` codes (1 for
-    the reporting currency itself, NaN: no rate)."""
-    factor = np.ones(max(len(cols.currencies), 1))
-    for c in needed.tolist():
-        try:
-            factor[c] = money.amount(1.0, cols.currencies[c])  # 1.0 * f: the factor the reference multiplies by
-        except MissingRate:
-            factor[c] = np.nan
-    return factor
-
-
 def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
     """The provider index of ``G`` as :class:`_Groups` (``None``: the columns cannot reproduce it)."""
     if not (G.is_multigraph() and G.is_directed()):
@@ -125,7 +112,7 @@ def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
     weight, is_money = cols.weight(kinds)
     value, cur = weight[sel], cols.currency[sel]
     conv = is_money[sel] & ~np.isnan(value) & (cur >= 0)
-    factor = _factors(cols, money, np.unique(cur[conv]))
+    factor = cols.factors(money, np.unique(cur[conv]).tolist())
     f = factor[np.maximum(cur, 0)]
     if np.isnan(f[conv]).any():
         return None  # the reference raises MissingRate on the first such edge: the loop does the same

@@ -55,7 +55,6 @@ from stakegraph.analytics import groups as grp
 from stakegraph.analytics.selection import check_kinds, name_of, number, require_node
 from stakegraph.analytics.stamp import graph_version
 from stakegraph.analytics.timeline_fast import Columns, columns, number_column
-from stakegraph.errors import MissingRate
 from stakegraph.measures import Money, money_context
 
 __all__ = ["connected_groups_columns", "large_exposures_columns"]
@@ -69,18 +68,9 @@ def _readable(G: nx.MultiDiGraph) -> Columns | None:
 
 
 def _factors(cols: Columns, money: Money) -> tuple[np.ndarray, np.ndarray]:
-    """(per currency code: the factor to the reporting currency — NaN when no rate —, whether it converts)."""
-    factor = np.ones(len(cols.currencies))
-    converts = np.zeros(len(cols.currencies), dtype=bool)
-    for i, c in enumerate(cols.currencies):
-        if c == money.reporting:
-            continue
-        converts[i] = True
-        try:
-            factor[i] = money.amount(1.0, c)  # 1.0 * the factor Money.amount multiplies by
-        except MissingRate:
-            factor[i] = np.nan
-    return factor, converts
+    """(per currency code: the factor to the reporting currency — NaN when no rate, :meth:`Columns.factors`
+    —, whether it converts)."""
+    return cols.factors(money), np.array([c != money.reporting for c in cols.currencies], dtype=bool)
 
 
 def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:

@@ -267,6 +267,20 @@ class Columns:
         amount), filled for the edges of ``kinds``."""
         return self._fill("money", self.kind_codes(kinds))
 
+    def factors(self, money: Money, codes: Iterable[int] | None = None) -> np.ndarray:
+        """Per currency code, the factor ``money.amount`` multiplies an amount stated in that currency by
+        (``money.amount(1.0, c)``: the same product as the reference's), for ``codes`` (default: every
+        currency); 1 for the reporting currency and the codes not asked, NaN where the FX table has no
+        rate (the reference raises :class:`~stakegraph.errors.MissingRate` there). At least one entry."""
+        out = np.ones(max(len(self.currencies), 1))
+        for c in range(len(self.currencies)) if codes is None else codes:
+            if self.currencies[c] != money.reporting:
+                try:
+                    out[c] = money.amount(1.0, self.currencies[c])
+                except MissingRate:
+                    out[c] = np.nan
+        return out
+
     def structure_nodes(self) -> tuple[list[str], np.ndarray]:
         """(the parties and projects in node order, each node's position among them)."""
         if self._structure is None:
