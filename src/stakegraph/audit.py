@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import IO, Any
 
 import networkx as nx
@@ -49,7 +48,7 @@ from stakegraph.analytics import timeline as tl
 from stakegraph.analytics.selection import STRUCTURAL_TYPES
 from stakegraph.analytics.stamp import Stamp, to_jsonable
 from stakegraph.errors import Invalid, NotFound
-from stakegraph.measures import money_stamp, resolve_as_of
+from stakegraph.measures import edge_count, money_stamp, resolve_as_of
 
 __all__ = ["AuditReport", "ConcentrationRow", "Scenario", "SharedProvider", "audit_json", "build_audit",
            "centrality_parameters", "contagion_scenarios", "display_name", "findings", "fmt", "most_concentrated",
@@ -380,13 +379,6 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _edge_count(S: nx.MultiDiGraph) -> int:
-    """``S.number_of_edges()`` of a directed multigraph at C speed (NetworkX's sums a degree view: a Python step per node)."""
-    if not (S.is_multigraph() and S.is_directed()):
-        return int(S.number_of_edges())
-    return sum(map(len, chain.from_iterable(map(dict.values, S._adj.values()))))  # noqa: SLF001
-
-
 def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *,
               measures: tuple[str, ...] | None = None, period: str | None = None, years: int = TREND_YEARS,
               full_max_edges: int = TREND_FULL_MAX_EDGES) -> OverTime:
@@ -398,7 +390,7 @@ def over_time(S: nx.MultiDiGraph, answers: dict[str, Answer], day: dt.date, *,
     (:attr:`OverTime.note` says so).
     """
     note = None
-    edges = _edge_count(S)
+    edges = edge_count(S)
     if measures is None and period is None and edges > full_max_edges:
         measures, period = TREND_LARGE_MEASURES, TREND_LARGE_PERIOD
         left_out = [m for m in TREND_MEASURES if m not in measures]
