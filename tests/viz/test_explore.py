@@ -156,8 +156,18 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     pg.evaluate("() => SG.stopLayout()")
     wait(pg, "!SG.renderer.getCamera().isAnimated()")
     pg.evaluate("() => SG.refresh()")  # draws the picking layer too: the mouse finds nodes where they are drawn
-    where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() =>
-        ok(SG.renderer.framedGraphToViewport(SG.renderer.getNodeDisplayData(id))))))"""
+    # the node's centre, or the nearest point of it that is not covered by another node (the layout
+    # is stopped early, so a neighbour may lie on top of it): where a person would point at it
+    where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => {
+        const r = SG.renderer, c = r.framedGraphToViewport(r.getNodeDisplayData(id));
+        for (const d of [0, 2, 4, 6, 8]) {
+          for (let k = 0; k < (d ? 12 : 1); k++) {
+            const p = {x: c.x + d * Math.cos(k * Math.PI / 6), y: c.y + d * Math.sin(k * Math.PI / 6)};
+            if (r.getNodeAtPosition(p) === id) { return ok(p); }
+          }
+        }
+        ok(c);
+    })))"""
     xy = pg.evaluate(where, node_id)
     box = pg.locator("#canvas").bounding_box()
     if not (10 < xy["x"] < box["width"] - 10 and 10 < xy["y"] < box["height"] - 10):  # off screen: fit first
@@ -178,7 +188,11 @@ def hover(pg: Any, node_id: str) -> tuple[float, float]:
             return x, y
         except AssertionError:
             if attempt == 2:
-                raise
+                box = pg.locator("#canvas").bounding_box()
+                found = pg.evaluate("([x, y]) => [window.__explore.hovered, SG.renderer.getNodeAtPosition({x, y})]",
+                                    [x - box["x"], y - box["y"]])
+                raise AssertionError(f"{node_id} not hovered at ({x:.0f}, {y:.0f}): "
+                                     f"hovered, found there = {found}") from None
     raise AssertionError("unreachable")
 
 

@@ -86,7 +86,7 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
 
     Variant: Fruchterman–Reingold as implemented by igraph (C; ~0.2 s for
     2,000 nodes, where ``nx.spring_layout`` takes ~20 s) from a seeded random
-    start (Python's ``random`` seeded, then restored), scaled to about 90 px per node side; then nodes closer than
+    start (a ``random.Random(seed)`` given to igraph for the call), scaled to about 90 px per node side; then nodes closer than
     ``min_dist`` are pushed apart pair by pair (``scipy.spatial.cKDTree``),
     so a hub's leaves stay readable.
 
@@ -110,12 +110,14 @@ def spring_positions(H: nx.Graph, *, scale: float | None = None, seed: int = 7,
     index = {n: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges() if u != v], directed=False)
     rng = np.random.default_rng(seed)
-    state = random.getstate()
+    # igraph's default generator is per thread (its C core keeps it in thread-local storage):
+    # only the thread that imported igraph draws from Python's `random`, any other (an API worker)
+    # from an unseeded C one. So this thread's generator is set for the call, then set back.
+    ig.set_random_number_generator(random.Random(seed))
     try:
-        random.seed(seed)  # igraph draws its random start from Python's random module
         layout = g.layout_fruchterman_reingold(niter=500, grid="auto")
     finally:
-        random.setstate(state)
+        ig.set_random_number_generator(random)
     xy = np.array(layout.coords, dtype=np.float64)
     xy -= xy.mean(axis=0)
     span = float(np.abs(xy).max()) or 1.0

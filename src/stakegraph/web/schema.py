@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql import DocumentNode, GraphQLError, validate
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import (
     AddValidationRules,
@@ -32,6 +32,7 @@ from strawberry.types.graphql import OperationType
 from stakegraph.errors import StakegraphError, StoreUnavailable
 from stakegraph.settings import Mode, Settings
 from stakegraph.web import plain_resolvers
+from stakegraph.web.documents import detach, lighten, parse_light, skeleton
 from stakegraph.web.flat_execution import FlatExecutionContext
 from stakegraph.web.limits import (
     DEFAULT_VALIDATION_BUDGET_S,
@@ -82,25 +83,35 @@ class _Preparer:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        try:
-            document = parse(query, **parse_options)
-            check_document_size(document, self.max_selections)
-        except GraphQLError as e:
-            found: _Prepared = (None, [e])
-        else:
-            # the limits first, alone: they are linear; the standard rules run only on documents
-            # within them (some standard rules are quadratic in the selections sharing a name)
-            errors = validate(schema, document, (self.budget, *self.limit_rules))
-            if not errors:
-                rest = tuple(r for r in rules if r not in self.limit_rules)
-                errors = validate_document(schema, document, (self.budget, *rest))
-            found = (document, [_with_code(e) for e in errors])
+        document = parse_light(query, **parse_options)
+        found: _Prepared = (None, [document]) if isinstance(document, GraphQLError) else \
+            self._check(schema, document, rules)
         if len(query) <= _CACHE_MAX_CHARS:
             with self._lock:
                 self._cache[key] = found
                 while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
         return found
+
+    def _check(self, schema: Any, document: DocumentNode, rules: tuple[Any, ...]) -> _Prepared:
+        """The parsed ``document`` checked: lightened when valid; when refused, only its skeleton and
+        its errors without nodes (see :mod:`stakegraph.web.documents`: the garbage collector's cost)."""
+        try:
+            check_document_size(document, self.max_selections)
+        except GraphQLError as e:
+            lighten(document)
+            return None, [detach(e)]
+        # the limits first, alone: they are linear; the standard rules run only on documents
+        # within them (some standard rules are quadratic in the selections sharing a name)
+        errors = validate(schema, document, (self.budget, *self.limit_rules))
+        if not errors:
+            rest = tuple(r for r in rules if r not in self.limit_rules)
+            errors = validate_document(schema, document, (self.budget, *rest))
+        if not errors:
+            return lighten(document), []
+        refused = [detach(_with_code(e)) for e in errors]
+        lighten(document)  # frees its tokens now (the rest goes with the last reference)
+        return skeleton(document), refused
 
 
 class LimitedSchema(strawberry.Schema):
