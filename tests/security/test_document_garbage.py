@@ -132,3 +132,16 @@ def test_refusals_answer_as_before_from_the_cache_too(api: TestClient, text: str
     else:
         errors = body["errors"]
         assert errors and all(e.get("locations") for e in errors), body
+
+
+@pytest.mark.parametrize("text", ["{ a ", "query {", "{ a(x: ) }", "{ " + "x " * 3000 + "}", "fragment on on X { a }"])
+def test_parse_light_errors_are_graphql_cores(text: str) -> None:
+    try:
+        parse(text, max_tokens=2000)
+    except GraphQLError as e:
+        expected = e.formatted
+    else:  # pragma: no cover - every text above is refused
+        raise AssertionError(text)
+    found = parse_light(text, max_tokens=2000)
+    assert isinstance(found, GraphQLError) and found.formatted == expected
+    assert found.__traceback__ is None
