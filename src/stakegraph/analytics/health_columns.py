@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -532,16 +533,13 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
             ages = parts.ages(i_key, interactions.attached(edge, su, sv) if i_key != empty_s else [])
         factors.append(whole(sig, ages, counts))
     # The order of the rows (score, then edge id; stable as the reference's sort) from the columns.
-    gid_list = gid.tolist()
     g_scores = [f[0] for f in factors]
-    order = _order(list(map(g_scores.__getitem__, gid_list)), edge_col)
-    take = _taker(order)
-    u_sorted, v_sorted = _taker(take(uj_list)), _taker(take(vj_list))
-    by_group = _taker(take(gid_list))
-    f_cols = list(zip(*factors, strict=True)) if factors else [()] * 6
-    cols = [take(edge_col), take(kind_col), u_sorted(end_ids), v_sorted(end_ids),
-            u_sorted(end_names), v_sorted(end_names), *map(by_group, f_cols)]
-    rows = _rows(cols)
+    order = np.asarray(_order(list(map(g_scores.__getitem__, gid.tolist())), edge_col), dtype=np.int64)
+    order_list = order.tolist()
+    ends_of = list(zip(end_ids, end_names, strict=True))
+    rows = _rows(map(edge_col.__getitem__, order_list), map(kind_col.__getitem__, order_list),
+                 map(ends_of.__getitem__, uj[order].tolist()), map(ends_of.__getitem__, vj[order].tolist()),
+                 map(factors.__getitem__, gid[order].tolist()))
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
                    "include_ended": include_ended}, graph_version(G), REFERENCES)
@@ -553,18 +551,41 @@ _FIRST, _SECOND, _POINTS = itemgetter(0), itemgetter(1), attrgetter("points")
 _FIELDS = tuple(f.name for f in fields(RelationshipHealth))
 
 
-def _rows(cols: list[Any]) -> tuple[RelationshipHealth, ...]:
-    """``tuple(map(RelationshipHealth, *cols))``: the generated ``__init__`` sets each field in turn through
-    ``object.__setattr__`` (the class is frozen); the same fields are put in each instance's ``__dict__``
-    at once, in field order (the class has no ``__post_init__``: the instances are equal, field for field)."""
-    if hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__"):
-        return tuple(map(RelationshipHealth, *cols))  # pragma: no cover - guards the shortcut
-    n = len(cols[0]) if cols else 0
-    rows = list(map(object.__new__, repeat(RelationshipHealth, n)))
-    # each new instance's (empty) __dict__ filled with its fields, in field order, at C speed
-    for _ in map(dict.update, map(vars, rows), map(zip, repeat(_FIELDS), zip(*cols, strict=True))):
-        pass
-    return tuple(rows)
+_FACTOR_FIELDS = ("score", "contributions", "interactions", "warmth", "days_since_interaction", "contacts")
+
+
+def _row_maker() -> Any:
+    """``make(edge_id, kind, (source, source_name), (target, target_name), factors)``: a
+    :class:`RelationshipHealth` made without its generated ``__init__`` (which sets each field in turn through
+    ``object.__setattr__``, the class being frozen): a new instance whose ``__dict__`` is set at once to the
+    fields in field order (a dict display; ``factors`` as :data:`~stakegraph.analytics.health_parts.Factors`,
+    the last six fields in order). Generated from the class's fields, as :mod:`dataclasses` generates
+    ``__init__`` itself; ``None`` when the fields are not the ones this maps (then the class is called)."""
+    if (hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__")
+            or _FIELDS != ("edge_id", "kind", "source", "target", "source_name", "target_name", *_FACTOR_FIELDS)):
+        return None  # pragma: no cover - guards the shortcut
+    values = ("e", "k", "u[0]", "v[0]", "u[1]", "v[1]", *(f"f[{j}]" for j in range(len(_FACTOR_FIELDS))))
+    body = ", ".join(f"{name!r}: {value}" for name, value in zip(_FIELDS, values, strict=True))
+    space: dict[str, Any] = {"new": object.__new__, "cls": RelationshipHealth, "put": object.__setattr__}
+    exec(f"def make(e, k, u, v, f):\n    o = new(cls)\n    put(o, '__dict__', {{{body}}})\n    return o\n",  # noqa: S102
+         space)
+    return space["make"]
+
+
+_MAKE_ROW = _row_maker()
+
+
+def _rows(edge_ids: Iterable[str], kinds: Iterable[str], sources: Iterable[tuple[str, str]],
+          targets: Iterable[tuple[str, str]], factors: Iterable[Factors]) -> tuple[RelationshipHealth, ...]:
+    """``tuple(RelationshipHealth(e, k, *u, ... , *f) ...)`` of the rows' edge ids, kinds, (id, name) of each end
+    and factors, in row order: the generated ``__init__`` sets each field in turn through ``object.__setattr__``
+    (the class is frozen); here each instance's ``__dict__`` is set at once to its fields in field order
+    (:func:`_row_maker`; the class has no ``__post_init__``: the instances are equal, field for field, with
+    the same ``__dict__``)."""
+    if _MAKE_ROW is None:  # pragma: no cover - guards the shortcut
+        return tuple(RelationshipHealth(e, k, u[0], v[0], u[1], v[1], *f)
+                     for e, k, u, v, f in zip(edge_ids, kinds, sources, targets, factors, strict=True))
+    return tuple(map(_MAKE_ROW, edge_ids, kinds, sources, targets, factors))
 
 
 class _Whole:
@@ -615,13 +636,6 @@ def _order(scores: list[float], edge_col: list[str]) -> list[int]:
 
 def _started(start: dt.date | None, day: dt.date) -> bool:
     return start is None or start <= day
-
-
-def _taker(order: list[int]) -> Any:
-    """``col -> [col[i] for i in order]`` at C speed (a tuple; also for 0 or 1 index)."""
-    if len(order) >= 2:
-        return itemgetter(*order)
-    return lambda col: tuple(col[i] for i in order)
 
 
 def _touched(index: _Index) -> tuple[set[str], set[tuple[str, str]], set[str]]:
