@@ -177,3 +177,66 @@ def test_no_pairs() -> None:
     G.add_edge("a", "x", key="t", kind="lends_to", amount=1.0)
     same_graph(structural_graph_fast(G), structural_graph(G))
     same_graph(structural_graph_fast(G, directed=True), structural_graph(G, directed=True))
+
+
+def pair_dicts(H: nx.Graph) -> list[dict[str, Any]]:
+    """Each pair's attribute dict once (an undirected pair's dict is shared by both ends)."""
+    return list({id(attrs): attrs for _, _, attrs in H.edges(data=True)}.values())
+
+
+def assert_not_shared(H: nx.Graph) -> None:
+    """Every pair has its own ``edges`` list and ``kinds`` set, as the reference's ``add_edge`` makes them."""
+    pairs = pair_dicts(H)
+    assert len({id(a["edges"]) for a in pairs}) == len(pairs)
+    assert len({id(a["kinds"]) for a in pairs}) == len(pairs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("directed", [False, True])
+def test_every_pair_has_one_edge(seed: int, directed: bool) -> None:
+    """Only the one-edge path runs: each pair's ``[key]`` and ``{kind}`` from its only edge."""
+    rnd = random.Random(seed)
+    G = nx.MultiDiGraph(version=f"single:{seed}")
+    ids = [f"n{i:03d}" for i in range(60)]
+    for i in ids:
+        G.add_node(i, type=rnd.choice(["party", "project", "contract"]))
+    seen: set[frozenset[str]] = set()
+    for j in range(300):
+        u, v = rnd.sample(ids, 2)
+        if frozenset((u, v)) in seen:
+            continue
+        seen.add(frozenset((u, v)))
+        G.add_edge(u, v, key=f"e{j}", kind=rnd.choice(["lends_to", "builds", "owns", "guarantees"]),
+                   amount=rnd.choice([None, 0, 3.5, 1e-300, 2.0]))
+    H = structural_graph_fast(G, directed=directed)
+    same_graph(H, structural_graph(G, directed=directed))
+    assert H.number_of_edges() > 50 and all(len(a["edges"]) == 1 for a in pair_dicts(H))
+    assert_not_shared(H)
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_some_pairs_have_many_edges(directed: bool) -> None:
+    """Pairs with many edges (both directions, mixed kinds, inactive ones) among one-edge pairs, isolated
+    nodes and nodes of other types: each many-edge pair's slices in edge order."""
+    rnd = random.Random(7)
+    G = nx.MultiDiGraph()
+    ids = [f"n{i:02d}" for i in range(30)]
+    for i in ids:
+        G.add_node(i, type=rnd.choice(["party", "party", "project", "signal"]))
+    G.add_nodes_from(["alone1", "alone2"], type="party")
+    kinds = ["lends_to", "builds", "owns", "guarantees", "partner_of", "mentions"]
+    for j in range(400):
+        if j % 3 == 0:  # the hub pairs: many edges each
+            u, v = rnd.choice([("n00", "n01"), ("n01", "n00"), ("n02", "n03"), ("n05", "n04")])
+        else:
+            u, v = rnd.sample(ids, 2)
+        G.add_edge(u, v, key=f"e{j}", kind=rnd.choice(kinds), amount=rnd.choice([None, 1.0, 2.5, -1.0]),
+                   status=rnd.choice([None, "active", "ended"]))
+    for kw in ({}, {"active_only": False}, {"kinds": ("lends_to",)}, {"types": ("party",)}, {"types": ()}):
+        H = structural_graph_fast(G, directed=directed, **kw)  # type: ignore[arg-type]
+        same_graph(H, structural_graph(G, directed=directed, **kw))  # type: ignore[arg-type]
+        assert_not_shared(H)
+    H = structural_graph_fast(G, directed=directed)
+    sizes = sorted(len(a["edges"]) for a in pair_dicts(H))
+    assert sizes[0] == 1 and sizes[-1] > 10
+    assert list(H["alone1"]) == [] and "n00" in H

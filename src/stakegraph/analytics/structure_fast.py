@@ -13,9 +13,14 @@ its own order) and the pairs are aggregated with NumPy:
   first-seen order (the order in which the reference adds them: it fixes each node's neighbour order);
 * ``strength`` is a sequential ``np.bincount`` of the weights (the kind's declared weight as a number,
   1 when absent or not positive) in edge order: the reference's ``+=`` in the same order, the same bits;
-* each pair's edge ids and kinds are slices of the kept edges sorted (stably) by pair; the kinds set is
-  built from its slice in edge order (the reference's ``add`` order);
-* the adjacency dicts of the result are filled once, pair by pair in first-seen order.
+* ``distance`` is ``1.0 / strength`` as one NumPy division (IEEE division, the bits of Python's ``1.0 / s``);
+* every pair's dict is first built as if it had one edge (``[key]``, ``{kind}`` of its first edge: most
+  pairs have one), then the pairs with more edges get their slices of the kept edges sorted (stably) by
+  pair (edge order within a pair); the kinds set is built from its slice in edge order (the reference's
+  ``add`` order);
+* each node's neighbour dict is built at once, ``dict(zip(neighbours, pair dicts))``, from the pair ends
+  grouped by node with a stable sort: first-seen pair order within a node, the order ``add_edge``
+  inserted them (an undirected pair's dict is shared by both ends, as ``add_edge`` does).
 
 A graph the table cannot read (node ids that are not text, kinds that are not text) takes the one-pass
 loop over the adjacency (:func:`_structural_graph_loop`, equal to the reference as well); a graph that
@@ -32,6 +37,7 @@ is not a ``MultiDiGraph`` goes to the reference.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -46,7 +52,7 @@ from stakegraph.analytics.selection import (
     number,
     structural_graph,
 )
-from stakegraph.analytics.timeline_fast import columns
+from stakegraph.analytics.timeline_fast import Columns, columns
 
 __all__ = ["structural_graph_fast"]
 
@@ -111,23 +117,25 @@ def structural_graph_fast(
         return _structural_graph_loop(G, wanted, wanted_types, directed, active_only)
     H: nx.Graph = nx.DiGraph() if directed else nx.Graph()
     H.graph.update(G.graph)
-    node: dict[Any, Any] = H._node  # noqa: SLF001 - the adjacency filled directly, as add_nodes_from/add_edge
-    succ: dict[Any, Any] = H._adj  # noqa: SLF001
-    pred: dict[Any, Any] = H._pred if directed else succ  # type: ignore[attr-defined]  # noqa: SLF001
-    keep = np.fromiter((d.get("type") in wanted_types for d in G._node.values()),  # noqa: SLF001
-                       dtype=bool, count=len(cols.nodes))
-    for n in (cols.nodes[i] for i in np.flatnonzero(keep).tolist()):
-        succ[n] = {}
-        if directed:
-            pred[n] = {}
-        node[n] = {}
+    types_of = map(dict.get, G._node.values(), repeat("type"))  # noqa: SLF001 - ``t in wanted_types``, at C speed
+    keep = np.fromiter(map(wanted_types.__contains__, types_of), dtype=bool, count=len(cols.nodes))
     src, dst = cols.src, cols.dst
     mask = cols.kind_mask(wanted) & keep[src] & keep[dst] & (src != dst)
     if active_only:
         mask &= cols.active
     sel = np.flatnonzero(mask)
+    pairs, ends = _pairs(cols, wanted, directed, sel)
+    _fill(H, cols.nodes, keep, pairs, ends, directed)
+    return H
+
+
+def _pairs(cols: Columns, wanted: tuple[str, ...], directed: bool, sel: np.ndarray
+           ) -> tuple[list[dict[str, Any]], tuple[np.ndarray, np.ndarray]]:
+    """Each pair's attribute dict in first-seen order, and each pair's two ends (node numbers)."""
+    empty = np.zeros(0, dtype=np.int64)
     if len(sel) == 0:
-        return H
+        return [], (empty, empty)
+    src, dst = cols.src, cols.dst
     weight, _money = cols.weight(wanted)
     w = weight[sel]
     w = np.where(np.isnan(w) | (w <= 0), 1.0, w)  # ``1.0 if w is None or w <= 0 else w``
@@ -137,25 +145,66 @@ def structural_graph_fast(
     _uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     order = np.argsort(first, kind="stable")  # pairs in first-seen order: the reference's add_edge order
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
+    n_pairs = len(order)
+    rank = np.empty(n_pairs, dtype=np.int64)
+    rank[order] = np.arange(n_pairs, dtype=np.int64)
     pair = rank[inverse]  # each kept edge's pair, numbered in first-seen order
-    strength = np.bincount(pair, weights=w, minlength=len(order))  # sequential, in edge order
-    by_pair = np.argsort(pair, kind="stable")  # the kept edges grouped by pair, edge order within a pair
-    ends = np.cumsum(np.bincount(pair, minlength=len(order))).tolist()
-    starts = [0, *ends[:-1]]
-    keys, kinds_of = cols.keys, cols.kinds
-    ekeys = [keys[i] for i in sel[by_pair].tolist()]
-    ekinds = [kinds_of[k] for k in cols.kind[sel[by_pair]].tolist()]
-    pairs = [{"strength": s, "edges": ekeys[a:b], "kinds": set(ekinds[a:b]), "distance": 1.0 / s}
-             for s, a, b in zip(strength.tolist(), starts, ends, strict=True)]
+    strength = np.bincount(pair, weights=w, minlength=n_pairs)  # sequential, in edge order
     firsts = sel[first[order]]  # each pair's first edge: its ends as the reference saw them
-    nodes = cols.nodes
-    for a, b, attrs in zip([nodes[i] for i in src[firsts].tolist()], [nodes[i] for i in dst[firsts].tolist()],
-                           pairs, strict=True):
-        succ[a][b] = attrs
-        pred[b][a] = attrs
-    return H
+    keys, kinds_of = cols.keys, cols.kinds
+    # every pair as if it had one edge (most do), then the pairs with more get their slices
+    pairs = [{"strength": s, "edges": [k], "kinds": {t}, "distance": d}
+             for s, k, t, d in zip(strength.tolist(), map(keys.__getitem__, firsts.tolist()),
+                                   map(kinds_of.__getitem__, cols.kind[firsts].tolist()),
+                                   (1.0 / strength).tolist(), strict=True)]
+    counts = np.bincount(pair, minlength=n_pairs)
+    many = np.flatnonzero(counts > 1)
+    if len(many):
+        in_many = np.flatnonzero(counts[pair] > 1)
+        grouped = sel[in_many[np.argsort(pair[in_many], kind="stable")]]  # by pair, edge order within
+        ekeys = list(map(keys.__getitem__, grouped.tolist()))
+        ekinds = list(map(kinds_of.__getitem__, cols.kind[grouped].tolist()))
+        stops = np.cumsum(counts[many]).tolist()
+        for p, a, b in zip(many.tolist(), [0, *stops[:-1]], stops, strict=True):
+            attrs = pairs[p]
+            attrs["edges"] = ekeys[a:b]
+            attrs["kinds"] = set(ekinds[a:b])
+    return pairs, (src[firsts], dst[firsts])
+
+
+def _fill(H: nx.Graph, nodes: list[str], keep: np.ndarray, pairs: list[dict[str, Any]],
+          ends: tuple[np.ndarray, np.ndarray], directed: bool) -> None:
+    """Fill ``H``'s node and adjacency dicts: the kept nodes in node order, each one's neighbours in pair order.
+
+    Each node's neighbour dict is built at once (``dict(zip(...))``) from its entries, the pair ends grouped
+    by node with a stable sort (pair order within a node): the order in which ``add_edge`` inserted them.
+    """
+    kept = np.flatnonzero(keep)
+    names = list(map(nodes.__getitem__, kept.tolist()))
+    a_end, b_end = ends
+    n_pairs = len(pairs)
+    if directed:
+        out = _adjacency(nodes, kept, a_end, b_end, np.arange(n_pairs), pairs)
+        into = _adjacency(nodes, kept, b_end, a_end, np.arange(n_pairs), pairs)
+        H._pred.update(zip(names, into, strict=True))  # type: ignore[attr-defined]  # noqa: SLF001
+    else:
+        at = np.empty(2 * n_pairs, dtype=np.int64)  # pair p's ends at 2p (a: b) and 2p + 1 (b: a)
+        to = np.empty(2 * n_pairs, dtype=np.int64)
+        at[0::2], at[1::2], to[0::2], to[1::2] = a_end, b_end, b_end, a_end
+        out = _adjacency(nodes, kept, at, to, np.arange(2 * n_pairs) >> 1, pairs)
+    # the adjacency filled directly, as add_nodes_from/add_edge
+    H._adj.update(zip(names, out, strict=True))  # noqa: SLF001
+    H._node.update(zip(names, [{} for _ in names], strict=True))  # noqa: SLF001
+
+
+def _adjacency(nodes: list[str], kept: np.ndarray, at: np.ndarray, to: np.ndarray, which: np.ndarray,
+               pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each kept node's neighbour dict: ``{nodes[to[i]]: pairs[which[i]]}`` over the entries ``i`` at it, in order."""
+    by_node = np.argsort(at, kind="stable")
+    nbrs = list(map(nodes.__getitem__, to[by_node].tolist()))
+    attrs = list(map(pairs.__getitem__, which[by_node].tolist()))
+    stops = np.cumsum(np.bincount(at, minlength=len(nodes))[kept]).tolist()
+    return [dict(zip(nbrs[a:b], attrs[a:b], strict=True)) for a, b in zip([0, *stops][:-1], stops, strict=True)]
 
 
 def _structural_graph_loop(G: nx.MultiDiGraph, wanted_kinds: tuple[str, ...], wanted_types: set[Any],
