@@ -239,3 +239,19 @@ def test_on_day_reads_the_shared_table(monkeypatch: pytest.MonkeyPatch) -> None:
         _same(hc.relationship_health_on_day(odd, as_of=d),
               relationship_health_reference(graph_as_of(odd, d), as_of=d))
     assert any(H is odd for H in reads)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_hold_the_fields_as_the_reference(seed: int) -> None:
+    """The rows made without the dataclass's ``__init__`` (``_rows``) hold the same ``__dict__`` as the
+    reference's, key for key in field order, and hash alike; a graph with no relationship gives no row."""
+    G = seeded_graph(seed)
+    for day in DAYS:
+        got = hc.relationship_health_on_day(G, as_of=day).relationships
+        want = relationship_health_reference(graph_as_of(G, day), as_of=day).relationships
+        assert [list(vars(r).items()) for r in got] == [list(vars(r).items()) for r in want]
+        assert [hash(r) for r in got] == [hash(r) for r in want]
+    H = nx.MultiDiGraph()
+    H.add_node("a", type="party")
+    assert hc.relationship_health_on_day(H, as_of="2026-01-01") == relationship_health_reference(H, as_of="2026-01-01")
+    assert hc._rows([], [], [], [], []) == ()  # noqa: SLF001

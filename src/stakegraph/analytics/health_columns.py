@@ -403,9 +403,12 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     keep = (cols.kind_mask(wanted) & is_source[src] & is_target[dst] & (src != dst) & started[start_codes]
             & (active | include_ended))
     sel = np.flatnonzero(keep)
-    # the ends numbered by node number (np.unique), not through their ids
-    end_at, end_code = np.unique(np.concatenate((src[sel], dst[sel])), return_inverse=True)
-    end_code = end_code.reshape(-1)
+    # the ends numbered by node number (``np.unique(..., return_inverse=True)``, from a mark per node: no sort)
+    ends_both = np.concatenate((src[sel], dst[sel]))
+    is_end = np.zeros(len(nodes), dtype=bool)
+    is_end[ends_both] = True
+    end_at = np.flatnonzero(is_end)
+    end_code = (np.cumsum(is_end) - 1)[ends_both]
     kind_text = [str(k) for k in cols.kinds]
     return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
                   (list(map(nodes.__getitem__, end_at.tolist())), end_code[: len(sel)], end_code[len(sel):]),
