@@ -46,6 +46,7 @@ import networkx as nx
 import numpy as np
 
 from stakegraph.analytics import dependencies as dep
+from stakegraph.analytics.first_seen import first_seen
 from stakegraph.analytics.selection import INACTIVE_STATUSES, declared_weight, number
 from stakegraph.analytics.timeline_fast import Columns, columns
 from stakegraph.measures import money_context
@@ -120,11 +121,9 @@ def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
         w = np.where(np.isnan(value), 0.0, np.where(conv, value * f, value))  # ``money.of(data, attr) or 0.0``
     d, kc, u = dst[sel], cols.kind[sel], src[sel]
     outer_code = d * k + kc
-    _o, o_first, o_inv = np.unique(outer_code, return_index=True, return_inverse=True)
-    o_rank = np.empty(len(o_first), dtype=np.int64)
-    o_rank[np.argsort(o_first, kind="stable")] = np.arange(len(o_first), dtype=np.int64)
+    outer_seen = first_seen(outer_code)
     _g, g_first, g_inv = np.unique(outer_code * n + u, return_index=True, return_inverse=True)
-    g_outer = o_rank[o_inv.ravel()[g_first]]
+    g_outer = outer_seen.code[g_first]
     perm = np.lexsort((g_first, g_outer))  # entries in first-seen order, then providers in first-seen order
     g_rank = np.empty(len(perm), dtype=np.int64)
     g_rank[perm] = np.arange(len(perm), dtype=np.int64)
@@ -132,7 +131,7 @@ def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
     amount = np.bincount(row, weights=w, minlength=len(perm))  # sequential, in edge order: the reference's +=
     first = g_first[perm]
     outer = g_outer[perm]
-    size = np.bincount(outer, minlength=len(o_first))
+    size = np.bincount(outer, minlength=len(outer_seen.values))
     count = np.bincount(row, minlength=len(perm))
     edge_end = np.cumsum(count)
     return _Groups(cols, d[first], kc[first], u[first], amount, outer, size, np.cumsum(size) - size,

@@ -557,22 +557,26 @@ _FIELDS = tuple(f.name for f in fields(RelationshipHealth))
 _FACTOR_FIELDS = ("score", "contributions", "interactions", "warmth", "days_since_interaction", "contacts")
 
 
+def _make_row(e: str, k: str, u: tuple[str, str], v: tuple[str, str], f: Factors) -> RelationshipHealth:
+    """``RelationshipHealth(e, k, u[0], v[0], u[1], v[1], *f)`` without its generated ``__init__`` (which
+    sets each field in turn through ``object.__setattr__``, the class being frozen): a new instance whose
+    ``__dict__`` is set at once to the fields in field order (``f`` as
+    :data:`~stakegraph.analytics.health_parts.Factors`, the last six fields in order)."""
+    o = object.__new__(RelationshipHealth)
+    object.__setattr__(o, "__dict__", {
+        "edge_id": e, "kind": k, "source": u[0], "target": v[0], "source_name": u[1], "target_name": v[1],
+        "score": f[0], "contributions": f[1], "interactions": f[2], "warmth": f[3],
+        "days_since_interaction": f[4], "contacts": f[5]})
+    return o
+
+
 def _row_maker() -> Any:
-    """``make(edge_id, kind, (source, source_name), (target, target_name), factors)``: a
-    :class:`RelationshipHealth` made without its generated ``__init__`` (which sets each field in turn through
-    ``object.__setattr__``, the class being frozen): a new instance whose ``__dict__`` is set at once to the
-    fields in field order (a dict display; ``factors`` as :data:`~stakegraph.analytics.health_parts.Factors`,
-    the last six fields in order). Generated from the class's fields, as :mod:`dataclasses` generates
-    ``__init__`` itself; ``None`` when the fields are not the ones this maps (then the class is called)."""
+    """:func:`_make_row`, or ``None`` when the class's fields are not the ones it sets (then the class is
+    called; a test proves the rows equal field for field either way)."""
     if (hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__")
             or _FIELDS != ("edge_id", "kind", "source", "target", "source_name", "target_name", *_FACTOR_FIELDS)):
         return None  # pragma: no cover - guards the shortcut
-    values = ("e", "k", "u[0]", "v[0]", "u[1]", "v[1]", *(f"f[{j}]" for j in range(len(_FACTOR_FIELDS))))
-    body = ", ".join(f"{name!r}: {value}" for name, value in zip(_FIELDS, values, strict=True))
-    space: dict[str, Any] = {"new": object.__new__, "cls": RelationshipHealth, "put": object.__setattr__}
-    exec(f"def make(e, k, u, v, f):\n    o = new(cls)\n    put(o, '__dict__', {{{body}}})\n    return o\n",  # noqa: S102
-         space)
-    return space["make"]
+    return _make_row
 
 
 _MAKE_ROW = _row_maker()

@@ -43,6 +43,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from stakegraph.analytics.first_seen import first_seen
 from stakegraph.analytics.selection import (
     INACTIVE_STATUSES,
     STRUCTURAL_KINDS,
@@ -142,15 +143,11 @@ def _pairs(cols: Columns, wanted: tuple[str, ...], directed: bool, sel: np.ndarr
     u, v = src[sel], dst[sel]
     n_nodes = max(len(cols.nodes), 1)
     code = u * n_nodes + v if directed else np.minimum(u, v) * n_nodes + np.maximum(u, v)
-    _uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    order = np.argsort(first, kind="stable")  # pairs in first-seen order: the reference's add_edge order
-    n_pairs = len(order)
-    rank = np.empty(n_pairs, dtype=np.int64)
-    rank[order] = np.arange(n_pairs, dtype=np.int64)
-    pair = rank[inverse]  # each kept edge's pair, numbered in first-seen order
+    seen = first_seen(code)  # pairs in first-seen order: the reference's add_edge order
+    n_pairs = len(seen.values)
+    pair = seen.code  # each kept edge's pair, numbered in first-seen order
     strength = np.bincount(pair, weights=w, minlength=n_pairs)  # sequential, in edge order
-    firsts = sel[first[order]]  # each pair's first edge: its ends as the reference saw them
+    firsts = sel[seen.first]  # each pair's first edge: its ends as the reference saw them
     keys, kinds_of = cols.keys, cols.kinds
     # every pair as if it had one edge (most do), then the pairs with more get their slices
     pairs = [{"strength": s, "edges": [k], "kinds": {t}, "distance": d}

@@ -53,6 +53,7 @@ import numpy as np
 
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics import kernels as kn
+from stakegraph.analytics.first_seen import first_seen
 from stakegraph.analytics.selection import (
     STRUCTURAL_KINDS,
     STRUCTURAL_TYPES,
@@ -519,11 +520,10 @@ def book_point(cols: Columns, day: Day, kinds: tuple[str, ...], k: int) -> BookP
     who = cols.src[sel]
     if len(who) == 0:
         return BookPoint(0, 0.0, 0.0, (), (), ())
-    uniq, first, inverse = np.unique(who, return_index=True, return_inverse=True)
-    sums = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))  # sequential, in edge order
-    order = np.argsort(first, kind="stable")  # first-seen order: the reference's dict order
+    seen = first_seen(who)  # first-seen order: the reference's dict order
+    sums = np.bincount(seen.code, weights=w, minlength=len(seen.values))  # sequential, in edge order
     nodes = cols.nodes
-    values = {nodes[i]: s for i, s in zip(uniq[order].tolist(), sums[order].tolist(), strict=True)}
+    values = {nodes[i]: s for i, s in zip(seen.values.tolist(), sums.tolist(), strict=True)}
     _denom, rows, _un, h, cr, _eff = conc._summarise(values, None, k)  # noqa: SLF001 - the reference's own sums
     shares = tuple(BookShare(cp, pct) for cp, _v, pct in rows)
     return BookPoint(len(shares), h, cr, shares, tuple(s for s in shares if conc.is_major(s.pct)), conc.bands(h))
@@ -574,10 +574,9 @@ def band_rows(cols: Columns, day: Day, kinds: tuple[str, ...], direction: str
         return {}
     n = max(len(cols.nodes), 1)
     pair = holder * n + cp
-    uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-    value = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))  # per (holder, cp), in edge order
-    order = np.argsort(first, kind="stable")  # first-seen order: each holder's dict order
-    p_holder, p_cp, p_value = uniq[order] // n, uniq[order] % n, value[order]
+    seen = first_seen(pair)  # first-seen order: each holder's dict order
+    p_value = np.bincount(seen.code, weights=w, minlength=len(seen.values))  # per (holder, cp), in edge order
+    p_holder, p_cp = seen.values // n, seen.values % n
     hs, h_inv = np.unique(p_holder, return_inverse=True)
     known = np.bincount(h_inv.ravel(), weights=p_value, minlength=len(hs))  # sum(values.values()), in order
     denom = known[h_inv.ravel()]
