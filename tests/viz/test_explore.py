@@ -157,13 +157,16 @@ def node_xy(pg: Any, node_id: str) -> tuple[float, float]:
     wait(pg, "!SG.renderer.getCamera().isAnimated()")
     pg.evaluate("() => SG.refresh()")  # draws the picking layer too: the mouse finds nodes where they are drawn
     # the node's centre, or the nearest point of it that is not covered by another node (the layout
-    # is stopped early, so a neighbour may lie on top of it): where a person would point at it
+    # is stopped early, so a neighbour may lie on top of it): where a person would point at it. The
+    # point must be the node's 3 px around as well: the mouse's own picking may round a pixel away.
     where = """(id) => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => {
         const r = SG.renderer, c = r.framedGraphToViewport(r.getNodeDisplayData(id));
-        for (const d of [0, 2, 4, 6, 8]) {
-          for (let k = 0; k < (d ? 12 : 1); k++) {
-            const p = {x: c.x + d * Math.cos(k * Math.PI / 6), y: c.y + d * Math.sin(k * Math.PI / 6)};
-            if (r.getNodeAtPosition(p) === id) { return ok(p); }
+        const mine = (p) => [[0, 0], [3, 0], [-3, 0], [0, 3], [0, -3]].every(
+          ([dx, dy]) => r.getNodeAtPosition({x: p.x + dx, y: p.y + dy}) === id);
+        for (let d = 0; d <= 12; d += 1) {
+          for (let k = 0; k < (d ? 16 : 1); k++) {
+            const p = {x: c.x + d * Math.cos(k * Math.PI / 8), y: c.y + d * Math.sin(k * Math.PI / 8)};
+            if (mine(p)) { return ok(p); }
           }
         }
         ok(c);
@@ -181,7 +184,8 @@ def hover(pg: Any, node_id: str) -> tuple[float, float]:
     """Move the mouse onto ``node_id`` until the drawing says it is hovered; where it is."""
     for attempt in range(3):  # where it is drawn is read again each time: a camera or layout step may move it
         x, y = node_xy(pg, node_id)
-        pg.mouse.move(x - 40, y - 40)  # off the node first (a small node: a short move would stay on it)
+        dx, dy = ((-40, -40), (40, 40), (-40, 40))[attempt]  # each attempt comes from another side
+        pg.mouse.move(x + dx, y + dy)  # off the node first (a small node: a short move would stay on it)
         pg.mouse.move(x, y, steps=5)
         try:
             wait(pg, f"window.__explore.hovered === {node_id!r}", timeout=5.0)
