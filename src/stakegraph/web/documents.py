@@ -26,7 +26,7 @@ from graphql import DocumentNode, GraphQLError, NameNode, OperationDefinitionNod
 from graphql.language import Node, Token
 from graphql.language.parser import Parser
 
-__all__ = ["parse_light", "lighten", "skeleton", "detach"]
+__all__ = ["parse_light", "unlink", "lighten", "skeleton", "detach"]
 
 
 def parse_light(query: str, **options: Any) -> DocumentNode | GraphQLError:
@@ -54,8 +54,16 @@ def parse_light(query: str, **options: Any) -> DocumentNode | GraphQLError:
     return found
 
 
-def _unlink(document: DocumentNode) -> None:
-    """Make the token list singly linked (no cycle): it is then freed as soon as nothing holds it."""
+def unlink(document: DocumentNode) -> None:
+    """Make the token list singly linked (no cycle): the document, tokens included, is then freed by
+    reference counting as soon as nothing holds it (enough for a document about to be dropped).
+
+    >>> from graphql import parse
+    >>> doc = parse("{ a }")
+    >>> unlink(doc)
+    >>> doc.loc.end_token.prev is None
+    True
+    """
     token = document.loc.start_token if document.loc is not None else None
     while token is not None:
         token.prev = None
@@ -73,7 +81,7 @@ def lighten(document: DocumentNode) -> DocumentNode:
     >>> doc.definitions[0].loc.start, doc.definitions[0].loc.start_token is None
     (0, True)
     """
-    _unlink(document)
+    unlink(document)
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()

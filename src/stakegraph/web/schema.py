@@ -32,7 +32,7 @@ from strawberry.types.graphql import OperationType
 from stakegraph.errors import StakegraphError, StoreUnavailable
 from stakegraph.settings import Mode, Settings
 from stakegraph.web import plain_resolvers
-from stakegraph.web.documents import detach, lighten, parse_light, skeleton
+from stakegraph.web.documents import detach, lighten, parse_light, skeleton, unlink
 from stakegraph.web.flat_execution import FlatExecutionContext
 from stakegraph.web.limits import (
     DEFAULT_VALIDATION_BUDGET_S,
@@ -99,7 +99,7 @@ class _Preparer:
         try:
             check_document_size(document, self.max_selections)
         except GraphQLError as e:
-            lighten(document)
+            unlink(document)  # dropped here: breaking the token cycle is enough
             return None, [detach(e)]
         # the limits first, alone: they are linear; the standard rules run only on documents
         # within them (some standard rules are quadratic in the selections sharing a name)
@@ -110,7 +110,7 @@ class _Preparer:
         if not errors:
             return lighten(document), []
         refused = [detach(_with_code(e)) for e in errors]
-        lighten(document)  # frees its tokens now (the rest goes with the last reference)
+        unlink(document)  # dropped here (only its skeleton is kept): breaking the token cycle is enough
         return skeleton(document), refused
 
 
