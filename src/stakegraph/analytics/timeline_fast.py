@@ -72,6 +72,7 @@ from stakegraph.measures import (
     to_date,
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
+from stakegraph.store.graphindex import Projected, projected
 
 __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
            "book_exposure", "cut_points", "relationship_mask", "band_rows", "dated_between", "number_column",
@@ -301,7 +302,6 @@ class Columns:
 
 def _build(G: nx.MultiDiGraph) -> Columns | None:
     node_map: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - one pass over the adjacency, as graph_as_of
-    succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = G._succ  # noqa: SLF001
     nodes = list(node_map)
     if set(map(type, nodes)) - {str}:
         return None
@@ -312,6 +312,51 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     signed = _days([d.get("signed_date") if t == "contract" else None for d, t in zip(ndata, types, strict=True)],
                    low=True)
     cur_text = _memo(list(map(dict.get, ndata, repeat("currency"))), normalise_currency)
+    proj = projected(G)
+    edges = _edges_from_index(proj, len(nodes)) if proj is not None else None
+    if edges is None:
+        edges = _edges_from_dicts(G, index)
+        if edges is None:
+            return None
+    cur_codes, cur_read = edges.pop("cur_codes"), edges.pop("cur_read")
+    currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *cur_read) if c is not None))
+    cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
+    cur_index[None] = -1
+    signals = [(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")]
+    return Columns(
+        nodes=nodes, index=index, node_date=dated, node_signed=signed,
+        node_tie=np.isin(np.array(types, dtype=object), np.array(_TIES, dtype=object)),
+        node_struct=np.isin(np.array(types, dtype=object), np.array(STRUCTURAL_TYPES, dtype=object)),
+        node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
+        currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
+        currencies=currencies, signals=signals, signal_when=_whens(signals),
+        fx=G.graph.get("fx") or None,
+        reporting=normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY,
+        **edges,
+    )
+
+
+def _edge_columns(keys_raw: list[Any], kind: np.ndarray, kinds: list[Any], status: tuple[np.ndarray, list[Any], bool],
+                  start: tuple[np.ndarray, list[Any], bool], end: tuple[np.ndarray, list[Any], bool],
+                  cur_codes: np.ndarray, cur_read: list[Any]) -> dict[str, Any]:
+    """The edge fields of :class:`Columns` from the coded columns (codes in first-seen order, as
+    :func:`_distinct` gives them), however they were read."""
+    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
+    status_codes, status_coded, status_distinct = status
+    status_active = [is_active({"status": s}) for s in status_coded]
+    coded = {"status": (status_codes, status_coded) if status_distinct else None,
+             "start_date": (start[0], start[1]) if start[2] else None,
+             "end_date": (end[0], end[1]) if end[2] else None}
+    return {"keys": keys, "keys_unique": len(set(keys)) == len(keys), "kind": kind, "kinds": kinds,
+            "active": np.array(status_active or [True], dtype=bool)[status_codes],
+            "start": _ranked(start[0], start[1], low=True), "end": _ranked(end[0], end[1], low=False),
+            "cur_codes": cur_codes, "cur_read": cur_read, "_coded": coded}
+
+
+def _edges_from_dicts(G: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any] | None:
+    """The edge fields read from the graph's own dicts, in ``G.edges(keys=True)`` order; ``None`` when a
+    kind is not text."""
+    succ: dict[Any, dict[Any, dict[Any, dict[str, Any]]]] = G._succ  # noqa: SLF001
     # the edges in G.edges(keys=True) order, read at C speed: pairs (u's neighbours), then each pair's keys
     pairs = list(chain.from_iterable(map(dict.values, succ.values())))  # each pair's key dict
     # (a list, then one conversion: faster than ``np.fromiter`` over a ``map``)
@@ -338,39 +383,48 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
         add_cur(d.get("currency"))
         add_start(d.get("start_date"))
         add_end(d.get("end_date"))
-    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
     kind, kinds = _codes(raw_kinds)  # an unhashable kind raises TypeError here, as dict.fromkeys did
     if set(map(type, kinds)) - {str, type(None)}:
         return None
-    status_codes, status_coded, status_distinct = _distinct(raw_status)
-    status_active = [is_active({"status": s}) for s in status_coded]
-    start_codes, start_coded, start_distinct = _distinct(raw_start)
-    end_codes, end_coded, end_distinct = _distinct(raw_end)
-    del raw_status, raw_start, raw_end
-    coded = {"status": (status_codes, status_coded) if status_distinct else None,
-             "start_date": (start_codes, start_coded) if start_distinct else None,
-             "end_date": (end_codes, end_coded) if end_distinct else None}
-    cur_codes, cur_read = _read(raw_cur, normalise_currency)
-    currencies = list(dict.fromkeys(c for c in (*dict.fromkeys(cur_text), *cur_read) if c is not None))
-    cur_index: dict[str | None, int] = {c: i for i, c in enumerate(currencies)}
-    cur_index[None] = -1
-    signals = [(nodes[i], ndata[i]) for i, t in enumerate(types) if t in ("signal", "interaction")]
-    return Columns(
-        nodes=nodes, index=index, node_date=dated, node_signed=signed,
-        node_tie=np.isin(np.array(types, dtype=object), np.array(_TIES, dtype=object)),
-        node_struct=np.isin(np.array(types, dtype=object), np.array(STRUCTURAL_TYPES, dtype=object)),
-        node_currency=np.fromiter(map(cur_index.__getitem__, cur_text), dtype=np.int64, count=len(cur_text)),
-        src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair),
-        keys=keys, keys_unique=len(set(keys)) == len(keys), kind=kind, kinds=kinds,
-        active=np.array(status_active or [True], dtype=bool)[status_codes],
-        start=_ranked(start_codes, start_coded, low=True), end=_ranked(end_codes, end_coded, low=False),
-        currency=np.array([cur_index[c] for c in cur_read] or [-1], dtype=np.int64)[cur_codes],
-        currencies=currencies, items=items,
-        signals=signals, signal_when=_whens(signals),
-        fx=G.graph.get("fx") or None,
-        reporting=normalise_currency(G.graph.get("reporting_currency")) or DEFAULT_REPORTING_CURRENCY,
-        _coded=coded,
-    )
+    out = _edge_columns(keys_raw, kind, kinds, _distinct(raw_status), _distinct(raw_start), _distinct(raw_end),
+                        *_read(raw_cur, normalise_currency))
+    out.update(src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair), items=items)
+    return out
+
+
+def _first_codes(codes: np.ndarray, values: Sequence[Any]) -> tuple[np.ndarray, list[Any], bool]:
+    """``_distinct`` of the values ``values[codes]`` (distinct text or ``None``), from their codes."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64), [], True
+    fs = first_seen(codes)
+    return fs.code, [values[c] for c in fs.values.tolist()], True
+
+
+def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
+    """The edge fields from the columnar index the graph was built from (:class:`Projected`): the same
+    fields :func:`_edges_from_dicts` reads from the graph's dicts (``tests/analytics/test_columns_index.py``),
+    with no pass over them; ``None`` when the index did not keep a column's stored values, or one is not
+    text or ``None`` (values that are equal without being alike are each their own code there)."""
+    ix = proj.index
+    raw = ix.raw
+    names = ("status", "currency", "start", "end")
+    if any(name not in raw for name in names) or int(proj.keep_node.sum()) != n_nodes:
+        return None
+    if any(set(map(type, raw[name][1])) - {str, type(None)} for name in names) or \
+            set(map(type, ix.kinds)) - {str}:
+        return None
+    order = proj.edge_order()
+    at = order.tolist()
+    position = np.cumsum(proj.keep_node, dtype=np.int64) - 1  # index node -> the graph's node order
+    kind = _first_codes(ix.kind[order], ix.kinds)
+    cur_codes, cur_values, _ = _first_codes(raw["currency"][0][order], raw["currency"][1])
+    keys = list(map(ix.edge_ids.__getitem__, at))
+    status, start, end = (_first_codes(raw[c][0][order], raw[c][1]) for c in ("status", "start", "end"))
+    out = _edge_columns(keys, kind[0], kind[1], status, start, end, cur_codes,
+                        [normalise_currency(v) for v in cur_values])
+    out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
+               items=list(zip(keys, map(proj.props.__getitem__, at), strict=True)))
+    return out
 
 
 def _whens(signals: list[tuple[Any, dict[str, Any]]]) -> np.ndarray | None:

@@ -33,7 +33,7 @@ import numpy as np
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
 
-__all__ = ["GraphIndex", "IndexRows", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
+__all__ = ["GraphIndex", "IndexRows", "Projected", "projected", "PROJECTED_KEY", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
            "json_loads"]
 
 _NAT = np.datetime64("NaT", "D")
@@ -67,6 +67,9 @@ class IndexRows:
     #: columns already coded while read (:meth:`RowSink.typed_edges`): name of the list field →
     #: (int32 code chunks, value → code in first-seen order); the field's list then stays empty
     coded: dict[str, tuple[list[np.ndarray], dict[Any, int]]] = field(default_factory=dict)
+    #: coded columns where a value that is not hashable (a list where a string belongs) was coded by its
+    #: JSON text: their codes do not name the stored values themselves
+    loose: set[str] = field(default_factory=set)
 
 
 def _hashable(values: Sequence[Any]) -> list[Any]:
@@ -82,12 +85,15 @@ def _codes(values: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
     return _code_chunk(values, table), tuple(table)
 
 
-def _code_chunk(values: Sequence[Any], table: dict[Any, int]) -> np.ndarray:
+def _code_chunk(values: Sequence[Any], table: dict[Any, int], *, exact: bool = False) -> np.ndarray:
     """Codes of one chunk against a running ``table`` (new values appended in first-seen order):
-    chunk after chunk, the same codes and distinct values as :func:`_codes` of the whole column."""
+    chunk after chunk, the same codes and distinct values as :func:`_codes` of the whole column.
+    ``exact``: raise ``TypeError`` on an unhashable value instead of coding its JSON text."""
     try:
         distinct = dict.fromkeys(values)
     except TypeError:  # an unhashable value (a list where a string belongs): coded by its JSON text
+        if exact:
+            raise
         values = _hashable(values)
         distinct = dict.fromkeys(values)
     for v in distinct:  # the chunk's distinct values only
@@ -178,6 +184,10 @@ class GraphIndex:
     money: dict[str, Any] = field(default_factory=dict)
     node_props: list[Any] | None = field(default=None, repr=False)
     edge_props: list[Any] | None = field(default=None, repr=False)
+    #: the stored values of ``status``, ``currency``, ``start_date`` and ``end_date`` as read, before they
+    #: were typed: column name → (a code per edge, the distinct values in first-seen order); only where the
+    #: store read them coded (:meth:`RowSink.typed_edges`)
+    raw: dict[str, tuple[np.ndarray, tuple[Any, ...]]] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -248,9 +258,58 @@ class GraphIndex:
                 keydict = succ[a][b] = pred[b][a] = {}
             keydict[eid] = d
         nx._clear_cache(G)
-        if release:
+        if release:  # the graph's dicts are the index's own: what analytics may read as columns
+            G.__networkx_cache__[PROJECTED_KEY] = Projected(self, keep_node, keep, eprops)
             self.node_props = self.edge_props = None
         return G
+
+
+#: Where :meth:`GraphIndex.to_networkx` leaves its :class:`Projected` in the graph's
+#: ``__networkx_cache__`` (which NetworkX empties on every structural change of the graph).
+PROJECTED_KEY = "stakegraph.projected"
+
+
+@dataclass(frozen=True)
+class Projected:
+    """What :meth:`GraphIndex.to_networkx` knows of the graph it built, for analytics that read the graph
+    as columns (:func:`stakegraph.analytics.timeline_fast.columns`): the index, the nodes and edges kept,
+    and each index edge's property dict — the graph's own — by index edge number."""
+
+    index: GraphIndex
+    keep_node: np.ndarray
+    keep_edge: np.ndarray
+    props: list[Any]
+
+    def edge_order(self) -> np.ndarray:
+        """The index edge numbers in the graph's ``G.edges(keys=True)`` order.
+
+        :meth:`GraphIndex.to_networkx` adds the edges in index order, so the graph walks its sources in
+        index order, each source's targets in the order of their first edge, and each pair's edges in
+        index order.
+
+        >>> ix = index_from_rows(IndexRows("v", "t", ["a", "b", "c"], ["party"] * 3, ["e1", "e2", "e3"],
+        ...     ["owns"] * 3, ["b", "a", "a"], ["a", "c", "b"], [None] * 3, [None] * 3, [None] * 3,
+        ...     [None] * 3, [None] * 3, [None] * 3, [{}, {}, {}], [{}, {}, {}]))
+        >>> G = ix.to_networkx()
+        >>> [ix.edge_ids[j] for j in projected(G).edge_order()], [k for *_, k in G.edges(keys=True)]
+        (['e2', 'e3', 'e1'], ['e2', 'e3', 'e1'])
+        """
+        ix = self.index
+        kept = np.flatnonzero(self.keep_edge)
+        if not len(kept):
+            return kept
+        src = ix.src[kept]
+        _, first, inverse = np.unique(src * max(ix.n, 1) + ix.dst[kept], return_index=True, return_inverse=True)
+        pair_first = kept[first][inverse.reshape(-1)]  # each edge's pair's first edge
+        return kept[np.lexsort((kept, pair_first, src))]
+
+
+def projected(G: nx.MultiDiGraph) -> Projected | None:
+    """The :class:`Projected` of a graph built by :meth:`GraphIndex.to_networkx` and not changed since in
+    its structure, else ``None``."""
+    cache = getattr(G, "__networkx_cache__", None)
+    hit = cache.get(PROJECTED_KEY) if isinstance(cache, dict) else None
+    return hit if isinstance(hit, Projected) else None
 
 
 def _joined(chunks: list[np.ndarray]) -> np.ndarray:
@@ -274,9 +333,13 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
         src, dst = _numbers(index, rows.sources), _numbers(index, rows.targets)
     node_type, types = _codes(rows.node_types)
     kind, kinds = _column(rows, "kinds")
+    # the stored values' own codes, where the store read them coded and each is its own value
+    exact = {"status", "currency", "start", "end"} & rows.coded.keys() - rows.loose
+    raw: dict[str, tuple[np.ndarray, tuple[Any, ...]]] = {
+        name: _column(rows, name) for name in ("currency", "start", "end") if name in exact}
     status, statuses = _column(rows, "status")
     active_of = np.array([is_active({"status": s}) for s in statuses], dtype=bool)
-    raw_cur, raw_currencies = _column(rows, "currency")
+    raw_cur, raw_currencies = raw["currency"] if "currency" in raw else _column(rows, "currency")
     named = [normalise_currency(c) if isinstance(c, str) else None for c in raw_currencies]
     currencies = tuple(dict.fromkeys(c for c in named if c))
     remap = np.array([currencies.index(c) if c else -1 for c in named], dtype=np.int32)
@@ -285,7 +348,8 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
     unweighted = np.array([declared_weight(k) is None for k in kinds], dtype=bool)
     if len(kind):
         weight[unweighted[kind]] = 1.0
-    amount, start, end = _floats(rows.amount), _dates(*_column(rows, "start")), _dates(*_column(rows, "end"))
+    amount = _floats(rows.amount)
+    start, end = (_dates(*(raw[c] if c in raw else _column(rows, c))) for c in ("start", "end"))
     edge_ids, edge_props = rows.edge_ids, rows.edge_props
     if (src < 0).any() or (dst < 0).any():  # an edge to a node not read (cannot happen in a store)
         keep = (src >= 0) & (dst >= 0)
@@ -294,12 +358,15 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
         edge_props = [edge_props[i] for i in idx] if edge_props is not None else None
         src, dst, kind, status, cur, weight = src[keep], dst[keep], kind[keep], status[keep], cur[keep], weight[keep]
         amount, start, end = amount[keep], start[keep], end[keep]
+        raw, exact = {}, set()
+    if "status" in exact:
+        raw["status"] = (status, statuses)
     return GraphIndex(
         version=rows.version, backend=rows.backend, node_ids=rows.node_ids, node_type=node_type,
         types=tuple(types), edge_ids=edge_ids, src=src, dst=dst, kind=kind, kinds=tuple(kinds),
         status=status, statuses=statuses, active=active_of[status] if len(status) else np.ones(0, dtype=bool),
         weight=weight, amount=amount, currency=cur, currencies=tuple(currencies),
-        start=start, end=end, money=rows.money, node_props=rows.node_props, edge_props=edge_props,
+        start=start, end=end, money=rows.money, node_props=rows.node_props, edge_props=edge_props, raw=raw,
     )
 
 
@@ -388,7 +455,11 @@ class RowSink:
         for name, values in (("kinds", kinds), ("status", columns[0]), ("currency", columns[3]),
                              ("start", columns[4]), ("end", columns[5])):
             chunks, table = coded.setdefault(name, ([], {}))
-            chunks.append(_code_chunk(values, table))
+            try:
+                chunks.append(_code_chunk(values, table, exact=True))
+            except TypeError:
+                r.loose.add(name)
+                chunks.append(_code_chunk(values, table))
         r.weight.extend(columns[1])
         r.amount.extend(columns[2])
         if r.edge_props is not None and props is not None:
