@@ -12,6 +12,7 @@ import pytest
 
 import stakegraph.analytics.structure_fast as fast_mod
 from stakegraph.analyses.structure import shared_structure
+from stakegraph.analytics import kernels as kn
 from stakegraph.analytics.selection import structural_graph
 from stakegraph.analytics.structure_fast import structural_graph_fast
 from stakegraph.domain import RELATIONSHIP_KINDS
@@ -79,6 +80,27 @@ def same_graph(A: nx.Graph, B: nx.Graph) -> None:
         for n in A:
             for v in A._adj[n]:
                 assert A._adj[n][v] is A._adj[v][n]
+    same_integer_form(A)
+
+
+def same_integer_form(A: nx.Graph) -> None:
+    """The integer form the fast path keeps (if any) is the one ``kernels.indexed`` builds from the dicts."""
+    hit = A.__networkx_cache__.get(kn._CACHE_KEY)
+    if hit is None:
+        return
+    key, ix = hit
+    assert key == (A.graph.get("version"), len(A), A.is_directed())
+    nodes, index, src, dst = kn._topology(A)
+    assert ix.nodes == nodes and ix.index == index and ix.directed == A.is_directed()
+    assert np.array_equal(ix.src, src) and np.array_equal(ix.dst, dst)
+    assert ix.src.dtype == src.dtype and ix.dst.dtype == dst.dtype
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_the_integer_form_is_kept(directed: bool) -> None:
+    H = structural_graph_fast(graph("generated-200-3"), directed=directed)
+    assert kn._CACHE_KEY in H.__networkx_cache__
+    same_integer_form(H)
 
 
 @pytest.mark.parametrize("name", NAMES)

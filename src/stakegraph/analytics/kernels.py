@@ -177,6 +177,15 @@ def indexed(H: nx.Graph) -> IndexedGraph:
     return ix
 
 
+def seed_indexed(H: nx.Graph, ix: IndexedGraph) -> None:
+    """Keep ``ix`` as ``H``'s integer form (what :func:`indexed` would build), for a builder of ``H`` that
+    has it at hand (:func:`stakegraph.analytics.structure_fast.structural_graph_fast`); ``H`` must be
+    complete (its node count is part of the key)."""
+    cache = getattr(H, "__networkx_cache__", None)
+    if isinstance(cache, dict) and not nx.is_frozen(H):
+        cache[_CACHE_KEY] = ((H.graph.get("version"), len(H), H.is_directed()), ix)
+
+
 def _edge_values(H: nx.Graph, attr: str, m: int) -> np.ndarray:
     """``attr`` of every edge in ``H.edges()`` order (1 where absent), as floats."""
     return np.fromiter((w for _, _, w in H.edges(data=attr, default=1.0)), dtype=float, count=m)

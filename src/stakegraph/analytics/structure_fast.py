@@ -43,6 +43,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from stakegraph.analytics import kernels as kn
 from stakegraph.analytics.first_seen import first_seen
 from stakegraph.analytics.selection import (
     INACTIVE_STATUSES,
@@ -175,33 +176,45 @@ def _fill(H: nx.Graph, nodes: list[str], keep: np.ndarray, pairs: list[dict[str,
 
     Each node's neighbour dict is built at once (``dict(zip(...))``) from its entries, the pair ends grouped
     by node with a stable sort (pair order within a node): the order in which ``add_edge`` inserted them.
+    The same walk gives ``H``'s integer form (:func:`stakegraph.analytics.kernels.indexed`: ``H.edges()``
+    order), kept in ``H``'s cache so that the kernels need not walk the dicts again.
     """
     kept = np.flatnonzero(keep)
     names = list(map(nodes.__getitem__, kept.tolist()))
     a_end, b_end = ends
     n_pairs = len(pairs)
+    position = np.full(len(nodes), -1, dtype=np.int64)
+    position[kept] = np.arange(len(kept), dtype=np.int64)
     if directed:
-        out = _adjacency(nodes, kept, a_end, b_end, np.arange(n_pairs), pairs)
-        into = _adjacency(nodes, kept, b_end, a_end, np.arange(n_pairs), pairs)
+        out, walk = _adjacency(nodes, kept, a_end, b_end, np.arange(n_pairs), pairs)
+        into, _ = _adjacency(nodes, kept, b_end, a_end, np.arange(n_pairs), pairs)
         H._pred.update(zip(names, into, strict=True))  # type: ignore[attr-defined]  # noqa: SLF001
+        src, dst = position[walk[0]], position[walk[1]]
     else:
         at = np.empty(2 * n_pairs, dtype=np.int64)  # pair p's ends at 2p (a: b) and 2p + 1 (b: a)
         to = np.empty(2 * n_pairs, dtype=np.int64)
         at[0::2], at[1::2], to[0::2], to[1::2] = a_end, b_end, b_end, a_end
-        out = _adjacency(nodes, kept, at, to, np.arange(2 * n_pairs) >> 1, pairs)
+        out, walk = _adjacency(nodes, kept, at, to, np.arange(2 * n_pairs) >> 1, pairs)
+        src, dst = position[walk[0]], position[walk[1]]
+        once = dst >= src  # ``H.edges()`` yields a pair from the end that comes first in node order
+        src, dst = src[once], dst[once]
     # the adjacency filled directly, as add_nodes_from/add_edge
     H._adj.update(zip(names, out, strict=True))  # noqa: SLF001
     H._node.update(zip(names, [{} for _ in names], strict=True))  # noqa: SLF001
+    kn.seed_indexed(H, kn.IndexedGraph(names, dict(zip(names, range(len(names)), strict=True)), src, dst, directed))
 
 
 def _adjacency(nodes: list[str], kept: np.ndarray, at: np.ndarray, to: np.ndarray, which: np.ndarray,
-               pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each kept node's neighbour dict: ``{nodes[to[i]]: pairs[which[i]]}`` over the entries ``i`` at it, in order."""
+               pairs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[np.ndarray, np.ndarray]]:
+    """Each kept node's neighbour dict: ``{nodes[to[i]]: pairs[which[i]]}`` over the entries ``i`` at it, in order;
+    and the entries' (node, neighbour) numbers in that walk (node order, then entry order)."""
     by_node = np.argsort(at, kind="stable")
-    nbrs = list(map(nodes.__getitem__, to[by_node].tolist()))
+    walk_to = to[by_node]
+    nbrs = list(map(nodes.__getitem__, walk_to.tolist()))
     attrs = list(map(pairs.__getitem__, which[by_node].tolist()))
     stops = np.cumsum(np.bincount(at, minlength=len(nodes))[kept]).tolist()
-    return [dict(zip(nbrs[a:b], attrs[a:b], strict=True)) for a, b in zip([0, *stops][:-1], stops, strict=True)]
+    return ([dict(zip(nbrs[a:b], attrs[a:b], strict=True)) for a, b in zip([0, *stops][:-1], stops, strict=True)],
+            (at[by_node], walk_to))
 
 
 def _structural_graph_loop(G: nx.MultiDiGraph, wanted_kinds: tuple[str, ...], wanted_types: set[Any],
