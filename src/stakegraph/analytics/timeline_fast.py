@@ -211,6 +211,9 @@ class Columns:
     _money: np.ndarray | None = field(default=None, repr=False)
     _read: dict[str, set[int]] = field(default_factory=lambda: {"weight": set(), "money": set()}, repr=False)
     _coded: dict[str, tuple[np.ndarray, list[Any]] | None] = field(default_factory=dict, repr=False)
+    #: (declared weight, amount) of every edge as the columnar index read them, in edge order (None: not
+    #: built from an index): what ``_fill`` would read from the dicts, except a guarantee's cap
+    _index_numbers: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def coded(self, name: str) -> tuple[np.ndarray, list[Any]] | None:
         """(a code per edge, the distinct stored values it indexes) of the edge property ``name`` as stored
@@ -244,8 +247,12 @@ class Columns:
                 if c in done:
                     continue
                 idx = np.flatnonzero(self.kind == c)
-                picked = [self.items[i][1] for i in idx.tolist()]
                 kind = self.kinds[c]
+                if self._index_numbers is not None and (column == "weight" or kind != "guarantees"):
+                    out[idx] = self._index_numbers[0 if column == "weight" else 1][idx]
+                    done.add(c)
+                    continue
+                picked = [self.items[i][1] for i in idx.tolist()]
                 if column == "weight":
                     attr = declared_weight(str(kind))
                     out[idx] = 1.0 if attr is None else number_column(list(map(dict.get, picked, repeat(attr))))
@@ -423,7 +430,8 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
     out = _edge_columns(keys, kind[0], kind[1], status, start, end, cur_codes,
                         [normalise_currency(v) for v in cur_values])
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
-               items=list(zip(keys, map(proj.props.__getitem__, at), strict=True)))
+               items=list(zip(keys, map(proj.props.__getitem__, at), strict=True)),
+               _index_numbers=(ix.weight[order], ix.amount[order]))
     return out
 
 
