@@ -35,7 +35,8 @@ def _pair(G: nx.MultiDiGraph) -> tuple[tf.Columns, tf.Columns, bool]:
     used = tf._edges_from_index(projected(G), len(G)) is not None
     tf._CACHE.pop(G, None)
     fast = tf.columns(G)
-    G.__networkx_cache__.pop(PROJECTED_KEY)
+    assert projected(G) is None  # read once, then let go
+    G.__networkx_cache__.pop(PROJECTED_KEY, None)
     tf._CACHE.pop(G, None)
     slow = tf.columns(G)
     assert fast is not None and slow is not None

@@ -72,7 +72,7 @@ from stakegraph.measures import (
     to_date,
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
-from stakegraph.store.graphindex import Projected, projected
+from stakegraph.store.graphindex import PROJECTED_KEY, Projected, projected
 
 __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
            "book_exposure", "cut_points", "relationship_mask", "band_rows", "dated_between", "number_column",
@@ -321,6 +321,8 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
     cur_text = _memo(list(map(dict.get, ndata, repeat("currency"))), normalise_currency)
     proj = projected(G)
     edges = _edges_from_index(proj, len(nodes)) if proj is not None else None
+    if proj is not None:  # read once: the index's arrays are not kept alive by the graph any longer
+        G.__networkx_cache__.pop(PROJECTED_KEY, None)
     if edges is None:
         edges = _edges_from_dicts(G, index)
         if edges is None:
