@@ -22,6 +22,7 @@ reads); the analytics with compiled kernels start from the arrays instead
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -245,21 +246,10 @@ class GraphIndex:
         keep = keep_node[self.src] & keep_node[self.dst]
         if kinds is not None:
             keep &= self.kind_mask(kinds)
-        kinds_of, edge_ids, eprops = self.kinds, self.edge_ids, self.edge_props
-        for j, u, v, k in zip(np.flatnonzero(keep).tolist(), self.src[keep].tolist(), self.dst[keep].tolist(),
-                              self.kind[keep].tolist(), strict=True):
-            d = own(eprops[j])
-            eid = edge_ids[j]
-            d["kind"] = kinds_of[k]
-            d["id"] = eid
-            a, b = node_ids[u], node_ids[v]
-            keydict = succ[a].get(b)
-            if keydict is None:
-                keydict = succ[a][b] = pred[b][a] = {}
-            keydict[eid] = d
+        _fill_edges(self, np.flatnonzero(keep), succ, pred, copy=not release)
         nx._clear_cache(G)
         if release:  # the graph's dicts are the index's own: what analytics may read as columns
-            G.__networkx_cache__[PROJECTED_KEY] = Projected(self, keep_node, keep, eprops)
+            G.__networkx_cache__[PROJECTED_KEY] = Projected(self, keep_node, keep, self.edge_props)
             self.node_props = self.edge_props = None
         return G
 
@@ -299,8 +289,8 @@ class Projected:
         if not len(kept):
             return kept
         src = ix.src[kept]
-        _, first, inverse = np.unique(src * max(ix.n, 1) + ix.dst[kept], return_index=True, return_inverse=True)
-        pair_first = kept[first][inverse.reshape(-1)]  # each edge's pair's first edge
+        pair, first = _pair_numbers(src, ix.dst[kept], ix.n)
+        pair_first = kept[first][pair]  # each edge's pair's first edge
         return kept[np.lexsort((kept, pair_first, src))]
 
 
@@ -310,6 +300,46 @@ def projected(G: nx.MultiDiGraph) -> Projected | None:
     cache = getattr(G, "__networkx_cache__", None)
     hit = cache.get(PROJECTED_KEY) if isinstance(cache, dict) else None
     return hit if isinstance(hit, Projected) else None
+
+
+def _pair_numbers(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each edge's (source, target) pair numbered in first-seen order, each pair's first edge): the order in
+    which a loop over the edges would meet the pairs."""
+    _, first, inverse = np.unique(src * max(n, 1) + dst, return_index=True, return_inverse=True)
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty(len(by_first), dtype=np.int64)
+    rank[by_first] = np.arange(len(by_first), dtype=np.int64)
+    return rank[inverse.reshape(-1)], first[by_first]
+
+
+def _fill_edges(ix: GraphIndex, kept: np.ndarray, succ: dict[str, Any], pred: dict[str, Any], *, copy: bool) -> None:
+    """Add the index edges ``kept`` (increasing) to a MultiDiGraph's adjacency as ``add_edge`` in index order
+    would: each edge's dict gains ``kind`` and ``id``; the key dicts of a pair hold its edges in index order;
+    each node's successors and predecessors come in the order of their pair's first edge.
+
+    The pairs are numbered by NumPy and every dict store runs in a C-level ``map`` (no Python frame per
+    edge); ``succ``/``pred`` already hold an empty neighbour dict for every kept node.
+    """
+    at = kept.tolist()
+    ids = list(map(ix.edge_ids.__getitem__, at))
+    assert ix.edge_props is not None
+    dicts = list(map(ix.edge_props.__getitem__, at))
+    if copy:
+        dicts = list(map(dict, dicts))
+    kinds = list(map(ix.kinds.__getitem__, ix.kind[kept].tolist()))
+    deque(map(dict.__setitem__, dicts, repeat("kind"), kinds), maxlen=0)
+    deque(map(dict.__setitem__, dicts, repeat("id"), ids), maxlen=0)
+    if not at:
+        return
+    u, v = ix.src[kept], ix.dst[kept]
+    pair, first = _pair_numbers(u, v, ix.n)
+    keydicts: list[dict[str, Any]] = [{} for _ in range(len(first))]
+    deque(map(dict.__setitem__, map(keydicts.__getitem__, pair.tolist()), ids, dicts), maxlen=0)
+    names = ix.node_ids
+    sources = list(map(names.__getitem__, u[first].tolist()))
+    targets = list(map(names.__getitem__, v[first].tolist()))
+    deque(map(dict.__setitem__, map(succ.__getitem__, sources), targets, keydicts), maxlen=0)
+    deque(map(dict.__setitem__, map(pred.__getitem__, targets), sources, keydicts), maxlen=0)
 
 
 def _joined(chunks: list[np.ndarray]) -> np.ndarray:
