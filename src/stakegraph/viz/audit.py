@@ -24,6 +24,7 @@ from stakegraph.analytics import groups as grp
 from stakegraph.audit import (
     AuditReport,
     OverTime,
+    _gc_paused,
     audit_json,
     build_audit,
     display_name,
@@ -54,7 +55,14 @@ def _nm(G: nx.MultiDiGraph, n: Any) -> str:
 
 # ----------------------------------------------------------------------------- page
 def audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
-    """The self-contained audit page."""
+    """The self-contained audit page, built with the cyclic collector paused (as the audit and its JSON):
+    its tables allocate millions of short-lived strings, and a full collection triggered meanwhile would
+    walk the whole projection (2.3 s at 100,000 parties, against 0.75 s for the page itself)."""
+    with _gc_paused(True):
+        return _audit_page(G, r)
+
+
+def _audit_page(G: nx.MultiDiGraph, r: AuditReport) -> Page:
     S = scope_graph(G, r.scope)
     page = Page("audit", "Dependency audit" + ("" if r.scope == "all" else f": {_nm(G, r.scope)}"),
                 f"scope {r.scope} · graph version {r.graph_version} · as of {r.as_of}",
