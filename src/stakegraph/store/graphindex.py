@@ -280,7 +280,7 @@ class Projected:
         >>> ix = index_from_rows(IndexRows("v", "t", ["a", "b", "c"], ["party"] * 3, ["e1", "e2", "e3"],
         ...     ["owns"] * 3, ["b", "a", "a"], ["a", "c", "b"], [None] * 3, [None] * 3, [None] * 3,
         ...     [None] * 3, [None] * 3, [None] * 3, [{}, {}, {}], [{}, {}, {}]))
-        >>> G = ix.to_networkx()
+        >>> G = ix.to_networkx(release=True)
         >>> [ix.edge_ids[j] for j in projected(G).edge_order()], [k for *_, k in G.edges(keys=True)]
         (['e2', 'e3', 'e1'], ['e2', 'e3', 'e1'])
         """
