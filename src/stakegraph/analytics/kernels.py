@@ -155,6 +155,15 @@ def _topology(H: nx.Graph) -> tuple[list[Any], dict[Any, int], np.ndarray, np.nd
     return nodes, index, src, dst
 
 
+def _kept(H: nx.Graph) -> tuple[dict[str, Any] | None, tuple[Any, ...]]:
+    """(``H``'s cache, or ``None`` where nothing may be kept: frozen graphs and views; the key an integer
+    form kept there must match)."""
+    cache = getattr(H, "__networkx_cache__", None)
+    if nx.is_frozen(H) or not isinstance(cache, dict):
+        cache = None
+    return cache, (H.graph.get("version"), len(H), H.is_directed())
+
+
 def indexed(H: nx.Graph) -> IndexedGraph:
     """The integer form of ``H``, kept in ``H.__networkx_cache__`` until ``H`` changes.
 
@@ -163,10 +172,7 @@ def indexed(H: nx.Graph) -> IndexedGraph:
     >>> ix.nodes, ix.edges, indexed(H) is ix
     (['a', 'b', 'c'], [(0, 1), (1, 2)], True)
     """
-    cache = getattr(H, "__networkx_cache__", None)
-    if nx.is_frozen(H) or not isinstance(cache, dict):
-        cache = None
-    key = (H.graph.get("version"), len(H), H.is_directed())
+    cache, key = _kept(H)
     if cache is not None:
         hit = cache.get(_CACHE_KEY)
         if hit is not None and hit[0] == key:
@@ -181,9 +187,9 @@ def seed_indexed(H: nx.Graph, ix: IndexedGraph) -> None:
     """Keep ``ix`` as ``H``'s integer form (what :func:`indexed` would build), for a builder of ``H`` that
     has it at hand (:func:`stakegraph.analytics.structure_fast.structural_graph_fast`); ``H`` must be
     complete (its node count is part of the key)."""
-    cache = getattr(H, "__networkx_cache__", None)
-    if isinstance(cache, dict) and not nx.is_frozen(H):
-        cache[_CACHE_KEY] = ((H.graph.get("version"), len(H), H.is_directed()), ix)
+    cache, key = _kept(H)
+    if cache is not None:
+        cache[_CACHE_KEY] = (key, ix)
 
 
 def _edge_values(H: nx.Graph, attr: str, m: int) -> np.ndarray:
