@@ -243,7 +243,7 @@ def test_on_day_reads_the_shared_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_rows_hold_the_fields_as_the_reference(seed: int) -> None:
-    """The rows made without the dataclass's ``__init__`` (``_rows``) hold the same ``__dict__`` as the
+    """The rows made without the dataclass's ``__init__`` (``HealthRows``) hold the same ``__dict__`` as the
     reference's, key for key in field order, and hash alike; a graph with no relationship gives no row."""
     G = seeded_graph(seed)
     for day in DAYS:
@@ -254,4 +254,4 @@ def test_rows_hold_the_fields_as_the_reference(seed: int) -> None:
     H = nx.MultiDiGraph()
     H.add_node("a", type="party")
     assert hc.relationship_health_on_day(H, as_of="2026-01-01") == relationship_health_reference(H, as_of="2026-01-01")
-    assert hc._rows([], [], [], [], []) == ()  # noqa: SLF001
+    assert hc.relationship_health_on_day(H, as_of="2026-01-01").relationships == ()

@@ -122,7 +122,9 @@ class HealthResult:
     """Health of every relationship, weakest first."""
 
     as_of: str
-    relationships: tuple[RelationshipHealth, ...]
+    # a tuple, or (the columnar path) a :class:`~stakegraph.analytics.health_rows.HealthRows` that makes each
+    # row when it is read and equals the tuple of the same rows
+    relationships: Sequence[RelationshipHealth]
     weights: HealthWeights
     stamp: Stamp
 

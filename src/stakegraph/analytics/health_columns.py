@@ -16,8 +16,8 @@ What differs from the bulk path (the reference's arithmetic is the same, through
 * the relationships are grouped by the sources of their events (edge, ordered pair, each end's party) and
   the contact counts at their ends with NumPy codes (the bulk path's key, or finer), the factors are
   computed once per group, the order of the rows (score, then edge id) is computed as a permutation
-  (``np.lexsort``) before any row exists, and the rows are built in one loop that fills each instance's
-  ``__dict__`` (the frozen dataclass's generated ``__init__`` sets its 12 fields one by one);
+  (``np.lexsort``) before any row exists, and the rows are made when they are read
+  (:class:`~stakegraph.analytics.health_rows.HealthRows`: the audit reads the first few of millions);
 * :func:`relationship_health_on_day` reads the shared edge table
   (:func:`stakegraph.analytics.timeline_fast.columns`, built once per projection for every analysis that
   reads it) instead of reading the edges again: the same edges in the same order, the kinds, statuses and
@@ -45,8 +45,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -58,7 +57,6 @@ from stakegraph.analytics.health import (
     REFERENCES,
     HealthResult,
     HealthWeights,
-    RelationshipHealth,
     _Index,
     _interaction_entry,
     _single_thread_entry,
@@ -66,6 +64,7 @@ from stakegraph.analytics.health import (
 )
 from stakegraph.analytics.health_fast import _Dates, relationship_health_fast
 from stakegraph.analytics.health_parts import Factors, Parts
+from stakegraph.analytics.health_rows import HealthRows
 from stakegraph.analytics.selection import STRUCTURAL_KINDS
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.analytics.timeline_fast import Columns, columns
@@ -538,11 +537,7 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
     # The order of the rows (score, then edge id; stable as the reference's sort) from the columns.
     g_scores = [f[0] for f in factors]
     order = np.asarray(_order(list(map(g_scores.__getitem__, gid.tolist())), edge_col), dtype=np.int64)
-    order_list = order.tolist()
-    ends_of = list(zip(end_ids, end_names, strict=True))
-    rows = _rows(map(edge_col.__getitem__, order_list), map(kind_col.__getitem__, order_list),
-                 map(ends_of.__getitem__, uj[order].tolist()), map(ends_of.__getitem__, vj[order].tolist()),
-                 map(factors.__getitem__, gid[order].tolist()))
+    rows = HealthRows(edge_col, kind_col, list(zip(end_ids, end_names, strict=True)), uj, vj, factors, gid, order)
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
                    "include_ended": include_ended}, graph_version(G), REFERENCES)
@@ -551,48 +546,6 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
 
 _KEY, _U, _V, _STATUS, _START = (itemgetter(i) for i in (2, 0, 1, 5, 6))
 _FIRST, _SECOND, _POINTS = itemgetter(0), itemgetter(1), attrgetter("points")
-_FIELDS = tuple(f.name for f in fields(RelationshipHealth))
-
-
-_FACTOR_FIELDS = ("score", "contributions", "interactions", "warmth", "days_since_interaction", "contacts")
-
-
-def _make_row(e: str, k: str, u: tuple[str, str], v: tuple[str, str], f: Factors) -> RelationshipHealth:
-    """``RelationshipHealth(e, k, u[0], v[0], u[1], v[1], *f)`` without its generated ``__init__`` (which
-    sets each field in turn through ``object.__setattr__``, the class being frozen): a new instance whose
-    ``__dict__`` is set at once to the fields in field order (``f`` as
-    :data:`~stakegraph.analytics.health_parts.Factors`, the last six fields in order)."""
-    o = object.__new__(RelationshipHealth)
-    object.__setattr__(o, "__dict__", {
-        "edge_id": e, "kind": k, "source": u[0], "target": v[0], "source_name": u[1], "target_name": v[1],
-        "score": f[0], "contributions": f[1], "interactions": f[2], "warmth": f[3],
-        "days_since_interaction": f[4], "contacts": f[5]})
-    return o
-
-
-def _row_maker() -> Any:
-    """:func:`_make_row`, or ``None`` when the class's fields are not the ones it sets (then the class is
-    called; a test proves the rows equal field for field either way)."""
-    if (hasattr(RelationshipHealth, "__post_init__") or hasattr(RelationshipHealth, "__slots__")
-            or _FIELDS != ("edge_id", "kind", "source", "target", "source_name", "target_name", *_FACTOR_FIELDS)):
-        return None  # pragma: no cover - guards the shortcut
-    return _make_row
-
-
-_MAKE_ROW = _row_maker()
-
-
-def _rows(edge_ids: Iterable[str], kinds: Iterable[str], sources: Iterable[tuple[str, str]],
-          targets: Iterable[tuple[str, str]], factors: Iterable[Factors]) -> tuple[RelationshipHealth, ...]:
-    """``tuple(RelationshipHealth(e, k, *u, ... , *f) ...)`` of the rows' edge ids, kinds, (id, name) of each end
-    and factors, in row order: the generated ``__init__`` sets each field in turn through ``object.__setattr__``
-    (the class is frozen); here each instance's ``__dict__`` is set at once to its fields in field order
-    (:func:`_row_maker`; the class has no ``__post_init__``: the instances are equal, field for field, with
-    the same ``__dict__``)."""
-    if _MAKE_ROW is None:  # pragma: no cover - guards the shortcut
-        return tuple(RelationshipHealth(e, k, u[0], v[0], u[1], v[1], *f)
-                     for e, k, u, v, f in zip(edge_ids, kinds, sources, targets, factors, strict=True))
-    return tuple(map(_MAKE_ROW, edge_ids, kinds, sources, targets, factors))
 
 
 class _Whole:

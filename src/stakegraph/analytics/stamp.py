@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,8 @@ def to_jsonable(obj: Any) -> Any:
         return obj.value
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
+    if isinstance(obj, list | tuple | set | frozenset) or (
+            isinstance(obj, Sequence) and not isinstance(obj, str | bytes | bytearray)):  # e.g. HealthRows
         items = [to_jsonable(v) for v in obj]
         return sorted(items, key=str) if isinstance(obj, set | frozenset) else items
     if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
