@@ -322,7 +322,10 @@ def articulation_points_and_bridges(
 
     block_of_pair = {frozenset(b): ("B", i) for i, b in enumerate(blocks) if len(b) == 2}
     bridges: list[Bridge] = []
-    for u, v in cuts.bridges:
+    # the bridges' pair dicts (a deferred structure graph makes only these: see structure_fast.StructureGraph)
+    pair_attributes = getattr(H, "pair_attributes", None)
+    bridge_attrs = pair_attributes(cuts.bridges) if pair_attributes is not None else [H[u][v] for u, v in cuts.bridges]
+    for (u, v), attrs in zip(cuts.bridges, bridge_attrs, strict=True):
         B = block_of_pair[frozenset((u, v))]
         def side_size(x: Any, B: Any = B) -> int:
             if x not in aps:
@@ -341,7 +344,6 @@ def articulation_points_and_bridges(
             small = side_nodes(u if su < sv else v)
         else:
             small = min((side_nodes(u), side_nodes(v)), key=lambda s: sorted(map(str, s)))
-        attrs = H[u][v]
         end_u, end_v = sorted((str(u), str(v)))
         bridges.append(Bridge(end_u, end_v, tuple(sorted(attrs["edges"])), tuple(sorted(attrs["kinds"])),
                               tuple(sorted(map(str, small)))))

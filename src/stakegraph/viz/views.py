@@ -20,6 +20,7 @@ from stakegraph.analytics import concentration as conc
 from stakegraph.analytics import dependencies as deps
 from stakegraph.analytics import propagation as prop
 from stakegraph.analytics.selection import structural_graph
+from stakegraph.analytics.structure_fast import StructureGraph
 from stakegraph.domain import RELATIONSHIP_KINDS
 from stakegraph.measures import edge_size, exposure, money_context, number, parse_shocks
 from stakegraph.store.base import GraphStore, to_networkx
@@ -557,8 +558,9 @@ def dependency_graph(G: nx.MultiDiGraph, cuts: deps.CutResult, central: deps.Cen
     if focus is not None:
         _require(G, focus)
         H = nx.ego_graph(H, focus, radius=radius) if focus in H else H.subgraph([focus]).copy()
-    if only is not None:
-        H = H.subgraph([n for n in only if n in H]).copy()
+    if only is not None:  # a few nodes of a large graph: only their pairs are made (StructureGraph.induced)
+        keep = [n for n in only if n in H]
+        H = H.induced(keep) if isinstance(H, StructureGraph) else H.subgraph(keep).copy()
     aps = {p.node: p for p in cuts.points}
     bridges = {frozenset((br.u, br.v)): br for br in cuts.bridges}
     impacts = {row.impact.node: row.impact for row in central.rows}
