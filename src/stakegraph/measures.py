@@ -314,7 +314,7 @@ def _stated_currencies(G: nx.Graph) -> set[str]:
     tables = sys.modules.get("stakegraph.analytics.timeline_fast")  # loaded: a fast path may have built one
     if tables is not None and type(G) is nx.MultiDiGraph and set(MONEY_PROPS.values()) == {"currency"}:
         cols = tables.built_columns(G)
-        if cols is not None and len(cols.items) == edge_count(G):
+        if cols is not None and len(cols.props) == edge_count(G):
             return set(cols.currencies)
     return currencies_in(d for _, d in G.nodes(data=True)) | currencies_in(d for *_, d in G.edges(data=True))
 

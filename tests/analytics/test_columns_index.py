@@ -3,7 +3,7 @@
 ``stakegraph.analytics.timeline_fast.columns`` of a projection built by ``GraphIndex.to_networkx``
 takes the edge fields from the index arrays (``_edges_from_index``) instead of one pass over every
 edge's dict (``_edges_from_dicts``). Here both are built for the same graph and compared field by
-field (codes, coded values, dates, currencies, keys, the very dicts of ``items``): on the seeded
+field (codes, coded values, dates, currencies, keys, the very dicts of ``props``): on the seeded
 records of ``test_kernels_index`` (every kind, odd statuses, currencies in several spellings,
 parallel edges and self-loops), a generated portfolio, the bundled sample and stored values that
 are not text (which keep the pass over the dicts).
@@ -66,8 +66,9 @@ def assert_same_columns(fast: tf.Columns, slow: tf.Columns) -> None:
         if f.name in ("_lock", "_days", "_index_numbers"):
             continue
         _same(getattr(fast, f.name), getattr(slow, f.name), f.name)
-    # the items hold the graph's own dicts, not copies
-    assert all(x[1] is y[1] for x, y in zip(fast.items, slow.items, strict=True))
+    # the props are the graph's own dicts, not copies; the raw keys are the keys (text here)
+    assert all(x is y for x, y in zip(fast.props, slow.props, strict=True))
+    assert fast.raw_keys == fast.keys
     # the weight and money columns: from the index's numbers (a guarantee's cap from its dict) = from the dicts
     kinds = [str(k) for k in slow.kinds]
     for a, b in zip(fast.weight(kinds), slow.weight(kinds), strict=True):
@@ -95,7 +96,7 @@ def test_generated_portfolio_and_sample(tmp_path: Path) -> None:
         fast, slow, used = _pair(G)
         assert used, name
         assert_same_columns(fast, slow)
-        assert len(fast.items) == G.number_of_edges() > 0
+        assert len(fast.props) == G.number_of_edges() > 0
 
 
 def test_a_subgraph_projection(tmp_path: Path) -> None:

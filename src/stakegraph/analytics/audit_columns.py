@@ -76,14 +76,14 @@ def recalled_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict[str, An
     cols = edge_table(G)
     if cols is None:
         return None
-    nodes, src, dst, items = cols.nodes, cols.src, cols.dst, cols.items
+    nodes, src, dst, keys, props = cols.nodes, cols.src, cols.dst, cols.raw_keys, cols.props
     coded = cols.coded("status")
     if coded is None:  # a status that is not text: each edge's own value compared
-        picked = [i for i, (_, d) in enumerate(items) if d.get("status") == "recalled"]
+        picked = [i for i, d in enumerate(props) if d.get("status") == "recalled"]
     else:  # statuses coded once with the table: only the recalled edges are opened
         codes, values = coded
         picked = np.flatnonzero(np.isin(codes, [c for c, v in enumerate(values) if v == "recalled"])).tolist()
-    return [(nodes[src[i]], nodes[dst[i]], *items[i]) for i in picked]
+    return [(nodes[src[i]], nodes[dst[i]], keys[i], props[i]) for i in picked]
 
 
 def edge_kind_counts(G: nx.MultiDiGraph) -> dict[str, int] | None:

@@ -65,8 +65,8 @@ def _sizes(G: nx.MultiDiGraph, cols: Columns, kinds: tuple[str, ...], sel: np.nd
         column, money_kind = cols.weight(kinds)
         w, is_money = column[sel], money_kind[sel]
     else:
-        items = cols.items
-        w = np.array([np.nan if (x := number(items[i][1].get(weight))) is None else x for i in sel.tolist()],
+        props = cols.props
+        w = np.array([np.nan if (x := number(props[i].get(weight))) is None else x for i in sel.tolist()],
                      dtype=float)
         is_money = np.full(len(sel), weight in MONEY_PROPS)
     if len(sel) == 0:

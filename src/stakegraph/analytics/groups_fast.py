@@ -89,7 +89,7 @@ def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.nd
 
 def _money(cols: Columns, sel: np.ndarray, prop: str, conv: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
     """``money.of(data, prop)`` of the edges ``sel`` (NaN: absent); ``None`` when one needs a missing rate."""
-    value = number_column(list(map(dict.get, [cols.items[i][1] for i in sel.tolist()], repeat(prop))))
+    value = number_column(list(map(dict.get, map(cols.props.__getitem__, sel.tolist()), repeat(prop))))
     return _converted(value, cols.currency[sel], conv)
 
 
@@ -103,9 +103,9 @@ def _link_masks(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
 def _control_edges(cols: Columns, base: np.ndarray) -> list[grp.Edge]:
     """``_link_edges(G)[0]``: the ``owns``/``controls`` link edges, in edge order."""
     sel = np.flatnonzero(base & cols.kind_mask(grp._CONTROL_KINDS)).tolist()  # noqa: SLF001
-    nodes, keys, items = cols.nodes, cols.keys, cols.items
+    nodes, keys, props = cols.nodes, cols.keys, cols.props
     src, dst = cols.src[sel].tolist(), cols.dst[sel].tolist()
-    return [(nodes[u], nodes[v], keys[i], items[i][1]) for u, v, i in zip(src, dst, sel, strict=True)]
+    return [(nodes[u], nodes[v], keys[i], props[i]) for u, v, i in zip(src, dst, sel, strict=True)]
 
 
 def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
@@ -123,7 +123,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
     # receipts per (seller, payer)
     rec = np.flatnonzero(base & cols.kind_mask(grp._RECEIPT_KINDS))  # noqa: SLF001
     read = [(d.get("annual_revenue"), d.get("revenue_share_pct"))  # one read of each edge's dict
-            for _k, d in map(cols.items.__getitem__, rec.tolist())]
+            for d in map(cols.props.__getitem__, rec.tolist())]
     raw_revenue, raw_stated = (list(c) for c in zip(*read, strict=True)) if read else ([], [])
     del read
     revenue = _converted(number_column(raw_revenue), cols.currency[rec], conv)
@@ -180,10 +180,10 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
                                        tuple(sorted(pair_keys[b - k:b])),
                                        f"{pc:.4g}% of the seller's receipts from this payer ({how})"))
     # guarantees, in edge order, as the reference reads them
-    nodes, keys, items = cols.nodes, cols.keys, cols.items
+    nodes, keys, props = cols.nodes, cols.keys, cols.props
     gsel = np.flatnonzero(base & cols.kind_mask(("guarantees",))).tolist()
     for i, u, v in zip(gsel, cols.src[gsel].tolist(), cols.dst[gsel].tolist(), strict=True):
-        data = items[i][1]
+        data = props[i]
         share = number(data.get("guaranteed_share_of_debt"))
         how = "guaranteed_share_of_debt"
         if share is None:
@@ -336,7 +336,8 @@ def _exposure_edges(G: nx.MultiDiGraph, cols: Columns, money: Money, kinds: tupl
         return hit
     sel = np.flatnonzero(cols.kind_mask(kinds) & cols.active)
     # one read of each edge's dict: its key, amount and stated currency
-    rows = [(k, d.get("amount"), d.get("currency")) for k, d in map(cols.items.__getitem__, sel.tolist())]
+    keys, props = cols.raw_keys, cols.props
+    rows = [(keys[i], props[i].get("amount"), props[i].get("currency")) for i in sel.tolist()]
     raw_key, raw_amount, raw_cur = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
     del rows
     value = number_column(raw_amount)

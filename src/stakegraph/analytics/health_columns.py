@@ -389,7 +389,7 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     edge_ids = named.intersection(keys) if named else set()
     by_contract: dict[str, list[str]] = defaultdict(list)
     if named - edge_ids:
-        for (_, d), key in zip(cols.items, keys, strict=True):
+        for d, key in zip(cols.props, keys, strict=True):
             if contract := d.get("contract_id"):
                 by_contract[str(contract)].append(key)
     contact_sets: dict[str, set[str]] = defaultdict(set)

@@ -45,7 +45,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -81,7 +80,6 @@ __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "
 #: Days whose masks are kept per projection.
 DAYS_KEPT = 16
 _TIES = ("party", "project")
-_DATA = itemgetter(1)
 
 
 def _distinct(values: Sequence[Any]) -> tuple[np.ndarray, list[Any], bool]:
@@ -198,7 +196,8 @@ class Columns:
     end: Dates
     currency: np.ndarray  # code into currencies, -1 none
     currencies: list[str]
-    items: list[tuple[Any, dict[str, Any]]]  # each edge's key and properties (the projection's own dicts)
+    props: list[dict[str, Any]]  # each edge's properties (the projection's own dicts)
+    raw_keys: list[Any]  # each edge's key as the graph holds it (``keys`` is their text; the same list when text)
     signals: list[tuple[Any, dict[str, Any]]]  # signal and interaction nodes, in node order
     signal_when: np.ndarray | None  # their date as the diff reads it (``str(date or "")[:10]``); None: read each
     fx: Any
@@ -222,7 +221,7 @@ class Columns:
         other property on first use (one read of the edges)."""
         with self._lock:
             if name not in self._coded:
-                values = list(map(dict.get, map(_DATA, self.items), repeat(name)))
+                values = list(map(dict.get, self.props, repeat(name)))
                 codes, coded, distinct = _distinct(values)
                 self._coded[name] = (codes, coded) if distinct else None
             return self._coded[name]
@@ -252,7 +251,7 @@ class Columns:
                     out[idx] = self._index_numbers[0 if column == "weight" else 1][idx]
                     done.add(c)
                     continue
-                picked = [self.items[i][1] for i in idx.tolist()]
+                picked = list(map(self.props.__getitem__, idx.tolist()))
                 if column == "weight":
                     attr = declared_weight(str(kind))
                     out[idx] = 1.0 if attr is None else number_column(list(map(dict.get, picked, repeat(attr))))
@@ -356,7 +355,7 @@ def _edge_columns(keys_raw: list[Any], kind: np.ndarray, kinds: list[Any], statu
     coded = {"status": (status_codes, status_coded) if status_distinct else None,
              "start_date": (start[0], start[1]) if start[2] else None,
              "end_date": (end[0], end[1]) if end[2] else None}
-    return {"keys": keys, "keys_unique": len(set(keys)) == len(keys), "kind": kind, "kinds": kinds,
+    return {"keys": keys, "raw_keys": keys_raw, "keys_unique": len(set(keys)) == len(keys), "kind": kind, "kinds": kinds,
             "active": np.array(status_active or [True], dtype=bool)[status_codes],
             "start": _ranked(start[0], start[1], low=True), "end": _ranked(end[0], end[1], low=False),
             "cur_codes": cur_codes, "cur_read": cur_read, "_coded": coded}
@@ -376,17 +375,16 @@ def _edges_from_dicts(G: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, An
     # one pass over the key dicts, one over the edges' dicts for the key and the five columns every date needs
     # (appended to six lists in one loop: each dict is read once while it is at hand, and no row tuples are
     # made, transposed and freed)
-    items = list(chain.from_iterable(map(dict.items, pairs)))
-    keys_raw: list[Any] = []
+    keys_raw: list[Any] = list(chain.from_iterable(pairs))
+    props: list[dict[str, Any]] = list(chain.from_iterable(map(dict.values, pairs)))
     raw_kinds: list[Any] = []
     raw_status: list[Any] = []
     raw_cur: list[Any] = []
     raw_start: list[Any] = []
     raw_end: list[Any] = []
-    add_key, add_kind, add_status = keys_raw.append, raw_kinds.append, raw_status.append
+    add_kind, add_status = raw_kinds.append, raw_status.append
     add_cur, add_start, add_end = raw_cur.append, raw_start.append, raw_end.append
-    for k, d in items:
-        add_key(k)
+    for d in props:
         add_kind(d.get("kind"))
         add_status(d.get("status"))
         add_cur(d.get("currency"))
@@ -397,7 +395,7 @@ def _edges_from_dicts(G: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, An
         return None
     out = _edge_columns(keys_raw, kind, kinds, _distinct(raw_status), _distinct(raw_start), _distinct(raw_end),
                         *_read(raw_cur, normalise_currency))
-    out.update(src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair), items=items)
+    out.update(src=np.repeat(u_of_pair, per_pair), dst=np.repeat(v_of_pair, per_pair), props=props)
     return out
 
 
@@ -432,7 +430,7 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
     out = _edge_columns(keys, kind[0], kind[1], status, start, end, cur_codes,
                         [normalise_currency(v) for v in cur_values])
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
-               items=list(zip(keys, map(proj.props.__getitem__, at), strict=True)),
+               props=list(map(proj.props.__getitem__, at)),
                _index_numbers=(ix.weight[order], ix.amount[order]))
     return out
 
