@@ -79,3 +79,21 @@ def test_rows_made_by_the_class_equal_the_shortcut() -> None:
 def test_columns_of_different_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         HealthRows(["a"], ["lends_to"], [("x", "X")], [0], [0], [(1.0, (), 0, 0.0, None, 0)], [0], [0, 0])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_row_order_is_the_references_sort(seed: int) -> None:
+    """``_order`` sorts by (score, edge id) as Python sorts (score ties broken by the ids' code points), for any
+    text: ASCII, accents, CJK, emoji, prefixes of each other, a lone surrogate (NumPy's text then)."""
+    import random
+
+    from stakegraph.analytics.health_columns import _order
+
+    rnd = random.Random(seed)
+    alphabet = ["a", "b", "Z", "0", "é", "ß", "中", "文", "😀", "\U0010ffff", "\u00ff", "~"]
+    if seed == 7:
+        alphabet.append("\ud800")
+    ids = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 4))) for _ in range(300)]
+    scores = [rnd.choice([0.0, -0.0, 12.5, 85.0, 100.0]) for _ in ids]
+    want = sorted(range(len(ids)), key=lambda i: (scores[i], ids[i]))
+    assert _order(scores, ids) == want

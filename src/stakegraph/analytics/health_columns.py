@@ -582,14 +582,19 @@ class _Whole:
 
 def _order(scores: list[float], edge_col: list[str]) -> list[int]:
     """The permutation that sorts the relationships by (score, edge id), stably (the reference's
-    ``rows.sort(key=lambda r: (r.score, r.edge_id))``): NumPy's ``lexsort`` (stable; code-point order of the
-    ids, as ``str``), or Python's sort when NumPy's strings could order differently (an id holding a NUL) or a
-    score is NaN."""
+    ``rows.sort(key=lambda r: (r.score, r.edge_id))``): a stable argsort of the ids as UTF-8 bytes (the
+    code-point order of ``str``), then a stable argsort of the scores; or Python's sort when NumPy's
+    strings could order differently (an id holding a NUL) or a score is NaN."""
     if len(scores) < 2:
         return list(range(len(scores)))
     score_arr = np.array(scores, dtype=np.float64)
     if not np.isnan(score_arr).any() and "\x00" not in "".join(edge_col):
-        return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
+        try:  # UTF-8 bytes sort as the code points do: a quarter of NumPy's text, compared bytewise
+            ids = np.array([e.encode() for e in edge_col], dtype="S")
+        except UnicodeEncodeError:  # a lone surrogate: NumPy's text
+            return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
+        by_id = np.argsort(ids, kind="stable")
+        return by_id[np.argsort(score_arr[by_id], kind="stable")].tolist()  # type: ignore[no-any-return]
     keys = list(zip(scores, edge_col, strict=True))  # NaN or NUL: as the reference
     return sorted(range(len(keys)), key=keys.__getitem__)
 
