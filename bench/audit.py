@@ -9,12 +9,19 @@ parties in ≤ 120 s within 8 GiB; ``store.project()`` is reported separately (i
 audit). Besides the audit: its page (``audit_page(...).render()``), its streamed JSON
 (``write_audit_json``, size in MB), wall and CPU seconds (CPU: the process's own, steadier on a shared
 machine), and relationship health — the bulk path against the per-relationship reference, interleaved,
-median of ``--repeat`` runs each.
+median of ``--repeat`` runs each. Each phase also reports the resident set size after it.
+
+``--before SRC`` runs every size with ``stakegraph`` imported from another source tree as well
+(``git archive COMMIT src | tar -x -C /tmp/before`` gives one: ``--before /tmp/before/src``), and
+``--runs N`` repeats the pair, alternating now / before, so that a change is measured against the
+code before it in the same session on the same (noisy) machine:
+``python -m bench.audit --sizes 1000000 --no-debtrank --repeat 0 --runs 2 --before /tmp/before/src``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -23,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.common import header, peak_rss_mb, projection, sizes_arg, table
@@ -149,8 +157,11 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
                                      f"top {ranking.rows[0].node} {ranking.rows[0].debtrank:.4g}")
         out["rss_debtrank"] = peak_rss_mb()
     timings: dict[str, float] = {}
+    phase_rss: dict[str, float] = {}
+    out["phase_rss"] = phase_rss
     t0, c0 = time.perf_counter(), time.process_time()
-    report = build_audit(G, timings=timings)
+    with _rss_after_phases(phase_rss):
+        report = build_audit(G, timings=timings)
     out["audit_s"], out["audit_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
     out["phases"] = timings
     t0, c0 = time.perf_counter(), time.process_time()
@@ -173,21 +184,59 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
     return out
 
 
-def _worker(n_parties: int, debtrank: bool, repeat: int, health_only: bool = False) -> dict[str, Any]:
+def _rss_gib() -> float:
+    """Resident set size of this process now, GiB (Linux ``/proc/self/statm``; NaN elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (OSError, ValueError):
+        return float("nan")
+
+
+@contextlib.contextmanager
+def _rss_after_phases(into: dict[str, float]) -> Iterator[None]:
+    """Record the resident set size after each audit phase into ``into`` (the audit's own phase clock,
+    ``stakegraph.audit._Phases``, wrapped for the bench only; nothing is wrapped when a tree lacks it)."""
+    import stakegraph.audit as audit_mod
+
+    phases: Any = getattr(audit_mod, "_Phases", None)
+    done = getattr(phases, "done", None)
+    if phases is None or done is None:
+        yield
+        return
+
+    def recorded(self: Any, phase: str) -> None:
+        done(self, phase)
+        into[phase] = _rss_gib()
+
+    phases.done = recorded
+    try:
+        yield
+    finally:
+        phases.done = done
+
+
+def _worker(n_parties: int, debtrank: bool, repeat: int, health_only: bool = False,
+            src: Path | None = None) -> dict[str, Any]:
     cmd = ([sys.executable, "-m", "bench.audit", "--worker", str(n_parties), "--repeat", str(repeat)]
            + ([] if debtrank else ["--no-debtrank"]) + (["--health-only"] if health_only else []))
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"bench.audit worker for {n_parties} parties failed:\n{done.stderr[-4000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    out = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    out["tree"] = "now" if src is None else "before"
+    return out
 
 
 def report(results: Sequence[dict[str, Any]]) -> str:
     """Markdown tables of the workers' results."""
     lines = []
-    rows = [(f"{r['parties']:,}", f"{r['nodes']:,}", f"{r['edges']:,}", r["project_s"], r["audit_s"],
+    label = _labels(results)
+    rows = [(label[i], f"{r['nodes']:,}", f"{r['edges']:,}", r["project_s"], r["audit_s"],
              r["audit_cpu_s"], "met" if r["audit_s"] <= TARGET_S else "missed", r["page_s"], r["page_mb"],
-             r["json_s"], r["json_mb"], r["rss_projected"], r["rss_audit"], r["centrality"]) for r in results]
+             r["json_s"], r["json_mb"], r["rss_projected"], r["rss_audit"], r["centrality"])
+            for i, r in enumerate(results)]
     lines.append(table(["parties", "nodes", "edges", "store.project() s", "audit s", "audit CPU s",
                         f"≤ {TARGET_S:g} s", "page s", "page MB", "JSON s (streamed)", "JSON MB",
                         "RSS after projection MiB", "peak RSS MiB (audit, page, JSON, health runs)", "betweenness"], rows))
@@ -207,8 +256,11 @@ def report(results: Sequence[dict[str, Any]]) -> str:
         lines.append("\n" + health_report(hp))
     phases = list(dict.fromkeys(p for r in results for p in r["phases"]))
     lines.append("\nAudit phases (wall s):\n")
-    lines.append(table(["phase", *(f"{r['parties']:,}" for r in results)],
-                       [(p, *(r["phases"].get(p, float("nan")) for r in results)) for p in phases]))
+    lines.append(table(["phase", *label], [(p, *(r["phases"].get(p, float("nan")) for r in results)) for p in phases]))
+    if any(r.get("phase_rss") for r in results):
+        lines.append("\nResident set size after each phase (GiB):\n")
+        lines.append(table(["phase", *label], [(p, *(r.get("phase_rss", {}).get(p, float("nan")) for r in results))
+                                               for p in phases]))
     dr = [r for r in results if "debtrank_one_s" in r]
     if dr:
         lines.append("\nDebtRank (sparse exposures):\n")
@@ -218,6 +270,20 @@ def report(results: Sequence[dict[str, Any]]) -> str:
                              r["rss_debtrank"], f"{r['debtrank_one_note']}; {r['debtrank_many_note']}")
                             for r in dr]))
     return "\n".join(lines)
+
+
+def _labels(results: Sequence[dict[str, Any]]) -> list[str]:
+    """A column or row label per result: the size, with the tree and the run when several trees or runs ran."""
+    trees = {r.get("tree", "now") for r in results}
+    if len(trees) == 1 and len({r["parties"] for r in results}) == len(results):
+        return [f"{r['parties']:,}" for r in results]
+    seen: dict[tuple[int, str], int] = {}
+    out = []
+    for r in results:
+        key = (r["parties"], r.get("tree", "now"))
+        seen[key] = seen.get(key, 0) + 1
+        out.append(f"{r['parties']:,} {key[1]} #{seen[key]}")
+    return out
 
 
 def health_report(results: Sequence[dict[str, Any]]) -> str:
@@ -242,16 +308,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--health-only", action="store_true",
                         help="only the audit's health phase, before (as-of graph + bulk path) and after (columns), "
                              "--repeat interleaved runs each")
+    parser.add_argument("--before", type=Path, metavar="SRC",
+                        help="also run every size with stakegraph imported from this source tree, alternating")
+    parser.add_argument("--runs", type=int, default=1, help="runs per size (and per tree with --before)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.before is not None and not (args.before / "stakegraph" / "__init__.py").is_file():
+        parser.error(f"--before {args.before}: no stakegraph package there (give the folder that holds stakegraph/, "
+                     "e.g. from `git archive COMMIT src | tar -x -C /tmp/before`: /tmp/before/src)")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     if args.worker:
         print(json.dumps(measure_health(args.worker, repeat=args.repeat) if args.health_only else
                          measure_size(args.worker, debtrank=not args.no_debtrank, repeat=args.repeat)))
         return 0
     print(header("Full dependency audit and DebtRank at scale", "bench.audit", argv if argv is not None
                  else sys.argv[1:]))
+    trees: list[Path | None] = [None] if args.before is None else [None, args.before]
     results = [_worker(n, not args.no_debtrank, max(args.repeat, 1) if args.health_only else args.repeat,
-                       args.health_only) for n in args.sizes]
+                       args.health_only, src)
+               for n in args.sizes for _ in range(args.runs) for src in trees]
     print(health_report(results) if args.health_only else report(results))
     return 0
 

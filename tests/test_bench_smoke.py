@@ -71,7 +71,16 @@ def test_after_write_main(capsys: pytest.CaptureFixture[str]) -> None:
 def test_audit_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert audit.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
-    assert "Audit phases" in out and "DebtRank" in out
+    assert "Audit phases" in out and "DebtRank" in out and "Resident set size after each phase" in out
+
+
+def test_audit_against_another_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--before SRC --runs 2``: now and before alternate, each row and phase column labelled."""
+    src = Path(audit.__file__).resolve().parents[1] / "src"
+    assert audit.main(["--sizes", "100", "--no-debtrank", "--repeat", "0", "--runs", "2", "--before", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| 100 ")][:4] == [
+        "100 now #1", "100 before #1", "100 now #2", "100 before #2"]
 
 
 def test_api_latency_main(capsys: pytest.CaptureFixture[str]) -> None:
