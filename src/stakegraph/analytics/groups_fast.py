@@ -335,18 +335,24 @@ def _exposure_edges(G: nx.MultiDiGraph, cols: Columns, money: Money, kinds: tupl
     if hit is not None:
         return hit
     sel = np.flatnonzero(cols.kind_mask(kinds) & cols.active)
-    # one read of each edge's dict: its key, amount and stated currency
     keys, props = cols.raw_keys, cols.props
-    rows = [(keys[i], props[i].get("amount"), props[i].get("currency")) for i in sel.tolist()]
-    raw_key, raw_amount, raw_cur = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
-    del rows
-    value = number_column(raw_amount)
+    coded = cols.coded("currency")
+    if coded is not None:  # every stated currency is text or None: the amounts and currencies from the columns
+        raw_key = list(map(keys.__getitem__, sel.tolist()))
+        value = cols.amounts(sel)
+        raw_cur: list[Any] = list(map(coded[1].__getitem__, coded[0][sel].tolist()))
+    else:  # one read of each edge's dict: its key, amount and stated currency
+        rows = [(keys[i], props[i].get("amount"), props[i].get("currency")) for i in sel.tolist()]
+        raw_key, raw_amount, raw_cur = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
+        del rows
+        value = number_column(raw_amount)
     factor, converts = _factors(cols, money)
     cur = cols.currency[sel]
     needs = ((cur >= 0) & converts[np.maximum(cur, 0)] if len(converts) else np.zeros(len(sel), dtype=bool))
     keep = ~np.isnan(value)
     f = np.where(needs, factor[np.maximum(cur, 0)] if len(factor) else 1.0, 1.0)
-    odd = np.fromiter((not (c is None or type(c) is str) for c in raw_cur), dtype=bool, count=len(raw_cur))
+    odd = (np.zeros(len(raw_cur), dtype=bool) if coded is not None else
+           np.fromiter((not (c is None or type(c) is str) for c in raw_cur), dtype=bool, count=len(raw_cur)))
     lacking = set(cols.src[sel[keep & ((needs & np.isnan(f)) | odd)]].tolist())
     value = np.where(needs, value * f, value)  # Money.amount: value, or value * factor
     at = np.flatnonzero(keep)

@@ -217,14 +217,22 @@ class Columns:
     def coded(self, name: str) -> tuple[np.ndarray, list[Any]] | None:
         """(a code per edge, the distinct stored values it indexes) of the edge property ``name`` as stored
         (``dict.get``), or ``None`` when a value is not text or ``None`` (values that may be equal without being
-        alike, or unhashable). ``status``, ``start_date`` and ``end_date`` are coded once with the table; any
-        other property on first use (one read of the edges)."""
+        alike, or unhashable). ``status``, ``start_date`` and ``end_date`` are coded once with the table (and
+        ``currency`` when the table comes from the index); any other property on first use (one read of the edges)."""
         with self._lock:
             if name not in self._coded:
                 values = list(map(dict.get, self.props, repeat(name)))
                 codes, coded, distinct = _distinct(values)
                 self._coded[name] = (codes, coded) if distinct else None
             return self._coded[name]
+
+    def amounts(self, sel: np.ndarray) -> np.ndarray:
+        """The stated ``amount`` of the edges ``sel`` as numbers (NaN: absent or not a number), as
+        :func:`number_column` reads them from the dicts; from the index's numbers when the table was built from
+        one (the same values: ``tests/analytics/test_columns_index.py``)."""
+        if self._index_numbers is not None:
+            return self._index_numbers[1][sel]
+        return number_column(list(map(dict.get, map(self.props.__getitem__, sel.tolist()), repeat("amount"))))
 
     def kind_codes(self, kinds: Iterable[str]) -> list[int]:
         """The codes of ``kinds`` (those present)."""
@@ -429,6 +437,7 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
     status, start, end = (_first_codes(raw[c][0][order], raw[c][1]) for c in ("status", "start", "end"))
     out = _edge_columns(keys, kind[0], kind[1], status, start, end, cur_codes,
                         [normalise_currency(v) for v in cur_values])
+    out["_coded"]["currency"] = (cur_codes, cur_values)  # stored text or None (checked above), first-seen order
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
                props=list(map(proj.props.__getitem__, at)),
                _index_numbers=(ix.weight[order], ix.amount[order]))
