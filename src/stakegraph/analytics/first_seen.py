@@ -1,52 +1,12 @@
-"""Distinct values numbered in the order they first appear: the order of a dict filled in a loop.
+"""First-seen grouping for the analytics' fast paths: :func:`stakegraph.arrays.first_seen`, re-exported.
 
-The fast paths reproduce references that fill dicts edge by edge (``d.setdefault(pair, ...)``,
-``add_edge``), so their groups must come out in first-seen order, not sorted. :func:`first_seen`
-is that step once: ``np.unique`` with the first index of each value, the values reordered by it
-(a stable sort), and every element's group number in that order.
+>>> import numpy as np
+>>> first_seen(np.array(["b", "a", "b"])).code.tolist()
+[0, 1, 0]
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
+from stakegraph.arrays import FirstSeen, first_seen
 
 __all__ = ["FirstSeen", "first_seen"]
-
-
-class FirstSeen(NamedTuple):
-    """``values[j]`` is the ``j``-th distinct value to appear, first at ``first[j]``; ``code[i]`` is
-    element ``i``'s group number (``values[code[i]] == input[i]``)."""
-
-    values: np.ndarray
-    first: np.ndarray
-    code: np.ndarray
-
-
-def first_seen(values: np.ndarray) -> FirstSeen:
-    """Group the elements of a 1-D array by value, the groups numbered in first-seen order.
-
-    Sums per group with ``np.bincount(code, weights=w)`` add each group's elements in element
-    order (the order a loop adds them), whatever the numbering.
-
-    Examples
-    --------
-    >>> fs = first_seen(np.array([30, 10, 30, 20, 10]))
-    >>> fs.values.tolist(), fs.first.tolist(), fs.code.tolist()
-    ([30, 10, 20], [0, 1, 3], [0, 1, 0, 2, 1])
-
-    See Also
-    --------
-    numpy.unique : the sorted grouping this reorders.
-
-    References
-    ----------
-    .. [1] C. R. Harris et al., "Array programming with NumPy", Nature 585 (2020) — ``unique`` with
-       ``return_index``/``return_inverse`` and the stable ``argsort``.
-    """
-    uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    return FirstSeen(uniq[order], first[order], rank[inverse.ravel()])

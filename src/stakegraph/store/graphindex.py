@@ -31,6 +31,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from stakegraph.arrays import first_seen
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
 
@@ -305,11 +306,8 @@ def projected(G: nx.MultiDiGraph) -> Projected | None:
 def _pair_numbers(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(each edge's (source, target) pair numbered in first-seen order, each pair's first edge): the order in
     which a loop over the edges would meet the pairs."""
-    _, first, inverse = np.unique(src * max(n, 1) + dst, return_index=True, return_inverse=True)
-    by_first = np.argsort(first, kind="stable")
-    rank = np.empty(len(by_first), dtype=np.int64)
-    rank[by_first] = np.arange(len(by_first), dtype=np.int64)
-    return rank[inverse.reshape(-1)], first[by_first]
+    seen = first_seen(src * max(n, 1) + dst)
+    return seen.code, seen.first
 
 
 def _fill_edges(ix: GraphIndex, kept: np.ndarray, succ: dict[str, Any], pred: dict[str, Any], *, copy: bool) -> None:
