@@ -22,6 +22,10 @@ its own order) and the pairs are aggregated with NumPy:
   grouped by node with a stable sort: first-seen pair order within a node, the order ``add_edge``
   inserted them (an undirected pair's dict is shared by both ends, as ``add_edge`` does).
 
+The undirected graph is a :class:`StructureGraph`: its nodes and integer form are filled at once, its pair
+dicts (and the neighbour dicts holding them) when something first reads the adjacency — the kernels read
+the integer form only, so an audit of a large graph never makes them.
+
 A graph the table cannot read (node ids that are not text, kinds that are not text) takes the one-pass
 loop over the adjacency (:func:`_structural_graph_loop`, equal to the reference as well); a graph that
 is not a ``MultiDiGraph`` goes to the reference.
