@@ -97,3 +97,16 @@ def test_the_row_order_is_the_references_sort(seed: int) -> None:
     scores = [rnd.choice([0.0, -0.0, 12.5, 85.0, 100.0]) for _ in ids]
     want = sorted(range(len(ids)), key=lambda i: (scores[i], ids[i]))
     assert _order(scores, ids) == want
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_membership_by_binary_search_is_isin(seed: int) -> None:
+    import numpy as np
+
+    from stakegraph.analytics.health_columns import _member
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-5, 50, 400, dtype=np.int64)
+    for codes in (np.zeros(0, dtype=np.int64), rng.integers(-5, 50, 7, dtype=np.int64), values[:3],
+                  np.array([2**62, -(2**62)], dtype=np.int64)):
+        assert np.array_equal(_member(values, codes), np.isin(values, codes))

@@ -89,7 +89,8 @@ def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.nd
 
 def _money(cols: Columns, sel: np.ndarray, prop: str, conv: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
     """``money.of(data, prop)`` of the edges ``sel`` (NaN: absent); ``None`` when one needs a missing rate."""
-    value = number_column(list(map(dict.get, map(cols.props.__getitem__, sel.tolist()), repeat(prop))))
+    value = (cols.amounts(sel) if prop == "amount" else  # a copy: ``_converted`` converts it in place
+             number_column(list(map(dict.get, map(cols.props.__getitem__, sel.tolist()), repeat(prop)))))
     return _converted(value, cols.currency[sel], conv)
 
 
