@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import header, peak_rss_mb, projection, sizes_arg, table
+from bench.common import header, peak_rss_mb, projection, rss_mb, sizes_arg, table
 
 DEFAULT_SIZES = (1000, 10000)
 #: DebtRank scenarios of the "most central parties" row.
@@ -184,15 +184,6 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
     return out
 
 
-def _rss_gib() -> float:
-    """Resident set size of this process now, GiB (Linux ``/proc/self/statm``; NaN elsewhere)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
-    except (OSError, ValueError):
-        return float("nan")
-
-
 @contextlib.contextmanager
 def _rss_after_phases(into: dict[str, float]) -> Iterator[None]:
     """Record the resident set size after each audit phase into ``into`` (the audit's own phase clock,
@@ -207,7 +198,7 @@ def _rss_after_phases(into: dict[str, float]) -> Iterator[None]:
 
     def recorded(self: Any, phase: str) -> None:
         done(self, phase)
-        into[phase] = _rss_gib()
+        into[phase] = rss_mb() / 1024
 
     phases.done = recorded
     try:

@@ -28,7 +28,6 @@ Run alone: ``python -m bench.projection [--sizes 10000 100000] [--repeat 3]``;
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
@@ -36,7 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench.common import embedded_db, header, table
+from bench.common import embedded_db, header, rss_mb, table
 
 DEFAULT_SIZES = (10_000, 100_000)
 #: The full vs partial projection check runs up to this size.
@@ -78,11 +77,6 @@ def concentration_rows(G: Any) -> list[tuple[str, float]]:
     from stakegraph.analytics import portfolio_concentration
 
     return [(r.node, r.hhi) for r in portfolio_concentration(G).rows]
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _sql_ends(db: str, structural: bool) -> tuple[Any, Any, int]:
@@ -226,7 +220,7 @@ def child(what: str, db: str) -> dict[str, float]:
     import stakegraph.settings  # noqa: F401  (money_facts reads the reporting currency: 0.15 s of pydantic imports)
     import stakegraph.store.embedded  # noqa: F401
 
-    base = _rss_mb()
+    base = rss_mb()
     t0 = time.perf_counter()
     RUNNERS[what](db)
     secs = time.perf_counter() - t0
