@@ -1,4 +1,6 @@
-"""Distinct values numbered in the order they first appear: the order of a dict filled in a loop.
+"""NumPy helpers for the fast paths: :func:`first_seen` and :func:`positions`.
+
+Distinct values numbered in the order they first appear: the order of a dict filled in a loop.
 
 Below the store and the analytics alike (it imports NumPy only): the store's columnar index numbers its
 edge pairs with it when it builds a projection (:mod:`stakegraph.store.graphindex`), and the analytics'
@@ -16,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FirstSeen", "first_seen"]
+__all__ = ["FirstSeen", "first_seen", "positions"]
 
 
 class FirstSeen(NamedTuple):
@@ -54,3 +56,32 @@ def first_seen(values: np.ndarray) -> FirstSeen:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
     return FirstSeen(uniq[order], first[order], rank[inverse.ravel()])
+
+
+def positions(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each of ``values``'s position in ``codes`` (distinct integers), or -1 where it is not there.
+
+    A binary search in the sorted ``codes``: ``np.isin`` would sort the many ``values`` as well.
+    ``positions(values, codes) >= 0`` is ``np.isin(values, codes)``.
+
+    Examples
+    --------
+    >>> positions(np.array([7, 3, 9, 7]), np.array([9, 7])).tolist()
+    [1, -1, 0, 1]
+
+    See Also
+    --------
+    numpy.isin : the membership test this answers as well.
+
+    References
+    ----------
+    .. [1] C. R. Harris et al., "Array programming with NumPy", Nature 585 (2020) — ``searchsorted``.
+    """
+    out = np.full(len(values), -1, dtype=np.int64)
+    if len(codes) == 0:
+        return out
+    order = np.argsort(codes, kind="stable")
+    at = order[np.minimum(np.searchsorted(codes[order], values), len(order) - 1)]
+    found = codes[at] == values
+    out[found] = at[found]
+    return out

@@ -103,10 +103,10 @@ def test_the_row_order_is_the_references_sort(seed: int) -> None:
 def test_membership_by_binary_search_is_isin(seed: int) -> None:
     import numpy as np
 
-    from stakegraph.analytics.health_columns import _member
+    from stakegraph.arrays import positions
 
     rng = np.random.default_rng(seed)
     values = rng.integers(-5, 50, 400, dtype=np.int64)
     for codes in (np.zeros(0, dtype=np.int64), rng.integers(-5, 50, 7, dtype=np.int64), values[:3],
                   np.array([2**62, -(2**62)], dtype=np.int64)):
-        assert np.array_equal(_member(values, codes), np.isin(values, codes))
+        assert np.array_equal(positions(values, codes) >= 0, np.isin(values, codes))

@@ -68,6 +68,7 @@ from stakegraph.analytics.health_rows import HealthRows
 from stakegraph.analytics.selection import STRUCTURAL_KINDS
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.analytics.timeline_fast import Columns, columns
+from stakegraph.arrays import positions
 from stakegraph.asof import _day, cached_graph_as_of
 from stakegraph.measures import is_active
 
@@ -464,7 +465,7 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
     # Which sources hold events for each relationship: its edge, its (ordered) pair, each end's party.
     e_s = np.fromiter(map(s_edges.__contains__, edge_col), bool, n)
     e_i = np.fromiter(map(i_edges.__contains__, edge_col), bool, n)
-    p_s, p_i = _member(uv, pair_codes(s_pairs)), _member(uv, pair_codes(i_pairs))
+    p_s, p_i = positions(uv, pair_codes(s_pairs)) >= 0, positions(uv, pair_codes(i_pairs)) >= 0
     party_s = np.fromiter(map(s_parties.__contains__, end_ids), bool, n_ends)
     party_i = np.fromiter(map(i_parties.__contains__, end_ids), bool, n_ends)
     su_s, sv_s, su_i, sv_i = party_s[uj], party_s[vj], party_i[uj], party_i[vj]
@@ -597,16 +598,6 @@ def _order(scores: list[float], edge_col: list[str]) -> list[int]:
         return by_id[np.argsort(score_arr[by_id], kind="stable")].tolist()  # type: ignore[no-any-return]
     keys = list(zip(scores, edge_col, strict=True))  # NaN or NUL: as the reference
     return sorted(range(len(keys)), key=keys.__getitem__)
-
-
-def _member(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``np.isin(values, codes)`` for integer arrays, by binary search in the sorted (few) ``codes``: the many
-    ``values`` are not sorted."""
-    if len(codes) == 0:
-        return np.zeros(len(values), dtype=bool)
-    ordered = np.sort(codes)
-    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values  # type: ignore[no-any-return]
 
 
 def _started(start: dt.date | None, day: dt.date) -> bool:

@@ -143,7 +143,8 @@ class HealthRows(Sequence[RelationshipHealth]):
         j = i.__index__()
         if not -n <= j < n:
             raise IndexError("HealthRows index out of range")
-        return next(self._rows(self._order[j:j + 1] if j >= 0 else self._order[n + j:n + j + 1]))
+        j %= n
+        return next(self._rows(self._order[j:j + 1]))
 
     def __iter__(self) -> Iterator[RelationshipHealth]:
         for a in range(0, len(self._order), _CHUNK):

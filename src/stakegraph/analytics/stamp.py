@@ -44,8 +44,8 @@ def to_jsonable(obj: Any) -> Any:
         return obj.value
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset) or (
-            isinstance(obj, Sequence) and not isinstance(obj, str | bytes | bytearray)):  # e.g. HealthRows
+    if isinstance(obj, set | frozenset) or (  # any other sequence too, e.g. HealthRows
+            isinstance(obj, Sequence) and not isinstance(obj, str | bytes | bytearray)):
         items = [to_jsonable(v) for v in obj]
         return sorted(items, key=str) if isinstance(obj, set | frozenset) else items
     if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):

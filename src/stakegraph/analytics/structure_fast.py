@@ -61,6 +61,7 @@ from stakegraph.analytics.selection import (
     structural_graph,
 )
 from stakegraph.analytics.timeline_fast import Columns, columns
+from stakegraph.arrays import positions
 
 __all__ = ["StructureGraph", "structural_graph_fast"]
 
@@ -263,14 +264,11 @@ class _Deferred:
         want = np.minimum(u, v) * n + np.maximum(u, v)
         a_end, b_end = self.plan.ends
         codes = np.minimum(a_end, b_end) * n + np.maximum(a_end, b_end)
-        if len(codes) == 0:
-            raise KeyError(pairs[0][1])
-        order = np.argsort(codes, kind="stable")
-        at = np.minimum(np.searchsorted(codes[order], want), len(order) - 1)
-        missing = np.flatnonzero(codes[order][at] != want)
+        where = positions(want, codes)
+        missing = np.flatnonzero(where < 0)
         if len(missing):
             raise KeyError(pairs[int(missing[0])][1])  # as ``H[u][v]``: the neighbour is not there
-        distinct, back = np.unique(order[at], return_inverse=True)
+        distinct, back = np.unique(where, return_inverse=True)
         made = _pair_dicts(self.plan, distinct)
         return [made[i] for i in back.reshape(-1).tolist()]
 
