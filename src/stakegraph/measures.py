@@ -46,6 +46,7 @@ import networkx as nx
 from stakegraph.domain import COMMERCIAL_KINDS, FINANCING_KINDS, MONEY_PROPS, RELATIONSHIP_KINDS
 from stakegraph.errors import Invalid, LimitExceeded, MissingRate
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, RATE_RULE, FxTable, normalise_currency
+from stakegraph.projection_graph import ProjectionGraph, is_plain_multidigraph
 
 __all__ = [
     "number", "edge_size", "money_of_edge", "exposure", "commercial_volume", "EXPOSURE_DEFINITION",
@@ -296,7 +297,7 @@ def edge_count(G: nx.Graph) -> int:
     >>> edge_count(G), edge_count(nx.path_graph(3))
     (3, 2)
     """
-    if not (G.is_multigraph() and G.is_directed()):
+    if not (G.is_multigraph() and G.is_directed()) or (isinstance(G, ProjectionGraph) and G.deferred):
         return int(G.number_of_edges())
     return sum(map(len, chain.from_iterable(map(dict.values, G._adj.values()))))  # noqa: SLF001 - each pair's keys
 
@@ -312,7 +313,7 @@ def _stated_currencies(G: nx.Graph) -> set[str]:
     ['CNY', 'EUR']
     """
     tables = sys.modules.get("stakegraph.analytics.timeline_fast")  # loaded: a fast path may have built one
-    if tables is not None and type(G) is nx.MultiDiGraph and set(MONEY_PROPS.values()) == {"currency"}:
+    if tables is not None and is_plain_multidigraph(G) and set(MONEY_PROPS.values()) == {"currency"}:
         cols = tables.built_columns(G)
         if cols is not None and len(cols.props) == edge_count(G):
             return set(cols.currencies)

@@ -27,6 +27,7 @@ import networkx as nx
 import numpy as np
 
 from stakegraph.analytics.timeline_fast import Columns, columns
+from stakegraph.projection_graph import is_plain_multidigraph
 
 __all__ = ["edge_table", "recalled_edges", "edge_kind_counts", "sole_providers"]
 
@@ -40,7 +41,7 @@ def edge_table(G: nx.MultiDiGraph) -> Columns | None:
     >>> edge_table(G).nodes, edge_table(nx.DiGraph()) is None
     (['a'], True)
     """
-    return columns(G) if type(G) is nx.MultiDiGraph else None
+    return columns(G) if is_plain_multidigraph(G) else None
 
 
 def recalled_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict[str, Any]]] | None:

@@ -46,6 +46,7 @@ from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import ValidationError
 from stakegraph.measures import Money, money_context, money_stamp
+from stakegraph.projection_graph import is_plain_multidigraph
 
 LookThrough = Literal["owner", "group"] | None
 
@@ -594,7 +595,7 @@ def _portfolio(
     used = _weights_used(kinds, weight)
     mapping = _look_through_map(G, look_through)
     rows: list[PortfolioRow] | None = None
-    if fast and type(G) is nx.MultiDiGraph:
+    if fast and is_plain_multidigraph(G):
         from stakegraph.analytics.concentration_fast import portfolio_rows_fast
 
         rows = portfolio_rows_fast(G, kinds, side, node_type, min_counterparties, weight, mapping, k, active_only)

@@ -71,6 +71,7 @@ from stakegraph.analytics.timeline_fast import Columns, columns
 from stakegraph.arrays import positions
 from stakegraph.asof import _day, cached_graph_as_of
 from stakegraph.measures import is_active
+from stakegraph.projection_graph import is_plain_multidigraph
 
 __all__ = ["relationship_health_columns", "relationship_health_on_day"]
 
@@ -238,7 +239,7 @@ def relationship_health_columns(
     """
     day = to_date(as_of)
     args: dict[str, Any] = {"as_of": day, "weights": weights, "kinds": kinds, "include_ended": include_ended}
-    if type(G) is not nx.MultiDiGraph:
+    if not is_plain_multidigraph(G):
         return relationship_health_fast(G, **args)
     try:
         return _columns(G, _read_edges(G), day, weights, kinds, include_ended, _Memo(_active_status))
@@ -289,7 +290,7 @@ def relationship_health_on_day(
     """
     day = to_date(as_of)
     args: dict[str, Any] = {"as_of": day, "weights": weights, "kinds": kinds, "include_ended": include_ended}
-    if type(G) is nx.MultiDiGraph:
+    if is_plain_multidigraph(G):
         cols = columns(G)
         coded = _coded(cols)
         if cols is not None and coded is not None:  # the shared edge table: no read of the edges of its own

@@ -31,9 +31,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from stakegraph.arrays import first_seen
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
+from stakegraph.projection_graph import AdjacencyPlan, ProjectionGraph, pair_numbers
 
 __all__ = ["GraphIndex", "IndexRows", "Projected", "projected", "PROJECTED_KEY", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
            "json_loads"]
@@ -223,11 +223,13 @@ class GraphIndex:
         Same nodes, edges, keys, attributes and insertion order as ``to_networkx(iter_nodes(),
         iter_edges())`` (tests/analytics/test_kernels_index.py): the adjacency dicts are filled
         directly, in id order, instead of one ``add_edge`` call per edge. ``release=True`` drops
-        the raw properties from the index afterwards (they now live in the graph).
+        the raw properties from the index afterwards (they now live in the graph) and returns a
+        :class:`~stakegraph.projection_graph.ProjectionGraph`: its adjacency is made on first
+        read, so analytics that read the graph as columns (:func:`projected`) never pay for it.
         """
         if self.node_props is None or self.edge_props is None:
             raise ValueError("this index was read without properties; build it with props=True")
-        G = nx.MultiDiGraph()
+        G = ProjectionGraph() if release else nx.MultiDiGraph()
         G.graph.update(version=self.version, store=self.backend, fx=self.money.get("fx"))
         if self.money.get("reporting_currency"):
             G.graph["reporting_currency"] = self.money["reporting_currency"]
@@ -235,23 +237,28 @@ class GraphIndex:
         node_ids, types_of = self.node_ids, self.types
         # the kept mappings become the graph's attribute dicts (copied unless released with the index)
         own = dict if not release else (lambda d: d)
-        node_attr, succ, pred = G._node, G._succ, G._pred
-        for i in np.flatnonzero(keep_node).tolist():
+        node_attr = G._node
+        kept_nodes = np.flatnonzero(keep_node).tolist()
+        for i in kept_nodes:
             d = own(self.node_props[i])
             nid = node_ids[i]
             d["type"] = types_of[self.node_type[i]]
             d["id"] = nid
             node_attr[nid] = d
-            succ[nid] = {}
-            pred[nid] = {}
         keep = keep_node[self.src] & keep_node[self.dst]
         if kinds is not None:
             keep &= self.kind_mask(kinds)
-        _fill_edges(self, np.flatnonzero(keep), succ, pred, copy=not release)
-        nx._clear_cache(G)
-        if release:  # the graph's dicts are the index's own: what analytics may read as columns
+        kept = np.flatnonzero(keep)
+        plan = AdjacencyPlan(node_ids, [node_ids[i] for i in kept_nodes], self.src[kept], self.dst[kept],
+                             self.edge_ids, kept, _edge_dicts(self, kept, copy=not release))
+        if isinstance(G, ProjectionGraph):  # the graph's dicts are the index's own: what analytics may read as columns
+            G._defer(plan)  # the adjacency is made when read
+            nx._clear_cache(G)
             G.__networkx_cache__[PROJECTED_KEY] = Projected(self, keep_node, keep, self.edge_props)
             self.node_props = self.edge_props = None
+        else:
+            plan.fill(G._succ, G._pred)
+            nx._clear_cache(G)
         return G
 
 
@@ -290,7 +297,7 @@ class Projected:
         if not len(kept):
             return kept
         src = ix.src[kept]
-        pair, first = _pair_numbers(src, ix.dst[kept], ix.n)
+        pair, first = pair_numbers(src, ix.dst[kept], ix.n)
         pair_first = kept[first][pair]  # each edge's pair's first edge
         return kept[np.lexsort((kept, pair_first, src))]
 
@@ -303,41 +310,18 @@ def projected(G: nx.MultiDiGraph) -> Projected | None:
     return hit if isinstance(hit, Projected) else None
 
 
-def _pair_numbers(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(each edge's (source, target) pair numbered in first-seen order, each pair's first edge): the order in
-    which a loop over the edges would meet the pairs."""
-    seen = first_seen(src * max(n, 1) + dst)
-    return seen.code, seen.first
-
-
-def _fill_edges(ix: GraphIndex, kept: np.ndarray, succ: dict[str, Any], pred: dict[str, Any], *, copy: bool) -> None:
-    """Add the index edges ``kept`` (increasing) to a MultiDiGraph's adjacency as ``add_edge`` in index order
-    would: each edge's dict gains ``kind`` and ``id``; the key dicts of a pair hold its edges in index order;
-    each node's successors and predecessors come in the order of their pair's first edge.
-
-    The pairs are numbered by NumPy and every dict store runs in a C-level ``map`` (no Python frame per
-    edge); ``succ``/``pred`` already hold an empty neighbour dict for every kept node.
-    """
+def _edge_dicts(ix: GraphIndex, kept: np.ndarray, *, copy: bool) -> list[dict[str, Any]]:
+    """The attribute dicts of the index edges ``kept`` (copies when ``copy``), each with ``kind`` and ``id`` set;
+    every dict store runs in a C-level ``map`` (no Python frame per edge)."""
     at = kept.tolist()
-    ids = list(map(ix.edge_ids.__getitem__, at))
     assert ix.edge_props is not None
     dicts = list(map(ix.edge_props.__getitem__, at))
     if copy:
         dicts = list(map(dict, dicts))
     kinds = list(map(ix.kinds.__getitem__, ix.kind[kept].tolist()))
     deque(map(dict.__setitem__, dicts, repeat("kind"), kinds), maxlen=0)
-    deque(map(dict.__setitem__, dicts, repeat("id"), ids), maxlen=0)
-    if not at:
-        return
-    u, v = ix.src[kept], ix.dst[kept]
-    pair, first = _pair_numbers(u, v, ix.n)
-    keydicts: list[dict[str, Any]] = [{} for _ in range(len(first))]
-    deque(map(dict.__setitem__, map(keydicts.__getitem__, pair.tolist()), ids, dicts), maxlen=0)
-    names = ix.node_ids
-    sources = list(map(names.__getitem__, u[first].tolist()))
-    targets = list(map(names.__getitem__, v[first].tolist()))
-    deque(map(dict.__setitem__, map(succ.__getitem__, sources), targets, keydicts), maxlen=0)
-    deque(map(dict.__setitem__, map(pred.__getitem__, targets), sources, keydicts), maxlen=0)
+    deque(map(dict.__setitem__, dicts, repeat("id"), map(ix.edge_ids.__getitem__, at)), maxlen=0)
+    return dicts
 
 
 def _joined(chunks: list[np.ndarray]) -> np.ndarray:
