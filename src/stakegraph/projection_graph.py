@@ -9,8 +9,9 @@ is made when something reads it:
   subgraph view) make that node's neighbour dict only, from a CSR of the edge ends made on the
   first such read; the key dict of a node pair is made once and shared by both of its ends, as
   NetworkX shares it;
-* anything that walks every node's neighbours (``G.edges``, ``G.adj.items()``, a copy, a pickle)
-  or changes the graph makes the whole adjacency first, exactly as an eager build makes it.
+* anything that walks every node's neighbours (``G.edges``, ``G.adj.items()``, a copy, a pickle,
+  or reading many nodes one by one: :data:`SINGLE_READS_SHARE`) or changes the graph makes the
+  whole adjacency first, exactly as an eager build makes it.
 
 Both are the adjacency of an eager build (``tests/analytics/test_projection_lazy.py``). The
 analytics that read the graph as columns (:func:`stakegraph.store.graphindex.projected`) read
@@ -33,7 +34,14 @@ import numpy as np
 
 from stakegraph.arrays import first_seen
 
-__all__ = ["AdjacencyPlan", "ProjectionGraph", "is_plain_multidigraph", "pair_numbers"]
+__all__ = ["AdjacencyPlan", "ProjectionGraph", "SINGLE_READS_MIN", "SINGLE_READS_SHARE", "is_plain_multidigraph",
+           "pair_numbers"]
+
+#: A side's nodes read one by one before the whole adjacency is made instead: at least
+#: :data:`SINGLE_READS_MIN`, else one node in :data:`SINGLE_READS_SHARE` (a loop over every node's
+#: neighbours costs a Python step per edge one node at a time, a C-level ``map`` whole).
+SINGLE_READS_MIN = 4096
+SINGLE_READS_SHARE = 16
 
 _SET_ADJ = nx.DiGraph.__dict__["_adj"].__set__  # NetworkX's setters reset the cached views
 _SET_PRED = nx.DiGraph.__dict__["_pred"].__set__
@@ -159,6 +167,8 @@ class _LazyAdjacency(Mapping[str, dict[str, Any]]):
         if hit is None:
             if node not in G._node:
                 raise KeyError(node)
+            if len(self._made) >= max(SINGLE_READS_MIN, len(G._node) // SINGLE_READS_SHARE):
+                return self._whole()[node]  # a walk over the nodes one by one: make it all at C speed
             hit = self._made.setdefault(node, self._plan.neighbours(node, self._side))
         return hit
 

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from stakegraph import projection_graph as pg
 from stakegraph.measures import edge_count
 from stakegraph.projection_graph import ProjectionGraph, is_plain_multidigraph
 from stakegraph.store.graphindex import projected
@@ -51,6 +52,21 @@ def test_single_nodes_read_as_the_eager_projection_without_making_it(seeded_stor
     assert G.deferred and projected(G) is not None
     assert_same_graph(G, R)  # walking every edge makes the whole adjacency: the same
     assert not G.deferred and projected(G) is not None
+
+
+@pytest.mark.parametrize("seeded_store", CASES[:1], indirect=True)
+def test_reading_many_nodes_one_by_one_makes_the_whole_adjacency(seeded_store: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg, "SINGLE_READS_MIN", 5)
+    G, R = seeded_store.project(), reference_projection(seeded_store)
+    nodes = list(R)
+    for v in nodes[:5]:
+        assert _node_view(G, v) == _node_view(R, v)
+    assert G.deferred
+    for v in nodes[5:]:
+        assert _node_view(G, v) == _node_view(R, v)
+    assert not G.deferred
+    assert_same_graph(G, R)
 
 
 @pytest.mark.parametrize("seeded_store", CASES[:1], indirect=True)

@@ -34,6 +34,7 @@ import numpy as np
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
 from stakegraph.projection_graph import AdjacencyPlan, ProjectionGraph, pair_numbers
+from stakegraph.store.shared_text import SharedText
 
 __all__ = ["GraphIndex", "IndexRows", "Projected", "projected", "PROJECTED_KEY", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
            "json_loads"]
@@ -420,6 +421,7 @@ class RowSink:
                               [] if props else None, [] if props else None)
         self._wattr: dict[str, str | None] = {}
         self._index: dict[str, int] | None = None
+        self._shared = (SharedText(), SharedText())  # nodes', edges' repeated text values: one object each
 
     def nodes(self, ids: Sequence[str], types: Sequence[str], props: Sequence[Any] | None = None) -> None:
         """Add a chunk of nodes (``props``: decoded mappings, needed only when kept)."""
@@ -427,6 +429,7 @@ class RowSink:
         r.node_ids.extend(ids)
         r.node_types.extend(types)
         if r.node_props is not None and props is not None:
+            self._shared[0].share(props)
             r.node_props.extend(props)
 
     def edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str], targets: Sequence[str],
@@ -446,6 +449,7 @@ class RowSink:
             col.extend(map(get, props, repeat(key)))  # type: ignore[arg-type]  # C-level loop, no frame per record
         r.weight.extend([p.get(w) if (w := wattr[k]) else None for k, p in zip(kinds, props, strict=True)])
         if r.edge_props is not None:
+            self._shared[1].share(props)  # type: ignore[arg-type]  # decoded dicts
             r.edge_props.extend(props)
 
     def typed_edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str],
@@ -475,6 +479,7 @@ class RowSink:
         r.weight.extend(columns[1])
         r.amount.extend(columns[2])
         if r.edge_props is not None and props is not None:
+            self._shared[1].share(props)  # type: ignore[arg-type]  # decoded dicts
             r.edge_props.extend(props)
 
 
