@@ -592,31 +592,52 @@ def audit_json(r: AuditReport) -> dict[str, Any]:
     >>> sorted(audit_json(build_audit(G, as_of="2026-01-31")))[:4]
     ['alerts', 'as_of', 'central_dependencies', 'concentration']
     """
-    ot = to_jsonable(r.over_time)
+    return {key: _whole(value) for key, value in _json_sections(r)}
+
+
+class _Items:
+    """A list of the JSON written one item at a time (:func:`write_audit_json`); ``list()`` of it in
+    :func:`audit_json`."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self.items = items
+
+
+def _whole(value: Any) -> Any:
+    """``value`` with each :class:`_Items` in it (at its top or one dict level down) made a list."""
+    if isinstance(value, _Items):
+        return list(value.items)
+    if isinstance(value, dict):
+        return {k: list(v.items) if isinstance(v, _Items) else v for k, v in value.items()}
+    return value
+
+
+def _json_sections(r: AuditReport) -> Iterator[tuple[str, Any]]:
+    """The sections of :func:`audit_json`, each made when reached; the long lists (connected groups, large
+    exposures) as :class:`_Items`, so that a writer holds one section — or one item of a long list — at a time."""
+    yield from (("scope", r.scope), ("graph_version", r.graph_version), ("as_of", r.as_of), ("counts", r.counts),
+                ("findings", r.findings))
+    yield "concentration", {"rows": to_jsonable(r.concentrated), "stamp": to_jsonable(r.concentration_stamp),
+                            "details": to_jsonable(r.concentration_details)}
+    yield "central_dependencies", _lean(to_jsonable(r.central))
+    yield "shared_providers", to_jsonable(r.shared)
+    yield "cut_points", {"points": to_jsonable(r.cuts.points[:50]), "bridges": len(r.cuts.bridges),
+                         "stamp": to_jsonable(r.cuts.stamp)}
+    yield "contagion", [{"title": s.title, "why": s.why, "defaults": list(s.result.defaults),
+                         "system_loss": s.result.system_loss, "rounds": s.result.rounds,
+                         "parties": to_jsonable(s.result.parties[:30]), "stamp": to_jsonable(s.result.stamp)}
+                        for s in r.scenarios]
+    yield "contagion_centrality", to_jsonable(r.centrality_stamp)
+    yield "alerts", to_jsonable(r.alerts)
+    yield "weakest_relationships", {"relationships": to_jsonable(r.weakest.relationships[:15]),
+                                    "stamp": to_jsonable(r.weakest.stamp)}
+    yield "groups", {"groups": _Items({"id": g.id, "name": g.name, "members": list(g.member_ids),
+                                       "parents": list(g.parents)} for g in r.groups.groups),
+                     "stamp": to_jsonable(r.groups.stamp)}
     groups = {g.id for g in r.groups.groups}
-    return {
-        "scope": r.scope, "graph_version": r.graph_version, "as_of": r.as_of, "counts": r.counts,
-        "findings": r.findings,
-        "concentration": {"rows": to_jsonable(r.concentrated), "stamp": to_jsonable(r.concentration_stamp),
-                          "details": to_jsonable(r.concentration_details)},
-        "central_dependencies": _lean(to_jsonable(r.central)),
-        "shared_providers": to_jsonable(r.shared),
-        "cut_points": {"points": to_jsonable(r.cuts.points[:50]), "bridges": len(r.cuts.bridges),
-                       "stamp": to_jsonable(r.cuts.stamp)},
-        "contagion": [{"title": s.title, "why": s.why, "defaults": list(s.result.defaults),
-                       "system_loss": s.result.system_loss, "rounds": s.result.rounds,
-                       "parties": to_jsonable(s.result.parties[:30]), "stamp": to_jsonable(s.result.stamp)}
-                      for s in r.scenarios],
-        "contagion_centrality": to_jsonable(r.centrality_stamp),
-        "alerts": to_jsonable(r.alerts),
-        "weakest_relationships": {"relationships": to_jsonable(r.weakest.relationships[:15]),
-                                  "stamp": to_jsonable(r.weakest.stamp)},
-        "groups": {"groups": [{"id": g.id, "name": g.name, "members": list(g.member_ids), "parents": list(g.parents)}
-                              for g in r.groups.groups], "stamp": to_jsonable(r.groups.stamp)},
-        "large_exposures": [_lean_exposures(e, groups) for e in r.exposures if e.reportable or e.breaches],
-        "over_time": _lean(ot),
-        "notes": r.notes,
-    }
+    yield "large_exposures", _Items(_lean_exposures(e, groups) for e in r.exposures if e.reportable or e.breaches)
+    yield "over_time", _lean(to_jsonable(r.over_time))
+    yield "notes", r.notes
 
 
 def _lean_exposures(e: grp.LargeExposuresResult, groups: set[str]) -> dict[str, Any]:
@@ -648,8 +669,9 @@ def _lean(data: Any, stamp: Any = None) -> Any:
 
 
 def write_audit_json(r: AuditReport, out: IO[str], *, indent: int | None = None) -> int:
-    """Write :func:`audit_json` to ``out`` one section at a time (the whole text is never held in memory);
-    returns the characters written.
+    """Write :func:`audit_json` to ``out`` one section at a time, the connected groups and large exposures one
+    item at a time (neither the whole text nor the whole data is ever held in memory); returns the characters
+    written. Without ``indent`` each section's text is ``json.dumps`` of its value.
 
     >>> import io
     >>> import networkx as nx
@@ -662,12 +684,38 @@ def write_audit_json(r: AuditReport, out: IO[str], *, indent: int | None = None)
     """
     written = 0
     sep = "{"
+
+    def put(text: str) -> None:
+        nonlocal written
+        out.write(text)
+        written += len(text)
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+
+    def put_items(items: _Items) -> None:  # as json.dumps writes a list without indent: "[a, b]"
+        put("[")
+        for i, item in enumerate(items.items):
+            put((", " if i else "") + dump(item))
+        put("]")
+
     with _gc_paused(True):  # plain data, no cycles: no collection should walk the projection meanwhile
-        for key, value in audit_json(r).items():
-            chunk = (f"{sep}\n{json.dumps(key)}: "
-                     + json.dumps(value, ensure_ascii=False, indent=indent, default=str))
-            out.write(chunk)
-            written += len(chunk)
+        for key, value in _json_sections(r):
+            put(f"{sep}\n{json.dumps(key)}: ")
             sep = ","
+            if indent is not None or not isinstance(value, (_Items, dict)) or not any(
+                    isinstance(v, _Items) for v in (value.values() if isinstance(value, dict) else (value,))):
+                put(dump(_whole(value)))
+            elif isinstance(value, _Items):
+                put_items(value)
+            else:
+                put("{")
+                for i, (k, v) in enumerate(value.items()):
+                    put((", " if i else "") + json.dumps(k) + ": ")
+                    if isinstance(v, _Items):
+                        put_items(v)
+                    else:
+                        put(dump(v))
+                put("}")
     out.write("\n}\n")
     return written + 3

@@ -74,6 +74,19 @@ def test_json_is_lean_and_streamed(report: audit_mod.AuditReport) -> None:
         assert row == lean
 
 
+def test_json_streamed_item_by_item_is_the_text_of_each_section(report: audit_mod.AuditReport) -> None:
+    data = audit_mod.audit_json(report)
+    assert data["groups"]["groups"] and data["large_exposures"]  # the two sections written item by item
+    want = "{" + ",".join(f"\n{json.dumps(k)}: {json.dumps(v, ensure_ascii=False, default=str)}"
+                          for k, v in data.items()) + "\n}\n"
+    buf = io.StringIO()
+    assert audit_mod.write_audit_json(report, buf) == len(want)
+    assert buf.getvalue() == want
+    pretty = io.StringIO()
+    audit_mod.write_audit_json(report, pretty, indent=2)
+    assert json.loads(pretty.getvalue()) == json.loads(want)
+
+
 def test_large_exposures_give_a_groups_size_not_its_members(report: audit_mod.AuditReport) -> None:
     data = audit_mod.audit_json(report)
     groups = {g["id"]: g for g in data["groups"]["groups"]}
