@@ -22,11 +22,14 @@ lock, so two threads reading at once make it once.
 
 from __future__ import annotations
 
+import operator
 import threading
 import weakref
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import networkx as nx
@@ -74,6 +77,7 @@ class AdjacencyPlan:
     at: np.ndarray
     dicts: list[dict[str, Any]]
     _number: dict[str, int] | None = field(default=None, repr=False)
+    _ordered: bool = field(default=False, repr=False)
     _csr: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _pairs: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -103,13 +107,27 @@ class AdjacencyPlan:
             hit = self._csr.get(side)
             if hit is None:
                 ends = self.u if side == "succ" else self.v
-                order = np.argsort(ends, kind="stable")
+                order = np.argsort(ends, kind="stable").astype(np.int32 if len(ends) < 2**31 else np.int64)
                 starts = np.zeros(len(self.names) + 1, dtype=np.int64)
                 np.cumsum(np.bincount(ends, minlength=len(self.names)), out=starts[1:])
                 hit = self._csr[side] = (order, starts)
-                if self._number is None:
-                    self._number = {n: i for i, n in enumerate(self.names)}
         return hit
+
+    def _position(self, node: str) -> int:
+        """The node number of ``node`` (one of ``nodes``): a binary search when ``names`` are in order (a store's
+        id order), else a dictionary made once."""
+        with self._lock:
+            if self._number is None:
+                names = self.names
+                ordered = all(map(operator.lt, names, islice(names, 1, None)))
+                self._number = {} if ordered else {n: i for i, n in enumerate(names)}
+                self._ordered = ordered
+        if self._ordered:
+            i = bisect_left(self.names, node)
+            if i == len(self.names) or self.names[i] != node:
+                raise KeyError(node)
+            return i
+        return self._number[node]
 
     def neighbours(self, node: str, side: str) -> dict[str, dict[str, Any]]:
         """``succ[node]`` (``side="succ"``) or ``pred[node]`` of the whole adjacency, made for this node only;
@@ -119,8 +137,7 @@ class AdjacencyPlan:
 
     def _neighbours(self, node: str, side: str) -> dict[str, dict[str, Any]]:
         order, starts = self._order(side)
-        assert self._number is not None
-        i = self._number[node]
+        i = self._position(node)
         js = order[starts[i]:starts[i + 1]]
         others = (self.v if side == "succ" else self.u)[js].tolist()
         names, ids, at, dicts, pairs = self.names, self.edge_ids, self.at, self.dicts, self._pairs

@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from stakegraph import projection_graph as pg
@@ -69,6 +70,25 @@ def test_reading_many_nodes_one_by_one_makes_the_whole_adjacency(seeded_store: A
     assert_same_graph(G, R)
 
 
+def test_names_out_of_order_are_found_through_a_dictionary() -> None:
+    names = ["b", "a", "c"]  # not in id order: a store's read is, a hand-made plan need not be
+    plan = pg.AdjacencyPlan(names, names, np.array([0, 1, 0]), np.array([1, 2, 2]), ["x", "y", "z"],
+                            np.arange(3), [{"id": k} for k in "xyz"])
+    G = ProjectionGraph()
+    G.add_nodes_from(names)
+    G._defer(plan)  # noqa: SLF001
+    R = nx.MultiDiGraph()
+    R.add_nodes_from(names)
+    for (u, v), k in zip([("b", "a"), ("a", "c"), ("b", "c")], "xyz", strict=True):
+        R.add_edge(u, v, key=k, id=k)
+    for v in names:
+        assert _node_view(G, v) == _node_view(R, v)
+    assert G.deferred and plan._number  # noqa: SLF001
+    with pytest.raises(KeyError):
+        plan.neighbours("d", "succ")
+    assert_same_graph(G, R)
+
+
 @pytest.mark.parametrize("seeded_store", CASES[:1], indirect=True)
 def test_a_node_that_is_not_there_is_a_key_error(seeded_store: Any) -> None:
     G = seeded_store.project()
@@ -78,6 +98,8 @@ def test_a_node_that_is_not_there_is_a_key_error(seeded_store: Any) -> None:
         G._succ["nope"]  # noqa: SLF001
     assert "nope" not in G._pred and "nope" not in G  # noqa: SLF001
     assert G._succ.get("nope") is None and G.deferred  # noqa: SLF001
+    with pytest.raises(KeyError):  # the plan's binary search over the ids in order
+        G.__dict__["_plan"].neighbours("nope", "pred")
 
 
 @pytest.mark.parametrize("seeded_store", CASES[:2], indirect=True)
