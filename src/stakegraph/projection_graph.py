@@ -22,20 +22,18 @@ lock, so two threads reading at once make it once.
 
 from __future__ import annotations
 
-import operator
 import threading
 import weakref
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from stakegraph.arrays import first_seen
+from stakegraph.arrays import first_seen, strictly_increasing
 
 __all__ = ["AdjacencyPlan", "ProjectionGraph", "SINGLE_READS_MIN", "SINGLE_READS_SHARE", "is_plain_multidigraph",
            "pair_numbers"]
@@ -119,7 +117,7 @@ class AdjacencyPlan:
         with self._lock:
             if self._number is None:
                 names = self.names
-                ordered = all(map(operator.lt, names, islice(names, 1, None)))
+                ordered = strictly_increasing(names)
                 self._number = {} if ordered else {n: i for i, n in enumerate(names)}
                 self._ordered = ordered
         if self._ordered:

@@ -59,6 +59,7 @@ from stakegraph.analytics.selection import (
     check_kinds,
     check_side,
 )
+from stakegraph.arrays import strictly_increasing
 from stakegraph.asof import _day
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import MissingRate
@@ -354,16 +355,17 @@ def _build(G: nx.MultiDiGraph) -> Columns | None:
 
 def _edge_columns(keys_raw: list[Any], kind: np.ndarray, kinds: list[Any], status: tuple[np.ndarray, list[Any], bool],
                   start: tuple[np.ndarray, list[Any], bool], end: tuple[np.ndarray, list[Any], bool],
-                  cur_codes: np.ndarray, cur_read: list[Any]) -> dict[str, Any]:
+                  cur_codes: np.ndarray, cur_read: list[Any], *, unique_text: bool = False) -> dict[str, Any]:
     """The edge fields of :class:`Columns` from the coded columns (codes in first-seen order, as
-    :func:`_distinct` gives them), however they were read."""
-    keys = keys_raw if not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
+    :func:`_distinct` gives them), however they were read (``unique_text``: the keys are known to be
+    distinct text, so neither is checked again)."""
+    keys = keys_raw if unique_text or not set(map(type, keys_raw)) - {str} else [str(k) for k in keys_raw]
     status_codes, status_coded, status_distinct = status
     status_active = [is_active({"status": s}) for s in status_coded]
     coded = {"status": (status_codes, status_coded) if status_distinct else None,
              "start_date": (start[0], start[1]) if start[2] else None,
              "end_date": (end[0], end[1]) if end[2] else None}
-    return {"keys": keys, "raw_keys": keys_raw, "keys_unique": len(set(keys)) == len(keys), "kind": kind, "kinds": kinds,
+    return {"keys": keys, "raw_keys": keys_raw, "keys_unique": unique_text or len(set(keys)) == len(keys), "kind": kind, "kinds": kinds,
             "active": np.array(status_active or [True], dtype=bool)[status_codes],
             "start": _ranked(start[0], start[1], low=True), "end": _ranked(end[0], end[1], low=False),
             "cur_codes": cur_codes, "cur_read": cur_read, "_coded": coded}
@@ -435,8 +437,10 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
     cur_codes, cur_values, _ = _first_codes(raw["currency"][0][order], raw["currency"][1])
     keys = list(map(ix.edge_ids.__getitem__, at))
     status, start, end = (_first_codes(raw[c][0][order], raw[c][1]) for c in ("status", "start", "end"))
+    # the index's ids come in id order: text strictly increasing is text and distinct (one pass, no set)
+    unique_text = (not ix.edge_ids or type(ix.edge_ids[0]) is str) and strictly_increasing(ix.edge_ids)
     out = _edge_columns(keys, kind[0], kind[1], status, start, end, cur_codes,
-                        [normalise_currency(v) for v in cur_values])
+                        [normalise_currency(v) for v in cur_values], unique_text=unique_text)
     out["_coded"]["currency"] = (cur_codes, cur_values)  # stored text or None (checked above), first-seen order
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
                props=list(map(proj.props.__getitem__, at)),

@@ -37,6 +37,7 @@ from typing import Any
 
 import orjson
 
+from stakegraph.arrays import strictly_increasing
 from stakegraph.store.graphindex import RowSink, edge_values
 from stakegraph.store.sqlite_schema import EDGE_COLUMNS, weights_of
 
@@ -53,13 +54,12 @@ class NotAggregated(Exception):  # noqa: N818 - a signal between two functions, 
 
 def _increasing(ids: list[str], after: str | None) -> bool:
     """``ids`` strictly increasing (and after ``after``) in SQLite's BINARY order: the byte order
-    of UTF-8, which is the code-point order Python compares strings by. (``sorted`` of sorted
-    text is one pass in C, 13× faster than comparing neighbours in Python.)"""
+    of UTF-8, which is the code-point order Python compares strings by."""
     if not ids:
         return True
     if after is not None and not after < ids[0]:
         return False
-    return ids == sorted(ids) and len(set(ids)) == len(ids)
+    return strictly_increasing(ids)
 
 
 def _parse(text: str) -> Any:
