@@ -416,13 +416,15 @@ def _relationships(H: nx.MultiDiGraph) -> dict[str, tuple[str, str, dict[str, An
             if types[u] in _TIES and types[v] in _TIES and is_active(d)}
 
 
-def _change(G: nx.MultiDiGraph, money: Money, key: str, u: str, v: str, _: dict[str, Any]) -> RelationshipChange:
-    """The relationship as loaded (its status as stated, not as it read on either date); its amount in the
-    reporting currency of ``money``."""
+def _change(G: nx.MultiDiGraph, money: Money, key: str, u: str, v: str,
+            own: dict[str, Any] | None = None) -> RelationshipChange:
+    """The relationship as loaded (its status as stated, not as it read on either date): ``own``, its dict in
+    ``G`` when the caller holds it, else ``G.edges[u, v, key]``; its amount in the reporting currency of
+    ``money``."""
     def s(x: Any) -> str | None:
         return None if x is None else str(x)
 
-    d = G.edges[u, v, key]
+    d = own if own is not None else G.edges[u, v, key]
     return RelationshipChange(key, str(d.get("kind")), u, v, s(d.get("start_date")), s(d.get("end_date")),
                               s(d.get("status")), money_of_edge(d, money=money))
 
@@ -499,8 +501,8 @@ def diff(
     H0, H1 = graph_at(G, d0), graph_at(G, d1)
     r0, r1 = _relationships(H0), _relationships(H1)
     money = money_context(H1)  # amounts at the rates of the later date
-    started = tuple(_change(G, money, key, *r1[key]) for key in sorted(set(r1) - set(r0)))
-    ended = tuple(_change(G, money, key, *r0[key]) for key in sorted(set(r0) - set(r1)))
+    started = tuple(_change(G, money, key, *r1[key][:2]) for key in sorted(set(r1) - set(r0)))
+    ended = tuple(_change(G, money, key, *r0[key][:2]) for key in sorted(set(r0) - set(r1)))
     p0 = {x.node: (x.hhi, x.band_2010, x.band_2023)
           for x in conc.portfolio_concentration(H0, kinds=ks, direction=direction, node_type=None).rows}
     p1 = {x.node: (x.hhi, x.band_2010, x.band_2023)
@@ -526,8 +528,9 @@ def _diff_fast(G: nx.MultiDiGraph, d0: dt.date, d1: dt.date, ks: tuple[str, ...]
     nodes, keys, src, dst = cols.nodes, cols.keys, cols.src, cols.dst
 
     def changes(mask: np.ndarray) -> tuple[RelationshipChange, ...]:
-        picked = sorted((keys[i], nodes[src[i]], nodes[dst[i]]) for i in np.flatnonzero(mask).tolist())
-        return tuple(_change(G, at1.money, key, u, v, {}) for key, u, v in picked)
+        picked = sorted((keys[i], nodes[src[i]], nodes[dst[i]], i) for i in np.flatnonzero(mask).tolist())
+        props = cols.props  # each edge's own dict in G: no read of G's adjacency
+        return tuple(_change(G, at1.money, key, u, v, props[i]) for key, u, v, i in picked)
 
     started, ended = changes(r1 & ~r0), changes(r0 & ~r1)
     return _diff_result(G, d0, d1, ks, direction, started, ended, p0, p1, tf.cut_points(cols, at0),
