@@ -38,8 +38,10 @@ loop over the adjacency (:func:`_provider_index_loop`, then the dict-based ranki
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -247,9 +249,10 @@ def _class_totals(prov: np.ndarray, cls: np.ndarray, amount: np.ndarray, n_cls: 
     return provs, np.bincount(p_inv.ravel(), weights=sub[o], minlength=len(provs))
 
 
-def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None) -> list[tuple[float, float, str, int]]:
-    """``(-weighted stranded, -weighted cut, id, node number)`` of every provider of ``node_type``, sorted as
-    the reference sorts its rows: :func:`_weighted`'s arithmetic on the arrays, in its order."""
+def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None, top: int) -> list[tuple[float, float, str, int]]:
+    """``(-weighted stranded, -weighted cut, id, node number)`` of the first ``top`` providers of ``node_type``,
+    sorted as the reference sorts its rows (``sorted(...)[:top]``, by ``heapq.nsmallest``: ties in the same
+    order): :func:`_weighted`'s arithmetic on the arrays, in its order."""
     cols = g.cols
     kinds = cols.kinds
     money_class = dep._MONEY_CLASS  # noqa: SLF001
@@ -277,8 +280,12 @@ def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None) -> list[tuple
             r = number(data.get("replaceability"))
             factor = 1.0 - (min(1.0, max(0.0, r)) if r is not None else 0.0)
             ranked.append((-(factor * t), -(factor * c), nodes[p], p))
-    ranked.sort(key=lambda x: x[:3])
-    return ranked
+    if top < 0:
+        return sorted(ranked, key=_FIRST_THREE)[:top]
+    return heapq.nsmallest(top, ranked, key=_FIRST_THREE)
+
+
+_FIRST_THREE = itemgetter(0, 1, 2)
 
 
 def central_dependencies_fast(
@@ -336,7 +343,7 @@ def central_dependencies_fast(
     if groups is not None:
         nodes, kind_names = groups.cols.nodes, groups.cols.kinds
         outers = []
-        for *_, p in _ranked(G, groups, node_type)[:top]:
+        for *_, p in _ranked(G, groups, node_type, top):
             mine = np.flatnonzero(groups.prov == p)  # its entries, in the index's order
             outers.append(groups.outer[mine])
             top_rows.append((nodes[p], [(nodes[d], kind_names[c]) for d, c in
