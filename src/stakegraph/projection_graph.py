@@ -258,6 +258,8 @@ class ProjectionGraph(nx.MultiDiGraph):
 
     def _make(self) -> None:
         """Make the whole adjacency now (once; the single nodes' dicts made before are dropped)."""
+        if self.__dict__["_plan"] is None:  # made (or never deferred): no lock per add_edge of a copy
+            return
         with self.__dict__["_make_lock"]:
             plan = self.__dict__["_plan"]
             if plan is not None:
