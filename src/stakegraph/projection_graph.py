@@ -35,7 +35,7 @@ import numpy as np
 
 from stakegraph.arrays import first_seen, strictly_increasing
 
-__all__ = ["AdjacencyPlan", "ProjectionGraph", "SINGLE_READS_MIN", "SINGLE_READS_SHARE", "is_plain_multidigraph",
+__all__ = ["AdjacencyPlan", "MadeWhenRead", "ProjectionGraph", "SINGLE_READS_MIN", "SINGLE_READS_SHARE", "is_plain_multidigraph",
            "pair_numbers"]
 
 #: A side's nodes read one by one before the whole adjacency is made instead: at least
@@ -199,7 +199,30 @@ class _LazyAdjacency(Mapping[str, dict[str, Any]]):
         return iter(self._whole())
 
 
-class ProjectionGraph(nx.MultiDiGraph):
+class MadeWhenRead:
+    """For a graph class whose parts are made when first read (``_make()``, guarded by ``_make_lock``): a pickle
+    or a deep copy makes them first and holds them whole; the lock is not pickled, a new one is made.
+
+    See Also
+    --------
+    ProjectionGraph, stakegraph.analytics.structure_fast.StructureGraph : the two such graphs.
+    """
+
+    def _make(self) -> None:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._make()
+        state = dict(self.__dict__)
+        del state["_make_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__["_make_lock"] = threading.Lock()
+
+
+class ProjectionGraph(MadeWhenRead, nx.MultiDiGraph):
     """A ``MultiDiGraph`` whose adjacency is made when read (see the module).
 
     Examples
@@ -283,16 +306,6 @@ class ProjectionGraph(nx.MultiDiGraph):
         if weight is None and plan is not None:
             return len(plan.u)
         return super().size(weight)  # type: ignore[no-any-return]
-
-    def __getstate__(self) -> dict[str, Any]:
-        self._make()  # a pickle or a deep copy holds the whole adjacency
-        state = dict(self.__dict__)
-        del state["_make_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.__dict__["_make_lock"] = threading.Lock()
 
 
 def _making_first(name: str) -> Any:

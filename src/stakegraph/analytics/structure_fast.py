@@ -62,6 +62,7 @@ from stakegraph.analytics.selection import (
 )
 from stakegraph.analytics.timeline_fast import Columns, columns
 from stakegraph.arrays import positions
+from stakegraph.projection_graph import MadeWhenRead
 
 __all__ = ["StructureGraph", "structural_graph_fast"]
 
@@ -143,7 +144,7 @@ def structural_graph_fast(
     return H
 
 
-class StructureGraph(nx.Graph):
+class StructureGraph(MadeWhenRead, nx.Graph):
     """An undirected structure graph whose pair dicts are made when something first reads them.
 
     :func:`structural_graph_fast` gives the nodes and the integer form
@@ -229,15 +230,6 @@ class StructureGraph(nx.Graph):
             return [self._adj[u][v] for u, v in pairs]
         return deferred.pairs(kn.indexed(self).index, pairs)
 
-    def __getstate__(self) -> dict[str, Any]:
-        self._adj  # noqa: B018 - a pickle or a deep copy holds the whole adjacency
-        state = dict(self.__dict__)
-        del state["_make_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.__dict__["_make_lock"] = threading.Lock()
 
 
 @dataclass(frozen=True)
