@@ -249,9 +249,8 @@ class ProjectionGraph(MadeWhenRead, nx.MultiDiGraph):
 
     @property  # type: ignore[override]
     def _adj(self) -> Any:
-        if self.__dict__["_plan"] is not None:
-            return self.__dict__["_lazy"][0]
-        return self.__dict__["_adj"]
+        lazy = self.__dict__.get("_lazy") if self.__dict__["_plan"] is not None else None
+        return lazy[0] if lazy is not None else self.__dict__["_adj"]  # (made meanwhile by another thread: whole)
 
     @_adj.setter
     def _adj(self, value: dict[Any, Any]) -> None:
@@ -261,9 +260,8 @@ class ProjectionGraph(MadeWhenRead, nx.MultiDiGraph):
 
     @property  # type: ignore[override]
     def _pred(self) -> Any:
-        if self.__dict__["_plan"] is not None:
-            return self.__dict__["_lazy"][1]
-        return self.__dict__["_pred"]
+        lazy = self.__dict__.get("_lazy") if self.__dict__["_plan"] is not None else None
+        return lazy[1] if lazy is not None else self.__dict__["_pred"]
 
     @_pred.setter
     def _pred(self, value: dict[Any, Any]) -> None:
