@@ -197,6 +197,10 @@ def hover(pg: Any, node_id: str) -> tuple[float, float]:
                                     [x - box["x"], y - box["y"]])
                 raise AssertionError(f"{node_id} not hovered at ({x:.0f}, {y:.0f}): "
                                      f"hovered, found there = {found}") from None
+            # a neighbour may lie over the whole node (the layout was stopped early): let the layout run a
+            # little so that they part, then read where it is drawn again
+            pg.evaluate("() => SG.startLayout()")
+            time.sleep(0.5)
     raise AssertionError("unreachable")
 
 
