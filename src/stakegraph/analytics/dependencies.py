@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -87,6 +87,16 @@ class CentralityRow:
     betweenness: float
     pagerank: float
     core: int
+
+
+def _sorted_top(items: Iterable[Any], top: int, key: Callable[[Any], Any]) -> list[Any]:
+    """``sorted(items, key=key)[:top]``: for ``top >= 0`` by ``heapq.nsmallest`` (ties in the same order)
+    without sorting every item (3.5 s saved ranking 1,000,000 parties' nodes).
+
+    >>> _sorted_top([3, 1, 2, 1], 2, abs), _sorted_top([3, 1, 2], -1, abs)
+    ([1, 1], [1, 2])
+    """
+    return heapq.nsmallest(top, items, key=key) if top >= 0 else sorted(items, key=key)[:top]
 
 
 @dataclass(frozen=True)
@@ -157,11 +167,8 @@ def centrality(
     pr = pagerank(H, weight="strength" if weighted else None, backend=pr_backend)
     U = H.to_undirected(as_view=True) if directed else H
     core = core_number(U, backend=backend) if len(U) else {}
-    # ranked on plain tuples (the row's own sort key), rows built for the top only; ``heapq.nsmallest`` is
-    # ``sorted(...)[:top]``, ties in the same order, without sorting every node (3.5 s at 1,000,000 parties)
-    keyed = ((-bc.get(v, 0.0), -pr.get(v, 0.0), str(v), v) for v in H)
-    by = itemgetter(0, 1, 2)
-    ranked = heapq.nsmallest(top, keyed, key=by) if top >= 0 else sorted(keyed, key=by)[:top]
+    # ranked on plain tuples (the row's own sort key), rows built for the top only
+    ranked = _sorted_top(((-bc.get(v, 0.0), -pr.get(v, 0.0), str(v), v) for v in H), top, itemgetter(0, 1, 2))
     rows = [CentralityRow(str(v), name_of(G, v), G.nodes[v].get("type"), bc.get(v, 0.0), pr.get(v, 0.0),
                           core.get(v, 0)) for *_, v in ranked]
     stamp = Stamp(

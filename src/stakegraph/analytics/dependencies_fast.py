@@ -38,7 +38,6 @@ loop over the adjacency (:func:`_provider_index_loop`, then the dict-based ranki
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
@@ -251,8 +250,8 @@ def _class_totals(prov: np.ndarray, cls: np.ndarray, amount: np.ndarray, n_cls: 
 
 def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None, top: int) -> list[tuple[float, float, str, int]]:
     """``(-weighted stranded, -weighted cut, id, node number)`` of the first ``top`` providers of ``node_type``,
-    sorted as the reference sorts its rows (``sorted(...)[:top]``, by ``heapq.nsmallest``: ties in the same
-    order): :func:`_weighted`'s arithmetic on the arrays, in its order."""
+    sorted as the reference sorts its rows (``sorted(...)[:top]``): :func:`_weighted`'s arithmetic on the
+    arrays, in its order."""
     cols = g.cols
     kinds = cols.kinds
     money_class = dep._MONEY_CLASS  # noqa: SLF001
@@ -280,12 +279,7 @@ def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None, top: int) -> 
             r = number(data.get("replaceability"))
             factor = 1.0 - (min(1.0, max(0.0, r)) if r is not None else 0.0)
             ranked.append((-(factor * t), -(factor * c), nodes[p], p))
-    if top < 0:
-        return sorted(ranked, key=_FIRST_THREE)[:top]
-    return heapq.nsmallest(top, ranked, key=_FIRST_THREE)
-
-
-_FIRST_THREE = itemgetter(0, 1, 2)
+    return dep._sorted_top(ranked, top, itemgetter(0, 1, 2))  # noqa: SLF001 - the reference's ranking
 
 
 def central_dependencies_fast(
