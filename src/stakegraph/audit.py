@@ -703,11 +703,12 @@ def write_audit_json(r: AuditReport, out: IO[str], *, indent: int | None = None)
         for key, value in _json_sections(r):
             put(f"{sep}\n{json.dumps(key)}: ")
             sep = ","
-            if indent is not None or not isinstance(value, (_Items, dict)) or not any(
-                    isinstance(v, _Items) for v in (value.values() if isinstance(value, dict) else (value,))):
+            if indent is not None:  # pretty text: each section whole
                 put(dump(_whole(value)))
             elif isinstance(value, _Items):
                 put_items(value)
+            elif not (isinstance(value, dict) and any(isinstance(v, _Items) for v in value.values())):
+                put(dump(value))
             else:
                 put("{")
                 for i, (k, v) in enumerate(value.items()):
