@@ -73,7 +73,7 @@ class AdjacencyPlan:
     v: np.ndarray
     edge_ids: Sequence[str]
     at: np.ndarray
-    dicts: list[dict[str, Any]]
+    dicts: Sequence[dict[str, Any]]
     _number: dict[str, int] | None = field(default=None, repr=False)
     _ordered: bool = field(default=False, repr=False)
     _csr: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)

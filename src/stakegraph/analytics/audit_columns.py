@@ -80,7 +80,7 @@ def recalled_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, Any, dict[str, An
     nodes, src, dst, keys, props = cols.nodes, cols.src, cols.dst, cols.raw_keys, cols.props
     coded = cols.coded("status")
     if coded is None:  # a status that is not text: each edge's own value compared
-        picked = [i for i, d in enumerate(props) if d.get("status") == "recalled"]
+        picked = [i for i, s in enumerate(cols.prop("status")) if s == "recalled"]
     else:  # statuses coded once with the table: only the recalled edges are opened
         codes, values = coded
         picked = np.flatnonzero(np.isin(codes, [c for c, v in enumerate(values) if v == "recalled"])).tolist()

@@ -65,8 +65,7 @@ def _sizes(G: nx.MultiDiGraph, cols: Columns, kinds: tuple[str, ...], sel: np.nd
         column, money_kind = cols.weight(kinds)
         w, is_money = column[sel], money_kind[sel]
     else:
-        props = cols.props
-        w = np.array([np.nan if (x := number(props[i].get(weight))) is None else x for i in sel.tolist()],
+        w = np.array([np.nan if (x := number(v)) is None else x for v in cols.prop(weight, sel)],
                      dtype=float)
         is_money = np.full(len(sel), weight in MONEY_PROPS)
     if len(sel) == 0:

@@ -43,7 +43,6 @@ import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -90,7 +89,7 @@ def _converted(value: np.ndarray, cur: np.ndarray, conv: tuple[np.ndarray, np.nd
 def _money(cols: Columns, sel: np.ndarray, prop: str, conv: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
     """``money.of(data, prop)`` of the edges ``sel`` (NaN: absent); ``None`` when one needs a missing rate."""
     value = (cols.amounts(sel) if prop == "amount" else  # a copy: ``_converted`` converts it in place
-             number_column(list(map(dict.get, map(cols.props.__getitem__, sel.tolist()), repeat(prop)))))
+             number_column(cols.prop(prop, sel)))
     return _converted(value, cols.currency[sel], conv)
 
 
@@ -123,10 +122,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
     debt = np.bincount(cols.dst[lend], weights=np.where(np.isnan(amount), 0.0, amount), minlength=n)
     # receipts per (seller, payer)
     rec = np.flatnonzero(base & cols.kind_mask(grp._RECEIPT_KINDS))  # noqa: SLF001
-    read = [(d.get("annual_revenue"), d.get("revenue_share_pct"))  # one read of each edge's dict
-            for d in map(cols.props.__getitem__, rec.tolist())]
-    raw_revenue, raw_stated = (list(c) for c in zip(*read, strict=True)) if read else ([], [])
-    del read
+    raw_revenue, raw_stated = cols.prop("annual_revenue", rec), cols.prop("revenue_share_pct", rec)
     revenue = _converted(number_column(raw_revenue), cols.currency[rec], conv)
     if revenue is None:
         return None
@@ -336,16 +332,15 @@ def _exposure_edges(G: nx.MultiDiGraph, cols: Columns, money: Money, kinds: tupl
     if hit is not None:
         return hit
     sel = np.flatnonzero(cols.kind_mask(kinds) & cols.active)
-    keys, props = cols.raw_keys, cols.props
+    keys = cols.raw_keys
     coded = cols.coded("currency")
     if coded is not None:  # every stated currency is text or None: the amounts and currencies from the columns
         raw_key = list(map(keys.__getitem__, sel.tolist()))
         value = cols.amounts(sel)
         raw_cur: list[Any] = list(map(coded[1].__getitem__, coded[0][sel].tolist()))
     else:  # one read of each edge's dict: its key, amount and stated currency
-        rows = [(keys[i], props[i].get("amount"), props[i].get("currency")) for i in sel.tolist()]
-        raw_key, raw_amount, raw_cur = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [])
-        del rows
+        raw_key = list(map(keys.__getitem__, sel.tolist()))
+        raw_amount, raw_cur = cols.prop("amount", sel), cols.prop("currency", sel)
         value = number_column(raw_amount)
     factor, converts = _factors(cols, money)
     cur = cols.currency[sel]

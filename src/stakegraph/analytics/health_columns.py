@@ -391,8 +391,8 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     edge_ids = named.intersection(keys) if named else set()
     by_contract: dict[str, list[str]] = defaultdict(list)
     if named - edge_ids:
-        for d, key in zip(cols.props, keys, strict=True):
-            if contract := d.get("contract_id"):
+        for contract, key in zip(cols.prop("contract_id"), keys, strict=True):
+            if contract:
                 by_contract[str(contract)].append(key)
     contact_sets: dict[str, set[str]] = defaultdict(set)
     for i in np.flatnonzero(np.isin(cols.kind, [c for c, k in enumerate(cols.kinds) if k == "contact_of"])).tolist():

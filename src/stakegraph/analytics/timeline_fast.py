@@ -72,6 +72,7 @@ from stakegraph.measures import (
     to_date,
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
+from stakegraph.store.edge_props import EdgeProps, PropsView, prop_values
 from stakegraph.store.graphindex import PROJECTED_KEY, Projected, projected
 
 __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
@@ -197,7 +198,9 @@ class Columns:
     end: Dates
     currency: np.ndarray  # code into currencies, -1 none
     currencies: list[str]
-    props: list[dict[str, Any]]  # each edge's properties (the projection's own dicts)
+    #: each edge's properties (the projection's own dicts; a view that makes them when read where the
+    #: projection keeps them as columns): read a key over many edges with :meth:`prop`, which makes none
+    props: Sequence[dict[str, Any]]
     raw_keys: list[Any]  # each edge's key as the graph holds it (``keys`` is their text; the same list when text)
     signals: list[tuple[Any, dict[str, Any]]]  # signal and interaction nodes, in node order
     signal_when: np.ndarray | None  # their date as the diff reads it (``str(date or "")[:10]``); None: read each
@@ -222,7 +225,7 @@ class Columns:
         ``currency`` when the table comes from the index); any other property on first use (one read of the edges)."""
         with self._lock:
             if name not in self._coded:
-                values = list(map(dict.get, self.props, repeat(name)))
+                values = prop_values(self.props, name)
                 codes, coded, distinct = _distinct(values)
                 self._coded[name] = (codes, coded) if distinct else None
             return self._coded[name]
@@ -233,7 +236,11 @@ class Columns:
         one (the same values: ``tests/analytics/test_columns_index.py``)."""
         if self._index_numbers is not None:
             return self._index_numbers[1][sel]
-        return number_column(list(map(dict.get, map(self.props.__getitem__, sel.tolist()), repeat("amount"))))
+        return number_column(prop_values(self.props, "amount", sel))
+
+    def prop(self, key: str, sel: np.ndarray | None = None) -> list[Any]:
+        """``[props[i].get(key) for i in sel]`` (every edge when ``None``), with no edge dict made."""
+        return prop_values(self.props, key, sel)
 
     def kind_codes(self, kinds: Iterable[str]) -> list[int]:
         """The codes of ``kinds`` (those present)."""
@@ -260,14 +267,12 @@ class Columns:
                     out[idx] = self._index_numbers[0 if column == "weight" else 1][idx]
                     done.add(c)
                     continue
-                picked = list(map(self.props.__getitem__, idx.tolist()))
                 if column == "weight":
                     attr = declared_weight(str(kind))
-                    out[idx] = 1.0 if attr is None else number_column(list(map(dict.get, picked, repeat(attr))))
+                    out[idx] = 1.0 if attr is None else number_column(self.prop(attr, idx))
                 else:
-                    amount = number_column(list(map(dict.get, picked, repeat("amount"))))
-                    cap = (number_column(list(map(dict.get, picked, repeat("guarantee_cap")))) if kind == "guarantees"
-                           else amount)
+                    amount = number_column(self.prop("amount", idx))
+                    cap = number_column(self.prop("guarantee_cap", idx)) if kind == "guarantees" else amount
                     out[idx] = np.where(np.isnan(cap), amount, cap)
                 done.add(c)
             return out
@@ -443,7 +448,8 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
                         [normalise_currency(v) for v in cur_values], unique_text=unique_text)
     out["_coded"]["currency"] = (cur_codes, cur_values)  # stored text or None (checked above), first-seen order
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
-               props=list(map(proj.props.__getitem__, at)),
+               props=PropsView(proj.props, order) if isinstance(proj.props, EdgeProps) else
+               list(map(proj.props.__getitem__, at)),
                _index_numbers=(ix.weight[order], ix.amount[order]))
     return out
 

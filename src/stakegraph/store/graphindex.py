@@ -34,6 +34,7 @@ import numpy as np
 from stakegraph.measures import declared_weight, is_active, number
 from stakegraph.money import normalise_currency
 from stakegraph.projection_graph import AdjacencyPlan, ProjectionGraph, pair_numbers
+from stakegraph.store.edge_props import EdgeProps, PropColumns, PropsView
 from stakegraph.store.shared_text import SharedText
 
 __all__ = ["GraphIndex", "IndexRows", "Projected", "projected", "PROJECTED_KEY", "RowSink", "build_index", "index_from_rows", "date_column", "edge_values",
@@ -62,7 +63,8 @@ class IndexRows:
     end: list[Any]
     #: per node / edge: a mapping of the properties (``None``: not read)
     node_props: list[Any] | None = None
-    edge_props: list[Any] | None = None
+    #: the edges' property dicts as columns (:mod:`stakegraph.store.edge_props`) or as a list
+    edge_props: PropColumns | list[Any] | None = None
     money: dict[str, Any] = field(default_factory=dict)
     #: the edges' ends as node numbers, in chunks (``None``: map ``sources``/``targets`` instead)
     src: list[np.ndarray] | None = None
@@ -186,7 +188,8 @@ class GraphIndex:
     end: np.ndarray
     money: dict[str, Any] = field(default_factory=dict)
     node_props: list[Any] | None = field(default=None, repr=False)
-    edge_props: list[Any] | None = field(default=None, repr=False)
+    #: per edge: its property dict (made when read, :class:`~stakegraph.store.edge_props.EdgeProps`, or a list)
+    edge_props: Sequence[Any] | None = field(default=None, repr=False)
     #: the stored values of ``status``, ``currency``, ``start_date`` and ``end_date`` as read, before they
     #: were typed: column name → (a code per edge, the distinct values in first-seen order); only where the
     #: store read them coded (:meth:`RowSink.typed_edges`)
@@ -277,7 +280,7 @@ class Projected:
     index: GraphIndex
     keep_node: np.ndarray
     keep_edge: np.ndarray
-    props: list[Any]
+    props: Sequence[Any]
 
     def edge_order(self) -> np.ndarray:
         """The index edge numbers in the graph's ``G.edges(keys=True)`` order.
@@ -311,11 +314,17 @@ def projected(G: nx.MultiDiGraph) -> Projected | None:
     return hit if isinstance(hit, Projected) else None
 
 
-def _edge_dicts(ix: GraphIndex, kept: np.ndarray, *, copy: bool) -> list[dict[str, Any]]:
-    """The attribute dicts of the index edges ``kept`` (copies when ``copy``), each with ``kind`` and ``id`` set;
-    every dict store runs in a C-level ``map`` (no Python frame per edge)."""
-    at = kept.tolist()
+def _edge_dicts(ix: GraphIndex, kept: np.ndarray, *, copy: bool) -> Sequence[dict[str, Any]]:
+    """The attribute dicts of the index edges ``kept`` (copies when ``copy``), each with ``kind`` and ``id`` set.
+
+    Properties kept as columns (:class:`~stakegraph.store.edge_props.EdgeProps`) give a view whose dicts are
+    made when read (or new dicts, when ``copy``); a list of dicts is changed in place, every dict store in a
+    C-level ``map`` (no Python frame per edge)."""
     assert ix.edge_props is not None
+    if isinstance(ix.edge_props, EdgeProps):
+        props = ix.edge_props.named(ix.kind, ix.kinds, ix.edge_ids)
+        return props.fresh(kept) if copy else PropsView(props, kept)
+    at = kept.tolist()
     dicts = list(map(ix.edge_props.__getitem__, at))
     if copy:
         dicts = list(map(dict, dicts))
@@ -323,6 +332,16 @@ def _edge_dicts(ix: GraphIndex, kept: np.ndarray, *, copy: bool) -> list[dict[st
     deque(map(dict.__setitem__, dicts, repeat("kind"), kinds), maxlen=0)
     deque(map(dict.__setitem__, dicts, repeat("id"), map(ix.edge_ids.__getitem__, at)), maxlen=0)
     return dicts
+
+
+def _add(to: PropColumns | list[Any], props: Sequence[Any], text: SharedText) -> None:
+    """Add a chunk of decoded property dicts to what a :class:`RowSink` keeps (columns share their repeated
+    text themselves)."""
+    if isinstance(to, PropColumns):
+        to.add(props)
+    else:
+        text.share(props)
+        to.extend(props)
 
 
 def _joined(chunks: list[np.ndarray]) -> np.ndarray:
@@ -363,12 +382,17 @@ def index_from_rows(rows: IndexRows) -> GraphIndex:
         weight[unweighted[kind]] = 1.0
     amount = _floats(rows.amount)
     start, end = (_dates(*(raw[c] if c in raw else _column(rows, c))) for c in ("start", "end"))
-    edge_ids, edge_props = rows.edge_ids, rows.edge_props
+    edge_ids = rows.edge_ids
+    edge_props: Sequence[Any] | None = rows.edge_props.props() if isinstance(rows.edge_props, PropColumns) else \
+        rows.edge_props
     if (src < 0).any() or (dst < 0).any():  # an edge to a node not read (cannot happen in a store)
         keep = (src >= 0) & (dst >= 0)
         idx = np.flatnonzero(keep).tolist()
         edge_ids = [edge_ids[i] for i in idx]
-        edge_props = [edge_props[i] for i in idx] if edge_props is not None else None
+        if isinstance(edge_props, EdgeProps):
+            edge_props = edge_props.take(idx)
+        elif edge_props is not None:
+            edge_props = [edge_props[i] for i in idx]
         src, dst, kind, status, cur, weight = src[keep], dst[keep], kind[keep], status[keep], cur[keep], weight[keep]
         amount, start, end = amount[keep], start[keep], end[keep]
         raw, exact = {}, set()
@@ -418,7 +442,7 @@ class RowSink:
 
     def __init__(self, version: str, backend: str, *, props: bool) -> None:
         self.rows = IndexRows(version, backend, [], [], [], [], [], [], [], [], [], [], [], [],
-                              [] if props else None, [] if props else None)
+                              [] if props else None, PropColumns() if props else None)
         self._wattr: dict[str, str | None] = {}
         self._index: dict[str, int] | None = None
         self._shared = (SharedText(), SharedText())  # nodes', edges' repeated text values: one object each
@@ -449,8 +473,7 @@ class RowSink:
             col.extend(map(get, props, repeat(key)))  # type: ignore[arg-type]  # C-level loop, no frame per record
         r.weight.extend([p.get(w) if (w := wattr[k]) else None for k, p in zip(kinds, props, strict=True)])
         if r.edge_props is not None:
-            self._shared[1].share(props)  # type: ignore[arg-type]  # decoded dicts
-            r.edge_props.extend(props)
+            _add(r.edge_props, props, self._shared[1])
 
     def typed_edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str],
                     targets: Sequence[str], columns: Sequence[Sequence[Any]],
@@ -479,8 +502,7 @@ class RowSink:
         r.weight.extend(columns[1])
         r.amount.extend(columns[2])
         if r.edge_props is not None and props is not None:
-            self._shared[1].share(props)  # type: ignore[arg-type]  # decoded dicts
-            r.edge_props.extend(props)
+            _add(r.edge_props, props, self._shared[1])
 
 
 def edge_values(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...]:

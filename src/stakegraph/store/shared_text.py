@@ -50,24 +50,52 @@ class SharedText:
         keys: set[str] = set()
         for p in props[::step]:  # keys with a text value in the sample
             keys.update(k for k, v in p.items() if type(v) is str)
-        tables = self._tables
         for key in keys:
-            table = tables.get(key, {})
-            if table is None:
+            if self._tables.get(key, {}) is None:
                 continue
             values = list(map(dict.get, props, repeat(key)))
             text = list(map(operator.is_, map(type, values), repeat(str)))
             every = all(text)
-            if not every:
-                values = list(compress(values, text))
-            shared = list(map(table.setdefault, values, values))
-            tables[key] = table
-            if key not in self._decided:
-                read = self._read.get(key, 0) + len(values)
-                self._read[key] = read
-                if read >= DECIDE:
-                    self._decided.add(key)
-                    if len(table) * 2 > read:
-                        tables[key] = None  # names, ids: each its own
-                        continue
-            deque(map(dict.__setitem__, props if every else compress(props, text), repeat(key), shared), maxlen=0)
+            shared = self._shared(key, values if every else list(compress(values, text)))
+            if shared is not None:
+                deque(map(dict.__setitem__, props if every else compress(props, text), repeat(key), shared),
+                      maxlen=0)
+
+    def column(self, key: str, values: list[Any]) -> list[Any]:
+        """``values`` (one property's values, in order) with each repeated text value as one object, as
+        :meth:`share` makes them in the dicts; a new list, or ``values`` itself when nothing is shared.
+
+        >>> t = SharedText()
+        >>> a, b = t.column("s", ["".join(["x", "y"]), 1, None]), t.column("s", ["".join(["x", "y"])])
+        >>> a, a[0] is b[0]
+        (['xy', 1, None], True)
+        """
+        if self._tables.get(key, {}) is None:
+            return values
+        text = list(map(operator.is_, map(type, values), repeat(str)))
+        if all(text):
+            return self._shared(key, values) or values
+        shared = self._shared(key, list(compress(values, text)))
+        if shared is None:
+            return values
+        it = iter(shared)
+        return [next(it) if t else v for v, t in zip(values, text, strict=True)]
+
+    def _shared(self, key: str, texts: list[Any]) -> list[Any] | None:
+        """The first equal text seen for ``key`` for each of ``texts``; ``None`` once ``key`` shows itself not
+        to repeat (half or more of its first :data:`DECIDE` text values distinct)."""
+        tables = self._tables
+        table = tables.get(key, {})
+        if table is None:
+            return None
+        shared = list(map(table.setdefault, texts, texts))
+        tables[key] = table
+        if key not in self._decided:
+            read = self._read.get(key, 0) + len(texts)
+            self._read[key] = read
+            if read >= DECIDE:
+                self._decided.add(key)
+                if len(table) * 2 > read:
+                    tables[key] = None  # names, ids: each its own
+                    return None
+        return shared
