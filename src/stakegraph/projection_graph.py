@@ -1,9 +1,10 @@
 """The projection as a ``MultiDiGraph`` whose adjacency is made when something first reads it.
 
 :meth:`stakegraph.store.graphindex.GraphIndex.to_networkx` with ``release=True`` returns a
-:class:`ProjectionGraph`: the nodes and their attribute dicts, and every edge's attribute dict, are
-there at once; the adjacency (a neighbour dict per node and direction, a key dict per node pair)
-is made when something reads it:
+:class:`ProjectionGraph`: the nodes and their attribute dicts are there at once; the adjacency (a neighbour dict per node and
+direction, a key dict per node pair) is made when something reads it, and with it the attribute dicts
+of the edges it reaches (a store's read keeps the edge properties as columns,
+:mod:`stakegraph.store.edge_props`, and makes each edge's dict once, when first read):
 
 * one node's neighbours (``G[u]``, ``G.in_edges(u)``, ``G.edges[u, v, k]``, a degree, a small
   subgraph view) make that node's neighbour dict only, from a CSR of the edge ends made on the

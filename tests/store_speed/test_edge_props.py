@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from stakegraph.store import edge_props as ep
-from stakegraph.store.edge_props import EdgeProps, PropColumns, PropsView, prop_values
+from stakegraph.store.edge_props import EdgeProps, PropColumns, PropsView, prop_dicts, prop_values
 
 VALUES: list[Any] = [1.5, -0.0, 0.0, float("inf"), 7, 0, 2**70, True, False, None, "active", "", ["DSCR>=1.2"],
                      {"a": 1}, float("nan")]
@@ -173,3 +173,15 @@ def test_pickles_and_copies() -> None:
     for other in (pickle.loads(pickle.dumps(props)), copy.deepcopy(props)):
         assert list(other) == [{"a": 5.0, "b": "x"}, {"c": 2}]
         assert other.values("a") == [5.0, None]
+
+
+def test_peek_reads_without_keeping() -> None:
+    want = [{"a": float(i)} for i in range(6)]
+    props = _build(copy.deepcopy(want), 4)
+    made = props[2]
+    made["a"] = -1.0
+    view = PropsView(props, np.array([5, 2, 0]))
+    peeked = prop_dicts(view, [0, 1])
+    assert peeked == [{"a": 5.0}, {"a": -1.0}] and peeked[1] is made
+    assert list(props._made) == [2]  # noqa: SLF001 - nothing else kept
+    assert prop_dicts(want, [1]) == [{"a": 1.0}] and prop_dicts(want, [1])[0] is want[1]

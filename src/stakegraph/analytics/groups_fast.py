@@ -103,9 +103,9 @@ def _link_masks(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
 def _control_edges(cols: Columns, base: np.ndarray) -> list[grp.Edge]:
     """``_link_edges(G)[0]``: the ``owns``/``controls`` link edges, in edge order."""
     sel = np.flatnonzero(base & cols.kind_mask(grp._CONTROL_KINDS)).tolist()  # noqa: SLF001
-    nodes, keys, props = cols.nodes, cols.keys, cols.props
+    nodes, keys = cols.nodes, cols.keys
     src, dst = cols.src[sel].tolist(), cols.dst[sel].tolist()
-    return [(nodes[u], nodes[v], keys[i], props[i]) for u, v, i in zip(src, dst, sel, strict=True)]
+    return [(nodes[u], nodes[v], keys[i], d) for u, v, i, d in zip(src, dst, sel, cols.dicts(sel), strict=True)]
 
 
 def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
@@ -177,10 +177,9 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
                                        tuple(sorted(pair_keys[b - k:b])),
                                        f"{pc:.4g}% of the seller's receipts from this payer ({how})"))
     # guarantees, in edge order, as the reference reads them
-    nodes, keys, props = cols.nodes, cols.keys, cols.props
+    nodes, keys = cols.nodes, cols.keys
     gsel = np.flatnonzero(base & cols.kind_mask(("guarantees",))).tolist()
-    for i, u, v in zip(gsel, cols.src[gsel].tolist(), cols.dst[gsel].tolist(), strict=True):
-        data = props[i]
+    for i, u, v, data in zip(gsel, cols.src[gsel].tolist(), cols.dst[gsel].tolist(), cols.dicts(gsel), strict=True):
         share = number(data.get("guaranteed_share_of_debt"))
         how = "guaranteed_share_of_debt"
         if share is None:

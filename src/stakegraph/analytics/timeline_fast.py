@@ -72,7 +72,7 @@ from stakegraph.measures import (
     to_date,
 )
 from stakegraph.money import DEFAULT_REPORTING_CURRENCY, normalise_currency
-from stakegraph.store.edge_props import EdgeProps, PropsView, prop_values
+from stakegraph.store.edge_props import EdgeProps, PropsView, prop_dicts, prop_values
 from stakegraph.store.graphindex import PROJECTED_KEY, Projected, projected
 
 __all__ = ["Columns", "Dates", "Day", "columns", "built_columns", "day_masks", "BookShare", "BookPoint", "book_point",
@@ -241,6 +241,11 @@ class Columns:
     def prop(self, key: str, sel: np.ndarray | None = None) -> list[Any]:
         """``[props[i].get(key) for i in sel]`` (every edge when ``None``), with no edge dict made."""
         return prop_values(self.props, key, sel)
+
+    def dicts(self, sel: np.ndarray | list[int]) -> list[dict[str, Any]]:
+        """Dicts equal to the edges' ``sel`` own, for a pass that reads and drops them: the dicts not made yet
+        are made without being kept (:func:`~stakegraph.store.edge_props.prop_dicts`)."""
+        return prop_dicts(self.props, sel)
 
     def kind_codes(self, kinds: Iterable[str]) -> list[int]:
         """The codes of ``kinds`` (those present)."""

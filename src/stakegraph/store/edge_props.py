@@ -30,7 +30,7 @@ import numpy as np
 
 from stakegraph.store.shared_text import SharedText
 
-__all__ = ["EdgeProps", "PropColumns", "PropsView", "prop_values", "MAX_SHAPES"]
+__all__ = ["EdgeProps", "PropColumns", "PropsView", "prop_dicts", "prop_values", "MAX_SHAPES"]
 
 #: Key tuples a read may have before it keeps the dicts themselves instead of columns.
 MAX_SHAPES = 4096
@@ -266,6 +266,20 @@ class EdgeProps(Sequence[dict[str, Any]]):
                 self._made = {}  # a new object: a reader holding the old one still sees every dict
         return list(map(self.__getitem__, idx.tolist()))
 
+    def peek(self, at: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
+        """Dicts equal to ``[props[i] for i in at]`` without keeping the ones not made yet: the made dict
+        where there is one, else a new dict that nothing else holds (for a pass that reads and drops them)."""
+        plain, made = self._plain, self._made.copy()
+        idx = np.asarray(at, dtype=np.int64)
+        if plain is not None:
+            return list(map(plain.__getitem__, idx.tolist()))
+        out = self.fresh(idx)
+        if made:
+            have = np.fromiter(made.keys(), dtype=np.int64)
+            for p in np.flatnonzero(np.isin(idx, have)).tolist():
+                out[p] = made[int(idx[p])]
+        return out
+
     def values(self, key: str, at: Sequence[int] | np.ndarray | None = None) -> list[Any]:
         """``[props[i].get(key) for i in at]`` (``at``: every edge when ``None``), read from the columns, and
         from the dicts themselves where they are made — without making any."""
@@ -322,9 +336,21 @@ class PropsView(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.base.many(self.at))
 
+    def peek(self, sel: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
+        """:meth:`EdgeProps.peek` of the positions ``sel``."""
+        return self.base.peek(self.at[np.asarray(sel, dtype=np.int64)])
+
     def values(self, key: str, sel: Sequence[int] | np.ndarray | None = None) -> list[Any]:
         """``[self[j].get(key) for j in sel]`` (every position when ``None``), made from the columns."""
         return self.base.values(key, self.at if sel is None else self.at[np.asarray(sel, dtype=np.int64)])
+
+
+def prop_dicts(props: Sequence[Any], sel: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
+    """Dicts equal to ``[props[i] for i in sel]``; from the columns without keeping them where ``props`` is an
+    :class:`EdgeProps` or a :class:`PropsView` (:meth:`EdgeProps.peek`)."""
+    if isinstance(props, (EdgeProps, PropsView)):
+        return props.peek(sel)
+    return list(map(props.__getitem__, np.asarray(sel, dtype=np.int64).tolist()))
 
 
 def prop_values(props: Sequence[Any], key: str, sel: Sequence[int] | np.ndarray | None = None) -> list[Any]:
