@@ -255,3 +255,14 @@ def test_rows_hold_the_fields_as_the_reference(seed: int) -> None:
     H.add_node("a", type="party")
     assert hc.relationship_health_on_day(H, as_of="2026-01-01") == relationship_health_reference(H, as_of="2026-01-01")
     assert hc.relationship_health_on_day(H, as_of="2026-01-01").relationships == ()
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64])
+def test_groups_made_a_chunk_at_a_time_equal_the_reference(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot groups' keys and the ids' bytes are made ``_CHUNK`` relationships at a time: any chunk size gives
+    the reference's rows (groups numbered in the order first met across chunks)."""
+    monkeypatch.setattr(hc, "_CHUNK", chunk)
+    for seed in range(3):
+        G = seeded_graph(seed)
+        for day in DAYS:
+            _same(hc.relationship_health_columns(G, as_of=day), relationship_health_reference(G, as_of=day))

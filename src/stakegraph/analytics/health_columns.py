@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -481,40 +482,48 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
     gid[plain] = plain_gid.reshape(-1)
     hot = np.flatnonzero(touched)
     none = np.int64(-1)
-    at = np.arange(n)
-    hot_keys = zip(*(np.where(flag, code, none)[hot].tolist() for flag, code in (
-        (e_s, at), (p_s, uv), (su_s, uj), (sv_s, vj), (e_i, at), (p_i, uv), (su_i, uj), (sv_i, vj))),
-        cu[hot].tolist(), cv[hot].tolist(), strict=True)
     hot_groups: dict[tuple[int, ...], int] = {}
-    hot_gid = [hot_groups.setdefault(k, len(hot_groups)) for k in hot_keys]
-    hot_first = dict(zip(reversed(hot_gid), range(len(hot_gid) - 1, -1, -1), strict=True))
-    gid[hot] = np.array(hot_gid, dtype=np.int64) + len(plain_first)
-    hot_list = hot.tolist()
-    firsts = plain[plain_first].tolist() + [hot_list[hot_first[g]] for g in range(len(hot_groups))]
-    del hot_keys, hot_groups
+    hot_gid = np.empty(len(hot), dtype=np.int64)
+    hot_first: list[int] = []  # each hot group's first relationship
+    for lo in range(0, len(hot), _CHUNK):  # the keys as Python tuples a chunk at a time (a bounded working set)
+        h = hot[lo:lo + _CHUNK]
+        keys = zip(*(np.where(flag, code, none).tolist() for flag, code in (
+            (e_s[h], h), (p_s[h], uv[h]), (su_s[h], uj[h]), (sv_s[h], vj[h]), (e_i[h], h), (p_i[h], uv[h]),
+            (su_i[h], uj[h]), (sv_i[h], vj[h]))), cu[h].tolist(), cv[h].tolist(), strict=True)
+        seen = len(hot_groups)
+        hot_gid[lo:lo + len(h)] = [hot_groups.setdefault(k, len(hot_groups)) for k in keys]
+        if len(hot_groups) > seen:  # the groups first met in this chunk, in the order met
+            _, first = np.unique(hot_gid[lo:lo + len(h)], return_index=True)
+            new = first[hot_gid[lo:lo + len(h)][first] >= seen]
+            hot_first.extend(h[np.sort(new)].tolist())
+    gid[hot] = hot_gid + len(plain_first)
+    firsts = plain[plain_first].tolist() + hot_first
+    del hot_groups, hot_gid
     empty_s: tuple[Any, ...] = (None, None, None, None)
-    uj_list, vj_list = uj.tolist(), vj.tolist()
-    flags = [x.tolist() for x in (e_s, p_s, su_s, sv_s, e_i, p_i, su_i, sv_i)]
+    # what the groups' first relationships need, read for them alone
+    fa = np.array(firsts, dtype=np.int64)
+    uj_list, vj_list, touched_list = uj[fa].tolist(), vj[fa].tolist(), touched[fa].tolist()
+    flags = [x[fa].tolist() for x in (e_s, p_s, su_s, sv_s, e_i, p_i, su_i, sv_i)]
 
-    def keys_of(i: int) -> tuple[Any, Any, tuple[int, ...]]:
-        """The bulk path's (signal key, interaction key, contact counts) of relationship ``i``."""
-        e, su, sv = edge_col[i], end_ids[uj_list[i]], end_ids[vj_list[i]]
-        counts = end_counts[uj_list[i]] + end_counts[vj_list[i]]
-        if not touched_list[i]:
+    def keys_of(j: int, i: int) -> tuple[Any, Any, tuple[int, ...]]:
+        """The bulk path's (signal key, interaction key, contact counts) of relationship ``i``, the ``j``-th
+        group's first."""
+        e, su, sv = edge_col[i], end_ids[uj_list[j]], end_ids[vj_list[j]]
+        counts = end_counts[uj_list[j]] + end_counts[vj_list[j]]
+        if not touched_list[j]:
             return empty_s, empty_s, counts
-        f = [x[i] for x in flags]
+        f = [x[j] for x in flags]
         return ((e if f[0] else None, (su, sv) if f[1] else None, su if f[2] else None, sv if f[3] else None),
                 (e if f[4] else None, (su, sv) if f[5] else None, su if f[6] else None, sv if f[7] else None),
                 counts)
 
-    touched_list = touched.tolist()
     parts = Parts(day, weights, {})
     whole = _Whole(weights)
     factors: list[Any] = []
     signal_parts = parts.signal_parts
-    for i in firsts:
-        s_key, i_key, counts = keys_of(i)
-        edge, su, sv = edge_col[i], end_ids[uj_list[i]], end_ids[vj_list[i]]
+    for j, i in enumerate(firsts):
+        s_key, i_key, counts = keys_of(j, i)
+        edge, su, sv = edge_col[i], end_ids[uj_list[j]], end_ids[vj_list[j]]
         sig = signal_parts.get(s_key)
         if sig is None:  # from the signals of each source, each source's sorted once (as the bulk path)
             pieces = []
@@ -537,8 +546,8 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
             ages = parts.ages(i_key, interactions.attached(edge, su, sv) if i_key != empty_s else [])
         factors.append(whole(sig, ages, counts))
     # The order of the rows (score, then edge id; stable as the reference's sort) from the columns.
-    g_scores = [f[0] for f in factors]
-    order = np.asarray(_order(list(map(g_scores.__getitem__, gid.tolist())), edge_col), dtype=np.int64)
+    g_scores = np.array([f[0] for f in factors], dtype=np.float64)
+    order = np.asarray(_order(g_scores[gid] if len(gid) else np.zeros(0), edge_col), dtype=np.int64)
     rows = HealthRows(edge_col, kind_col, list(zip(end_ids, end_names, strict=True)), uj, vj, factors, gid, order)
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
@@ -547,6 +556,8 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
 
 
 _KEY, _U, _V, _STATUS, _START = (itemgetter(i) for i in (2, 0, 1, 5, 6))
+#: Relationships whose keys are made as Python objects at once (a bounded working set at any size).
+_CHUNK = 1 << 18
 _FIRST, _SECOND, _POINTS = itemgetter(0), itemgetter(1), attrgetter("points")
 
 
@@ -582,22 +593,23 @@ class _Whole:
         return out
 
 
-def _order(scores: list[float], edge_col: list[str]) -> list[int]:
+def _order(scores: np.ndarray | Sequence[float], edge_col: list[str]) -> list[int]:
     """The permutation that sorts the relationships by (score, edge id), stably (the reference's
     ``rows.sort(key=lambda r: (r.score, r.edge_id))``): a stable argsort of the ids as UTF-8 bytes (the
     code-point order of ``str``), then a stable argsort of the scores; or Python's sort when NumPy's
     strings could order differently (an id holding a NUL) or a score is NaN."""
     if len(scores) < 2:
         return list(range(len(scores)))
-    score_arr = np.array(scores, dtype=np.float64)
+    score_arr = np.asarray(scores, dtype=np.float64)
     if not np.isnan(score_arr).any() and "\x00" not in "".join(edge_col):
         try:  # UTF-8 bytes sort as the code points do: a quarter of NumPy's text, compared bytewise
-            ids = np.array([e.encode() for e in edge_col], dtype="S")
+            ids = np.concatenate([np.array([e.encode() for e in edge_col[lo:lo + _CHUNK]], dtype="S")
+                                  for lo in range(0, len(edge_col), _CHUNK)])
         except UnicodeEncodeError:  # a lone surrogate: NumPy's text
             return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
         by_id = np.argsort(ids, kind="stable")
         return by_id[np.argsort(score_arr[by_id], kind="stable")].tolist()  # type: ignore[no-any-return]
-    keys = list(zip(scores, edge_col, strict=True))  # NaN or NUL: as the reference
+    keys = list(zip(score_arr.tolist(), edge_col, strict=True))  # NaN or NUL: as the reference
     return sorted(range(len(keys)), key=keys.__getitem__)
 
 
