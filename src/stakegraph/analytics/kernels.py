@@ -52,7 +52,7 @@ sum runs as two halves of the sources, on two cores where the machine has them
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from typing import Any, Literal
@@ -95,6 +95,10 @@ def _use_compiled(H: nx.Graph, backend: str, threshold: int, fast: str, choices:
 
 
 # ----------------------------------------------------------------------------- conversion
+#: Edges handed to igraph as Python pairs at once when :meth:`IndexedGraph.igraph` builds a graph.
+EDGE_CHUNK = 1 << 18
+
+
 @dataclass
 class IndexedGraph:
     """The topology of a NetworkX graph as integers: node ``i`` is ``nodes[i]``.
@@ -126,9 +130,15 @@ class IndexedGraph:
         if self._igraph is None:
             import igraph as ig
 
-            # a list of int pairs: igraph reads it in C; a NumPy edge array takes its slow, erratic path
-            self._igraph = ig.Graph(n=len(self.nodes), edges=self.edges, directed=self.directed)
+            # int pairs, read by igraph in C (a NumPy edge array takes its slow, erratic path) from an iterator
+            # over a chunk at a time: a list of every pair would hold ~120 bytes per edge while igraph reads it
+            self._igraph = ig.Graph(n=len(self.nodes), edges=self._pairs(), directed=self.directed)
         return self._igraph
+
+    def _pairs(self) -> Iterator[tuple[int, int]]:
+        """The edges as ``(source index, target index)`` pairs, made :data:`EDGE_CHUNK` at a time."""
+        for lo in range(0, len(self.src), EDGE_CHUNK):
+            yield from zip(self.src[lo:lo + EDGE_CHUNK].tolist(), self.dst[lo:lo + EDGE_CHUNK].tolist(), strict=True)
 
 
 def _topology(H: nx.Graph) -> tuple[list[Any], dict[Any, int], np.ndarray, np.ndarray]:
