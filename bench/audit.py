@@ -34,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import header, peak_rss_mb, projection, rss_mb, sizes_arg, table
+from bench.common import PhasePeaks, header, peak_rss_mb, projection, rss_mb, sizes_arg, table
 
 DEFAULT_SIZES = (1000, 10000)
 #: DebtRank scenarios of the "most central parties" row.
@@ -158,9 +158,11 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
         out["rss_debtrank"] = peak_rss_mb()
     timings: dict[str, float] = {}
     phase_rss: dict[str, float] = {}
-    out["phase_rss"] = phase_rss
+    phase_peak: dict[str, float] = {}
+    out["phase_rss"], out["phase_peak"] = phase_rss, phase_peak
+    peaks = PhasePeaks()
     t0, c0 = time.perf_counter(), time.process_time()
-    with _rss_after_phases(phase_rss):
+    with _rss_after_phases(phase_rss, phase_peak, peaks):
         report = build_audit(G, timings=timings)
     out["audit_s"], out["audit_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
     out["phases"] = timings
@@ -168,26 +170,34 @@ def measure_size(n_parties: int, *, debtrank: bool = True, repeat: int = 3) -> d
     html = audit_page(G, report).render()
     out["page_s"], out["page_cpu_s"], out["page_mb"] = (time.perf_counter() - t0, time.process_time() - c0,
                                                         len(html.encode()) / 2**20)
+    _record(phase_peak, "page", peaks.mark())
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "audit.json")
         t0 = time.perf_counter()
         with open(path, "w", encoding="utf-8") as fh:
             write_audit_json(report, fh)
         out["json_s"], out["json_mb"] = time.perf_counter() - t0, os.path.getsize(path) / 2**20
+    _record(phase_peak, "JSON", peaks.mark())
     out["over_time_note"] = report.over_time.note if report.over_time is not None else None
     if repeat:
         out.update(_health_side_by_side(G, report.as_of, repeat))
     stamp = report.centrality_stamp
     out["centrality"] = (f"{stamp.variant} (k={stamp.parameters.get('k')}, seed={stamp.parameters.get('seed')})"
                          if stamp else "")
-    out["rss_audit"] = peak_rss_mb()
+    out["rss_audit"] = peaks.overall()
     return out
 
 
+def _record(into: dict[str, float], phase: str, peak: float | None) -> None:
+    if peak is not None:
+        into[phase] = peak / 1024
+
+
 @contextlib.contextmanager
-def _rss_after_phases(into: dict[str, float]) -> Iterator[None]:
-    """Record the resident set size after each audit phase into ``into`` (the audit's own phase clock,
-    ``stakegraph.audit._Phases``, wrapped for the bench only; nothing is wrapped when a tree lacks it)."""
+def _rss_after_phases(into: dict[str, float], peak_into: dict[str, float], peaks: PhasePeaks) -> Iterator[None]:
+    """Record the resident set size after each audit phase into ``into``, and the peak within it into
+    ``peak_into`` (GiB; the audit's own phase clock, ``stakegraph.audit._Phases``, wrapped for the bench only;
+    nothing is wrapped when a tree lacks it)."""
     import stakegraph.audit as audit_mod
 
     phases: Any = getattr(audit_mod, "_Phases", None)
@@ -199,6 +209,7 @@ def _rss_after_phases(into: dict[str, float]) -> Iterator[None]:
     def recorded(self: Any, phase: str) -> None:
         done(self, phase)
         into[phase] = rss_mb() / 1024
+        _record(peak_into, phase, peaks.mark())
 
     phases.done = recorded
     try:
@@ -252,6 +263,11 @@ def report(results: Sequence[dict[str, Any]]) -> str:
         lines.append("\nResident set size after each phase (GiB):\n")
         lines.append(table(["phase", *label], [(p, *(r.get("phase_rss", {}).get(p, float("nan")) for r in results))
                                                for p in phases]))
+    if any(r.get("phase_peak") for r in results):
+        lines.append("\nPeak resident set size within each phase (GiB; the page and the JSON after the audit):\n")
+        names = list(dict.fromkeys(p for r in results for p in r.get("phase_peak", {})))
+        lines.append(table(["phase", *label], [(p, *(r.get("phase_peak", {}).get(p, float("nan")) for r in results))
+                                               for p in names]))
     dr = [r for r in results if "debtrank_one_s" in r]
     if dr:
         lines.append("\nDebtRank (sparse exposures):\n")

@@ -231,6 +231,46 @@ def mb(n_bytes: float) -> float:
     return n_bytes / 1024 / 1024
 
 
+class PhasePeaks:
+    """Peak resident set size within each phase of a run (Linux: ``VmHWM`` of ``/proc/self/status``, reset
+    after each phase through ``/proc/self/clear_refs``), and the running maximum over every phase so far,
+    which :func:`peak_rss_mb` alone no longer gives once the mark has been reset."""
+
+    def __init__(self) -> None:
+        self.top = peak_rss_mb()
+        self.ok = self._reset()
+
+    @staticmethod
+    def _reset() -> bool:
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
+            return True
+        except OSError:
+            return False
+
+    @staticmethod
+    def _hwm_mib() -> float | None:
+        try:
+            with open("/proc/self/status") as fh:
+                return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM"))
+        except (OSError, StopIteration, ValueError):
+            return None
+
+    def mark(self) -> float | None:
+        """The peak since the last mark, in MiB (``None`` where it cannot be read), then reset."""
+        peak = self._hwm_mib() if self.ok else None
+        if peak is not None:
+            self.top = max(self.top, peak)
+            self._reset()
+        return peak
+
+    def overall(self) -> float:
+        """The peak of the whole run so far, in MiB."""
+        hwm = self._hwm_mib() if self.ok else None
+        return max(self.top, peak_rss_mb() if not self.ok else (hwm or 0.0))
+
+
 def rss_mb() -> float:
     """Current resident set size of this process, in MiB."""
     import psutil

@@ -72,6 +72,7 @@ def test_audit_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert audit.main(["--sizes", "100"]) == 0
     out = capsys.readouterr().out
     assert "Audit phases" in out and "DebtRank" in out and "Resident set size after each phase" in out
+    assert "Peak resident set size within each phase" in out and "| JSON |" in out
 
 
 def test_audit_against_another_tree(capsys: pytest.CaptureFixture[str]) -> None:
