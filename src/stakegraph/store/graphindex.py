@@ -334,16 +334,6 @@ def _edge_dicts(ix: GraphIndex, kept: np.ndarray, *, copy: bool) -> Sequence[dic
     return dicts
 
 
-def _add(to: PropColumns | list[Any], props: Sequence[Any], text: SharedText) -> None:
-    """Add a chunk of decoded property dicts to what a :class:`RowSink` keeps (columns share their repeated
-    text themselves)."""
-    if isinstance(to, PropColumns):
-        to.add(props)
-    else:
-        text.share(props)
-        to.extend(props)
-
-
 def _joined(chunks: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
 
@@ -441,11 +431,12 @@ class RowSink:
     """
 
     def __init__(self, version: str, backend: str, *, props: bool) -> None:
+        self._edge_props = PropColumns() if props else None  # shares the edges' repeated text itself
         self.rows = IndexRows(version, backend, [], [], [], [], [], [], [], [], [], [], [], [],
-                              [] if props else None, PropColumns() if props else None)
+                              [] if props else None, self._edge_props)
         self._wattr: dict[str, str | None] = {}
         self._index: dict[str, int] | None = None
-        self._shared = (SharedText(), SharedText())  # nodes', edges' repeated text values: one object each
+        self._node_text = SharedText()  # the nodes' repeated text values: one object each
 
     def nodes(self, ids: Sequence[str], types: Sequence[str], props: Sequence[Any] | None = None) -> None:
         """Add a chunk of nodes (``props``: decoded mappings, needed only when kept)."""
@@ -453,7 +444,7 @@ class RowSink:
         r.node_ids.extend(ids)
         r.node_types.extend(types)
         if r.node_props is not None and props is not None:
-            self._shared[0].share(props)
+            self._node_text.share(props)
             r.node_props.extend(props)
 
     def edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str], targets: Sequence[str],
@@ -472,8 +463,8 @@ class RowSink:
                          (r.start, "start_date"), (r.end, "end_date")):
             col.extend(map(get, props, repeat(key)))  # type: ignore[arg-type]  # C-level loop, no frame per record
         r.weight.extend([p.get(w) if (w := wattr[k]) else None for k, p in zip(kinds, props, strict=True)])
-        if r.edge_props is not None:
-            _add(r.edge_props, props, self._shared[1])
+        if self._edge_props is not None:
+            self._edge_props.add(props)  # type: ignore[arg-type]  # decoded dicts
 
     def typed_edges(self, ids: Sequence[str], kinds: Sequence[str], sources: Sequence[str],
                     targets: Sequence[str], columns: Sequence[Sequence[Any]],
@@ -501,8 +492,8 @@ class RowSink:
                 chunks.append(_code_chunk(values, table))
         r.weight.extend(columns[1])
         r.amount.extend(columns[2])
-        if r.edge_props is not None and props is not None:
-            _add(r.edge_props, props, self._shared[1])
+        if self._edge_props is not None and props is not None:
+            self._edge_props.add(props)  # type: ignore[arg-type]  # decoded dicts
 
 
 def edge_values(props: Mapping[str, Any], weight: str | None) -> tuple[Any, ...]:
