@@ -160,8 +160,8 @@ class EdgeProps(Sequence[dict[str, Any]]):
         self._row = row
         self._plain = plain  # the dicts themselves (too many shapes), or every dict once all are made
         self._made: dict[int, dict[str, Any]] = {}
-        self._kind: tuple[np.ndarray, Sequence[Any]] | None = None
-        self._ids: Sequence[Any] | None = None
+        #: (a kind code per edge, the kinds, the ids) once :meth:`named`
+        self._names: tuple[np.ndarray, Sequence[Any], Sequence[Any]] | None = None
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -179,7 +179,7 @@ class EdgeProps(Sequence[dict[str, Any]]):
     def named(self, kind: np.ndarray, kinds: Sequence[Any], ids: Sequence[Any]) -> EdgeProps:
         """Give every dict made from now on ``kind`` (``kinds[kind[i]]``) and ``id`` (``ids[i]``), set after its
         own keys as ``d["kind"] = …; d["id"] = …`` would; returns ``self``."""
-        self._kind, self._ids = (kind, kinds), ids
+        self._names = (kind, kinds, ids)
         if self._plain is not None:
             names = list(map(kinds.__getitem__, kind.tolist()))
             deque(map(dict.__setitem__, self._plain, repeat("kind"), names), maxlen=0)
@@ -224,9 +224,10 @@ class EdgeProps(Sequence[dict[str, Any]]):
         s, r = int(self._shape[i]), int(self._row[i])
         d = dict(zip(self._keys[s], [c[r].item() if isinstance(c, np.ndarray) else c[r] for c in self._cols[s]],
                      strict=True))
-        if self._ids is not None and self._kind is not None:
-            d["kind"] = self._kind[1][int(self._kind[0][i])]
-            d["id"] = self._ids[i]
+        if self._names is not None:
+            kind, kinds, ids = self._names
+            d["kind"] = kinds[int(kind[i])]
+            d["id"] = ids[i]
         return d
 
     def fresh(self, at: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
@@ -244,11 +245,11 @@ class EdgeProps(Sequence[dict[str, Any]]):
             made = [dict(zip(keys, v, strict=True)) for v in zip(*values, strict=True)] if keys else \
                 [{} for _ in range(len(pos))]
             deque(map(out.__setitem__, pos.tolist(), made), maxlen=0)
-        if self._ids is not None and self._kind is not None and len(idx):
-            kinds = self._kind[1]
-            names = list(map(kinds.__getitem__, self._kind[0][idx].tolist()))
+        if self._names is not None and len(idx):
+            kind, kinds, ids = self._names
+            names = list(map(kinds.__getitem__, kind[idx].tolist()))
             deque(map(dict.__setitem__, out, repeat("kind"), names), maxlen=0)
-            deque(map(dict.__setitem__, out, repeat("id"), map(self._ids.__getitem__, idx.tolist())), maxlen=0)
+            deque(map(dict.__setitem__, out, repeat("id"), map(ids.__getitem__, idx.tolist())), maxlen=0)
         return out
 
     def many(self, at: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
@@ -274,10 +275,8 @@ class EdgeProps(Sequence[dict[str, Any]]):
         if plain is not None:
             return list(map(plain.__getitem__, idx.tolist()))
         out = self.fresh(idx)
-        if made:
-            have = np.fromiter(made.keys(), dtype=np.int64)
-            for p in np.flatnonzero(np.isin(idx, have)).tolist():
-                out[p] = made[int(idx[p])]
+        for p, d in _made_at(made, idx):
+            out[p] = d
         return out
 
     def values(self, key: str, at: Sequence[int] | np.ndarray | None = None) -> list[Any]:
@@ -289,11 +288,9 @@ class EdgeProps(Sequence[dict[str, Any]]):
             return list(map(dict.get, seq, repeat(key)))
         idx = np.arange(len(self)) if at is None else np.asarray(at, dtype=np.int64)
         out: list[Any] = [None] * len(idx)
-        if self._ids is not None and self._kind is not None and key in ("kind", "id"):
-            if key == "kind":
-                out = list(map(self._kind[1].__getitem__, self._kind[0][idx].tolist()))
-            else:
-                out = list(map(self._ids.__getitem__, idx.tolist()))
+        if self._names is not None and key in ("kind", "id"):
+            kind, kinds, ids = self._names
+            out = list(map(kinds.__getitem__, kind[idx].tolist()) if key == "kind" else map(ids.__getitem__, idx.tolist()))
         else:
             shape, row = self._shape[idx], self._row[idx]
             for s, pos_of in enumerate(self._pos):
@@ -303,12 +300,17 @@ class EdgeProps(Sequence[dict[str, Any]]):
                 pos = np.flatnonzero(shape == s)
                 if len(pos):
                     deque(map(out.__setitem__, pos.tolist(), _picked(self._cols[s][p], row[pos])), maxlen=0)
-        made = made.copy()
-        if made:
-            have = np.fromiter(made.keys(), dtype=np.int64)
-            for p in np.flatnonzero(np.isin(idx, have)).tolist():
-                out[p] = made[int(idx[p])].get(key)
+        for p, d in _made_at(made.copy(), idx):
+            out[p] = d.get(key)
         return out
+
+
+def _made_at(made: dict[int, dict[str, Any]], idx: np.ndarray) -> list[tuple[int, dict[str, Any]]]:
+    """(position in ``idx``, dict) for each edge of ``idx`` whose dict is in ``made`` (a copy the caller holds)."""
+    if not made:
+        return []
+    hit = np.flatnonzero(np.isin(idx, np.fromiter(made.keys(), dtype=np.int64))).tolist()
+    return [(p, made[int(idx[p])]) for p in hit]
 
 
 class PropsView(Sequence[dict[str, Any]]):
