@@ -225,7 +225,7 @@ class Columns:
         ``currency`` when the table comes from the index); any other property on first use (one read of the edges)."""
         with self._lock:
             if name not in self._coded:
-                values = prop_values(self.props, name)
+                values = self.prop(name)
                 codes, coded, distinct = _distinct(values)
                 self._coded[name] = (codes, coded) if distinct else None
             return self._coded[name]
@@ -236,7 +236,7 @@ class Columns:
         one (the same values: ``tests/analytics/test_columns_index.py``)."""
         if self._index_numbers is not None:
             return self._index_numbers[1][sel]
-        return number_column(prop_values(self.props, "amount", sel))
+        return number_column(self.prop("amount", sel))
 
     def prop(self, key: str, sel: np.ndarray | None = None) -> list[Any]:
         """``[props[i].get(key) for i in sel]`` (every edge when ``None``), with no edge dict made."""
