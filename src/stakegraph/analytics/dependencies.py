@@ -35,6 +35,7 @@ from typing import Any
 
 import networkx as nx
 
+from stakegraph.analytics.cut_points_fast import cut_points_fast
 from stakegraph.analytics.kernels import (
     IGRAPH_THRESHOLD,
     Backend,
@@ -42,7 +43,9 @@ from stakegraph.analytics.kernels import (
     betweenness,
     core_number,
     cut_structure,
+    indexed,
     pagerank,
+    uses_igraph,
 )
 from stakegraph.analytics.selection import (
     STRUCTURAL_KINDS,
@@ -230,7 +233,9 @@ def articulation_points_and_bridges(
     (:func:`stakegraph.analytics.kernels.cut_structure`, same sets; ``backend`` as
     in :func:`centrality`; the result does not depend on it; ``structure`` as in
     :func:`centrality`, undirected). What each cut point
-    separates is read from the block-cut tree (one DFS, no re-run per point).
+    separates is read from the block-cut tree (one DFS, no re-run per point):
+    on igraph, as integer arrays (:func:`stakegraph.analytics.cut_points_fast.cut_points_fast`,
+    the same answer as the walk below, which NetworkX's backend runs).
     Points are ordered by how many nodes they cut off.
 
     Examples
@@ -249,6 +254,11 @@ def articulation_points_and_bridges(
        graph manipulation", Communications of the ACM 16(6):372-378, 1973.
     """
     H = structure if structure is not None else structural_graph(G, kinds=kinds, types=types, directed=False)
+    stamp = Stamp("articulation_points_and_bridges", "Hopcroft-Tarjan on the undirected structure graph",
+                  {"kinds": list(kinds), "types": list(types)}, graph_version(G), REF_CUTS)
+    if uses_igraph(H, backend, "the cut structure"):  # the same answer from the block-cut tree as arrays
+        fast_points, fast_bridges = cut_points_fast(H, indexed(H), lambda v: name_of(G, v))
+        return CutResult(tuple(fast_points), tuple(fast_bridges), stamp)
     cuts = cut_structure(H, backend=backend)
     aps = set(cuts.points)
     blocks = [set(b) for b in cuts.blocks]
@@ -359,8 +369,6 @@ def articulation_points_and_bridges(
         bridges.append(Bridge(end_u, end_v, tuple(sorted(attrs["edges"])), tuple(sorted(attrs["kinds"])),
                               tuple(sorted(map(str, small)))))
     bridges.sort(key=lambda br: (-len(br.separated), br.u, br.v))
-    stamp = Stamp("articulation_points_and_bridges", "Hopcroft-Tarjan on the undirected structure graph",
-                  {"kinds": list(kinds), "types": list(types)}, graph_version(G), REF_CUTS)
     return CutResult(tuple(points), tuple(bridges), stamp)
 
 
