@@ -72,20 +72,3 @@ def test_kernel_above_the_threshold_matches_networkx(monkeypatch: pytest.MonkeyP
     want = nx.betweenness_centrality(H, k=40, seed=5)
     assert got.keys() == want.keys()
     np.testing.assert_allclose([got[v] for v in H], [want[v] for v in H], rtol=1e-9, atol=1e-12)
-
-
-@pytest.mark.parametrize(("directed", "weighted"), [(False, False), (True, False), (False, True)])
-def test_near_numbering_keeps_the_values(monkeypatch: pytest.MonkeyPatch, directed: bool, weighted: bool) -> None:
-    """Above ``NEAR_MIN_NODES`` the sampled run goes through a graph renumbered by ``near_order``: the same
-    values per node as NetworkX's sampled betweenness (same seeded sources), up to the order of addition."""
-    monkeypatch.setattr(kernels, "NEAR_MIN_NODES", 0)
-    H = nx.gnm_random_graph(400, 1100, seed=8, directed=directed)
-    for u, v, d in H.edges(data=True):
-        d["w"] = 1 + (u * 7 + v) % 3
-    weight = "w" if weighted else None
-    got = kernels.betweenness_igraph(H, k=50, seed=2, weight=weight)
-    want = nx.betweenness_centrality(H, k=50, seed=2, weight=weight)
-    assert got.keys() == want.keys()
-    np.testing.assert_allclose([got[v] for v in H], [want[v] for v in H], rtol=1e-9, atol=1e-12)
-    at = kernels.near_order(kernels.indexed(H))
-    assert sorted(at.tolist()) == list(range(len(H)))

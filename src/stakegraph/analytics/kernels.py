@@ -60,7 +60,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
-from stakegraph.analytics.halves import SPLIT_MIN_NODES, betweenness_halves
+from stakegraph.analytics.halves import betweenness_halves
 from stakegraph.errors import ValidationError
 
 #: Above this many nodes the kernels use the compiled path when ``backend="auto"``.
@@ -103,10 +103,6 @@ def uses_igraph(H: nx.Graph, backend: str, what: str, threshold: int = IGRAPH_TH
     """
     _check_undirected(H, what)
     return _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph"))
-
-
-#: Sampled betweenness renumbers graphs of at least this many nodes by :func:`near_order` first.
-NEAR_MIN_NODES = SPLIT_MIN_NODES
 
 
 # ----------------------------------------------------------------------------- conversion
@@ -285,19 +281,13 @@ def betweenness_indexed(
     n = len(nodes)
     if n == 0:
         return {}
-    g = ix.igraph()
     w = None if weights is None else weights.tolist()
     sources = _sample(nodes, k, seed)
     if sources is None:
-        raw = g.betweenness(directed=directed, weights=w)
-    elif n < NEAR_MIN_NODES:
-        raw = betweenness_halves(g, sources=[ix.index[s] for s in sources], directed=directed, weights=w).tolist()
-    else:  # two halves of the sources, on two cores where there are two, on the graph numbered near-first
-        at = near_order(ix)
-        near = IndexedGraph(nodes, {}, at[ix.src], at[ix.dst], directed).igraph()
-        sources_at = at[np.array([ix.index[s] for s in sources], dtype=np.int64)].tolist()
-        raw = betweenness_halves(near, sources=sources_at, directed=directed, weights=w)[at].tolist()
-        del near
+        raw = ix.igraph().betweenness(directed=directed, weights=w)
+    else:  # two halves of the sources on a large graph, on two cores where there are two (same numbers)
+        raw = betweenness_halves(ix.igraph(), sources=[ix.index[s] for s in sources], directed=directed,
+                                 weights=w).tolist()
     N = n - 1
     if N < 2:
         return {v: 0.0 for v in nodes}
@@ -313,40 +303,6 @@ def betweenness_indexed(
         else:
             out[v] = float(b) * N / kk
     return out
-
-
-def near_order(ix: IndexedGraph) -> np.ndarray:
-    """A numbering of ``ix``'s nodes under which neighbours have near numbers: node ``i`` becomes ``at[i]``.
-
-    The reverse Cuthill–McKee order (SciPy's ``reverse_cuthill_mckee``, on the graph made undirected) is a
-    breadth-first order from a low-degree node of each component, neighbours by degree, reversed: the
-    nodes a breadth-first search meets together are stored together. igraph's sampled betweenness on a
-    1.2-million-node structure graph takes about a fifth less time per source on the graph renumbered so
-    (docs/benchmarks.md §20); the sums per node are the same sums over the same paths, added in another
-    order (relative differences of 1e-14).
-
-    >>> ix = IndexedGraph([0, 1, 2, 3], {}, np.array([0, 0, 1]), np.array([3, 2, 3]), False)
-    >>> at = near_order(ix)
-    >>> sorted(at.tolist()), sorted(abs(a - b) for a, b in zip(at[ix.src].tolist(), at[ix.dst].tolist()))
-    ([0, 1, 2, 3], [1, 1, 1])
-
-    References
-    ----------
-    .. [1] E. Cuthill and J. McKee, "Reducing the bandwidth of sparse symmetric matrices", Proc. 24th
-       ACM National Conference, 1969, pp. 157-172.
-    .. [2] A. George and J. W. H. Liu, *Computer Solution of Large Sparse Positive Definite Systems*,
-       Prentice-Hall, 1981 — the reversed order.
-    """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import reverse_cuthill_mckee
-
-    n = len(ix.nodes)
-    ends = np.concatenate((ix.src, ix.dst)), np.concatenate((ix.dst, ix.src))
-    A = sp.csr_matrix((np.ones(len(ends[0]), dtype=np.int8), ends), shape=(n, n))
-    order = reverse_cuthill_mckee(A, symmetric_mode=True)
-    at = np.empty(n, dtype=np.int64)
-    at[order] = np.arange(n, dtype=np.int64)
-    return at
 
 
 def betweenness(
