@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stakegraph.analytics.first_seen import first_seen
@@ -28,3 +28,35 @@ def test_sums_per_group_add_in_element_order() -> None:
     fs = first_seen(keys)
     sums = np.bincount(fs.code, weights=w, minlength=len(fs.values)).tolist()
     assert sums == [0.1 + 0.2 + 0.3, 1e16 + -1e16]
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=40), st.sampled_from(["int64", "int32", "uint16", "int8"]),
+       st.integers(0, 3))
+def test_the_table_over_a_span_equals_the_sort(items: list[int], dtype: str, spread: int) -> None:
+    """Small spans take the table (``_first_seen_dense``), wide ones the sort: the same three arrays."""
+    from stakegraph import arrays
+
+    info = np.iinfo(dtype)
+    values = np.array([min(max(x >> (40 - 8 * spread), info.min), info.max) for x in items], dtype=dtype)
+    got = first_seen(values)
+    if len(values):
+        uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        assert got.values.tolist() == uniq[order].tolist() and got.values.dtype == values.dtype
+        assert got.first.tolist() == first[order].tolist()
+        assert got.code.tolist() == rank[inverse.ravel()].tolist()
+        lo = int(values.min())
+        dense = arrays._first_seen_dense(values, lo, int(values.max()) - lo + 1)
+        assert [a.tolist() for a in dense] == [a.tolist() for a in got]
+
+
+def test_a_large_array_of_few_codes_takes_the_table() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 30, 200_000)
+    fs = first_seen(x)
+    ref = first_seen(x.astype(float))  # floats take the sort
+    assert fs.values.tolist() == ref.values.astype(int).tolist()
+    assert np.array_equal(fs.first, ref.first) and np.array_equal(fs.code, ref.code)
