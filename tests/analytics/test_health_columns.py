@@ -266,3 +266,19 @@ def test_groups_made_a_chunk_at_a_time_equal_the_reference(chunk: int, monkeypat
         G = seeded_graph(seed)
         for day in DAYS:
             _same(hc.relationship_health_columns(G, as_of=day), relationship_health_reference(G, as_of=day))
+
+
+def test_the_order_from_id_ranks_equals_the_order_of_the_ids() -> None:
+    """Ties of score broken by the ids' code-point order, read from their ranks or from the text itself."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    ids = sorted({"".join(rng.choice("aZé0_-𝄞") for _ in range(rng.randint(1, 6))) for _ in range(400)})
+    rank = {e: i for i, e in enumerate(ids)}
+    edge_col = rng.sample(ids, len(ids))
+    scores = [float(rng.choice([10, 20.5, 20.5, 70, 100])) for _ in edge_col]
+    want = sorted(range(len(edge_col)), key=lambda i: (scores[i], edge_col[i]))
+    assert hc._order(scores, edge_col) == want
+    assert hc._order(scores, edge_col, np.array([rank[e] for e in edge_col])) == want

@@ -201,12 +201,15 @@ class _Index:
     """Events (signals, interactions) up to ``as_of`` indexed by relationship, pair and party."""
 
     def __init__(self, G: nx.MultiDiGraph, as_of: dt.date, node_type: str,
-                 edges: tuple[set[str], dict[str, list[str]]] | None = None) -> None:
+                 edges: tuple[set[str], dict[str, list[str]]] | None = None,
+                 nodes: Iterable[tuple[Any, dict[str, Any]]] | None = None) -> None:
+        """``nodes``: ``G``'s nodes of ``node_type`` (and perhaps others) in node order, when the caller has them
+        (the shared edge table's signal and interaction nodes); else every node of ``G``."""
         self.by_edge: dict[str, list[_Event]] = defaultdict(list)
         self.by_pair: dict[frozenset[str], list[_Event]] = defaultdict(list)
         self.by_party: dict[str, list[_Event]] = defaultdict(list)
         edge_ids, by_contract = edges if edges is not None else _edge_index(G)
-        for n, d in G.nodes(data=True):
+        for n, d in (G.nodes(data=True) if nodes is None else nodes):
             if d.get("type") != node_type:
                 continue
             when = maybe_date(d.get("date"))

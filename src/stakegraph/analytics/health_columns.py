@@ -415,7 +415,8 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     return _score(G, day, weights, kinds, include_ended, (edge_ids, by_contract), contact_sets,
                   (list(map(nodes.__getitem__, end_at.tolist())), end_code[: len(sel)], end_code[len(sel):]),
                   list(map(keys.__getitem__, sel.tolist())),
-                  list(map(kind_text.__getitem__, cols.kind[sel].tolist())))
+                  list(map(kind_text.__getitem__, cols.kind[sel].tolist())),
+                  None if cols.key_rank is None else cols.key_rank[sel], cols.signals)
 
 
 def _named(node_data: dict[Any, dict[str, Any]]) -> set[str]:
@@ -426,15 +427,17 @@ def _named(node_data: dict[Any, dict[str, Any]]) -> set[str]:
 
 def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tuple[str, ...], include_ended: bool,
            index: tuple[set[str], dict[str, list[str]]], contact_sets: dict[str, set[str]],
-           ends: tuple[list[Any], np.ndarray, np.ndarray], edge_col: list[str], kind_col: list[str]) -> HealthResult:
+           ends: tuple[list[Any], np.ndarray, np.ndarray], edge_col: list[str], kind_col: list[str],
+           id_rank: np.ndarray | None = None, events: list[tuple[Any, dict[str, Any]]] | None = None) -> HealthResult:
     """The rows of the candidate relationships (their ends, edge ids and kinds as text, in edge order), given
     the edge ids and contract groups the events may name (``index``) and the contact persons of each party.
     ``ends`` are the distinct end nodes and each relationship's source and target among them (their order
-    numbers the groups, not the rows: any order gives the same rows)."""
+    numbers the groups, not the rows: any order gives the same rows). ``id_rank``: each edge id's rank in
+    code-point order, when known; ``events``: the signal and interaction nodes in node order, when known."""
     node_data: dict[Any, dict[str, Any]] = G._node  # noqa: SLF001 - read only
     contacts = {k: len(s) for k, s in contact_sets.items()}
-    signals = _Index(G, day, "signal", index)
-    interactions = _Index(G, day, "interaction", index)
+    signals = _Index(G, day, "signal", index, events)
+    interactions = _Index(G, day, "interaction", index, events)
     del index
     s_edges, s_pairs, s_parties = _touched(signals)
     i_edges, i_pairs, i_parties = _touched(interactions)
@@ -547,7 +550,7 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
         factors.append(whole(sig, ages, counts))
     # The order of the rows (score, then edge id; stable as the reference's sort) from the columns.
     g_scores = np.array([f[0] for f in factors], dtype=np.float64)
-    order = np.asarray(_order(g_scores[gid] if len(gid) else np.zeros(0), edge_col), dtype=np.int64)
+    order = np.asarray(_order(g_scores[gid] if len(gid) else np.zeros(0), edge_col, id_rank), dtype=np.int64)
     rows = HealthRows(edge_col, kind_col, list(zip(end_ids, end_names, strict=True)), uj, vj, factors, gid, order)
     stamp = Stamp("relationship_health", "additive penalties, exponential decay",
                   {"as_of": day.isoformat(), "weights": asdict(weights), "kinds": list(kinds),
@@ -593,14 +596,18 @@ class _Whole:
         return out
 
 
-def _order(scores: np.ndarray | Sequence[float], edge_col: list[str]) -> list[int]:
+def _order(scores: np.ndarray | Sequence[float], edge_col: list[str], id_rank: np.ndarray | None = None) -> list[int]:
     """The permutation that sorts the relationships by (score, edge id), stably (the reference's
-    ``rows.sort(key=lambda r: (r.score, r.edge_id))``): a stable argsort of the ids as UTF-8 bytes (the
-    code-point order of ``str``), then a stable argsort of the scores; or Python's sort when NumPy's
-    strings could order differently (an id holding a NUL) or a score is NaN."""
+    ``rows.sort(key=lambda r: (r.score, r.edge_id))``): a stable argsort of the ids' ranks in code-point order
+    (``id_rank``, when known) or of the ids as UTF-8 bytes (the code-point order of ``str``), then a stable
+    argsort of the scores; or Python's sort when NumPy's strings could order differently (an id holding a NUL)
+    or a score is NaN."""
     if len(scores) < 2:
         return list(range(len(scores)))
     score_arr = np.asarray(scores, dtype=np.float64)
+    if id_rank is not None and not np.isnan(score_arr).any():
+        by_rank = np.argsort(id_rank, kind="stable")
+        return by_rank[np.argsort(score_arr[by_rank], kind="stable")].tolist()  # type: ignore[no-any-return]
     if not np.isnan(score_arr).any() and "\x00" not in "".join(edge_col):
         try:  # UTF-8 bytes sort as the code points do: a quarter of NumPy's text, compared bytewise
             ids = np.concatenate([np.array([e.encode() for e in edge_col[lo:lo + _CHUNK]], dtype="S")

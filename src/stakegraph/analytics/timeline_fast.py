@@ -217,6 +217,9 @@ class Columns:
     #: (declared weight, amount) of every edge as the columnar index read them, in edge order (None: not
     #: built from an index): what ``_fill`` would read from the dicts, except a guarantee's cap
     _index_numbers: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: each edge's rank among the keys in code-point order (``None``: not known): the index's edge numbers, where
+    #: the table was built from an index whose ids are distinct text in id order
+    key_rank: np.ndarray | None = field(default=None, repr=False)
 
     def coded(self, name: str) -> tuple[np.ndarray, list[Any]] | None:
         """(a code per edge, the distinct stored values it indexes) of the edge property ``name`` as stored
@@ -455,7 +458,7 @@ def _edges_from_index(proj: Projected, n_nodes: int) -> dict[str, Any] | None:
     out.update(src=position[ix.src[order]], dst=position[ix.dst[order]],
                props=PropsView(proj.props, order) if isinstance(proj.props, EdgeProps) else
                list(map(proj.props.__getitem__, at)),
-               _index_numbers=(ix.weight[order], ix.amount[order]))
+               _index_numbers=(ix.weight[order], ix.amount[order]), key_rank=order if unique_text else None)
     return out
 
 
