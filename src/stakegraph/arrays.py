@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["FirstSeen", "first_seen", "positions", "strictly_increasing"]
+__all__ = ["FirstSeen", "first_seen", "positions", "strictly_increasing", "unique_ints"]
 
 
 class FirstSeen(NamedTuple):
@@ -87,6 +87,45 @@ def _first_seen_dense(values: np.ndarray, lo: int, span: int) -> FirstSeen:
     rank = np.empty(span, dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
     return FirstSeen((order + lo).astype(values.dtype), first[order], rank[at])
+
+
+def unique_ints(values: np.ndarray, *, return_index: bool = False,
+                return_inverse: bool = False) -> Any:
+    """``np.unique(values, return_index=..., return_inverse=...)`` of a 1-D array; integers within a span not
+    much larger than the array (node numbers, codes) by a table over the span, without sorting the elements.
+
+    Returns what ``np.unique`` returns: the sorted distinct values, then (when asked) each one's first index
+    and each element's position among them (1-D).
+
+    >>> u, first, inv = unique_ints(np.array([7, 3, 7, 5]), return_index=True, return_inverse=True)
+    >>> u.tolist(), first.tolist(), inv.tolist()
+    ([3, 5, 7], [1, 3, 0], [2, 0, 2, 1])
+    """
+    n = len(values)
+    if n and values.ndim == 1 and np.issubdtype(values.dtype, np.integer):
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < 2 * n + DENSE_SPAN:
+            at = values.astype(np.int64, copy=False)
+            if lo:
+                at = at - lo
+            span = hi - lo + 1
+            if return_index:
+                first = np.full(span, n, dtype=np.int64)
+                np.minimum.at(first, at, np.arange(n, dtype=np.int64))
+                present = first < n
+            else:
+                present = np.bincount(at, minlength=span) > 0
+            where = np.flatnonzero(present)
+            out: list[np.ndarray] = [(where + lo).astype(values.dtype)]
+            if return_index:
+                out.append(first[where])
+            if return_inverse:
+                out.append((np.cumsum(present, dtype=np.int64) - 1)[at])
+            return out[0] if len(out) == 1 else tuple(out)
+    got: Any = np.unique(values, return_index=return_index, return_inverse=return_inverse)  # type: ignore[call-overload]
+    if return_inverse:  # 1-D, whatever NumPy's version shapes it as
+        got = (*got[:-1], got[-1].reshape(-1))
+    return got
 
 
 def positions(values: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -60,3 +60,20 @@ def test_a_large_array_of_few_codes_takes_the_table() -> None:
     ref = first_seen(x.astype(float))  # floats take the sort
     assert fs.values.tolist() == ref.values.astype(int).tolist()
     assert np.array_equal(fs.first, ref.first) and np.array_equal(fs.code, ref.code)
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=40), st.sampled_from(["int64", "int32", "uint8"]),
+       st.integers(0, 3), st.booleans(), st.booleans())
+def test_unique_ints_equals_numpy(items: list[int], dtype: str, spread: int, index: bool, inverse: bool) -> None:
+    from stakegraph.arrays import unique_ints
+
+    info = np.iinfo(dtype)
+    values = np.array([min(max(x >> (40 - 8 * spread), info.min), info.max) for x in items], dtype=dtype)
+    got = unique_ints(values, return_index=index, return_inverse=inverse)
+    want = np.unique(values, return_index=index, return_inverse=inverse)
+    got, want = (got, want) if index or inverse else ((got,), (want,))
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g.tolist() == w.reshape(-1).tolist()
+    assert got[0].dtype == values.dtype

@@ -49,6 +49,7 @@ import numpy as np
 
 from stakegraph.analytics import concentration as conc
 from stakegraph.analytics.timeline_fast import Columns, columns
+from stakegraph.arrays import unique_ints
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.measures import money_context, number
 
@@ -73,7 +74,7 @@ def _sizes(G: nx.MultiDiGraph, cols: Columns, kinds: tuple[str, ...], sel: np.nd
     money = money_context(G)  # the reference builds it at its first holder: there is one here
     cur = cols.currency[sel]
     convert = is_money & ~np.isnan(w) & (cur >= 0)
-    factor = cols.factors(money, np.unique(cur[convert]).tolist())
+    factor = cols.factors(money, unique_ints(cur[convert]).tolist())
     if np.isnan(factor[cur[convert]]).any():  # a missing rate: the reference raises it
         return None
     w = w.copy()
@@ -189,7 +190,7 @@ def portfolio_rows_fast(
         return []
     head = head_code[(cols.src if side == "in" else cols.dst)[sel]]
     pair = holder * np.int64(len(head_names)) + head
-    uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    uniq, first, inverse = unique_ints(pair, return_index=True, return_inverse=True)
     value = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))  # sequential, in edge order
     p_holder, p_head = uniq // len(head_names), uniq % len(head_names)  # grouped by holder (sorted codes)
     starts = np.flatnonzero(np.r_[True, p_holder[1:] != p_holder[:-1]])

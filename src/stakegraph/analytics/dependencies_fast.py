@@ -50,6 +50,7 @@ from stakegraph.analytics import dependencies as dep
 from stakegraph.analytics.first_seen import first_seen
 from stakegraph.analytics.selection import INACTIVE_STATUSES, declared_weight, number
 from stakegraph.analytics.timeline_fast import Columns, columns
+from stakegraph.arrays import unique_ints
 from stakegraph.measures import money_context
 
 __all__ = ["central_dependencies_fast", "provider_index"]
@@ -114,7 +115,7 @@ def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
     weight, is_money = cols.weight(kinds)
     value, cur = weight[sel], cols.currency[sel]
     conv = is_money[sel] & ~np.isnan(value) & (cur >= 0)
-    factor = cols.factors(money, np.unique(cur[conv]).tolist())
+    factor = cols.factors(money, unique_ints(cur[conv]).tolist())
     f = factor[np.maximum(cur, 0)]
     if np.isnan(f[conv]).any():
         return None  # the reference raises MissingRate on the first such edge: the loop does the same
@@ -123,7 +124,7 @@ def _groups(G: nx.MultiDiGraph, kinds: tuple[str, ...]) -> _Groups | None:
     d, kc, u = dst[sel], cols.kind[sel], src[sel]
     outer_code = d * k + kc
     outer_seen = first_seen(outer_code)
-    _g, g_first, g_inv = np.unique(outer_code * n + u, return_index=True, return_inverse=True)
+    _g, g_first, g_inv = unique_ints(outer_code * n + u, return_index=True, return_inverse=True)
     g_outer = outer_seen.code[g_first]
     perm = np.lexsort((g_first, g_outer))  # entries in first-seen order, then providers in first-seen order
     g_rank = np.empty(len(perm), dtype=np.int64)
@@ -240,11 +241,11 @@ def _class_totals(prov: np.ndarray, cls: np.ndarray, amount: np.ndarray, n_cls: 
     """(providers, their total): rows (in the reference's order) summed per (provider, money class) in row
     order, then each provider's class sums in the order the classes first appear (``sum(d.values())``)."""
     code = prov * n_cls + cls
-    uq, first, inv = np.unique(code, return_index=True, return_inverse=True)
+    uq, first, inv = unique_ints(code, return_index=True, return_inverse=True)
     sub = np.bincount(inv.ravel(), weights=amount, minlength=len(uq))  # sequential, in row order
     owner = uq // n_cls
     o = np.lexsort((first, owner))
-    provs, p_inv = np.unique(owner[o], return_inverse=True)
+    provs, p_inv = unique_ints(owner[o], return_inverse=True)
     return provs, np.bincount(p_inv.ravel(), weights=sub[o], minlength=len(provs))
 
 
@@ -269,7 +270,7 @@ def _ranked(G: nx.MultiDiGraph, g: _Groups, node_type: str | None, top: int) -> 
     stranded = np.zeros(len(provs))
     stranded[np.searchsorted(provs, st_provs)] = st
     # the providers in the reference's order (first seen in the index), then its sort
-    _u, p_first = np.unique(g.prov, return_index=True)
+    _u, p_first = unique_ints(g.prov, return_index=True)
     order = np.argsort(p_first, kind="stable")
     nodes, node_data = cols.nodes, G._node  # noqa: SLF001
     ranked = []
@@ -343,7 +344,7 @@ def central_dependencies_fast(
             top_rows.append((nodes[p], [(nodes[d], kind_names[c]) for d, c in
                                         zip(groups.dep[mine].tolist(), groups.kind[mine].tolist(), strict=True)]))
         if outers:
-            index = groups.entries(np.unique(np.concatenate(outers)))  # the entries the top providers touch
+            index = groups.entries(unique_ints(np.concatenate(outers)))  # the entries the top providers touch
     else:
         index = _provider_index_loop(G, kinds)
         provided: dict[Any, list[tuple[Any, str]]] = {}

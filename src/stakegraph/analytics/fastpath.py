@@ -29,6 +29,7 @@ import numpy as np
 
 from stakegraph.analytics import kernels as kn
 from stakegraph.analytics.selection import STRUCTURAL_KINDS, STRUCTURAL_TYPES, check_kinds
+from stakegraph.arrays import unique_ints
 from stakegraph.store.graphindex import GraphIndex
 
 __all__ = ["Structure", "structure", "betweenness", "pagerank", "core_number", "cut_structure",
@@ -91,7 +92,7 @@ def structure(index: GraphIndex, *, kinds: Iterable[str] = STRUCTURAL_KINDS,
     if not directed:
         u, v = np.minimum(u, v), np.maximum(u, v)
     key = u.astype(np.int64) * max(n, 1) + v
-    uniq, inverse = np.unique(key, return_inverse=True)
+    uniq, inverse = unique_ints(key, return_inverse=True)
     strength = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))
     return Structure(nodes, uniq // max(n, 1), uniq % max(n, 1), strength, directed, index.version)
 

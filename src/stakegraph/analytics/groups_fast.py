@@ -54,6 +54,7 @@ from stakegraph.analytics import groups as grp
 from stakegraph.analytics.selection import check_kinds, name_of, number, require_node
 from stakegraph.analytics.stamp import graph_version
 from stakegraph.analytics.timeline_fast import Columns, columns, number_column
+from stakegraph.arrays import unique_ints
 from stakegraph.measures import Money, money_context
 
 __all__ = ["connected_groups_columns", "large_exposures_columns"]
@@ -131,7 +132,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
         to_target = np.isin(cols.kind[rec], cols.kind_codes(k for k, t in grp._RECEIPT_KINDS.items() if t))  # noqa: SLF001
         seller = np.where(to_target, cols.dst[rec], cols.src[rec])
         payer = np.where(to_target, cols.src[rec], cols.dst[rec])
-        _u, first, inverse = np.unique(seller * n + payer, return_index=True, return_inverse=True)
+        _u, first, inverse = unique_ints(seller * n + payer, return_index=True, return_inverse=True)
         inverse = inverse.ravel()
         pairs = len(first)
         got = np.bincount(inverse, weights=np.where(np.isnan(revenue), 0.0, revenue), minlength=pairs)
@@ -141,7 +142,7 @@ def _interdependence_links(G: nx.MultiDiGraph, cols: Columns, base: np.ndarray,
         stated_any = np.bincount(inverse[has], minlength=pairs) > 0
         # pairs in first-seen order: each seller's payers in the reference's dict order
         order = np.argsort(first, kind="stable")
-        sellers = np.unique(seller)
+        sellers = unique_ints(seller)
         s_of_pair = np.searchsorted(sellers, seller[first])
         edge_sum = np.bincount(s_of_pair[order], weights=got[order], minlength=len(sellers))
         # each seller's total: its annual_revenue, a project's the sum of its receipts when it states none
@@ -356,7 +357,7 @@ def _exposure_edges(G: nx.MultiDiGraph, cols: Columns, money: Money, kinds: tupl
     n = len(cols.nodes)
     count = np.bincount(src, minlength=n)
     start = np.zeros(n, dtype=np.int64)
-    uniq, first = np.unique(src, return_index=True)  # a source's edges are contiguous (the adjacency's order)
+    uniq, first = unique_ints(src, return_index=True)  # a source's edges are contiguous (the adjacency's order)
     start[uniq] = first
     nodes, kinds_of = cols.nodes, cols.kinds
     pos = at.tolist()

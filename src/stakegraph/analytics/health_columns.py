@@ -69,7 +69,7 @@ from stakegraph.analytics.health_rows import HealthRows
 from stakegraph.analytics.selection import STRUCTURAL_KINDS
 from stakegraph.analytics.stamp import Stamp, graph_version
 from stakegraph.analytics.timeline_fast import Columns, columns
-from stakegraph.arrays import positions
+from stakegraph.arrays import positions, unique_ints
 from stakegraph.asof import _day, cached_graph_as_of
 from stakegraph.measures import is_active
 from stakegraph.projection_graph import is_plain_multidigraph
@@ -405,7 +405,7 @@ def _columns_table(G: nx.MultiDiGraph, cols: Columns, coded: _Coded, day: dt.dat
     keep = (cols.kind_mask(wanted) & is_source[src] & is_target[dst] & (src != dst) & started[start_codes]
             & (active | include_ended))
     sel = np.flatnonzero(keep)
-    # the ends numbered by node number (``np.unique(..., return_inverse=True)``, from a mark per node: no sort)
+    # the ends numbered by node number (``unique_ints(..., return_inverse=True)``, from a mark per node: no sort)
     ends_both = np.concatenate((src[sel], dst[sel]))
     is_end = np.zeros(len(nodes), dtype=bool)
     is_end[ends_both] = True
@@ -480,7 +480,7 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
     cu, cv = end_count_codes[uj], end_count_codes[vj]
     gid = np.empty(n, dtype=np.int64)
     plain = np.flatnonzero(~touched)
-    _, plain_first, plain_gid = np.unique(cu[plain] * len(count_code) + cv[plain], return_index=True,
+    _, plain_first, plain_gid = unique_ints(cu[plain] * len(count_code) + cv[plain], return_index=True,
                                           return_inverse=True)
     gid[plain] = plain_gid.reshape(-1)
     hot = np.flatnonzero(touched)
@@ -496,7 +496,7 @@ def _score(G: nx.MultiDiGraph, day: dt.date, weights: HealthWeights, kinds: tupl
         seen = len(hot_groups)
         hot_gid[lo:lo + len(h)] = [hot_groups.setdefault(k, len(hot_groups)) for k in keys]
         if len(hot_groups) > seen:  # the groups first met in this chunk, in the order met
-            _, first = np.unique(hot_gid[lo:lo + len(h)], return_index=True)
+            _, first = unique_ints(hot_gid[lo:lo + len(h)], return_index=True)
             new = first[hot_gid[lo:lo + len(h)][first] >= seen]
             hot_first.extend(h[np.sort(new)].tolist())
     gid[hot] = hot_gid + len(plain_first)

@@ -61,7 +61,7 @@ from stakegraph.analytics.selection import (
     structural_graph,
 )
 from stakegraph.analytics.timeline_fast import Columns, columns
-from stakegraph.arrays import positions
+from stakegraph.arrays import positions, unique_ints
 from stakegraph.projection_graph import MadeWhenRead
 
 __all__ = ["StructureGraph", "structural_graph_fast"]
@@ -260,7 +260,7 @@ class _Deferred:
         missing = np.flatnonzero(where < 0)
         if len(missing):
             raise KeyError(pairs[int(missing[0])][1])  # as ``H[u][v]``: the neighbour is not there
-        distinct, back = np.unique(where, return_inverse=True)
+        distinct, back = unique_ints(where, return_inverse=True)
         made = _pair_dicts(self.plan, distinct)
         return [made[i] for i in back.reshape(-1).tolist()]
 

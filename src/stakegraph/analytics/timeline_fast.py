@@ -59,7 +59,7 @@ from stakegraph.analytics.selection import (
     check_kinds,
     check_side,
 )
-from stakegraph.arrays import strictly_increasing
+from stakegraph.arrays import strictly_increasing, unique_ints
 from stakegraph.asof import _day
 from stakegraph.domain import MONEY_PROPS
 from stakegraph.errors import MissingRate
@@ -543,7 +543,7 @@ def day_masks(cols: Columns, day: Any) -> Day:
     node_ok = ~cols.node_date.after(text) & ~cols.node_signed.after(text)
     edge_ok = ~cols.start.after(text) & ~cols.end.before(text) & node_ok[cols.src] & node_ok[cols.dst]
     active = edge_ok & (cols.active | cols.end.present())
-    present = {cols.currencies[c] for c in np.unique(np.concatenate(
+    present = {cols.currencies[c] for c in unique_ints(np.concatenate(
         (cols.node_currency[node_ok], cols.currency[edge_ok]))).tolist() if c >= 0}
     reporting = reporting_currency(cols.fx, cols.reporting, present)
     money = Money(reporting, cols.fx, lambda: d, present)
@@ -666,7 +666,7 @@ def band_rows(cols: Columns, day: Day, kinds: tuple[str, ...], direction: str
     seen = first_seen(pair)  # first-seen order: each holder's dict order
     p_value = np.bincount(seen.code, weights=w, minlength=len(seen.values))  # per (holder, cp), in edge order
     p_holder, p_cp = seen.values // n, seen.values % n
-    hs, h_inv = np.unique(p_holder, return_inverse=True)
+    hs, h_inv = unique_ints(p_holder, return_inverse=True)
     known = np.bincount(h_inv.ravel(), weights=p_value, minlength=len(hs))  # sum(values.values()), in order
     denom = known[h_inv.ravel()]
     with np.errstate(divide="ignore", invalid="ignore"):
