@@ -126,3 +126,24 @@ def test_edge_lookup_falls_back_to_every_edge(sample_graph: nx.MultiDiGraph) -> 
     other = sorted(full)[-1]
     assert lookup[other] == full[other] and lookup.complete
     assert "no-such-edge" not in lookup and lookup.known == full
+
+
+def test_the_betweenness_run_beside_the_other_phases_gives_the_same_report(
+        sample_graph: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the compiled sums run (above ``SPLIT_MIN_NODES``, lowered here to the sample's size), the audit
+    starts them before the other phases and takes them after: the same ranking as the analysis called on
+    its own, and the answers in the catalogue's order."""
+    from stakegraph.analytics import kernels
+
+    monkeypatch.setattr(kernels, "SPLIT_MIN_NODES", 0)
+    started: list[int] = []
+    real = kernels.prefetch_betweenness
+    monkeypatch.setattr(audit_mod, "prefetch_betweenness", lambda H, **kw: started.append(1) or real(H, **kw))
+    timings: dict[str, float] = {}
+    report = audit_mod.build_audit(sample_graph, exact_betweenness_max=0, betweenness_k=7, seed=3, timings=timings)
+    assert started == [1]
+    expected = deps.centrality(sample_graph, top=14, k=7, seed=3)
+    assert to_jsonable(report.answers["centrality"].result) == to_jsonable(expected)
+    labels = list(report.answers)
+    assert labels.index("centrality") == labels.index("cut points") + 1
+    assert "structure graph" in timings

@@ -318,6 +318,9 @@ class _ExposureEdges:
     currency: list[str | None]
     lacking: set[int]
     money_stamp: dict[str, Any] | None = None  # money.stamp(), the same for every lender: read on first use
+    #: per group (of the groups result ``about[0]``): its name, members and whether one is a G-SIB (``None``:
+    #: not read yet), shared by every lender exposed to it
+    about: tuple[Any, dict[str, list[Any]]] | None = None
 
 
 _TABLES: weakref.WeakKeyDictionary[nx.MultiDiGraph, list[_ExposureEdges]] = weakref.WeakKeyDictionary()
@@ -497,13 +500,22 @@ def _exposure(G: nx.MultiDiGraph, table: _ExposureEdges, groups: grp.ConnectedGr
             cur.add(c)
     keys = list(map(table.key.__getitem__, js))
     cps = set(map(table.target.__getitem__, js))
-    group = groups.group(gid) if gid.startswith("group:") else None
-    members = group.member_ids if group else (gid,)
-    gsib_pair = lender_gsib and any(bool(G.nodes[m].get("gsib")) for m in members if m in G)
+    if table.about is None or table.about[0] is not groups:
+        table.about = (groups, {})
+    about = table.about[1].get(gid)
+    if about is None:
+        group = groups.group(gid) if gid.startswith("group:") else None
+        about = table.about[1][gid] = [group.name if group else name_of(G, gid),
+                                       group.member_ids if group else (gid,), None]
+    name, members = about[0], about[1]
+    if lender_gsib and about[2] is None:
+        node = G._node  # noqa: SLF001 - read only
+        about[2] = any(bool(node[m].get("gsib")) for m in members if m in node)
+    gsib_pair = lender_gsib and bool(about[2])
     limit = 15.0 if gsib_pair else 25.0
     return grp.Exposure(
         group_id=gid,
-        name=group.name if group else name_of(G, gid),
+        name=name,
         members=members,
         counterparties=tuple(sorted(cps)),
         amount=amount,

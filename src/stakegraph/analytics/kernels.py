@@ -52,7 +52,9 @@ sum runs as two halves of the sources, on two cores where the machine has them
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from typing import Any, Literal
@@ -60,7 +62,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
-from stakegraph.analytics.halves import betweenness_halves
+from stakegraph.analytics.halves import SPLIT_MIN_NODES, betweenness_halves, second_core
 from stakegraph.errors import ValidationError
 
 #: Above this many nodes the kernels use the compiled path when ``backend="auto"``.
@@ -125,6 +127,8 @@ class IndexedGraph:
     dst: np.ndarray
     directed: bool
     _igraph: Any = field(default=None, repr=False)
+    #: sampled betweenness started ahead (:func:`prefetch_betweenness`): (sources, directed) -> its future
+    _pending: dict[tuple[tuple[int, ...], bool], Future[np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def has_selfloops(self) -> bool:
@@ -285,6 +289,8 @@ def betweenness_indexed(
     sources = _sample(nodes, k, seed)
     if sources is None:
         raw = ix.igraph().betweenness(directed=directed, weights=w)
+    elif weights is None and n >= SPLIT_MIN_NODES:  # compiled breadth-first sums, two halves (brandes.py)
+        raw = _brandes_raw(ix, [ix.index[s] for s in sources]).tolist()
     else:  # two halves of the sources on a large graph, on two cores where there are two (same numbers)
         raw = betweenness_halves(ix.igraph(), sources=[ix.index[s] for s in sources], directed=directed,
                                  weights=w).tolist()
@@ -303,6 +309,55 @@ def betweenness_indexed(
         else:
             out[v] = float(b) * N / kk
     return out
+
+
+def _brandes_raw(ix: IndexedGraph, sources: list[int]) -> np.ndarray:
+    """The unscaled sampled betweenness of ``ix`` from ``sources`` (vertex numbers): the run
+    :func:`prefetch_betweenness` started, when there is one, else one now on two cores where there are two."""
+    from stakegraph.analytics.brandes import brandes_sources
+
+    pending = ix._pending.pop((tuple(sources), ix.directed), None)
+    if pending is not None:
+        return pending.result()
+    return brandes_sources(ix.src, ix.dst, len(ix.nodes), sources, directed=ix.directed,
+                           threads=2 if second_core() else 1)
+
+
+def prefetch_betweenness(H: nx.Graph, *, k: int, seed: int | None) -> bool:
+    """Start the sampled betweenness of ``H`` (``k`` sources drawn with ``seed``, unweighted) in a background
+    thread, for a later :func:`betweenness` of ``H`` with the same ``k`` and ``seed`` to take.
+
+    Only where that call would run the compiled sums (:mod:`stakegraph.analytics.brandes`: ``H`` of at least
+    :data:`~stakegraph.analytics.halves.SPLIT_MIN_NODES` nodes, ``k`` below its size); they release the GIL,
+    so the caller goes on with other work on the other core. The values are the same as without it (the same
+    halves, added in the same order). Returns whether a run was started.
+
+    >>> prefetch_betweenness(nx.path_graph(10), k=3, seed=0)  # small: nothing to start
+    False
+    """
+    _check(H)
+    n = len(H)
+    ix = indexed(H)
+    sources = _sample(ix.nodes, k, seed)
+    if sources is None or n < SPLIT_MIN_NODES:
+        return False
+    numbers = [ix.index[s] for s in sources]
+    key = (tuple(numbers), ix.directed)
+    if key in ix._pending:
+        return True
+    from stakegraph.analytics.brandes import brandes_sources
+
+    future: Future[np.ndarray] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(brandes_sources(ix.src, ix.dst, n, numbers, directed=ix.directed, threads=1))
+        except BaseException as e:  # noqa: BLE001 - raised where the result is read
+            future.set_exception(e)
+
+    ix._pending[key] = future
+    threading.Thread(target=run, name="stakegraph-betweenness", daemon=True).start()
+    return True
 
 
 def betweenness(
