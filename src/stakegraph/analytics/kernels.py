@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
@@ -289,7 +289,7 @@ def betweenness_indexed(
     sources = _sample(nodes, k, seed)
     if sources is None:
         raw = ix.igraph().betweenness(directed=directed, weights=w)
-    elif weights is None and n >= SPLIT_MIN_NODES:  # compiled breadth-first sums, two halves (brandes.py)
+    elif _compiled_sums(n, sources, weights):  # compiled breadth-first sums, two halves (brandes.py)
         raw = _brandes_raw(ix, [ix.index[s] for s in sources]).tolist()
     else:  # two halves of the sources on a large graph, on two cores where there are two (same numbers)
         raw = betweenness_halves(ix.igraph(), sources=[ix.index[s] for s in sources], directed=directed,
@@ -309,6 +309,12 @@ def betweenness_indexed(
         else:
             out[v] = float(b) * N / kk
     return out
+
+
+def _compiled_sums(n: int, sources: Sequence[Any] | None, weights: Any) -> bool:
+    """Whether a betweenness of ``n`` nodes runs the compiled sums (:mod:`stakegraph.analytics.brandes`):
+    sampled sources, no weights, at least :data:`~stakegraph.analytics.halves.SPLIT_MIN_NODES` nodes."""
+    return sources is not None and weights is None and n >= SPLIT_MIN_NODES
 
 
 def _brandes_raw(ix: IndexedGraph, sources: list[int]) -> np.ndarray:
@@ -339,8 +345,9 @@ def prefetch_betweenness(H: nx.Graph, *, k: int, seed: int | None) -> bool:
     n = len(H)
     ix = indexed(H)
     sources = _sample(ix.nodes, k, seed)
-    if sources is None or n < SPLIT_MIN_NODES:
+    if not _compiled_sums(n, sources, None):
         return False
+    assert sources is not None
     numbers = [ix.index[s] for s in sources]
     key = (tuple(numbers), ix.directed)
     if key in ix._pending:
@@ -365,7 +372,8 @@ def betweenness(
     k: int | None = None, seed: int | None = None, backend: Backend = "auto",
     threshold: int = IGRAPH_THRESHOLD,
 ) -> tuple[dict[Any, float], str]:
-    """Betweenness by NetworkX or igraph (same numbers); returns the values and the backend used.
+    """Betweenness by NetworkX or igraph (same numbers); returns the values and the backend used (``"numba"``
+    where a large sampled unweighted run took the compiled sums of :mod:`stakegraph.analytics.brandes`).
 
     ``backend="auto"`` uses igraph when ``H`` has more than ``threshold`` nodes.
 
@@ -374,7 +382,8 @@ def betweenness(
     """
     _check(H)
     if _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
-        return betweenness_igraph(H, weight=weight, normalized=normalized, k=k, seed=seed), "igraph"
+        values = betweenness_igraph(H, weight=weight, normalized=normalized, k=k, seed=seed)
+        return values, "numba" if _compiled_sums(len(H), _sample(list(H), k, seed), weight) else "igraph"
     kk = None if k is None or k >= len(H) else k
     values = nx.betweenness_centrality(H, k=kk, normalized=normalized, weight=weight, seed=seed)
     return {v: float(b) for v, b in values.items()}, "networkx"
