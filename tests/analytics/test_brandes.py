@@ -78,8 +78,8 @@ def test_the_kernel_path_equals_networkx(monkeypatch: pytest.MonkeyPatch, direct
     assert kernels.indexed(H)._pending  # started, waiting to be taken
     assert kernels.betweenness_igraph(H, k=50, seed=2) == got
     assert not kernels.indexed(H)._pending  # taken
-    assert kernels.betweenness(H, k=50, seed=2)[1] == "numba"  # named in the centrality stamp
-    assert kernels.betweenness(H, k=50, seed=2, weight="w")[1] == "igraph"
+    assert kernels.betweenness(H, k=50, seed=2, backend="igraph")[1] == "numba"  # named in the stamp
+    assert kernels.betweenness(H, k=50, seed=2, weight="w", backend="igraph")[1] == "igraph"
 
 
 def test_prefetch_runs_only_where_the_compiled_sums_would(monkeypatch: pytest.MonkeyPatch) -> None:
