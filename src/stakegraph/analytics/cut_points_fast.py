@@ -50,10 +50,8 @@ class _Tree:
 
     def __init__(self, ca: CutArrays, n: int) -> None:
         nb, na = len(ca.ptr) - 1, len(ca.points)
-        self.blocks = nb
         is_ap = np.zeros(n, dtype=bool)
         is_ap[ca.points] = True
-        self.is_ap = is_ap
         tid = np.full(n, -1, dtype=np.int64)
         tid[ca.points] = nb + np.arange(na, dtype=np.int64)
         self.tid = tid
