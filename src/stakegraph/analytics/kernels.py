@@ -383,7 +383,8 @@ def betweenness(
     _check(H)
     if _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         values = betweenness_igraph(H, weight=weight, normalized=normalized, k=k, seed=seed)
-        return values, "numba" if _compiled_sums(len(H), _sample(list(H), k, seed), weight) else "igraph"
+        sampled = () if k is not None and k < len(H) else None  # as _sample decides
+        return values, "numba" if _compiled_sums(len(H), sampled, weight) else "igraph"
     kk = None if k is None or k >= len(H) else k
     values = nx.betweenness_centrality(H, k=kk, normalized=normalized, weight=weight, seed=seed)
     return {v: float(b) for v, b in values.items()}, "networkx"
