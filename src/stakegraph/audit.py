@@ -234,7 +234,10 @@ def build_audit(G: nx.MultiDiGraph, *, scope: str = "all", as_of: str | None = N
 
     Betweenness (which central parties get a contagion scenario) is exact up to
     ``exact_betweenness_max`` party/project nodes and sampled above (``betweenness_k``
-    sources, ``seed``); :attr:`AuditReport.centrality_stamp` names the variant that ran.
+    sources, ``seed``); :attr:`AuditReport.centrality_stamp` names the variant that ran. Where the sampled
+    run takes the compiled sums (structure graphs of 50,000 nodes or more), it starts in a background thread
+    right after the edge table and is taken after the other analyses
+    (:func:`stakegraph.analytics.kernels.prefetch_betweenness`): the same numbers, on the second core.
     Pass a dict as ``timings`` to receive the wall seconds of each phase. ``pause_gc`` pauses
     Python's cyclic garbage collector while the audit runs (see :func:`_gc_paused`).
     """
