@@ -10,8 +10,8 @@ The fast paths reproduce references that fill dicts edge by edge (``d.setdefault
 ``add_edge``), so their groups must come out in first-seen order, not sorted. :func:`first_seen`
 is that step once: ``np.unique`` with the first index of each value, the values reordered by it
 (a stable sort), and every element's group number in that order. Integers within a span not much
-larger than the array (codes, node numbers) skip the sort of the elements: a table over the span holds
-each value's first index (:data:`DENSE_SPAN`).
+larger than the array (codes, node numbers) skip the sort of the elements: :func:`unique_ints` reads
+them through a table over the span (:data:`DENSE_SPAN`).
 """
 
 from __future__ import annotations
@@ -49,44 +49,22 @@ def first_seen(values: np.ndarray) -> FirstSeen:
 
     See Also
     --------
-    numpy.unique : the sorted grouping this reorders.
+    unique_ints : the sorted grouping this reorders (``np.unique``, or a table over a small span).
 
     References
     ----------
     .. [1] C. R. Harris et al., "Array programming with NumPy", Nature 585 (2020) — ``unique`` with
        ``return_index``/``return_inverse`` and the stable ``argsort``.
     """
-    n = len(values)
-    if n and np.issubdtype(values.dtype, np.integer):
-        lo, hi = int(values.min()), int(values.max())
-        if hi - lo < 2 * n + DENSE_SPAN:
-            return _first_seen_dense(values, lo, hi - lo + 1)
-    uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    uniq, first, inverse = unique_ints(values, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
-    return FirstSeen(uniq[order], first[order], rank[inverse.ravel()])
+    return FirstSeen(uniq[order], first[order], rank[inverse])
 
 
 #: Integers spanning fewer than ``2 * len(values) + DENSE_SPAN`` values are grouped by a table over the span.
 DENSE_SPAN = 1 << 16
-
-
-def _first_seen_dense(values: np.ndarray, lo: int, span: int) -> FirstSeen:
-    """:func:`first_seen` of integers between ``lo`` and ``lo + span - 1`` by a table over that span: each
-    value's first index is the minimum of its indices (``np.minimum.at``, one pass, no sort of the
-    elements); only the distinct values are sorted, by first index."""
-    n = len(values)
-    at = values.astype(np.int64, copy=False)  # in int64: ``values - lo`` could wrap in a narrow dtype
-    if lo:
-        at = at - lo
-    first = np.full(span, n, dtype=np.int64)
-    np.minimum.at(first, at, np.arange(n, dtype=np.int64))
-    present = np.flatnonzero(first < n)
-    order = present[np.argsort(first[present])]  # distinct first indices: any sort is the stable one
-    rank = np.empty(span, dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    return FirstSeen((order + lo).astype(values.dtype), first[order], rank[at])
 
 
 def unique_ints(values: np.ndarray, *, return_index: bool = False,
