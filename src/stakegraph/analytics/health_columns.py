@@ -605,15 +605,14 @@ def _order(scores: np.ndarray | Sequence[float], edge_col: list[str], id_rank: n
     if len(scores) < 2:
         return list(range(len(scores)))
     score_arr = np.asarray(scores, dtype=np.float64)
-    if id_rank is not None and not np.isnan(score_arr).any():
-        by_rank = np.argsort(id_rank, kind="stable")
-        return by_rank[np.argsort(score_arr[by_rank], kind="stable")].tolist()  # type: ignore[no-any-return]
-    if not np.isnan(score_arr).any() and "\x00" not in "".join(edge_col):
-        try:  # UTF-8 bytes sort as the code points do: a quarter of NumPy's text, compared bytewise
-            ids = np.concatenate([np.array([e.encode() for e in edge_col[lo:lo + _CHUNK]], dtype="S")
-                                  for lo in range(0, len(edge_col), _CHUNK)])
-        except UnicodeEncodeError:  # a lone surrogate: NumPy's text
-            return np.lexsort((np.array(edge_col, dtype=str), score_arr)).tolist()  # type: ignore[no-any-return]
+    if not np.isnan(score_arr).any() and (id_rank is not None or "\x00" not in "".join(edge_col)):
+        ids = id_rank
+        if ids is None:
+            try:  # UTF-8 bytes sort as the code points do: a quarter of NumPy's text, compared bytewise
+                ids = np.concatenate([np.array([e.encode() for e in edge_col[lo:lo + _CHUNK]], dtype="S")
+                                      for lo in range(0, len(edge_col), _CHUNK)])
+            except UnicodeEncodeError:  # a lone surrogate: NumPy's text
+                ids = np.array(edge_col, dtype=str)
         by_id = np.argsort(ids, kind="stable")
         return by_id[np.argsort(score_arr[by_id], kind="stable")].tolist()  # type: ignore[no-any-return]
     keys = list(zip(score_arr.tolist(), edge_col, strict=True))  # NaN or NUL: as the reference
