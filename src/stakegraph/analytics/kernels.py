@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
@@ -228,9 +228,15 @@ def sample_sources(H: nx.Graph, k: int | None, seed: int | None) -> list[Any] | 
     return _sample(list(H.nodes()), k, seed)
 
 
+def _sampled(n: int, k: int | None) -> bool:
+    """Whether betweenness from ``k`` sources of ``n`` nodes samples them (else it is exact)."""
+    return k is not None and k < n
+
+
 def _sample(nodes: list[Any], k: int | None, seed: int | None) -> list[Any] | None:
-    if k is None or k >= len(nodes):
+    if not _sampled(len(nodes), k):
         return None
+    assert k is not None  # for the type checker: a sample has a size
     if k < 1:
         raise ValidationError(f"k must be >= 1, not {k}", field="k", value=k, fix="pass a sample size or None")
     return random.Random(seed).sample(nodes, k)
@@ -289,7 +295,7 @@ def betweenness_indexed(
     sources = _sample(nodes, k, seed)
     if sources is None:
         raw = ix.igraph().betweenness(directed=directed, weights=w)
-    elif _compiled_sums(n, sources, weights):  # compiled breadth-first sums, two halves (brandes.py)
+    elif _compiled_sums(n, True, weights):  # compiled breadth-first sums, two halves (brandes.py)
         raw = _brandes_raw(ix, [ix.index[s] for s in sources]).tolist()
     else:  # two halves of the sources on a large graph, on two cores where there are two (same numbers)
         raw = betweenness_halves(ix.igraph(), sources=[ix.index[s] for s in sources], directed=directed,
@@ -311,10 +317,10 @@ def betweenness_indexed(
     return out
 
 
-def _compiled_sums(n: int, sources: Sequence[Any] | None, weights: Any) -> bool:
+def _compiled_sums(n: int, sampled: bool, weights: Any) -> bool:
     """Whether a betweenness of ``n`` nodes runs the compiled sums (:mod:`stakegraph.analytics.brandes`):
     sampled sources, no weights, at least :data:`~stakegraph.analytics.halves.SPLIT_MIN_NODES` nodes."""
-    return sources is not None and weights is None and n >= SPLIT_MIN_NODES
+    return sampled and weights is None and n >= SPLIT_MIN_NODES
 
 
 def _brandes_raw(ix: IndexedGraph, sources: list[int]) -> np.ndarray:
@@ -343,12 +349,10 @@ def prefetch_betweenness(H: nx.Graph, *, k: int, seed: int | None) -> bool:
     """
     _check(H)
     n = len(H)
-    ix = indexed(H)
-    sources = _sample(ix.nodes, k, seed)
-    if not _compiled_sums(n, sources, None):
+    if not _compiled_sums(n, _sampled(n, k), None):
         return False
-    assert sources is not None
-    numbers = [ix.index[s] for s in sources]
+    ix = indexed(H)
+    numbers = [ix.index[s] for s in _sample(ix.nodes, k, seed) or ()]
     key = (tuple(numbers), ix.directed)
     if key in ix._pending:
         return True
@@ -383,8 +387,7 @@ def betweenness(
     _check(H)
     if _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
         values = betweenness_igraph(H, weight=weight, normalized=normalized, k=k, seed=seed)
-        sampled = () if k is not None and k < len(H) else None  # as _sample decides
-        return values, "numba" if _compiled_sums(len(H), sampled, weight) else "igraph"
+        return values, "numba" if _compiled_sums(len(H), _sampled(len(H), k), weight) else "igraph"
     kk = None if k is None or k >= len(H) else k
     values = nx.betweenness_centrality(H, k=kk, normalized=normalized, weight=weight, seed=seed)
     return {v: float(b) for v, b in values.items()}, "networkx"
@@ -494,8 +497,7 @@ def articulation_points(H: nx.Graph, *, backend: Backend = "auto", threshold: in
     >>> articulation_points(nx.path_graph(4), backend="igraph")
     [1, 2]
     """
-    _check_undirected(H, "articulation points")
-    if not _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
+    if not uses_igraph(H, backend, "articulation points", threshold):
         return list(nx.articulation_points(H))
     return articulation_points_indexed(indexed(H))
 
@@ -511,8 +513,7 @@ def bridges(H: nx.Graph, *, backend: Backend = "auto", threshold: int = IGRAPH_T
     >>> bridges(nx.path_graph(3), backend="igraph")
     [(0, 1), (1, 2)]
     """
-    _check_undirected(H, "bridges")
-    if not _use_compiled(H, backend, threshold, "igraph", ("auto", "networkx", "igraph")):
+    if not uses_igraph(H, backend, "bridges", threshold):
         return list(nx.bridges(H))
     return bridges_indexed(indexed(H))
 
